@@ -1,0 +1,133 @@
+package config
+
+import (
+	"fmt"
+	"net/url"
+	"time"
+)
+
+// Alert sets how alerts leave wirewatch and who receives them.
+type Alert struct {
+	// SMTP is the mail server for digests and immediate alerts.
+	SMTP SMTP `yaml:"smtp"`
+	// WebhookTimeout bounds one webhook POST. Default 15s.
+	WebhookTimeout time.Duration `yaml:"webhook_timeout"`
+	// SendEmptyDigests sends a digest even when nothing is new. Default false.
+	SendEmptyDigests bool `yaml:"send_empty_digests"`
+	// MaxAttempts is how often a delivery is retried before it is marked
+	// failed. Default 8.
+	MaxAttempts int `yaml:"max_attempts"`
+	// RetryBase is the first retry delay; it doubles per attempt (with
+	// jitter) up to RetryMax. Default 30s.
+	RetryBase time.Duration `yaml:"retry_base"`
+	// RetryMax caps the retry delay. Default 1h.
+	RetryMax time.Duration `yaml:"retry_max"`
+	// Subscribers are the readers; they are synced into the database at start.
+	Subscribers []Subscriber `yaml:"subscribers"`
+}
+
+// SMTP is an outgoing mail server.
+type SMTP struct {
+	// URL is smtp://user@host:587 (STARTTLS when offered) or
+	// smtps://user@host:465 (implicit TLS); "" turns email off. Default "".
+	URL string `yaml:"url"`
+	// Password is the SMTP password. Default "".
+	Password Secret `yaml:"password"`
+	// PasswordFile names a file holding the SMTP password. Default "".
+	PasswordFile string `yaml:"password_file"`
+	// From is the sender address. Default "wirewatch <wirewatch@localhost>".
+	From string `yaml:"from"`
+	// Timeout bounds connecting and each SMTP command. Default 30s.
+	Timeout time.Duration `yaml:"timeout"`
+	// RequireTLS refuses to send over an unencrypted connection. Default false.
+	RequireTLS bool `yaml:"require_tls"`
+}
+
+// Subscriber is one reader and what they want.
+type Subscriber struct {
+	// Name identifies the subscriber (unique).
+	Name string `yaml:"name"`
+	// Email receives digests or immediate alerts; optional.
+	Email string `yaml:"email"`
+	// Webhook receives one signed JSON POST per article; optional.
+	Webhook string `yaml:"webhook"`
+	// WebhookSecret signs webhook bodies (HMAC-SHA256).
+	WebhookSecret Secret `yaml:"webhook_secret"`
+	// WebhookSecretFile names a file holding WebhookSecret.
+	WebhookSecretFile string `yaml:"webhook_secret_file"`
+	// Topics limits alerts to these topic ids; empty means every topic.
+	Topics []string `yaml:"topics"`
+	// MinScore is the lowest overall score alerted. Default 0 (every
+	// relevant article).
+	MinScore float64 `yaml:"min_score"`
+	// Outlets limits alerts to these outlets; empty means all.
+	Outlets []string `yaml:"outlets"`
+	// Languages limits alerts to these languages (en, zh); empty means all.
+	Languages []string `yaml:"languages"`
+	// Cadence is "immediate", "daily at 08:00 Europe/London" or
+	// "weekly on Monday at 07:00 Asia/Singapore". Default "immediate".
+	Cadence string `yaml:"cadence"`
+}
+
+// DefaultAlert returns the alert defaults.
+func DefaultAlert() Alert {
+	return Alert{
+		SMTP: SMTP{
+			From:    "wirewatch <wirewatch@localhost>",
+			Timeout: 30 * time.Second,
+		},
+		WebhookTimeout: 15 * time.Second,
+		MaxAttempts:    8,
+		RetryBase:      30 * time.Second,
+		RetryMax:       time.Hour,
+	}
+}
+
+// Validate checks the alert section.
+func (a Alert) Validate() error {
+	if a.SMTP.URL != "" {
+		u, err := url.Parse(a.SMTP.URL)
+		if err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Hostname() == "" {
+			return &Error{Key: "alert.smtp.url", Msg: fmt.Sprintf("want smtp://host:port or smtps://host:port, got %q", RedactURL(a.SMTP.URL))}
+		}
+	}
+	if a.SMTP.Timeout <= 0 {
+		return &Error{Key: "alert.smtp.timeout", Msg: "want a positive duration"}
+	}
+	if a.WebhookTimeout <= 0 {
+		return &Error{Key: "alert.webhook_timeout", Msg: "want a positive duration"}
+	}
+	if a.MaxAttempts < 1 {
+		return &Error{Key: "alert.max_attempts", Msg: fmt.Sprintf("want 1 or more, got %d", a.MaxAttempts)}
+	}
+	if a.RetryBase <= 0 || a.RetryMax < a.RetryBase {
+		return &Error{Key: "alert.retry_base", Msg: "want 0 < retry_base <= retry_max"}
+	}
+	seen := map[string]bool{}
+	for i, s := range a.Subscribers {
+		key := fmt.Sprintf("alert.subscribers[%d]", i)
+		if s.Name == "" {
+			return &Error{Key: key + ".name", Msg: "want a name"}
+		}
+		if seen[s.Name] {
+			return &Error{Key: key + ".name", Msg: fmt.Sprintf("duplicate subscriber %q", s.Name)}
+		}
+		seen[s.Name] = true
+		if s.Email == "" && s.Webhook == "" {
+			return &Error{Key: key, Msg: "want an email, a webhook or both"}
+		}
+		if s.Webhook != "" {
+			u, err := url.Parse(s.Webhook)
+			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				return &Error{Key: key + ".webhook", Msg: fmt.Sprintf("want an http(s) URL, got %q", RedactURL(s.Webhook))}
+			}
+		}
+		if s.MinScore < 0 || s.MinScore > 1 {
+			return &Error{Key: key + ".min_score", Msg: fmt.Sprintf("want 0 to 1, got %v", s.MinScore)}
+		}
+		if _, err := ParseCadence(s.Cadence); err != nil {
+			return &Error{Key: key + ".cadence", Msg: err.Error()}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,173 @@
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func writeFile(t *testing.T, body string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "wirewatch.yaml")
+	if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestDefaultsValidateAndBuiltInFileLoads(t *testing.T) {
+	if err := Default().Validate(); err != nil {
+		t.Fatalf("defaults do not validate: %v", err)
+	}
+	// The default path does not exist in the test's working directory, so
+	// Load falls back to the embedded file.
+	cfg, err := Load(DefaultPath, nil)
+	if err != nil {
+		t.Fatalf("Load(default): %v", err)
+	}
+	if cfg.Daemon.ShutdownGrace != 20*time.Second || cfg.Daemon.Listen != "127.0.0.1:9090" {
+		t.Fatalf("unexpected defaults: %+v", cfg.Daemon)
+	}
+}
+
+func TestFileThenEnvironment(t *testing.T) {
+	p := writeFile(t, "daemon:\n  poll_workers: 3\n  lease: 90s\nfetch:\n  allow_cidrs: [10.0.0.0/8]\n")
+	cfg, err := Load(p, []string{"WIREWATCH_DAEMON_POLL_WORKERS=5", "WIREWATCH_FETCH_RECHECK=2h,4h", "WIREWATCH_LOG_FORMAT=json", "PATH=/bin"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Daemon.PollWorkers != 5 {
+		t.Errorf("env did not override the file: poll_workers=%d", cfg.Daemon.PollWorkers)
+	}
+	if cfg.Daemon.Lease != 90*time.Second {
+		t.Errorf("file value lost: lease=%s", cfg.Daemon.Lease)
+	}
+	if got := cfg.Fetch.Recheck; len(got) != 2 || got[1] != 4*time.Hour {
+		t.Errorf("recheck from env = %v", got)
+	}
+	if cfg.Log.Format != "json" || cfg.Fetch.AllowCIDRs[0] != "10.0.0.0/8" {
+		t.Errorf("got %+v %+v", cfg.Log, cfg.Fetch.AllowCIDRs)
+	}
+}
+
+func TestErrorsNameFileKeyAndExpectation(t *testing.T) {
+	cases := []struct {
+		name, yaml string
+		env        []string
+		want       []string
+	}{
+		{"unknown key", "daemon:\n  pol_workers: 3\n", nil, []string{"wirewatch.yaml", "pol_workers", "2:"}},
+		{"wrong type", "daemon:\n  poll_workers: many\n", nil, []string{"wirewatch.yaml", "poll_workers"}},
+		{"bad value", "daemon:\n  poll_workers: 0\n", nil, []string{"wirewatch.yaml", "daemon.poll_workers", "want 1 to 1024, got 0"}},
+		{"bad duration", "daemon:\n  lease: soon\n", nil, []string{"wirewatch.yaml", "lease"}},
+		{"bad cidr", "fetch:\n  allow_cidrs: [localhost]\n", nil, []string{"fetch.allow_cidrs[0]", "CIDR"}},
+		{"bad cadence", "alert:\n  subscribers:\n    - name: a\n      email: a@example.org\n      cadence: hourly\n", nil, []string{"alert.subscribers[0].cadence", "daily at HH:MM"}},
+		{"bad zone", "alert:\n  subscribers:\n    - name: a\n      email: a@example.org\n      cadence: daily at 08:00 Mars/Olympus\n", nil, []string{"Mars/Olympus", "IANA"}},
+		{"env type", "", []string{"WIREWATCH_DAEMON_POLL_WORKERS=lots"}, []string{"environment", "WIREWATCH_DAEMON_POLL_WORKERS", "whole number"}},
+		{"env unknown", "", []string{"WIREWATCH_DAEMON_POOL_WORKERS=2"}, []string{"WIREWATCH_DAEMON_POOL_WORKERS", "unknown setting"}},
+		{"threshold", "classify:\n  threshold: 2\n", nil, []string{"classify.threshold", "(0, 1]"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Load(writeFile(t, tc.yaml), tc.env)
+			if err == nil {
+				t.Fatal("want an error")
+			}
+			var ce *Error
+			if !errors.As(err, &ce) {
+				t.Fatalf("want *config.Error, got %T: %v", err, err)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not mention %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestSecretsNeverShow(t *testing.T) {
+	const pw = "hunter2-very-secret"
+	pwFile := filepath.Join(t.TempDir(), "smtp-password")
+	if err := os.WriteFile(pwFile, []byte(pw+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p := writeFile(t, fmt.Sprintf(`database:
+  url: postgres://app:%[1]s@db.example.org/wirewatch
+alert:
+  smtp:
+    url: smtp://mailer@mail.example.org:587
+    password_file: %[2]s
+  subscribers:
+    - name: desk
+      webhook: https://hooks.example.org/x
+      webhook_secret: %[1]s
+`, pw, pwFile))
+	cfg, err := Load(p, []string{"WIREWATCH_DATABASE_PASSWORD=" + pw})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Alert.SMTP.Password.Reveal() != pw || cfg.Database.Password.Reveal() != pw {
+		t.Fatal("secret values were not loaded")
+	}
+	var buf bytes.Buffer
+	logger := slog.New(slog.NewJSONHandler(&buf, nil))
+	logger.Info("config", "config", cfg, "password", cfg.Alert.SMTP.Password, "db", RedactURL(cfg.Database.URL))
+	out := buf.String() + fmt.Sprintf("%v %+v %#v %s", cfg, cfg, cfg, cfg.Alert.Subscribers[0].WebhookSecret)
+	if strings.Contains(out, pw) {
+		t.Fatalf("secret leaked into output: %s", out)
+	}
+	if !strings.Contains(out, "[redacted]") {
+		t.Fatalf("expected a redaction marker in %s", out)
+	}
+
+	// Errors about a secret-bearing value do not repeat it either.
+	bad := writeFile(t, "database:\n  url: mysql://app:"+pw+"@db/x\n")
+	_, err = Load(bad, nil)
+	if err == nil || strings.Contains(err.Error(), pw) {
+		t.Fatalf("want an error without the password, got %v", err)
+	}
+	bad = writeFile(t, "database:\n  url: postgres://app:"+pw+"@db/x\n  max_conns: nope\n")
+	_, err = Load(bad, nil)
+	if err == nil || strings.Contains(err.Error(), pw) {
+		t.Fatalf("want a YAML error without the password, got %v", err)
+	}
+	_, err = Load(writeFile(t, ""), []string{"WIREWATCH_DATABASE_URL=" + "mysql://u:" + pw + "@h/d"})
+	if err == nil || strings.Contains(err.Error(), pw) {
+		t.Fatalf("want an env error without the password, got %v", err)
+	}
+}
+
+func TestParseCadence(t *testing.T) {
+	c, err := ParseCadence("weekly on Monday at 07:00 Asia/Singapore")
+	if err != nil || c.Mode != "weekly" || c.Weekday != time.Monday || c.Hour != 7 || c.Location.String() != "Asia/Singapore" {
+		t.Fatalf("got %+v %v", c, err)
+	}
+	c, err = ParseCadence("daily at 08:30 Europe/London")
+	if err != nil || c.Mode != "daily" || c.Minute != 30 {
+		t.Fatalf("got %+v %v", c, err)
+	}
+	if c, _ := ParseCadence(""); c.Mode != "immediate" {
+		t.Fatalf("empty cadence = %q", c.Mode)
+	}
+	for _, bad := range []string{"daily", "daily at 25:00", "weekly at 08:00", "weekly on Someday at 08:00", "monthly at 08:00"} {
+		if _, err := ParseCadence(bad); err == nil {
+			t.Errorf("ParseCadence(%q) accepted", bad)
+		}
+	}
+}
+
+func TestKeysCoverEnvironment(t *testing.T) {
+	keys := strings.Join(Keys(), " ")
+	for _, k := range []string{"database.url", "database.password_file", "alert.smtp.password", "fetch.allow_cidrs", "daemon.shutdown_grace"} {
+		if !strings.Contains(keys, k) {
+			t.Errorf("Keys() lacks %s", k)
+		}
+	}
+}

@@ -1,0 +1,130 @@
+package config
+
+import (
+	"fmt"
+	"net/netip"
+	"net/url"
+	"time"
+)
+
+// Fetch sets the shared HTTP client, politeness and the re-check schedule.
+type Fetch struct {
+	// UserAgent is sent with every request; the contact URL is appended.
+	// Default "wirewatch/1.0".
+	UserAgent string `yaml:"user_agent"`
+	// ContactURL tells site operators who is polling. Default
+	// "https://github.com/wirewatch/wirewatch".
+	ContactURL string `yaml:"contact_url"`
+	// ConnectTimeout bounds the TCP and TLS handshake. Default 10s.
+	ConnectTimeout time.Duration `yaml:"connect_timeout"`
+	// HeaderTimeout bounds the wait for the response headers. Default 20s.
+	HeaderTimeout time.Duration `yaml:"header_timeout"`
+	// Timeout bounds a whole request, body included. Default 60s.
+	Timeout time.Duration `yaml:"timeout"`
+	// MaxBodyBytes caps a response body after decompression. Default 15 MiB.
+	MaxBodyBytes int64 `yaml:"max_body_bytes"`
+	// MaxRedirects caps redirects per request. Default 5.
+	MaxRedirects int `yaml:"max_redirects"`
+	// AllowCIDRs lets requests reach otherwise blocked ranges (loopback,
+	// private…), e.g. ["127.0.0.1/32"] for tests. Default none.
+	AllowCIDRs []string `yaml:"allow_cidrs"`
+	// HostRate is the steady request rate per host, per second. Default 2.
+	HostRate float64 `yaml:"host_rate"`
+	// HostBurst is the burst allowed per host. Default 4.
+	HostBurst int `yaml:"host_burst"`
+	// HostConcurrency caps requests in flight per host. Default 4.
+	HostConcurrency int `yaml:"host_concurrency"`
+	// RespectRobots obeys robots.txt unless a source turns it off. Default true.
+	RespectRobots bool `yaml:"respect_robots"`
+	// Jitter spreads poll times by ± this fraction of the interval. Default 0.1.
+	Jitter float64 `yaml:"jitter"`
+	// Adaptive polls sources that publish often more often, within
+	// MinInterval and MaxInterval. Default false.
+	Adaptive bool `yaml:"adaptive"`
+	// MinInterval is the shortest poll interval. Default 5m.
+	MinInterval time.Duration `yaml:"min_interval"`
+	// MaxInterval is the longest poll interval, also the cap of failure
+	// backoff. Default 6h.
+	MaxInterval time.Duration `yaml:"max_interval"`
+	// Recheck lists when a known article is fetched again to notice edits
+	// and removal, counted from first sight. Default [1h, 6h, 24h, 168h].
+	Recheck []time.Duration `yaml:"recheck"`
+	// MaxArticleAttempts is how often a failing article fetch is tried
+	// before the feed summary is kept instead. Default 5.
+	MaxArticleAttempts int `yaml:"max_article_attempts"`
+}
+
+// DefaultFetch returns the fetch defaults.
+func DefaultFetch() Fetch {
+	return Fetch{
+		UserAgent:          "wirewatch/1.0",
+		ContactURL:         "https://github.com/wirewatch/wirewatch",
+		ConnectTimeout:     10 * time.Second,
+		HeaderTimeout:      20 * time.Second,
+		Timeout:            60 * time.Second,
+		MaxBodyBytes:       15 << 20,
+		MaxRedirects:       5,
+		HostRate:           2,
+		HostBurst:          4,
+		HostConcurrency:    4,
+		RespectRobots:      true,
+		Jitter:             0.1,
+		MinInterval:        5 * time.Minute,
+		MaxInterval:        6 * time.Hour,
+		Recheck:            []time.Duration{time.Hour, 6 * time.Hour, 24 * time.Hour, 168 * time.Hour},
+		MaxArticleAttempts: 5,
+	}
+}
+
+// Validate checks the fetch section.
+func (f Fetch) Validate() error {
+	pos := []struct {
+		key string
+		d   time.Duration
+	}{{"fetch.connect_timeout", f.ConnectTimeout}, {"fetch.header_timeout", f.HeaderTimeout}, {"fetch.timeout", f.Timeout}, {"fetch.min_interval", f.MinInterval}, {"fetch.max_interval", f.MaxInterval}}
+	for _, p := range pos {
+		if p.d <= 0 {
+			return &Error{Key: p.key, Msg: fmt.Sprintf("want a positive duration, got %s", p.d)}
+		}
+	}
+	if f.MinInterval > f.MaxInterval {
+		return &Error{Key: "fetch.min_interval", Msg: "must not exceed fetch.max_interval"}
+	}
+	if f.MaxBodyBytes < 1024 {
+		return &Error{Key: "fetch.max_body_bytes", Msg: fmt.Sprintf("want at least 1024, got %d", f.MaxBodyBytes)}
+	}
+	if f.MaxRedirects < 0 || f.MaxRedirects > 20 {
+		return &Error{Key: "fetch.max_redirects", Msg: fmt.Sprintf("want 0 to 20, got %d", f.MaxRedirects)}
+	}
+	for i, c := range f.AllowCIDRs {
+		if _, err := netip.ParsePrefix(c); err != nil {
+			return &Error{Key: fmt.Sprintf("fetch.allow_cidrs[%d]", i), Msg: fmt.Sprintf("want a CIDR such as 127.0.0.1/32, got %q", c)}
+		}
+	}
+	if f.HostRate <= 0 {
+		return &Error{Key: "fetch.host_rate", Msg: fmt.Sprintf("want a positive rate, got %v", f.HostRate)}
+	}
+	if f.HostBurst < 1 {
+		return &Error{Key: "fetch.host_burst", Msg: fmt.Sprintf("want 1 or more, got %d", f.HostBurst)}
+	}
+	if f.HostConcurrency < 1 {
+		return &Error{Key: "fetch.host_concurrency", Msg: fmt.Sprintf("want 1 or more, got %d", f.HostConcurrency)}
+	}
+	if f.Jitter < 0 || f.Jitter > 0.5 {
+		return &Error{Key: "fetch.jitter", Msg: fmt.Sprintf("want 0 to 0.5, got %v", f.Jitter)}
+	}
+	for i, d := range f.Recheck {
+		if d <= 0 || (i > 0 && d <= f.Recheck[i-1]) {
+			return &Error{Key: "fetch.recheck", Msg: "want increasing positive durations such as [1h, 6h, 24h]"}
+		}
+	}
+	if f.MaxArticleAttempts < 1 {
+		return &Error{Key: "fetch.max_article_attempts", Msg: fmt.Sprintf("want 1 or more, got %d", f.MaxArticleAttempts)}
+	}
+	if f.ContactURL != "" {
+		if u, err := url.Parse(f.ContactURL); err != nil || u.Scheme == "" {
+			return &Error{Key: "fetch.contact_url", Msg: fmt.Sprintf("want an absolute URL, got %q", f.ContactURL)}
+		}
+	}
+	return nil
+}
