@@ -1,0 +1,133 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+
+	"golang.org/x/term"
+
+	"github.com/wirewatch/wirewatch/config"
+	"github.com/wirewatch/wirewatch/store"
+)
+
+// globalFlags are shared by every command that reads the configuration.
+type globalFlags struct {
+	configPath string
+	logFormat  string
+	logLevel   string
+}
+
+func (g *globalFlags) add(fs *flag.FlagSet) {
+	fs.StringVar(&g.configPath, "config", "", "configuration file (default $WIREWATCH_CONFIG or "+config.DefaultPath+", else the built-in one)")
+	fs.StringVar(&g.logFormat, "log-format", "", "log format: auto, text or json (overrides log.format)")
+	fs.StringVar(&g.logLevel, "log-level", "", "log level: debug, info, warn or error (overrides log.level)")
+}
+
+// load reads the configuration and builds the logger.
+func (g *globalFlags) load(e *env) (config.Config, *slog.Logger, error) {
+	path := g.configPath
+	if path == "" {
+		for _, kv := range e.environ {
+			if v, ok := cutPrefix(kv, "WIREWATCH_CONFIG="); ok {
+				path = v
+			}
+		}
+	}
+	if path == "" {
+		path = config.DefaultPath
+	}
+	cfg, err := config.Load(path, e.environ)
+	if err != nil {
+		return cfg, nil, err
+	}
+	if g.logFormat != "" {
+		cfg.Log.Format = g.logFormat
+	}
+	if g.logLevel != "" {
+		cfg.Log.Level = g.logLevel
+	}
+	if err := cfg.Log.Validate(); err != nil {
+		return cfg, nil, err
+	}
+	return cfg, newLogger(e, cfg.Log), nil
+}
+
+func cutPrefix(s, prefix string) (string, bool) {
+	if len(s) >= len(prefix) && s[:len(prefix)] == prefix {
+		return s[len(prefix):], true
+	}
+	return "", false
+}
+
+func newLogger(e *env, l config.Log) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(l.Level))
+	opts := &slog.HandlerOptions{Level: level}
+	format := l.Format
+	if format == "auto" {
+		format = "json"
+		if f, ok := e.stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+			format = "text"
+		}
+	}
+	if format == "text" {
+		return slog.New(slog.NewTextHandler(e.stderr, opts))
+	}
+	return slog.New(slog.NewJSONHandler(e.stderr, opts))
+}
+
+// openStore connects (once, no retries), migrates when asked, and checks the
+// schema version.
+func openStore(ctx context.Context, cfg config.Config, logger *slog.Logger, migrate bool) (*store.Store, error) {
+	s, err := store.Open(ctx, cfg.Database, logger)
+	if err != nil {
+		return nil, err
+	}
+	if migrate {
+		if _, err := s.Migrate(ctx); err != nil {
+			s.Close()
+			return nil, err
+		}
+	}
+	if err := s.CheckSchema(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func init() {
+	register("migrate", "apply database migrations", runMigrate)
+	register("version", "print version, commit and Go version", runVersion)
+}
+
+func runMigrate(ctx context.Context, e *env, args []string) error {
+	var g globalFlags
+	fs := e.newFlags("migrate")
+	g.add(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg, logger, err := g.load(e)
+	if err != nil {
+		return err
+	}
+	s, err := store.Open(ctx, cfg.Database, logger)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	n, err := s.Migrate(ctx)
+	if err != nil {
+		return err
+	}
+	v, err := s.SchemaVersion(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "applied %d migration(s); schema at version %d\n", n, v)
+	return nil
+}
