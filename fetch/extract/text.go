@@ -1,0 +1,155 @@
+package extract
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
+)
+
+// blockAtoms start a new paragraph in the rendered text.
+var blockAtoms = map[atom.Atom]bool{
+	atom.P: true, atom.Div: true, atom.Br: true, atom.H1: true, atom.H2: true, atom.H3: true,
+	atom.H4: true, atom.H5: true, atom.H6: true, atom.Li: true, atom.Ul: true, atom.Ol: true,
+	atom.Blockquote: true, atom.Pre: true, atom.Table: true, atom.Tr: true, atom.Section: true,
+	atom.Article: true, atom.Header: true, atom.Footer: true, atom.Figure: true, atom.Figcaption: true,
+	atom.Dl: true, atom.Dt: true, atom.Dd: true, atom.Hr: true, atom.Main: true, atom.Aside: true,
+	atom.Center: true, atom.Form: true, atom.Nav: true, atom.Address: true, atom.Details: true,
+	atom.Summary: true, atom.Caption: true, atom.Tbody: true, atom.Thead: true,
+}
+
+// skipAtoms never contribute text.
+var skipAtoms = map[atom.Atom]bool{
+	atom.Script: true, atom.Style: true, atom.Noscript: true, atom.Template: true, atom.Iframe: true,
+	atom.Object: true, atom.Embed: true, atom.Svg: true, atom.Math: true, atom.Canvas: true,
+	atom.Select: true, atom.Button: true, atom.Textarea: true, atom.Input: true, atom.Head: true,
+	atom.Title: true, atom.Video: true, atom.Audio: true,
+}
+
+// textBuilder collects paragraphs with normalised whitespace.
+type textBuilder struct {
+	paras []string
+	cur   strings.Builder
+	// pendingSpace records whitespace seen since the last character written.
+	pendingSpace bool
+}
+
+func (b *textBuilder) flush() {
+	s := strings.TrimSpace(b.cur.String())
+	if s != "" {
+		b.paras = append(b.paras, s)
+	}
+	b.cur.Reset()
+	b.pendingSpace = false
+}
+
+func (b *textBuilder) write(s string) {
+	for _, r := range s {
+		if unicode.IsSpace(r) || r == '\u200b' || r == '\ufeff' {
+			b.pendingSpace = true
+			continue
+		}
+		if r == utf8.RuneError || unicode.IsControl(r) {
+			if r == utf8.RuneError {
+				b.cur.WriteRune(r)
+			}
+			continue
+		}
+		if b.pendingSpace && b.cur.Len() > 0 {
+			b.cur.WriteByte(' ')
+		}
+		b.pendingSpace = false
+		b.cur.WriteRune(r)
+	}
+}
+
+func (b *textBuilder) String() string {
+	b.flush()
+	return strings.Join(b.paras, "\n\n")
+}
+
+// nodeText renders the text of nodes as paragraphs separated by blank lines.
+func nodeText(nodes ...*html.Node) string {
+	var b textBuilder
+	for _, n := range nodes {
+		b.walk(n, 0)
+		b.flush()
+	}
+	return b.String()
+}
+
+// maxWalkDepth bounds recursion on pathological documents.
+const maxWalkDepth = 512
+
+func (b *textBuilder) walk(n *html.Node, depth int) {
+	if depth > maxWalkDepth {
+		return
+	}
+	switch n.Type {
+	case html.TextNode:
+		b.write(n.Data)
+		return
+	case html.ElementNode:
+		if skipAtoms[n.DataAtom] {
+			return
+		}
+		if hidden(n) {
+			return
+		}
+	case html.DocumentNode:
+	default:
+		return
+	}
+	block := n.Type == html.ElementNode && blockAtoms[n.DataAtom]
+	if block {
+		b.flush()
+	}
+	if n.DataAtom == atom.Td || n.DataAtom == atom.Th {
+		b.pendingSpace = true
+	}
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		b.walk(c, depth+1)
+	}
+	if block {
+		b.flush()
+	}
+}
+
+// hidden reports elements hidden by attribute or inline style.
+func hidden(n *html.Node) bool {
+	for _, a := range n.Attr {
+		switch a.Key {
+		case "hidden":
+			return true
+		case "style":
+			s := strings.ReplaceAll(strings.ToLower(a.Val), " ", "")
+			if strings.Contains(s, "display:none") || strings.Contains(s, "visibility:hidden") {
+				return true
+			}
+		case "aria-hidden":
+			if a.Val == "true" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// cleanLine normalises whitespace of a one-line string (titles, bylines).
+func cleanLine(s string) string {
+	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\u00a0", " ")), " ")
+}
+
+// runeCount counts non-space runes, the length measure used for thresholds
+// (Chinese text has few spaces, so bytes or words would mislead).
+func runeCount(s string) int {
+	n := 0
+	for _, r := range s {
+		if !unicode.IsSpace(r) {
+			n++
+		}
+	}
+	return n
+}
