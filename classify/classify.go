@@ -1,0 +1,516 @@
+// Package classify decides whether an article is about cyber policy, and
+// why. It scores an article against the topics of a Taxonomy
+// (configs/topics.yaml) with weighted English and Chinese terms, a title
+// bonus, co-occurrence rules and negative context, and returns per-topic
+// scores in [0,1], an overall score, a relevance decision and the evidence
+// (each matched term or rule with its field, a snippet and its weight).
+//
+// Scoring does no I/O and allocates little: all terms of all topics are
+// compiled into one Aho–Corasick automaton that reads each field once.
+package classify
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"sync"
+	"unicode/utf8"
+
+	"github.com/wirewatch/wirewatch/model"
+)
+
+// AlgorithmVersion numbers the scoring algorithm in this file; bump it when
+// a change here can change a decision.
+const AlgorithmVersion = 1
+
+// DefaultThreshold is the overall score at or above which an article is
+// relevant unless configured otherwise.
+const DefaultThreshold = 0.5
+
+// Field weights: how much a raw term weight counts in each field. Headlines
+// are written to say what the story is; bodies mention much in passing.
+const (
+	titleFactor   = 1.0
+	summaryFactor = 0.75
+	bodyFactor    = 0.3
+	// bodyCap bounds the body's contribution to one topic's raw score, so a
+	// long article does not pile up incidental mentions.
+	bodyCap = 1.2
+	// bodyWindow is how close (in normalised bytes) the groups of a rule must
+	// be in the body; roughly two sentences.
+	bodyWindow = 400
+	// otherTopicsFactor is how much the raw scores of the topics other than
+	// the best one count towards the overall score.
+	otherTopicsFactor = 0.5
+	// maxEvidence bounds the evidence kept per topic.
+	maxEvidence = 8
+	// snippetRadius is how many bytes of context a snippet keeps each side.
+	snippetRadius = 60
+)
+
+// Config configures a Classifier.
+type Config struct {
+	// Threshold is the overall score at or above which an article is
+	// relevant. Default 0.5 (DefaultThreshold); must be in (0,1].
+	Threshold float64 `yaml:"threshold"`
+	// TopicsFile is the path of a taxonomy YAML file. Default empty, which
+	// means the taxonomy embedded in the binary (configs/topics.yaml).
+	TopicsFile string `yaml:"topics_file"`
+}
+
+// DefaultConfig returns the defaults: threshold 0.5, embedded taxonomy.
+func DefaultConfig() Config {
+	return Config{Threshold: DefaultThreshold}
+}
+
+// Validate reports a configuration that cannot work.
+func (c Config) Validate() error {
+	if math.IsNaN(c.Threshold) || c.Threshold <= 0 || c.Threshold > 1 {
+		return fmt.Errorf("classify: threshold %v must be in (0,1]", c.Threshold)
+	}
+	if strings.TrimSpace(c.TopicsFile) != c.TopicsFile {
+		return errors.New("classify: topics_file has leading or trailing space")
+	}
+	return nil
+}
+
+// Input is one article to classify. Only Title is expected; the others may
+// be empty. Lang ("en", "zh") is informational: every term is tried on
+// every text, as Chinese pages quote English names and the reverse.
+type Input struct {
+	ID      string `json:"id"`
+	Title   string `json:"title"`
+	Summary string `json:"summary"`
+	Body    string `json:"body"`
+	Lang    string `json:"lang"`
+}
+
+// Field names used in evidence.
+const (
+	FieldTitle   = "title"
+	FieldSummary = "summary"
+	FieldBody    = "body"
+)
+
+type useKind uint8
+
+const (
+	useTerm useKind = iota
+	useMask
+	useGroup
+)
+
+// use is one role a compiled pattern plays.
+type use struct {
+	kind   useKind
+	topic  int     // useTerm
+	weight float64 // useTerm
+	group  int     // useGroup
+	term   string  // useTerm: the term as written in the taxonomy
+}
+
+type pattern struct {
+	text   string
+	prefix bool // trailing "*": any word ending
+	han    bool // substring match, no word boundaries
+	uses   []use
+}
+
+type compiledRule struct {
+	name   string
+	groups []int
+	weight float64
+}
+
+// Classifier scores articles against a taxonomy. It is immutable after New
+// and safe for concurrent use.
+type Classifier struct {
+	tax       *Taxonomy
+	threshold float64
+	version   string
+	pats      []pattern
+	m         *matcher
+	ngroups   int
+	rules     [][]compiledRule // per topic
+	pool      sync.Pool        // *scratch
+}
+
+// New compiles a classifier for the taxonomy. A threshold outside (0,1]
+// (such as the zero Config) is replaced by DefaultThreshold; call
+// Config.Validate first to reject it instead.
+func New(t *Taxonomy, cfg Config) *Classifier {
+	c := &Classifier{tax: t, threshold: cfg.Threshold}
+	if cfg.Validate() != nil || c.threshold == 0 {
+		c.threshold = DefaultThreshold
+	}
+	c.version = fmt.Sprintf("topics-%d-%s/alg-%d", t.Version, t.hash, AlgorithmVersion)
+
+	index := map[string]int{}
+	add := func(term string, u use) {
+		key, prefix, err := parseTerm(term)
+		if err != nil {
+			return // LoadTaxonomy rejects these; a hand-built Taxonomy just loses the term
+		}
+		k := key
+		if prefix {
+			k += "*"
+		}
+		i, ok := index[k]
+		if !ok {
+			i = len(c.pats)
+			index[k] = i
+			c.pats = append(c.pats, pattern{text: key, prefix: prefix, han: hasHan(key)})
+		}
+		c.pats[i].uses = append(c.pats[i].uses, u)
+	}
+	for _, m := range t.Masks {
+		add(m, use{kind: useMask})
+	}
+	groupIdx := map[string]int{}
+	gnames := make([]string, 0, len(t.Groups))
+	for name := range t.Groups {
+		gnames = append(gnames, name)
+	}
+	slices.Sort(gnames)
+	for gi, name := range gnames {
+		groupIdx[name] = gi
+		for _, term := range t.Groups[name] {
+			add(term, use{kind: useGroup, group: gi})
+		}
+	}
+	c.ngroups = len(gnames)
+	c.rules = make([][]compiledRule, len(t.Topics))
+	for ti, tp := range t.Topics {
+		terms := make([]string, 0, len(tp.Terms))
+		for term := range tp.Terms {
+			terms = append(terms, term)
+		}
+		slices.Sort(terms) // deterministic compilation
+		for _, term := range terms {
+			if w := tp.Terms[term]; w != 0 {
+				add(term, use{kind: useTerm, topic: ti, weight: w, term: term})
+			}
+		}
+		for _, r := range tp.Rules {
+			cr := compiledRule{name: r.Name, weight: r.Weight}
+			for _, g := range r.All {
+				if gi, ok := groupIdx[g]; ok {
+					cr.groups = append(cr.groups, gi)
+				}
+			}
+			if len(cr.groups) == len(r.All) && len(cr.groups) > 0 {
+				c.rules[ti] = append(c.rules[ti], cr)
+			}
+		}
+	}
+	texts := make([]string, len(c.pats))
+	for i, p := range c.pats {
+		texts[i] = p.text
+	}
+	c.m = newMatcher(texts)
+	c.pool.New = func() any { return new(scratch) }
+	return c
+}
+
+// Version identifies the taxonomy and algorithm that produce a result, such
+// as "topics-1-3f9a2c1b/alg-1". Store it with every classification; it
+// changes whenever topics.yaml or the algorithm changes.
+func (c *Classifier) Version() string { return c.version }
+
+// Threshold is the overall score at or above which an article is relevant.
+func (c *Classifier) Threshold() float64 { return c.threshold }
+
+// Taxonomy returns the taxonomy the classifier was built from.
+func (c *Classifier) Taxonomy() *Taxonomy { return c.tax }
+
+// hit is one accepted match in a normalised field.
+type hit struct {
+	pat        int32
+	start, end int // in the normalised text
+}
+
+// cand is a term match competing for a topic's score in one field.
+type cand struct {
+	topic  int
+	weight float64
+	term   string
+	start  int
+	end    int
+}
+
+type scratch struct {
+	norm   []byte
+	offs   []int32
+	hits   []hit
+	masks  [][2]int
+	cands  []cand
+	taken  []cand
+	groups [][]int // per group: match starts in the current field
+}
+
+// fieldResult is what one field adds to each topic.
+type fieldResult struct {
+	raw      []float64
+	evidence [][]model.Evidence
+}
+
+// Classify scores one article. It is pure (no I/O, no shared mutable state)
+// and safe to call from many goroutines.
+func (c *Classifier) Classify(in Input) model.Classification {
+	s := c.pool.Get().(*scratch)
+	defer c.pool.Put(s)
+
+	nt := len(c.tax.Topics)
+	raw := make([]float64, nt)
+	ev := make([][]model.Evidence, nt)
+	fields := [...]struct {
+		name   string
+		text   string
+		factor float64
+	}{
+		{FieldTitle, in.Title, titleFactor},
+		{FieldSummary, in.Summary, summaryFactor},
+		{FieldBody, in.Body, bodyFactor},
+	}
+	for _, f := range fields {
+		if f.text == "" {
+			continue
+		}
+		fr := c.scoreField(s, f.name, f.text, f.factor)
+		for ti := range nt {
+			r := fr.raw[ti]
+			if f.name == FieldBody {
+				r = min(r, bodyCap)
+			}
+			raw[ti] += r
+			ev[ti] = append(ev[ti], fr.evidence[ti]...)
+		}
+	}
+
+	out := model.Classification{Version: c.version, Topics: []model.TopicScore{}}
+	best, sum := 0.0, 0.0
+	for ti, tp := range c.tax.Topics {
+		r := max(raw[ti], 0)
+		if r == 0 {
+			continue // nothing for it, or only counter-evidence
+		}
+		best = max(best, r)
+		sum += r
+		e := ev[ti]
+		slices.SortStableFunc(e, func(a, b model.Evidence) int {
+			return cmp.Compare(math.Abs(b.Weight), math.Abs(a.Weight))
+		})
+		if len(e) > maxEvidence {
+			e = e[:maxEvidence]
+		}
+		out.Topics = append(out.Topics, model.TopicScore{ID: tp.ID, Score: round4(squash(r)), Evidence: e})
+	}
+	slices.SortStableFunc(out.Topics, func(a, b model.TopicScore) int { return cmp.Compare(b.Score, a.Score) })
+	overall := squash(best + otherTopicsFactor*(sum-best))
+	out.Score = round4(overall)
+	out.Relevant = overall >= c.threshold
+	return out
+}
+
+// squash maps a non-negative raw score to [0,1).
+func squash(raw float64) float64 {
+	if raw <= 0 || math.IsNaN(raw) {
+		return 0
+	}
+	return 1 - math.Exp(-raw)
+}
+
+func round4(x float64) float64 { return math.Round(x*1e4) / 1e4 }
+
+// scoreField matches one field and returns each topic's weighted raw score
+// and evidence for it.
+func (c *Classifier) scoreField(s *scratch, field, text string, factor float64) fieldResult {
+	nt := len(c.tax.Topics)
+	fr := fieldResult{raw: make([]float64, nt), evidence: make([][]model.Evidence, nt)}
+	s.norm, s.offs = normalize(s.norm[:0], s.offs[:0], text)
+	norm := s.norm
+
+	// 1. Raw matches with word boundaries; masks collected apart.
+	s.hits, s.masks = s.hits[:0], s.masks[:0]
+	c.m.scan(norm, func(id int32, start, end int) {
+		p := &c.pats[id]
+		if !p.han {
+			if start > 0 && isWordByte(norm[start-1]) {
+				return
+			}
+			if end < len(norm) && isWordByte(norm[end]) {
+				we := end
+				for we < len(norm) && isWordByte(norm[we]) {
+					we++
+				}
+				if !p.prefix {
+					suffix := string(norm[end:we])
+					if suffix != "s" && suffix != "es" {
+						return
+					}
+				}
+				end = we
+			}
+		}
+		if p.uses[0].kind == useMask {
+			s.masks = append(s.masks, [2]int{start, end})
+		}
+		s.hits = append(s.hits, hit{pat: id, start: start, end: end})
+	})
+
+	// 2. Terms and group members, minus those inside a mask.
+	if cap(s.groups) < c.ngroups {
+		s.groups = make([][]int, c.ngroups)
+	}
+	s.groups = s.groups[:c.ngroups]
+	for i := range s.groups {
+		s.groups[i] = s.groups[i][:0]
+	}
+	s.cands = s.cands[:0]
+	for _, h := range s.hits {
+		masked := false
+		for _, m := range s.masks {
+			if h.start >= m[0] && h.end <= m[1] && c.pats[h.pat].uses[0].kind != useMask {
+				masked = true
+				break
+			}
+		}
+		if masked {
+			continue
+		}
+		for _, u := range c.pats[h.pat].uses {
+			switch u.kind {
+			case useTerm:
+				s.cands = append(s.cands, cand{topic: u.topic, weight: u.weight, term: u.term, start: h.start, end: h.end})
+			case useGroup:
+				s.groups[u.group] = append(s.groups[u.group], h.start)
+			}
+		}
+	}
+
+	// 3. Heaviest matches first; a match that overlaps a heavier match of
+	// another topic, or any accepted match of its own topic, is dropped: one
+	// stretch of text counts once, for the topic it fits best ("cyberattack"
+	// is hacking, not also generic "cyber*"). Counter-evidence (negative
+	// weights) is applied once per term and never blocks anything.
+	slices.SortStableFunc(s.cands, func(a, b cand) int {
+		if d := cmp.Compare(b.weight, a.weight); d != 0 {
+			return d
+		}
+		if d := cmp.Compare(a.topic, b.topic); d != 0 {
+			return d
+		}
+		return cmp.Compare(a.start, b.start)
+	})
+	s.taken = s.taken[:0]
+next:
+	for _, cd := range s.cands {
+		for _, t := range s.taken {
+			if t.topic == cd.topic && t.term == cd.term {
+				continue next
+			}
+			if cd.weight > 0 && cd.start < t.end && t.start < cd.end && (t.topic == cd.topic || t.weight > cd.weight) {
+				continue next
+			}
+		}
+		s.taken = append(s.taken, cd)
+		w := cd.weight * factor
+		fr.raw[cd.topic] += w
+		fr.evidence[cd.topic] = append(fr.evidence[cd.topic], model.Evidence{
+			Term: cd.term, Field: field, Snippet: snippet(text, s.offs, cd.start, cd.end), Weight: round4(w),
+		})
+	}
+
+	// 4. Co-occurrence rules.
+	window := math.MaxInt
+	if field == FieldBody {
+		window = bodyWindow
+	}
+	for ti, rules := range c.rules {
+		for _, r := range rules {
+			at, ok := c.cooccur(s.groups, r.groups, window)
+			if !ok {
+				continue
+			}
+			w := r.weight * factor
+			fr.raw[ti] += w
+			end := at + 1
+			for end < len(norm) && isWordByte(norm[end]) {
+				end++
+			}
+			fr.evidence[ti] = append(fr.evidence[ti], model.Evidence{
+				Term: "rule:" + r.name, Field: field, Snippet: snippet(text, s.offs, at, end), Weight: round4(w),
+			})
+		}
+	}
+	for ti := range fr.raw {
+		fr.raw[ti] = max(fr.raw[ti], 0)
+	}
+	return fr
+}
+
+// cooccur reports whether every group matched with all matches within window
+// bytes of a match of the first group, and where.
+func (c *Classifier) cooccur(pos [][]int, groups []int, window int) (int, bool) {
+	for _, g := range groups {
+		if len(pos[g]) == 0 {
+			return 0, false
+		}
+	}
+anchor:
+	for _, p := range pos[groups[0]] {
+		for _, g := range groups[1:] {
+			found := false
+			for _, q := range pos[g] {
+				if q != p && abs(q-p) <= window {
+					found = true
+					break
+				}
+			}
+			if !found {
+				continue anchor
+			}
+		}
+		return p, true
+	}
+	return 0, false
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+// snippet returns the original text around the normalised range [start,end),
+// with white space collapsed and ellipses where it was cut.
+func snippet(text string, offs []int32, start, end int) string {
+	if len(offs) == 0 || start >= len(offs) {
+		return ""
+	}
+	os := int(offs[start])
+	oe := len(text)
+	if end < len(offs) {
+		oe = int(offs[end])
+	}
+	from, to := max(os-snippetRadius, 0), min(oe+snippetRadius, len(text))
+	for from > 0 && !utf8.RuneStart(text[from]) {
+		from--
+	}
+	for to < len(text) && !utf8.RuneStart(text[to]) {
+		to++
+	}
+	var b strings.Builder
+	if from > 0 {
+		b.WriteString("…")
+	}
+	b.WriteString(strings.Join(strings.Fields(text[from:to]), " "))
+	if to < len(text) {
+		b.WriteString("…")
+	}
+	return b.String()
+}
