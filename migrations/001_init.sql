@@ -56,6 +56,7 @@ CREATE TABLE articles (
     check_count        integer     NOT NULL DEFAULT 0,
     last_checked_at    timestamptz,
     lease_until        timestamptz,
+    lease_owner        text,
     etag               text        NOT NULL DEFAULT '',
     last_modified      text        NOT NULL DEFAULT '',
     -- the current classification (the history is in classifications).

@@ -1,0 +1,127 @@
+package config
+
+import (
+	"bytes"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"regexp"
+	"time"
+
+	"github.com/goccy/go-yaml"
+
+	"github.com/wirewatch/wirewatch/configs"
+	"github.com/wirewatch/wirewatch/model"
+)
+
+// SourceSpec is one entry of the source catalogue (configs/sources.yaml).
+type SourceSpec struct {
+	// Name is unique, lower-case letters, digits and dashes.
+	Name string `yaml:"name"`
+	// Outlet is the publisher, e.g. "Xinhua".
+	Outlet string `yaml:"outlet"`
+	// Kind is "feed" or "listing".
+	Kind string `yaml:"kind"`
+	// URL is the feed or listing page.
+	URL string `yaml:"url"`
+	// Language is "en" or "zh".
+	Language string `yaml:"language"`
+	// Interval is the poll interval. Default 30m.
+	Interval time.Duration `yaml:"interval"`
+	// Robots obeys robots.txt. Default true.
+	Robots *bool `yaml:"robots"`
+	// Enabled polls the source. Default true.
+	Enabled *bool `yaml:"enabled"`
+	// Listing holds the selectors of a listing page.
+	Listing *model.Listing `yaml:"listing"`
+	// Notes documents the entry for operators.
+	Notes string `yaml:"notes"`
+}
+
+// Catalogue is the parsed source catalogue. Site rules are read by the
+// extractor from the same file (fetch/extract.LoadRules).
+type Catalogue struct {
+	Version   int              `yaml:"version"`
+	Sources   []SourceSpec     `yaml:"sources"`
+	SiteRules []model.SiteRule `yaml:"site_rules"`
+}
+
+var sourceName = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
+
+// LoadCatalogueFile reads a catalogue from path, or the built-in one when
+// path is empty. It returns the raw bytes too, for the extractor's rules.
+func LoadCatalogueFile(path string) (*Catalogue, []byte, error) {
+	var data []byte
+	var err error
+	name := path
+	if path == "" {
+		name = "built-in sources.yaml"
+		data, err = fs.ReadFile(configs.FS, "sources.yaml")
+	} else {
+		data, err = os.ReadFile(path)
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("config: read source catalogue %s: %w", name, err)
+	}
+	c, err := ParseCatalogue(name, data)
+	return c, data, err
+}
+
+// ParseCatalogue parses and validates a catalogue; name is used in errors.
+func ParseCatalogue(name string, data []byte) (*Catalogue, error) {
+	var c Catalogue
+	if err := yaml.NewDecoder(bytes.NewReader(data), yaml.Strict()).Decode(&c); err != nil {
+		return nil, &Error{File: name, Msg: "invalid YAML: " + yaml.FormatError(err, false, true)}
+	}
+	seen := map[string]bool{}
+	for i := range c.Sources {
+		s := &c.Sources[i]
+		key := fmt.Sprintf("sources[%d]", i)
+		if !sourceName.MatchString(s.Name) {
+			return nil, &Error{File: name, Key: key + ".name", Msg: fmt.Sprintf("want lower-case letters, digits and dashes, got %q", s.Name)}
+		}
+		key = fmt.Sprintf("sources[%s]", s.Name)
+		if seen[s.Name] {
+			return nil, &Error{File: name, Key: key, Msg: "duplicate name"}
+		}
+		seen[s.Name] = true
+		if s.Outlet == "" {
+			return nil, &Error{File: name, Key: key + ".outlet", Msg: "want the outlet's name"}
+		}
+		if s.Kind != string(model.KindFeed) && s.Kind != string(model.KindListing) {
+			return nil, &Error{File: name, Key: key + ".kind", Msg: fmt.Sprintf("want feed or listing, got %q", s.Kind)}
+		}
+		u, err := url.Parse(s.URL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return nil, &Error{File: name, Key: key + ".url", Msg: fmt.Sprintf("want an http(s) URL, got %q", s.URL)}
+		}
+		if s.Kind == string(model.KindListing) && (s.Listing == nil || s.Listing.Item == "") {
+			return nil, &Error{File: name, Key: key + ".listing.item", Msg: "a listing source needs at least an item selector"}
+		}
+		if s.Interval == 0 {
+			s.Interval = 30 * time.Minute
+		}
+		if s.Interval < time.Minute {
+			return nil, &Error{File: name, Key: key + ".interval", Msg: fmt.Sprintf("want at least 1m, got %s", s.Interval)}
+		}
+	}
+	return &c, nil
+}
+
+// Source converts a catalogue entry to the model type.
+func (s SourceSpec) Source() model.Source {
+	return model.Source{
+		Name:          s.Name,
+		Outlet:        s.Outlet,
+		Kind:          model.SourceKind(s.Kind),
+		URL:           s.URL,
+		Language:      s.Language,
+		Listing:       s.Listing,
+		Interval:      s.Interval,
+		RespectRobots: s.Robots == nil || *s.Robots,
+	}
+}
+
+// IsEnabled reports whether the source is polled.
+func (s SourceSpec) IsEnabled() bool { return s.Enabled == nil || *s.Enabled }

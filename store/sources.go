@@ -1,0 +1,224 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/wirewatch/wirewatch/config"
+	"github.com/wirewatch/wirewatch/model"
+)
+
+const upsertSource = `
+INSERT INTO sources (name, outlet, kind, url, language, listing, poll_interval, respect_robots, enabled)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+ON CONFLICT (name) DO UPDATE SET
+    outlet = EXCLUDED.outlet, kind = EXCLUDED.kind, url = EXCLUDED.url,
+    language = EXCLUDED.language, listing = EXCLUDED.listing,
+    poll_interval = EXCLUDED.poll_interval, respect_robots = EXCLUDED.respect_robots,
+    enabled = EXCLUDED.enabled,
+    -- a new URL starts afresh: its validators and failures belong to the old one.
+    etag = CASE WHEN sources.url = EXCLUDED.url THEN sources.etag ELSE '' END,
+    last_modified = CASE WHEN sources.url = EXCLUDED.url THEN sources.last_modified ELSE '' END,
+    next_poll_at = CASE WHEN sources.url = EXCLUDED.url THEN sources.next_poll_at ELSE now() END,
+    updated_at = now()`
+
+const disableMissingSources = `UPDATE sources SET enabled = false, updated_at = now() WHERE enabled AND NOT (name = ANY($1))`
+
+// SyncSources makes the sources table match the catalogue: entries are
+// inserted or updated by name, and sources no longer listed are disabled
+// (their articles stay).
+func (s *Store) SyncSources(ctx context.Context, specs []config.SourceSpec) error {
+	return pgx.BeginFunc(ctx, s.Pool, func(tx pgx.Tx) error {
+		names := make([]string, 0, len(specs))
+		for _, sp := range specs {
+			var listing []byte
+			if sp.Listing != nil {
+				b, err := json.Marshal(sp.Listing)
+				if err != nil {
+					return fmt.Errorf("store: sync source %s: %w", sp.Name, err)
+				}
+				listing = b
+			}
+			src := sp.Source()
+			if _, err := tx.Exec(ctx, upsertSource, sp.Name, sp.Outlet, sp.Kind, sp.URL, sp.Language, listing, src.Interval, src.RespectRobots, sp.IsEnabled()); err != nil {
+				return fmt.Errorf("store: sync source %s: %w", sp.Name, err)
+			}
+			names = append(names, sp.Name)
+		}
+		if _, err := tx.Exec(ctx, disableMissingSources, names); err != nil {
+			return fmt.Errorf("store: disable sources not in the catalogue: %w", err)
+		}
+		return nil
+	})
+}
+
+const sourceColumns = `id, name, outlet, kind, url, language, listing, poll_interval, respect_robots, etag, last_modified, failures, coalesce(last_error, ''), last_ok_at`
+
+const claimSources = `
+UPDATE sources SET lease_until = now() + $2::interval, lease_owner = $1
+WHERE id IN (
+    SELECT id FROM sources
+    WHERE enabled AND next_poll_at <= now() AND (lease_until IS NULL OR lease_until < now())
+    ORDER BY next_poll_at
+    LIMIT $3
+    FOR UPDATE SKIP LOCKED)
+RETURNING ` + sourceColumns
+
+func scanSource(row pgx.Row) (model.Source, error) {
+	var src model.Source
+	var kind string
+	var listing []byte
+	err := row.Scan(&src.ID, &src.Name, &src.Outlet, &kind, &src.URL, &src.Language, &listing, &src.Interval, &src.RespectRobots, &src.ETag, &src.LastModified, &src.Failures, &src.LastError, &src.LastOKAt)
+	if err != nil {
+		return src, err
+	}
+	src.Kind = model.SourceKind(kind)
+	if len(listing) > 0 {
+		src.Listing = new(model.Listing)
+		if err := json.Unmarshal(listing, src.Listing); err != nil {
+			return src, fmt.Errorf("source %s: listing selectors: %w", src.Name, err)
+		}
+	}
+	return src, nil
+}
+
+// ClaimDueSources leases up to limit sources whose poll is due to owner.
+// Replicas never claim the same source while its lease runs.
+func (s *Store) ClaimDueSources(ctx context.Context, owner string, lease time.Duration, limit int) ([]model.Source, error) {
+	rows, err := s.Pool.Query(ctx, claimSources, owner, lease, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: claim sources: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (model.Source, error) { return scanSource(r) })
+	if err != nil {
+		return nil, fmt.Errorf("store: claim sources: %w", err)
+	}
+	return out, nil
+}
+
+// SourceByName returns one source.
+func (s *Store) SourceByName(ctx context.Context, name string) (model.Source, error) {
+	src, err := scanSource(s.Pool.QueryRow(ctx, `SELECT `+sourceColumns+` FROM sources WHERE name = $1`, name))
+	if err != nil {
+		return src, fmt.Errorf("store: source %q: %w", name, interpretError(err))
+	}
+	return src, nil
+}
+
+// PollOutcome is what one poll of a source produced.
+type PollOutcome struct {
+	SourceID     int64
+	Owner        string
+	OK           bool
+	NotModified  bool
+	Status       int
+	ETag         string
+	LastModified string
+	Items        []model.Item
+	Outlet       string
+	Language     string
+	Error        string
+	ErrorKind    string
+	NextPoll     time.Time
+}
+
+const finishPollOK = `
+UPDATE sources SET
+    etag = CASE WHEN $3 THEN etag ELSE $4 END,
+    last_modified = CASE WHEN $3 THEN last_modified ELSE $5 END,
+    last_status = $6, last_polled_at = now(), last_ok_at = now(),
+    failures = 0, last_error = NULL,
+    last_item_count = CASE WHEN $3 THEN last_item_count ELSE $7 END,
+    next_poll_at = $8, lease_until = NULL, lease_owner = NULL, updated_at = now()
+WHERE id = $1 AND lease_owner = $2`
+
+const finishPollFailed = `
+UPDATE sources SET
+    last_status = $3, last_polled_at = now(), failures = failures + 1,
+    last_error = $4, next_poll_at = $5, lease_until = NULL, lease_owner = NULL, updated_at = now()
+WHERE id = $1 AND lease_owner = $2`
+
+// insertItems adds newly discovered articles as pending fetches in one
+// statement; known canonical URLs are left alone (one fetch per URL,
+// however many sources list it).
+const insertItems = `
+INSERT INTO articles (canonical_url, source_id, outlet, language, title, summary, byline, published_at, next_check_at)
+SELECT u, $1, $2, $3, t, s, a, p, now()
+FROM unnest($4::text[], $5::text[], $6::text[], $7::text[], $8::timestamptz[]) AS x(u, t, s, a, p)
+ON CONFLICT (canonical_url) DO NOTHING`
+
+// FinishPoll records a poll: on success the new items are inserted and the
+// validators saved in one transaction, so a crash leaves both undone and the
+// next poll fetches the feed again. It returns how many items were new.
+// A lease lost to another replica makes it a no-op.
+func (s *Store) FinishPoll(ctx context.Context, o PollOutcome) (int, error) {
+	var added int
+	err := pgx.BeginFunc(ctx, s.Pool, func(tx pgx.Tx) error {
+		if !o.OK {
+			_, err := tx.Exec(ctx, finishPollFailed, o.SourceID, o.Owner, nullInt(o.Status), o.Error, o.NextPoll)
+			return err
+		}
+		tag, err := tx.Exec(ctx, finishPollOK, o.SourceID, o.Owner, o.NotModified, o.ETag, o.LastModified, nullInt(o.Status), len(o.Items), o.NextPoll)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return nil // our lease expired and another replica has the source
+		}
+		if len(o.Items) == 0 {
+			return nil
+		}
+		n := len(o.Items)
+		urls, titles, sums, authors := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		pubs := make([]*time.Time, n)
+		for i, it := range o.Items {
+			urls[i], titles[i], sums[i], authors[i], pubs[i] = it.URL, it.Title, it.Summary, it.Author, it.Published
+		}
+		tag, err = tx.Exec(ctx, insertItems, o.SourceID, o.Outlet, o.Language, urls, titles, sums, authors, pubs)
+		if err != nil {
+			return err
+		}
+		added = int(tag.RowsAffected())
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("store: finish poll of source %d: %w", o.SourceID, err)
+	}
+	return added, nil
+}
+
+func nullInt(n int) *int {
+	if n == 0 {
+		return nil
+	}
+	return &n
+}
+
+// ReleaseLeases gives back every source and article lease owner holds, so
+// another replica (or this one, restarted) can take them at once.
+func (s *Store) ReleaseLeases(ctx context.Context, owner string) (int64, error) {
+	tag, err := s.Pool.Exec(ctx, `UPDATE sources SET lease_until = NULL, lease_owner = NULL WHERE lease_owner = $1`, owner)
+	if err != nil {
+		return 0, fmt.Errorf("store: release source leases: %w", err)
+	}
+	n := tag.RowsAffected()
+	tag, err = s.Pool.Exec(ctx, `UPDATE articles SET lease_until = NULL, lease_owner = NULL WHERE lease_owner = $1`, owner)
+	if err != nil {
+		return n, fmt.Errorf("store: release article leases: %w", err)
+	}
+	return n + tag.RowsAffected(), nil
+}
+
+// OldestOverdue returns how long the most overdue enabled source has waited.
+func (s *Store) OldestOverdue(ctx context.Context) (time.Duration, error) {
+	var secs float64
+	err := s.Pool.QueryRow(ctx, `SELECT coalesce(extract(epoch FROM now() - min(next_poll_at)), 0) FROM sources WHERE enabled AND next_poll_at <= now()`).Scan(&secs)
+	if err != nil {
+		return 0, fmt.Errorf("store: oldest overdue source: %w", err)
+	}
+	return time.Duration(secs * float64(time.Second)), nil
+}
