@@ -173,7 +173,7 @@ func readMetadata(doc *goquery.Document, u *nurl.URL, rule *model.SiteRule, now 
 		return true
 	}
 	switch {
-	case rule != nil && rule.Date != "" && try(ruleField(doc, rule.Date), rule.DateLayout):
+	case rule != nil && rule.Date != "" && tryAll(doc, rule.Date, func(s string) bool { return try(s, rule.DateLayout) }):
 	case try(metaContent(doc, "article:published_time", "og:article:published_time", "datePublished", "publishdate", "PubDate", "pubdate", "publish-date", "dc.date.issued", "dc.date", "date", "sailthru.date", "parsely-pub-date"), ""):
 	case try(ld.datePublished, ""):
 	case try(doc.Find("time[datetime]").First().AttrOr("datetime", ""), ""):
@@ -200,6 +200,23 @@ func readMetadata(doc *goquery.Document, u *nurl.URL, rule *model.SiteRule, now 
 		}
 	}
 	return out
+}
+
+// tryAll calls try on the text of each element a selector list matches, in
+// order, until it returns true (a rule's date selector often also matches a
+// sibling holding only "来源：").
+func tryAll(doc *goquery.Document, selectors string, try func(string) bool) bool {
+	for _, sel := range splitSelectors(selectors) {
+		ok := false
+		doc.Find(sel).EachWithBreak(func(_ int, s *goquery.Selection) bool {
+			ok = try(cleanLine(nodeText(s.Nodes...)))
+			return !ok
+		})
+		if ok {
+			return true
+		}
+	}
+	return false
 }
 
 // chineseHost reports hosts under .cn or of the outlets we watch that are
