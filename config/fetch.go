@@ -34,8 +34,21 @@ type Fetch struct {
 	HostBurst int `yaml:"host_burst"`
 	// HostConcurrency caps requests in flight per host. Default 4.
 	HostConcurrency int `yaml:"host_concurrency"`
+	// MaxIdleConnsPerHost is how many idle keep-alive connections are kept
+	// per host; it must cover all workers hitting one farm host. Default 64.
+	MaxIdleConnsPerHost int `yaml:"max_idle_conns_per_host"`
 	// RespectRobots obeys robots.txt unless a source turns it off. Default true.
 	RespectRobots bool `yaml:"respect_robots"`
+	// RobotsTTL is how long a host's robots.txt is cached. Default 24h.
+	RobotsTTL time.Duration `yaml:"robots_ttl"`
+	// RobotsRetry is how soon a robots.txt that failed with 5xx or a network
+	// error (treated as allow-all meanwhile) is tried again. Default 10m.
+	RobotsRetry time.Duration `yaml:"robots_retry"`
+	// MaxFeedDepth rejects feeds nesting elements deeper than this, before
+	// the feed parser (which recurses) sees them. Default 100.
+	MaxFeedDepth int `yaml:"max_feed_depth"`
+	// MaxFeedItems rejects feeds with more items than this. Default 5000.
+	MaxFeedItems int `yaml:"max_feed_items"`
 	// Jitter spreads poll times by ± this fraction of the interval. Default 0.1.
 	Jitter float64 `yaml:"jitter"`
 	// Adaptive polls sources that publish often more often, within
@@ -57,22 +70,27 @@ type Fetch struct {
 // DefaultFetch returns the fetch defaults.
 func DefaultFetch() Fetch {
 	return Fetch{
-		UserAgent:          "wirewatch/1.0",
-		ContactURL:         "https://github.com/wirewatch/wirewatch",
-		ConnectTimeout:     10 * time.Second,
-		HeaderTimeout:      20 * time.Second,
-		Timeout:            60 * time.Second,
-		MaxBodyBytes:       15 << 20,
-		MaxRedirects:       5,
-		HostRate:           2,
-		HostBurst:          4,
-		HostConcurrency:    4,
-		RespectRobots:      true,
-		Jitter:             0.1,
-		MinInterval:        5 * time.Minute,
-		MaxInterval:        6 * time.Hour,
-		Recheck:            []time.Duration{time.Hour, 6 * time.Hour, 24 * time.Hour, 168 * time.Hour},
-		MaxArticleAttempts: 5,
+		UserAgent:           "wirewatch/1.0",
+		ContactURL:          "https://github.com/wirewatch/wirewatch",
+		ConnectTimeout:      10 * time.Second,
+		HeaderTimeout:       20 * time.Second,
+		Timeout:             60 * time.Second,
+		MaxBodyBytes:        15 << 20,
+		MaxRedirects:        5,
+		HostRate:            2,
+		HostBurst:           4,
+		HostConcurrency:     4,
+		MaxIdleConnsPerHost: 64,
+		RespectRobots:       true,
+		RobotsTTL:           24 * time.Hour,
+		RobotsRetry:         10 * time.Minute,
+		MaxFeedDepth:        100,
+		MaxFeedItems:        5000,
+		Jitter:              0.1,
+		MinInterval:         5 * time.Minute,
+		MaxInterval:         6 * time.Hour,
+		Recheck:             []time.Duration{time.Hour, 6 * time.Hour, 24 * time.Hour, 168 * time.Hour},
+		MaxArticleAttempts:  5,
 	}
 }
 
@@ -81,7 +99,7 @@ func (f Fetch) Validate() error {
 	pos := []struct {
 		key string
 		d   time.Duration
-	}{{"fetch.connect_timeout", f.ConnectTimeout}, {"fetch.header_timeout", f.HeaderTimeout}, {"fetch.timeout", f.Timeout}, {"fetch.min_interval", f.MinInterval}, {"fetch.max_interval", f.MaxInterval}}
+	}{{"fetch.connect_timeout", f.ConnectTimeout}, {"fetch.header_timeout", f.HeaderTimeout}, {"fetch.timeout", f.Timeout}, {"fetch.min_interval", f.MinInterval}, {"fetch.max_interval", f.MaxInterval}, {"fetch.robots_ttl", f.RobotsTTL}, {"fetch.robots_retry", f.RobotsRetry}}
 	for _, p := range pos {
 		if p.d <= 0 {
 			return &Error{Key: p.key, Msg: fmt.Sprintf("want a positive duration, got %s", p.d)}
@@ -109,6 +127,15 @@ func (f Fetch) Validate() error {
 	}
 	if f.HostConcurrency < 1 {
 		return &Error{Key: "fetch.host_concurrency", Msg: fmt.Sprintf("want 1 or more, got %d", f.HostConcurrency)}
+	}
+	if f.MaxIdleConnsPerHost < 1 {
+		return &Error{Key: "fetch.max_idle_conns_per_host", Msg: fmt.Sprintf("want 1 or more, got %d", f.MaxIdleConnsPerHost)}
+	}
+	if f.MaxFeedDepth < 8 {
+		return &Error{Key: "fetch.max_feed_depth", Msg: fmt.Sprintf("want 8 or more, got %d", f.MaxFeedDepth)}
+	}
+	if f.MaxFeedItems < 1 {
+		return &Error{Key: "fetch.max_feed_items", Msg: fmt.Sprintf("want 1 or more, got %d", f.MaxFeedItems)}
 	}
 	if f.Jitter < 0 || f.Jitter > 0.5 {
 		return &Error{Key: "fetch.jitter", Msg: fmt.Sprintf("want 0 to 0.5, got %v", f.Jitter)}
