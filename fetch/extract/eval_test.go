@@ -159,6 +159,8 @@ func TestExtractionDevModes(t *testing.T) {
 		{"trafilatura-fallback", ModeTrafilaturaFallback},
 		{"readability", ModeReadability},
 		{"trafilatura-then-readability", ModeTrafilaturaThenReadability},
+		{"trafilatura-fallback-recall", ModeTrafilaturaFallbackRecall},
+		{"trafilatura-fallback-precision", ModeTrafilaturaFallbackPrecision},
 	} {
 		sc, dur, n := evaluate(t, m.mode, rules, false)
 		t.Logf("%-30s %s %.1f ms/page", m.name, sc, float64(dur.Microseconds())/1000/float64(max(n, 1)))

@@ -32,6 +32,10 @@ const (
 	// ModeTrafilaturaThenReadability runs go-trafilatura and falls back to
 	// readability when trafilatura's text is short.
 	ModeTrafilaturaThenReadability
+	// ModeTrafilaturaFallbackRecall is ModeTrafilaturaFallback favouring recall.
+	ModeTrafilaturaFallbackRecall
+	// ModeTrafilaturaFallbackPrecision is ModeTrafilaturaFallback favouring precision.
+	ModeTrafilaturaFallbackPrecision
 )
 
 // defaultMode is what ModeDefault resolves to; chosen on extraction-dev.
@@ -70,6 +74,10 @@ func generic(raw []byte, pageURL *nurl.URL, mode GenericMode) (text string, err 
 		return runTrafilatura(raw, pageURL, trafilatura.FavorPrecision, false)
 	case ModeTrafilaturaFallback:
 		return runTrafilatura(raw, pageURL, trafilatura.Balanced, true)
+	case ModeTrafilaturaFallbackRecall:
+		return runTrafilatura(raw, pageURL, trafilatura.FavorRecall, true)
+	case ModeTrafilaturaFallbackPrecision:
+		return runTrafilatura(raw, pageURL, trafilatura.FavorPrecision, true)
 	default:
 		return runTrafilatura(raw, pageURL, trafilatura.Balanced, false)
 	}
