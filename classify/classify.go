@@ -508,7 +508,7 @@ func snippet(text string, offs []int32, start, end int) string {
 	if from > 0 {
 		b.WriteString("…")
 	}
-	b.WriteString(strings.Join(strings.Fields(text[from:to]), " "))
+	b.WriteString(strings.ToValidUTF8(strings.Join(strings.Fields(text[from:to]), " "), "\uFFFD"))
 	if to < len(text) {
 		b.WriteString("…")
 	}

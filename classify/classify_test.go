@@ -1,0 +1,277 @@
+package classify
+
+import (
+	"math"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/wirewatch/wirewatch/model"
+)
+
+func defaultClassifier(t testing.TB) *Classifier {
+	t.Helper()
+	tax, err := DefaultTaxonomy()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return New(tax, DefaultConfig())
+}
+
+func topicScore(res model.Classification, id string) (model.TopicScore, bool) {
+	for _, ts := range res.Topics {
+		if ts.ID == id {
+			return ts, true
+		}
+	}
+	return model.TopicScore{}, false
+}
+
+func hasEvidence(res model.Classification, topic, term, field string) bool {
+	ts, ok := topicScore(res, topic)
+	if !ok {
+		return false
+	}
+	for _, e := range ts.Evidence {
+		if e.Term == term && (field == "" || e.Field == field) {
+			return true
+		}
+	}
+	return false
+}
+
+func TestClassifyBehaviour(t *testing.T) {
+	t.Parallel()
+	c := defaultClassifier(t)
+	tests := []struct {
+		name     string
+		in       Input
+		relevant bool
+		topic    string // the best topic when relevant
+	}{
+		// Title only, English, without the word "cyber".
+		{"entity list", Input{Title: "China firmly opposes US adding Chinese firms to entity list"}, true, "tech-restrictions"},
+		{"wic letter", Input{Title: "Xi sends congratulatory letter to World Internet Conference Wuzhen Summit"}, true, "cyber-governance"},
+		{"pipl", Input{Title: "Personal information protection law takes effect"}, true, "data-security"},
+		{"cac rumours", Input{Title: "CAC launches campaign to clean up online rumors"}, true, "content-regulation"},
+		{"nsa", Input{Title: "US' NSA launched over 10,000 cyberattacks against China"}, true, "hacking-espionage"},
+		{"fake accounts", Input{Title: "Pentagon ran fake accounts on social media to sway opinion abroad"}, true, "information-warfare"},
+		// Chinese text, matched by substring.
+		{"zh wic", Input{Title: "世界互联网大会乌镇峰会开幕", Lang: "zh"}, true, "cyber-governance"},
+		{"zh data", Input{Title: "数据出境安全评估办法施行", Lang: "zh"}, true, "data-security"},
+		{"zh hack", Input{Title: "美方对我国高校发动网络攻击", Lang: "zh"}, true, "hacking-espionage"},
+		{"zh mixed", Input{Title: "美国多州出台TikTok禁令", Lang: "zh"}, true, "tech-restrictions"},
+		// Co-occurrence: a firm alone is business news, with a restriction it is not.
+		{"firm alone", Input{Title: "Huawei unveils new foldable smartphone"}, false, ""},
+		{"firm + sanction", Input{Title: "Huawei hit by new round of US sanctions"}, true, "tech-restrictions"},
+		{"sanction alone", Input{Title: "US sanctions Russian oil exports"}, false, ""},
+		{"hack + state", Input{Title: "Hackers linked to US intelligence agency targeted Chinese firms"}, true, "hacking-espionage"},
+		// Negative context.
+		{"cyber monday", Input{Title: "Cyber Monday online sales break records"}, false, ""},
+		{"cybertruck", Input{Title: "Tesla Cybertruck deliveries begin"}, false, ""},
+		{"hackathon", Input{Title: "Students shine at hackathon in Shenzhen"}, false, ""},
+		{"econ data", Input{Title: "China's GDP data beats forecasts"}, false, ""},
+		{"covid rumour denied", Input{Title: "City government refutes online rumor of lockdown"}, false, ""},
+		{"arms-sale entity list", Input{Title: "China puts US defense firms on unreliable entity list over arms sales"}, false, ""},
+		{"zh covid rumour", Input{Title: "上海辟谣：网传封控消息不实", Lang: "zh"}, false, ""},
+		{"space launch", Input{Title: "Long March rocket sends new satellites into orbit"}, false, ""},
+		// Summary rescues a vague title.
+		{"summary", Input{Title: "Spokesperson answers questions", Summary: "The US is the world's largest hacking empire and should stop its cyberattacks on other countries."}, true, "hacking-espionage"},
+		// Body helps, but is damped: one passing mention does not make an article relevant.
+		{"body passing mention", Input{Title: "Provincial GDP grows 5 percent", Body: strings.Repeat("Factories expanded output. ", 40) + "Officials also mentioned cybersecurity."}, false, ""},
+		{"body on topic", Input{Title: "Full text of the speech", Body: "The world internet conference discussed cyberspace governance and cyber sovereignty. Data security and cross-border data rules were debated."}, true, "cyber-governance"},
+		// Empty input is not relevant and does not panic.
+		{"empty", Input{}, false, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			res := c.Classify(tc.in)
+			if res.Relevant != tc.relevant {
+				t.Fatalf("relevant = %v (score %.3f), want %v; topics %+v", res.Relevant, res.Score, tc.relevant, res.Topics)
+			}
+			if tc.topic != "" && (len(res.Topics) == 0 || res.Topics[0].ID != tc.topic) {
+				t.Fatalf("best topic = %+v, want %s", res.Topics, tc.topic)
+			}
+			if res.Version != c.Version() {
+				t.Errorf("version %q, want %q", res.Version, c.Version())
+			}
+		})
+	}
+}
+
+func TestEvidence(t *testing.T) {
+	t.Parallel()
+	c := defaultClassifier(t)
+	res := c.Classify(Input{
+		Title:   "Huawei hit by new US sanctions",
+		Summary: "The Cyberspace Administration of China said nothing.",
+		Body:    "Elsewhere, officials discussed the Global Initiative on Data Security at length.",
+	})
+	for _, want := range []struct{ topic, term, field string }{
+		{"tech-restrictions", "rule:ict-firm+restriction", FieldTitle},
+		{"tech-restrictions", "huawei", FieldTitle},
+		{"content-regulation", "cyberspace administration of china", FieldSummary},
+		{"data-security", "global initiative on data security", FieldBody},
+	} {
+		if !hasEvidence(res, want.topic, want.term, want.field) {
+			t.Errorf("no evidence %+v in %+v", want, res.Topics)
+		}
+	}
+	ts, _ := topicScore(res, "data-security")
+	if len(ts.Evidence) == 0 || !strings.Contains(ts.Evidence[0].Snippet, "Global Initiative on Data Security") {
+		t.Errorf("snippet %+v does not show the original text", ts.Evidence)
+	}
+	// Overlapping terms count once: the longest, heaviest wins.
+	if hasEvidence(res, "data-security", "data security", "") {
+		t.Errorf("'data security' counted inside 'Global Initiative on Data Security': %+v", ts.Evidence)
+	}
+	// A title counts more than a body.
+	tt := c.Classify(Input{Title: "Data security law passed"})
+	tb := c.Classify(Input{Title: "News", Body: "Data security law passed"})
+	if s1, s2 := tt.Score, tb.Score; s1 <= s2 {
+		t.Errorf("title score %.3f <= body score %.3f", s1, s2)
+	}
+}
+
+func TestSnippetChinese(t *testing.T) {
+	t.Parallel()
+	c := defaultClassifier(t)
+	body := strings.Repeat("今天天气很好，大家出门散步。", 10) + "国家网信办发布新规。" + strings.Repeat("市场平稳运行。", 10)
+	res := c.Classify(Input{Title: "新闻", Body: body})
+	ts, ok := topicScore(res, "content-regulation")
+	if !ok {
+		t.Fatalf("no content-regulation topic: %+v", res.Topics)
+	}
+	for _, e := range ts.Evidence {
+		if !strings.Contains(e.Snippet, "网信办") {
+			t.Errorf("snippet %q lacks the match", e.Snippet)
+		}
+		if !strings.HasPrefix(e.Snippet, "…") || !strings.HasSuffix(e.Snippet, "…") {
+			t.Errorf("snippet %q not marked as cut", e.Snippet)
+		}
+		if strings.ContainsRune(e.Snippet, '\uFFFD') {
+			t.Errorf("snippet %q splits a character", e.Snippet)
+		}
+	}
+}
+
+func TestThreshold(t *testing.T) {
+	t.Parallel()
+	tax, err := DefaultTaxonomy()
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := Input{Title: "Huawei unveils new phone"} // a weak signal only
+	low := New(tax, Config{Threshold: 0.05}).Classify(in)
+	def := New(tax, DefaultConfig()).Classify(in)
+	high := New(tax, Config{Threshold: 1}).Classify(Input{Title: "World Internet Conference opens in Wuzhen"})
+	if !low.Relevant || def.Relevant || high.Relevant {
+		t.Errorf("threshold has no effect: low %v default %v high %v", low.Relevant, def.Relevant, high.Relevant)
+	}
+	if low.Score != def.Score {
+		t.Errorf("threshold changed the score: %v vs %v", low.Score, def.Score)
+	}
+	if got := New(tax, Config{}).Threshold(); got != DefaultThreshold {
+		t.Errorf("zero config threshold = %v, want %v", got, DefaultThreshold)
+	}
+}
+
+func TestConfigValidate(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		cfg Config
+		ok  bool
+	}{
+		{DefaultConfig(), true},
+		{Config{Threshold: 1}, true},
+		{Config{Threshold: 0}, false},
+		{Config{Threshold: -0.1}, false},
+		{Config{Threshold: 1.5}, false},
+		{Config{Threshold: math.NaN()}, false},
+		{Config{Threshold: 0.5, TopicsFile: " x.yaml"}, false},
+	} {
+		if err := tc.cfg.Validate(); (err == nil) != tc.ok {
+			t.Errorf("Validate(%+v) = %v, want ok=%v", tc.cfg, err, tc.ok)
+		}
+	}
+}
+
+func TestScoresInRange(t *testing.T) {
+	t.Parallel()
+	c := defaultClassifier(t)
+	long := strings.Repeat("cyberattack hacking data security entity list 网信办 网络空间 ", 500)
+	res := c.Classify(Input{Title: long, Summary: long, Body: long})
+	if res.Score < 0 || res.Score > 1 {
+		t.Errorf("score %v", res.Score)
+	}
+	for _, ts := range res.Topics {
+		if ts.Score < 0 || ts.Score > 1 || len(ts.Evidence) > maxEvidence {
+			t.Errorf("topic %s score %v, %d evidence", ts.ID, ts.Score, len(ts.Evidence))
+		}
+	}
+}
+
+func TestConcurrent(t *testing.T) {
+	t.Parallel()
+	c := defaultClassifier(t)
+	inputs := []Input{
+		{Title: "China firmly opposes US adding Chinese firms to entity list"},
+		{Title: "网信办启动清朗专项行动"},
+		{Title: "Cyber Monday sales"},
+	}
+	want := make([]model.Classification, len(inputs))
+	for i, in := range inputs {
+		want[i] = c.Classify(in)
+	}
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Go(func() {
+			for k := range 200 {
+				i := (g + k) % len(inputs)
+				got := c.Classify(inputs[i])
+				if got.Score != want[i].Score || got.Relevant != want[i].Relevant || len(got.Topics) != len(want[i].Topics) {
+					t.Errorf("concurrent result differs for %q", inputs[i].Title)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
+
+func TestNormalize(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"Cyber-Attack":        "cyber attack",
+		"U.S.  hackers":       "u s hackers",
+		"China’s CAC":         "china's cac",
+		"ＡＰＰ违规":               "app违规",
+		"  网信办，发布。新规  ":       "网信办 发布 新规 ",
+		"Data\tsecurity\nlaw": "data security law",
+	} {
+		got, offs := normalize(nil, nil, in)
+		if string(got) != want {
+			t.Errorf("normalize(%q) = %q, want %q", in, got, want)
+		}
+		if len(offs) != len(got) {
+			t.Errorf("normalize(%q): %d offsets for %d bytes", in, len(offs), len(got))
+		}
+	}
+}
+
+func TestMatcher(t *testing.T) {
+	t.Parallel()
+	m := newMatcher([]string{"he", "she", "his", "hers", "网信办", "网信"})
+	type hit struct{ id, start, end int }
+	var got []hit
+	m.scan([]byte("ushers 国家网信办"), func(id int32, s, e int) { got = append(got, hit{int(id), s, e}) })
+	want := map[hit]bool{{1, 1, 4}: true, {0, 2, 4}: true, {3, 2, 6}: true, {5, 13, 19}: true, {4, 13, 22}: true}
+	if len(got) != len(want) {
+		t.Fatalf("got %v, want %v", got, want)
+	}
+	for _, h := range got {
+		if !want[h] {
+			t.Errorf("unexpected %v (all: %v)", h, got)
+		}
+	}
+}
