@@ -153,6 +153,7 @@ func TestCleanTitle(t *testing.T) {
 		"海外留学生看两会：出国前后关注点大不同_教育频道_中国青年网":             "海外留学生看两会：出国前后关注点大不同",
 		"外国专家：中美合作共赢符合国际社会利益-中国日报网":                  "外国专家：中美合作共赢符合国际社会利益",
 		"Xi Jinping: China will protect data":        "Xi Jinping: China will protect data",
+		"中美-合作":                                      "中美-合作",
 		"Cyber-security law takes effect":            "Cyber-security law takes effect",
 	} {
 		if got := cleanTitle(in); got != want {

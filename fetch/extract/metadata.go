@@ -295,10 +295,11 @@ func scriptLang(text string) string {
 // "标题_新华网", "Global Times | Headline" keep only the headline: the longest
 // segment, when the others are short.
 func cleanTitle(t string) string {
-	t = reHanDash.ReplaceAllString(cleanLine(t), "$1 - $2")
+	orig := cleanLine(t)
+	t = reHanDash.ReplaceAllString(orig, "$1 - $2")
 	parts := reTitleSep.Split(t, -1)
 	if len(parts) < 2 {
-		return t
+		return orig
 	}
 	// Keep everything up to the last separator when what follows looks like
 	// a site name (short); the same at the front.
@@ -313,7 +314,7 @@ func cleanTitle(t string) string {
 	if isSiteName(head) && runeCount(t[first[1]:]) > 2*runeCount(head) {
 		return strings.TrimSpace(t[first[1]:])
 	}
-	return t
+	return orig
 }
 
 // isSiteName guesses whether s is a site or section name rather than part
