@@ -1,0 +1,165 @@
+package alert
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/mail"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	gomail "github.com/wneessen/go-mail"
+
+	"github.com/wirewatch/wirewatch/config"
+)
+
+// ErrNoSMTP means email is off (alert.smtp.url is empty).
+var ErrNoSMTP = errors.New("alert: email is off (alert.smtp.url is empty)")
+
+// mailer sends one message per connection through the configured server.
+type mailer struct {
+	host       string
+	port       int
+	implicit   bool // smtps://
+	user, pass string
+	from       string
+	fromDomain string
+	timeout    time.Duration
+	requireTLS bool
+}
+
+func newMailer(cfg config.SMTP) (*mailer, error) {
+	if cfg.URL == "" {
+		return nil, nil
+	}
+	u, err := url.Parse(cfg.URL)
+	if err != nil {
+		return nil, fmt.Errorf("alert: smtp url %s: %w", config.RedactURL(cfg.URL), err)
+	}
+	m := &mailer{
+		host:       u.Hostname(),
+		implicit:   u.Scheme == "smtps",
+		from:       cfg.From,
+		timeout:    cfg.Timeout,
+		requireTLS: cfg.RequireTLS,
+		pass:       cfg.Password.Reveal(),
+	}
+	if m.from == "" {
+		m.from = "wirewatch <wirewatch@localhost>"
+	}
+	addr, err := mail.ParseAddress(m.from)
+	if err != nil {
+		return nil, fmt.Errorf("alert: smtp from %q: %w", m.from, err)
+	}
+	if _, d, ok := strings.Cut(addr.Address, "@"); ok {
+		m.fromDomain = d
+	}
+	if u.User != nil {
+		m.user = u.User.Username()
+		if pw, ok := u.User.Password(); ok && m.pass == "" {
+			m.pass = pw
+		}
+	}
+	switch p := u.Port(); {
+	case p != "":
+		m.port, err = strconv.Atoi(p)
+		if err != nil {
+			return nil, fmt.Errorf("alert: smtp url %s: bad port", config.RedactURL(cfg.URL))
+		}
+	case m.implicit:
+		m.port = 465
+	default:
+		m.port = 587
+	}
+	if m.timeout <= 0 {
+		m.timeout = 30 * time.Second
+	}
+	return m, nil
+}
+
+// messageID is the Message-ID (without brackets) of a delivery or digest:
+// the same on every attempt, so a repeat after a crash is recognisable.
+func (m *mailer) messageID(kind string, id int64) string {
+	return fmt.Sprintf("wirewatch.%s.%d@%s", kind, id, m.fromDomain)
+}
+
+// build makes the MIME message: multipart/alternative with a text and an
+// HTML part. go-mail encodes the subject (RFC 2047) and the parts.
+func (m *mailer) build(to, subject string, r Rendered, messageID string, date time.Time) (*gomail.Msg, error) {
+	msg := gomail.NewMsg()
+	if err := msg.From(m.from); err != nil {
+		return nil, fmt.Errorf("from %q: %w", m.from, err)
+	}
+	if err := msg.To(to); err != nil {
+		return nil, fmt.Errorf("to %q: %w", to, err)
+	}
+	msg.Subject(headerSafe(subject))
+	msg.SetMessageIDWithValue(messageID)
+	msg.SetDateWithValue(date)
+	msg.SetUserAgent("wirewatch")
+	msg.SetGenHeader(gomail.Header("Auto-Submitted"), "auto-generated")
+	msg.SetBulk()
+	msg.SetBodyString(gomail.TypeTextPlain, r.Text)
+	msg.AddAlternativeString(gomail.TypeTextHTML, r.HTML)
+	return msg, nil
+}
+
+// writeEML writes the message as it would be sent.
+func writeEML(w io.Writer, msg *gomail.Msg) error {
+	_, err := msg.WriteTo(w)
+	return err
+}
+
+// send delivers one message and returns the server's final reply.
+func (m *mailer) send(ctx context.Context, msg *gomail.Msg) (string, error) {
+	opts := []gomail.Option{
+		gomail.WithPort(m.port),
+		gomail.WithTimeout(m.timeout),
+		gomail.WithHELO(helo()),
+	}
+	if m.implicit {
+		opts = append(opts, gomail.WithSSL())
+	} else if m.requireTLS {
+		opts = append(opts, gomail.WithTLSPolicy(gomail.TLSMandatory))
+	} else {
+		opts = append(opts, gomail.WithTLSPolicy(gomail.TLSOpportunistic))
+	}
+	if m.user != "" {
+		opts = append(opts, gomail.WithSMTPAuth(gomail.SMTPAuthAutoDiscover), gomail.WithUsername(m.user), gomail.WithPassword(m.pass))
+	}
+	c, err := gomail.NewClient(m.host, opts...)
+	if err != nil {
+		return "", err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 3*m.timeout)
+	defer cancel()
+	err = c.DialAndSendWithContext(ctx, msg)
+	return msg.ServerResponse(), err
+}
+
+func helo() string {
+	return "wirewatch.localhost"
+}
+
+// smtpOutcome sorts an SMTP error by the rule: a 5xx reply is
+// permanent (with the server's text as the reason); connection errors,
+// timeouts and 4xx replies are worth another try.
+func smtpOutcome(err error) (permanent bool, reason string) {
+	var se *gomail.SendError
+	if errors.As(err, &se) {
+		code := se.ErrorCode()
+		if code >= 500 && code < 600 {
+			return true, err.Error()
+		}
+		return false, err.Error()
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return false, "timeout: " + err.Error()
+	}
+	return false, err.Error()
+}

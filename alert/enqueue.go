@@ -1,0 +1,261 @@
+package alert
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+)
+
+const qEnqueueArticle = `
+SELECT coalesce(relevant, false), coalesce(score, 0)::float8, topics, outlet, language,
+       coalesce(classifier_version, '')
+FROM articles WHERE id = $1`
+
+const qEnqueueTopicScores = `
+SELECT topic, score::float8 FROM classifications
+WHERE article_id = $1 AND classifier_version = $2`
+
+const qEnqueueSubscriptions = `
+SELECT s.id,
+       coalesce(s.email, '') <> '' AS has_email,
+       coalesce(s.webhook_url, '') <> '' AND s.webhook_disabled_at IS NULL AS has_webhook,
+       sub.cadence, sub.topics, sub.min_score::float8, sub.outlets, sub.languages
+FROM subscribers s
+JOIN subscriptions sub ON sub.subscriber_id = s.id
+WHERE s.enabled AND sub.enabled
+ORDER BY s.id, sub.id`
+
+const qEnqueueExisting = `
+SELECT subscriber_id, channel, event, status, mode, digest_id IS NOT NULL
+FROM deliveries WHERE article_id = $1`
+
+const qEnqueueInsert = `
+INSERT INTO deliveries (subscriber_id, article_id, channel, mode, event, score)
+VALUES ($1, $2, $3, $4, $5, $6)
+ON CONFLICT (subscriber_id, article_id, channel, event) DO NOTHING`
+
+// qEnqueueCancel withdraws a 'new' row nobody has taken yet: the article is
+// no longer relevant to the subscriber, or it was removed before the alert
+// left. Rows already attached to a digest stay (the digest shows the flag).
+const qEnqueueCancel = `
+UPDATE deliveries SET status = 'cancelled', error = $4, updated_at = now()
+WHERE subscriber_id = $1 AND article_id = $2 AND channel = $3 AND event = 'new'
+  AND status = 'pending' AND digest_id IS NULL`
+
+type subscriptionRow struct {
+	subscriberID int64
+	hasEmail     bool
+	hasWebhook   bool
+	cadence      string
+	topics       []string
+	minScore     float64
+	outlets      []string
+	languages    []string
+}
+
+type existingRow struct {
+	status   string
+	attached bool
+}
+
+type deliveryKey struct {
+	subscriberID int64
+	channel      string
+	event        string
+}
+
+// Enqueue inserts the outbox rows for one article inside the caller's
+// transaction (the one that stored its classification), and returns how
+// many rows it inserted.
+//
+// For every enabled subscription, on each of the subscriber's channels:
+//   - the article matches (relevant, a topic in common or no topic filter,
+//     score >= min_score, outlet and language filters) and no 'new' row
+//     exists, and it was not relevant before or was edited: event 'new';
+//   - a 'new' row was sent and the article was edited or its relevance
+//     changed: event 'changed' (once per article and channel);
+//   - prev.Removed and a 'new' row was sent: event 'removed'; a 'new' row not
+//     yet sent is cancelled instead;
+//   - it no longer matches and a 'new' row is still waiting: cancelled.
+//
+// Email rows take the subscriber's cadence (immediate or digest); webhook
+// rows are always immediate (one POST per article).
+func Enqueue(ctx context.Context, tx pgx.Tx, articleID int64, prev Change) (int, error) {
+	var (
+		relevant bool
+		score    float64
+		topics   []string
+		outlet   string
+		lang     string
+		version  string
+	)
+	if err := tx.QueryRow(ctx, qEnqueueArticle, articleID).Scan(&relevant, &score, &topics, &outlet, &lang, &version); err != nil {
+		return 0, fmt.Errorf("alert: enqueue article %d: load article: %w", articleID, err)
+	}
+	topicScores := map[string]float64{}
+	rows, err := tx.Query(ctx, qEnqueueTopicScores, articleID, version)
+	if err != nil {
+		return 0, fmt.Errorf("alert: enqueue article %d: load classification: %w", articleID, err)
+	}
+	for rows.Next() {
+		var t string
+		var sc float64
+		if err := rows.Scan(&t, &sc); err != nil {
+			rows.Close()
+			return 0, fmt.Errorf("alert: enqueue article %d: scan classification: %w", articleID, err)
+		}
+		topicScores[t] = sc
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, fmt.Errorf("alert: enqueue article %d: load classification: %w", articleID, err)
+	}
+
+	rows, err = tx.Query(ctx, qEnqueueSubscriptions)
+	if err != nil {
+		return 0, fmt.Errorf("alert: enqueue article %d: load subscriptions: %w", articleID, err)
+	}
+	subs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (subscriptionRow, error) {
+		var s subscriptionRow
+		err := r.Scan(&s.subscriberID, &s.hasEmail, &s.hasWebhook, &s.cadence, &s.topics, &s.minScore, &s.outlets, &s.languages)
+		return s, err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("alert: enqueue article %d: load subscriptions: %w", articleID, err)
+	}
+	if len(subs) == 0 {
+		return 0, nil
+	}
+
+	existing := map[deliveryKey]existingRow{}
+	rows, err = tx.Query(ctx, qEnqueueExisting, articleID)
+	if err != nil {
+		return 0, fmt.Errorf("alert: enqueue article %d: load deliveries: %w", articleID, err)
+	}
+	for rows.Next() {
+		var k deliveryKey
+		var e existingRow
+		var mode string
+		if err := rows.Scan(&k.subscriberID, &k.channel, &k.event, &e.status, &mode, &e.attached); err != nil {
+			rows.Close()
+			return 0, fmt.Errorf("alert: enqueue article %d: scan deliveries: %w", articleID, err)
+		}
+		existing[k] = e
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, fmt.Errorf("alert: enqueue article %d: load deliveries: %w", articleID, err)
+	}
+
+	var batch pgx.Batch
+	insert := func(sub subscriptionRow, channel, mode, event string, sc float64) {
+		batch.Queue(qEnqueueInsert, sub.subscriberID, articleID, channel, mode, event, sc)
+	}
+	seen := map[deliveryKey]bool{}
+	for _, sub := range subs {
+		sc, match := matches(sub, relevant, score, topics, topicScores, outlet, lang)
+		for _, ch := range channels(sub) {
+			key := deliveryKey{sub.subscriberID, ch, EventNew}
+			if seen[key] { // a second subscription of the same subscriber
+				continue
+			}
+			seen[key] = true
+			mode := ModeImmediate
+			if ch == ChannelEmail && sub.cadence != ModeImmediate {
+				mode = ModeDigest
+			}
+			newRow, hasNew := existing[key]
+			sent := hasNew && newRow.status == StatusSent
+			switch {
+			case prev.Removed:
+				if sent {
+					insert(sub, ch, mode, EventRemoved, sc)
+				} else if hasNew {
+					batch.Queue(qEnqueueCancel, sub.subscriberID, articleID, ch, "removed by the outlet before it was sent")
+				}
+			case match && !hasNew && (!prev.WasRelevant || prev.Edited):
+				insert(sub, ch, mode, EventNew, sc)
+			case match && sent && (prev.Edited || !prev.WasRelevant):
+				insert(sub, ch, mode, EventChanged, sc)
+			case !match && sent && prev.WasRelevant && !relevant:
+				insert(sub, ch, mode, EventChanged, sc)
+			case !match && hasNew && newRow.status == StatusPending && !newRow.attached:
+				batch.Queue(qEnqueueCancel, sub.subscriberID, articleID, ch, "no longer relevant to the subscriber")
+			}
+		}
+	}
+	if batch.Len() == 0 {
+		return 0, nil
+	}
+	br := tx.SendBatch(ctx, &batch)
+	n := 0
+	for range batch.Len() {
+		tag, err := br.Exec()
+		if err != nil {
+			br.Close()
+			return 0, fmt.Errorf("alert: enqueue article %d: %w", articleID, err)
+		}
+		if tag.Insert() {
+			n += int(tag.RowsAffected())
+		}
+	}
+	if err := br.Close(); err != nil {
+		return 0, fmt.Errorf("alert: enqueue article %d: %w", articleID, err)
+	}
+	return n, nil
+}
+
+func channels(sub subscriptionRow) []string {
+	var out []string
+	if sub.hasEmail {
+		out = append(out, ChannelEmail)
+	}
+	if sub.hasWebhook {
+		out = append(out, ChannelWebhook)
+	}
+	return out
+}
+
+// matches decides whether an article is for a subscription, and returns
+// the score that decided it: the best score among the subscribed topics, or
+// the article's overall score when the subscription takes every topic.
+func matches(sub subscriptionRow, relevant bool, score float64, topics []string, topicScores map[string]float64, outlet, lang string) (float64, bool) {
+	if len(sub.outlets) > 0 && !containsFold(sub.outlets, outlet) {
+		return score, false
+	}
+	if len(sub.languages) > 0 && !containsFold(sub.languages, lang) {
+		return score, false
+	}
+	eff := score
+	if len(sub.topics) > 0 {
+		overlap := false
+		best := -1.0
+		for _, t := range sub.topics {
+			if slices.Contains(topics, t) {
+				overlap = true
+			}
+			if s, ok := topicScores[t]; ok && s > best && slices.Contains(topics, t) {
+				best = s
+			}
+		}
+		if !overlap {
+			return score, false
+		}
+		if best >= 0 {
+			eff = best
+		}
+	}
+	return eff, relevant && eff >= sub.minScore-1e-9
+}
+
+func containsFold(list []string, s string) bool {
+	for _, v := range list {
+		if strings.EqualFold(v, s) {
+			return true
+		}
+	}
+	return false
+}

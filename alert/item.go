@@ -1,0 +1,325 @@
+package alert
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/wirewatch/wirewatch/model"
+)
+
+// Item is one article as a message shows it: the content of an immediate
+// alert, of one digest entry and of one webhook body.
+type Item struct {
+	// DeliveryID is the deliveries row (0 in previews of unsent items).
+	DeliveryID int64 `json:"-"`
+	// ArticleID is the articles row.
+	ArticleID int64 `json:"article_id"`
+	// Event is "new", "changed" or "removed".
+	Event string `json:"event"`
+	// URL is the article's canonical URL.
+	URL string `json:"url"`
+	// Title is the headline as extracted (untrusted).
+	Title string `json:"title"`
+	// Outlet names the publisher.
+	Outlet string `json:"outlet"`
+	// Language is "en", "zh" or "".
+	Language string `json:"language"`
+	// PublishedAt is the publication time (first-seen time when unknown).
+	PublishedAt time.Time `json:"published_at"`
+	// Score is the article's overall relevance score, 0 to 1.
+	Score float64 `json:"score"`
+	// Topics are the article's topics, best first.
+	Topics []TopicScore `json:"topics"`
+	// Excerpt is a one- or two-sentence passage with the evidence.
+	Excerpt string `json:"excerpt"`
+	// Terms are the matched phrases highlighted in Excerpt.
+	Terms []string `json:"matched_terms"`
+	// Edited is set when the outlet changed the text after first sight.
+	Edited bool `json:"edited"`
+	// Removed is set when the outlet took the article down.
+	Removed bool `json:"removed"`
+}
+
+// TopicScore is one topic of an Item.
+type TopicScore struct {
+	ID    string  `json:"id"`
+	Label string  `json:"label"`
+	Score float64 `json:"score"`
+}
+
+// SafeURL returns the URL when it is an absolute http(s) URL, else "":
+// a hostile feed cannot make a message link to javascript: or data:.
+func (it Item) SafeURL() string {
+	return safeURL(it.URL)
+}
+
+func safeURL(raw string) string {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
+		return ""
+	}
+	return u.String()
+}
+
+// Segment is a run of excerpt text, highlighted or not.
+type Segment struct {
+	Text string
+	Mark bool
+}
+
+// Segments splits the excerpt at the matched terms.
+func (it Item) Segments() []Segment { return highlight(it.Excerpt, it.Terms) }
+
+// PrimaryTopic is the topic the item is grouped under.
+func (it Item) PrimaryTopic() TopicScore {
+	if len(it.Topics) == 0 {
+		return TopicScore{ID: "other", Label: "Other"}
+	}
+	return it.Topics[0]
+}
+
+const qLoadItems = `
+SELECT a.id, a.canonical_url, a.title, a.outlet, a.language,
+       coalesce(a.published_at, a.first_seen_at), coalesce(a.score, 0)::float8,
+       a.topics, a.revision > 1, a.removed_at IS NOT NULL, a.summary,
+       coalesce((SELECT jsonb_agg(jsonb_build_object('id', c.topic, 'score', c.score, 'evidence', c.evidence)
+                                  ORDER BY c.score DESC, c.topic)
+                 FROM classifications c
+                 WHERE c.article_id = a.id AND c.classifier_version = a.classifier_version), '[]'::jsonb)
+FROM articles a WHERE a.id = ANY ($1::bigint[])`
+
+// loadItems reads the articles and their current classification and builds
+// the items, keyed by article id.
+func loadItems(ctx context.Context, q querier, ids []int64, labels map[string]string) (map[int64]Item, error) {
+	rows, err := q.Query(ctx, qLoadItems, ids)
+	if err != nil {
+		return nil, fmt.Errorf("alert: load articles: %w", err)
+	}
+	defer rows.Close()
+	out := make(map[int64]Item, len(ids))
+	for rows.Next() {
+		var (
+			it      Item
+			topics  []string
+			summary string
+			scores  []model.TopicScore
+		)
+		if err := rows.Scan(&it.ArticleID, &it.URL, &it.Title, &it.Outlet, &it.Language, &it.PublishedAt,
+			&it.Score, &topics, &it.Edited, &it.Removed, &summary, &scores); err != nil {
+			return nil, fmt.Errorf("alert: load articles: %w", err)
+		}
+		fillItem(&it, topics, summary, scores, labels)
+		out[it.ArticleID] = it
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("alert: load articles: %w", err)
+	}
+	return out, nil
+}
+
+// fillItem derives topics, excerpt and terms from the classification.
+func fillItem(it *Item, relevantTopics []string, summary string, scores []model.TopicScore, labels map[string]string) {
+	it.Title = cleanText(it.Title)
+	if it.Title == "" {
+		it.Title = "(untitled)"
+	}
+	it.Outlet = cleanText(it.Outlet)
+	slices.SortStableFunc(scores, func(a, b model.TopicScore) int { return cmp.Compare(b.Score, a.Score) })
+	for _, s := range scores {
+		if len(relevantTopics) > 0 && !slices.Contains(relevantTopics, s.ID) {
+			continue
+		}
+		if s.Score <= 0 {
+			continue
+		}
+		it.Topics = append(it.Topics, TopicScore{ID: s.ID, Label: topicLabel(s.ID, labels), Score: s.Score})
+	}
+	if len(it.Topics) == 0 {
+		for _, t := range relevantTopics {
+			it.Topics = append(it.Topics, TopicScore{ID: t, Label: topicLabel(t, labels)})
+		}
+	}
+	// The excerpt: the heaviest evidence passage outside the title, from the
+	// best topic first; the summary when there is none.
+	var best *model.Evidence
+	seenTerm := map[string]bool{}
+	for i := range scores {
+		if len(relevantTopics) > 0 && !slices.Contains(relevantTopics, scores[i].ID) {
+			continue
+		}
+		for j := range scores[i].Evidence {
+			e := &scores[i].Evidence[j]
+			term := strings.TrimSpace(e.Term)
+			if term != "" && !strings.HasPrefix(term, "rule:") && !seenTerm[strings.ToLower(term)] {
+				seenTerm[strings.ToLower(term)] = true
+				it.Terms = append(it.Terms, term)
+			}
+			if e.Snippet == "" || e.Field == "title" {
+				continue
+			}
+			if best == nil || e.Weight > best.Weight {
+				best = e
+			}
+		}
+	}
+	switch {
+	case best != nil:
+		it.Excerpt = excerpt(best.Snippet, best.Term)
+	case summary != "":
+		it.Excerpt = excerpt(summary, "")
+	}
+}
+
+// topicLabel names a topic: the taxonomy's label, else the id made readable.
+func topicLabel(id string, labels map[string]string) string {
+	if l := labels[id]; l != "" {
+		return l
+	}
+	s := strings.ReplaceAll(id, "-", " ")
+	r, n := utf8.DecodeRuneInString(s)
+	return string(unicode.ToUpper(r)) + s[n:]
+}
+
+// cleanText collapses whitespace and drops control characters.
+func cleanText(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || r == utf8.RuneError {
+			return ' '
+		}
+		return r
+	}, s)
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// excerptMax is the longest excerpt in runes.
+const excerptMax = 280
+
+// excerpt cuts a passage to at most two sentences (and excerptMax runes)
+// around term.
+func excerpt(s, term string) string {
+	s = cleanText(s)
+	r := []rune(s)
+	if len(r) <= excerptMax && sentenceCount(r) <= 2 {
+		return s
+	}
+	// Centre on the term when the passage is long.
+	start := 0
+	if term != "" {
+		if i := indexFold(r, []rune(term)); i > excerptMax/2 {
+			start = i - excerptMax/3
+			// Begin at a sentence start when one is near.
+			for k := start; k < i; k++ {
+				if isSentenceEnd(r[k]) {
+					start = k + 1
+					break
+				}
+			}
+		}
+	}
+	r = r[start:]
+	end := len(r)
+	sentences := 0
+	for k, c := range r {
+		if isSentenceEnd(c) {
+			sentences++
+			if sentences == 2 {
+				end = k + 1
+				break
+			}
+		}
+	}
+	if end > excerptMax {
+		end = excerptMax
+		// Prefer a word boundary for Latin text.
+		for k := end - 1; k > excerptMax-40; k-- {
+			if r[k] == ' ' {
+				end = k
+				break
+			}
+		}
+	}
+	out := strings.TrimSpace(string(r[:end]))
+	if start > 0 {
+		out = "…" + out
+	}
+	if end < len(r) && !isSentenceEnd(r[end-1]) {
+		out += "…"
+	}
+	return out
+}
+
+func isSentenceEnd(c rune) bool {
+	return c == '.' || c == '!' || c == '?' || c == '。' || c == '！' || c == '？'
+}
+
+func sentenceCount(r []rune) int {
+	n := 0
+	for _, c := range r {
+		if isSentenceEnd(c) {
+			n++
+		}
+	}
+	return n
+}
+
+// indexFold finds needle in hay ignoring case, in runes.
+func indexFold(hay, needle []rune) int {
+	if len(needle) == 0 || len(needle) > len(hay) {
+		return -1
+	}
+outer:
+	for i := 0; i+len(needle) <= len(hay); i++ {
+		for j, c := range needle {
+			if unicode.ToLower(hay[i+j]) != unicode.ToLower(c) {
+				continue outer
+			}
+		}
+		return i
+	}
+	return -1
+}
+
+// highlight splits s into marked and unmarked runs; every occurrence of a
+// term (case-insensitive) is marked, longest terms first.
+func highlight(s string, terms []string) []Segment {
+	if s == "" {
+		return nil
+	}
+	r := []rune(s)
+	mark := make([]bool, len(r))
+	sorted := slices.Clone(terms)
+	slices.SortFunc(sorted, func(a, b string) int { return cmp.Compare(len(b), len(a)) })
+	for _, t := range sorted {
+		tr := []rune(strings.TrimSpace(t))
+		if len(tr) < 2 {
+			continue
+		}
+		for off := 0; off < len(r); {
+			i := indexFold(r[off:], tr)
+			if i < 0 {
+				break
+			}
+			for k := off + i; k < off+i+len(tr); k++ {
+				mark[k] = true
+			}
+			off += i + len(tr)
+		}
+	}
+	var out []Segment
+	for i := 0; i < len(r); {
+		j := i
+		for j < len(r) && mark[j] == mark[i] {
+			j++
+		}
+		out = append(out, Segment{Text: string(r[i:j]), Mark: mark[i]})
+		i = j
+	}
+	return out
+}

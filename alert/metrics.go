@@ -1,0 +1,51 @@
+package alert
+
+import (
+	"errors"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+type metrics struct {
+	deliveries *prometheus.CounterVec
+	pending    prometheus.Gauge
+	duration   *prometheus.HistogramVec
+}
+
+func newMetrics(reg prometheus.Registerer) *metrics {
+	m := &metrics{
+		deliveries: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "wirewatch_deliveries_total",
+			Help: "Delivery attempts by channel (email, webhook, digest) and outcome (sent, retry, failed, cancelled).",
+		}, []string{"channel", "outcome"}),
+		pending: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "wirewatch_deliveries_pending",
+			Help: "Deliveries not yet sent (pending or sending), as of the last pass.",
+		}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "wirewatch_delivery_duration_seconds",
+			Help:    "Time to hand one message to the SMTP server or webhook, by channel.",
+			Buckets: []float64{0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30},
+		}, []string{"channel"}),
+	}
+	if reg != nil {
+		m.deliveries = register(reg, m.deliveries)
+		m.pending = register(reg, m.pending)
+		m.duration = register(reg, m.duration)
+	}
+	return m
+}
+
+// register adds c to reg, or returns the collector already registered under
+// the same name (a second Service in one process shares it).
+func register[C prometheus.Collector](reg prometheus.Registerer, c C) C {
+	if err := reg.Register(c); err != nil {
+		var are prometheus.AlreadyRegisteredError
+		if errors.As(err, &are) {
+			if existing, ok := are.ExistingCollector.(C); ok {
+				return existing
+			}
+		}
+	}
+	return c
+}

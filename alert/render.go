@@ -1,0 +1,455 @@
+package alert
+
+import (
+	"bytes"
+	"cmp"
+	_ "embed"
+	"fmt"
+	"html/template"
+	"slices"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Digest is the content of one digest message.
+type Digest struct {
+	// Subscriber is the recipient's name.
+	Subscriber string
+	// Location is the subscriber's time zone; times are shown in it.
+	Location *time.Location
+	// PeriodStart and PeriodEnd bound the digest (PeriodStart may be zero).
+	PeriodStart, PeriodEnd time.Time
+	// Items are the articles, in any order.
+	Items []Item
+}
+
+// Group is the items of one topic, best first.
+type Group struct {
+	Topic TopicScore
+	Items []Item
+}
+
+// Count is one line of a summary table.
+type Count struct {
+	Name string
+	N    int
+}
+
+// Rendered is a message ready for the mail client.
+type Rendered struct {
+	// Subject has no CR, LF or other control characters.
+	Subject string
+	HTML    string
+	Text    string
+}
+
+//go:embed templates/message.html.tmpl
+var htmlTemplateText string
+
+// renderer renders digests and alerts. It is safe for concurrent use.
+type renderer struct {
+	html *template.Template
+}
+
+func newRenderer() *renderer {
+	return &renderer{html: template.Must(template.New("message").Parse(htmlTemplateText))}
+}
+
+// htmlView is what the HTML template sees.
+type htmlView struct {
+	Title     string // the <title> and heading
+	Preheader string // the preview line mail clients show
+	Intro     string
+	Digest    bool
+	Total     int
+	ByTopic   []Count
+	ByOutlet  []Count
+	Groups    []Group
+	Loc       *time.Location
+	Footer    string
+}
+
+// groups sorts items into topic groups: each item under its best topic;
+// groups ordered by their best item, items by score then time.
+func groups(items []Item) []Group {
+	byID := map[string]*Group{}
+	var order []*Group
+	for _, it := range items {
+		t := it.PrimaryTopic()
+		g := byID[t.ID]
+		if g == nil {
+			g = &Group{Topic: TopicScore{ID: t.ID, Label: t.Label}}
+			byID[t.ID] = g
+			order = append(order, g)
+		}
+		g.Items = append(g.Items, it)
+	}
+	for _, g := range order {
+		slices.SortStableFunc(g.Items, func(a, b Item) int {
+			if c := cmp.Compare(b.Score, a.Score); c != 0 {
+				return c
+			}
+			if c := b.PublishedAt.Compare(a.PublishedAt); c != 0 {
+				return c
+			}
+			return cmp.Compare(a.ArticleID, b.ArticleID)
+		})
+		g.Topic.Score = g.Items[0].Score
+	}
+	slices.SortStableFunc(order, func(a, b *Group) int {
+		if c := cmp.Compare(b.Topic.Score, a.Topic.Score); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.Topic.Label, b.Topic.Label)
+	})
+	out := make([]Group, len(order))
+	for i, g := range order {
+		out[i] = *g
+	}
+	return out
+}
+
+func counts(items []Item, key func(Item) string) []Count {
+	m := map[string]int{}
+	for _, it := range items {
+		m[key(it)]++
+	}
+	out := make([]Count, 0, len(m))
+	for k, n := range m {
+		out = append(out, Count{Name: k, N: n})
+	}
+	slices.SortFunc(out, func(a, b Count) int {
+		if c := cmp.Compare(b.N, a.N); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.Name, b.Name)
+	})
+	return out
+}
+
+func countEvents(items []Item) (fresh, updates int) {
+	for _, it := range items {
+		if it.Event == EventNew || it.Event == "" {
+			fresh++
+		} else {
+			updates++
+		}
+	}
+	return fresh, updates
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, one)
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+// digestSubject is "wirewatch: 14 new cyber-policy articles, 23 Nov 2026".
+func digestSubject(d Digest) string {
+	fresh, updates := countEvents(d.Items)
+	var what string
+	switch {
+	case len(d.Items) == 0:
+		what = "no new cyber-policy articles"
+	case updates == 0:
+		what = plural(fresh, "new cyber-policy article", "new cyber-policy articles")
+	case fresh == 0:
+		what = plural(updates, "update to cyber-policy articles", "updates to cyber-policy articles")
+	default:
+		what = plural(fresh, "new cyber-policy article", "new cyber-policy articles") + " and " + plural(updates, "update", "updates")
+	}
+	return headerSafe("wirewatch: " + what + ", " + d.PeriodEnd.In(d.Location).Format("2 Jan 2006"))
+}
+
+// alertSubject is "wirewatch: <title>", marked for updates and removals.
+func alertSubject(it Item) string {
+	prefix := "wirewatch: "
+	switch {
+	case it.Event == EventRemoved || it.Removed:
+		prefix = "wirewatch [removed]: "
+	case it.Event == EventChanged:
+		prefix = "wirewatch [updated]: "
+	}
+	return headerSafe(prefix + truncateRunes(it.Title, 140))
+}
+
+// headerSafe strips everything that could end or fold a header line.
+func headerSafe(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || r == '\u0085' {
+			return ' '
+		}
+		return r
+	}, s)
+	return strings.Join(strings.Fields(s), " ")
+}
+
+func truncateRunes(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return strings.TrimSpace(string(r[:n-1])) + "…"
+}
+
+// RenderDigest renders a digest: subject, HTML part and text part.
+func (r *renderer) RenderDigest(d Digest) (Rendered, error) {
+	if d.Location == nil {
+		d.Location = time.UTC
+	}
+	fresh, updates := countEvents(d.Items)
+	day := d.PeriodEnd.In(d.Location).Format("Monday 2 January 2006")
+	v := htmlView{
+		Title:    "wirewatch digest, " + day,
+		Digest:   true,
+		Total:    len(d.Items),
+		ByTopic:  counts(d.Items, func(it Item) string { return it.PrimaryTopic().Label }),
+		ByOutlet: counts(d.Items, func(it Item) string { return cmp.Or(it.Outlet, "unknown outlet") }),
+		Groups:   groups(d.Items),
+		Loc:      d.Location,
+		Footer:   fmt.Sprintf("Sent by wirewatch to %s. Times are %s.", d.Subscriber, zoneName(d.Location, d.PeriodEnd)),
+	}
+	switch {
+	case len(d.Items) == 0:
+		v.Intro = "Nothing new since the last digest."
+	case updates == 0:
+		v.Intro = plural(fresh, "new cyber-policy article", "new cyber-policy articles") + "."
+	default:
+		v.Intro = plural(fresh, "new cyber-policy article", "new cyber-policy articles") + " and " + plural(updates, "update", "updates") + "."
+	}
+	if !d.PeriodStart.IsZero() && d.PeriodStart.Before(d.PeriodEnd) {
+		v.Intro += " " + periodText(d)
+	}
+	v.Preheader = v.Intro
+	if len(v.ByTopic) > 0 {
+		var parts []string
+		for _, c := range v.ByTopic {
+			parts = append(parts, fmt.Sprintf("%s %d", c.Name, c.N))
+		}
+		v.Preheader += " " + strings.Join(parts, ", ")
+	}
+	var b bytes.Buffer
+	if err := r.html.Execute(&b, v); err != nil {
+		return Rendered{}, fmt.Errorf("alert: render digest for %s: %w", d.Subscriber, err)
+	}
+	return Rendered{Subject: digestSubject(d), HTML: b.String(), Text: digestText(d, v)}, nil
+}
+
+// RenderAlert renders an immediate alert: one item, the same content as a
+// digest entry.
+func (r *renderer) RenderAlert(subscriber string, loc *time.Location, it Item) (Rendered, error) {
+	if loc == nil {
+		loc = time.UTC
+	}
+	v := htmlView{
+		Title:     alertSubject(it),
+		Preheader: cmp.Or(it.Excerpt, it.Title),
+		Total:     1,
+		Groups:    []Group{{Topic: it.PrimaryTopic(), Items: []Item{it}}},
+		Loc:       loc,
+		Footer:    fmt.Sprintf("Sent by wirewatch to %s. Times are %s.", subscriber, zoneName(loc, it.PublishedAt)),
+	}
+	switch it.Event {
+	case EventChanged:
+		v.Intro = "An article you were alerted to has changed."
+	case EventRemoved:
+		v.Intro = "An article you were alerted to was removed by the outlet."
+	default:
+		v.Intro = "A new cyber-policy article."
+	}
+	var b bytes.Buffer
+	if err := r.html.Execute(&b, v); err != nil {
+		return Rendered{}, fmt.Errorf("alert: render alert for %s: %w", subscriber, err)
+	}
+	var t strings.Builder
+	t.WriteString(v.Intro + "\n\n")
+	writeTextItem(&t, it, loc)
+	t.WriteString("-- \n" + wrap(v.Footer, 72, "") + "\n")
+	return Rendered{Subject: alertSubject(it), HTML: b.String(), Text: t.String()}, nil
+}
+
+func periodText(d Digest) string {
+	const layout = "2 Jan 15:04"
+	return fmt.Sprintf("From %s to %s.", d.PeriodStart.In(d.Location).Format(layout), d.PeriodEnd.In(d.Location).Format(layout))
+}
+
+func zoneName(loc *time.Location, t time.Time) string {
+	name := loc.String()
+	abbr, _ := t.In(loc).Zone()
+	if name == "UTC" || name == "Local" || name == abbr {
+		return abbr
+	}
+	return fmt.Sprintf("%s (%s)", name, abbr)
+}
+
+// formatTime is how times appear in messages.
+func formatTime(t time.Time, loc *time.Location) string {
+	return t.In(loc).Format("Mon 2 Jan 2006, 15:04 MST")
+}
+
+// Methods the template calls.
+
+// When formats the published time in the zone.
+func (v htmlView) When(it Item) string { return formatTime(it.PublishedAt, v.Loc) }
+
+// TopicLine lists an item's topics with scores.
+func (it Item) TopicLine() string {
+	var parts []string
+	for _, t := range it.Topics {
+		parts = append(parts, fmt.Sprintf("%s %.2f", t.Label, t.Score))
+	}
+	return strings.Join(parts, " · ")
+}
+
+func digestText(d Digest, v htmlView) string {
+	var b strings.Builder
+	b.WriteString(wrap(v.Title, 72, "") + "\n")
+	b.WriteString(strings.Repeat("=", min(72, utf8.RuneCountInString(v.Title))) + "\n\n")
+	b.WriteString(wrap(v.Intro, 72, "") + "\n\n")
+	if len(d.Items) > 0 {
+		b.WriteString("By topic:\n")
+		for _, c := range v.ByTopic {
+			b.WriteString(wrap(fmt.Sprintf("%3d  %s", c.N, c.Name), 72, "     ") + "\n")
+		}
+		b.WriteString("By outlet:\n")
+		for _, c := range v.ByOutlet {
+			b.WriteString(wrap(fmt.Sprintf("%3d  %s", c.N, c.Name), 72, "     ") + "\n")
+		}
+		b.WriteString("\n")
+	}
+	for _, g := range v.Groups {
+		head := fmt.Sprintf("%s (%d)", g.Topic.Label, len(g.Items))
+		b.WriteString(wrap(head, 72, "") + "\n")
+		b.WriteString(strings.Repeat("-", min(72, textWidth(head))) + "\n\n")
+		for _, it := range g.Items {
+			writeTextItem(&b, it, d.Location)
+		}
+	}
+	b.WriteString("-- \n" + wrap(v.Footer, 72, "") + "\n")
+	return b.String()
+}
+
+func writeTextItem(b *strings.Builder, it Item, loc *time.Location) {
+	var flags []string
+	switch it.Event {
+	case EventChanged:
+		flags = append(flags, "UPDATED")
+	case EventRemoved:
+		flags = append(flags, "REMOVED")
+	}
+	if it.Edited && it.Event != EventChanged {
+		flags = append(flags, "edited since first seen")
+	}
+	if it.Removed && it.Event != EventRemoved {
+		flags = append(flags, "removed by the outlet")
+	}
+	title := it.Title
+	if len(flags) > 0 {
+		title = "[" + strings.Join(flags, ", ") + "] " + title
+	}
+	b.WriteString(wrap("* "+title, 72, "  ") + "\n")
+	if u := it.SafeURL(); u != "" {
+		b.WriteString("  " + u + "\n")
+	}
+	b.WriteString(wrap(cmp.Or(it.Outlet, "unknown outlet")+", "+formatTime(it.PublishedAt, loc), 72, "  ") + "\n")
+	if tl := it.TopicLine(); tl != "" {
+		b.WriteString(wrap("Topics: "+tl, 72, "  ") + "\n")
+	}
+	if it.Excerpt != "" {
+		var ex strings.Builder
+		for _, s := range it.Segments() {
+			if s.Mark {
+				ex.WriteString("*" + s.Text + "*")
+			} else {
+				ex.WriteString(s.Text)
+			}
+		}
+		b.WriteString(wrap("> "+ex.String(), 72, "  > ") + "\n")
+	}
+	b.WriteString("\n")
+}
+
+// runeWidth is the display width of r in a monospaced font: East Asian wide
+// characters take two columns.
+func runeWidth(r rune) int {
+	if unicode.Is(unicode.Han, r) || unicode.Is(unicode.Hiragana, r) || unicode.Is(unicode.Katakana, r) ||
+		unicode.Is(unicode.Hangul, r) || (r >= 0x3000 && r <= 0x303f) || (r >= 0xff00 && r <= 0xff60) {
+		return 2
+	}
+	return 1
+}
+
+func textWidth(s string) int {
+	n := 0
+	for _, r := range s {
+		n += runeWidth(r)
+	}
+	return n
+}
+
+// wrap folds s to width columns, breaking at spaces (or between wide
+// characters), and indents continuation lines with indent. A word longer
+// than a line (a URL) stays whole.
+func wrap(s string, width int, indent string) string {
+	var b strings.Builder
+	col := 0
+	lineStart := true
+	iw := textWidth(indent)
+	newline := func() {
+		b.WriteString("\n" + indent)
+		col = iw
+		lineStart = true
+	}
+	for _, tok := range tokens(s) {
+		if tok == " " {
+			if !lineStart {
+				if col+1 >= width {
+					newline()
+				} else {
+					b.WriteByte(' ')
+					col++
+				}
+			}
+			continue
+		}
+		w := textWidth(tok)
+		if !lineStart && col+w > width {
+			newline()
+		}
+		b.WriteString(tok)
+		col += w
+		lineStart = false
+	}
+	return strings.TrimRight(b.String(), " ")
+}
+
+// tokens splits text into words, single spaces and single wide characters.
+func tokens(s string) []string {
+	var out []string
+	var cur strings.Builder
+	flush := func() {
+		if cur.Len() > 0 {
+			out = append(out, cur.String())
+			cur.Reset()
+		}
+	}
+	for _, r := range s {
+		switch {
+		case unicode.IsSpace(r):
+			flush()
+			if len(out) == 0 || out[len(out)-1] != " " {
+				out = append(out, " ")
+			}
+		case runeWidth(r) == 2:
+			flush()
+			out = append(out, string(r))
+		default:
+			cur.WriteRune(r)
+		}
+	}
+	flush()
+	return out
+}
