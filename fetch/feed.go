@@ -27,7 +27,8 @@ const (
 // FeedOptions tunes ParseFeed.
 type FeedOptions struct {
 	// Location is the zone for zone-less times and for "CST"; Beijing for
-	// Chinese sources (see SourceLocation). Nil means UTC.
+	// Chinese sources (see SourceLocation). Nil means Beijing when the feed
+	// declares a Chinese language (<language>zh-cn</language>), else UTC.
 	Location *time.Location
 	// MaxDepth rejects documents nesting elements (or JSON values) deeper
 	// than this. Default 100.
@@ -68,9 +69,6 @@ func ParseFeed(body []byte, contentType string, base *url.URL, opts FeedOptions)
 	if opts.Now.IsZero() {
 		opts.Now = time.Now()
 	}
-	if opts.Location == nil {
-		opts.Location = time.UTC
-	}
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil, fmt.Errorf("%w: empty body", ErrNotFeed)
 	}
@@ -89,6 +87,7 @@ func ParseFeed(body []byte, contentType string, base *url.URL, opts FeedOptions)
 	if isJSON {
 		err = prescanJSON(doc, opts.MaxDepth)
 	} else {
+		doc = dropIllegalCharRefs(doc)
 		err = prescanXML(doc, opts.MaxDepth, opts.MaxItems)
 	}
 	if err != nil {
@@ -103,6 +102,12 @@ func ParseFeed(body []byte, contentType string, base *url.URL, opts FeedOptions)
 	}
 	if len(gf.Items) > opts.MaxItems {
 		return nil, fmt.Errorf("%w: %d items, more than %d", ErrParse, len(gf.Items), opts.MaxItems)
+	}
+	if opts.Location == nil {
+		opts.Location = SourceLocation(gf.Language, "")
+		if opts.Location == nil {
+			opts.Location = time.UTC
+		}
 	}
 	return convertFeed(gf, base, opts), nil
 }
@@ -234,7 +239,8 @@ func itemPublished(it *gofeed.Item, opts FeedOptions) *time.Time {
 }
 
 // SourceLocation returns the zone for zone-less times of a source: Beijing
-// time for Chinese-language sources and hosts under .cn, UTC otherwise.
+// time for Chinese-language sources and hosts under .cn, nil (unknown: let
+// the document decide, else UTC) otherwise.
 func SourceLocation(language, rawURL string) *time.Location {
 	if strings.HasPrefix(strings.ToLower(language), "zh") {
 		return dates.Beijing()
@@ -245,7 +251,7 @@ func SourceLocation(language, rawURL string) *time.Location {
 			return dates.Beijing()
 		}
 	}
-	return time.UTC
+	return nil
 }
 
 // skipPreamble skips a BOM, whitespace, the XML declaration, processing
@@ -461,4 +467,70 @@ func prescanJSON(b []byte, maxDepth int) error {
 		}
 	}
 	return nil
+}
+
+// dropIllegalCharRefs removes character references to code points XML
+// forbids (&#0;, &#x1;, &#xFFFE;, surrogates…). encoding/xml rejects the
+// whole document on one of them, and a stray "&#0;" in one title must not
+// cost the whole feed.
+func dropIllegalCharRefs(b []byte) []byte {
+	i := bytes.Index(b, []byte("&#"))
+	if i < 0 {
+		return b
+	}
+	var out []byte
+	last := 0
+	for i >= 0 {
+		j := i + 2
+		hex := j < len(b) && (b[j] == 'x' || b[j] == 'X')
+		if hex {
+			j++
+		}
+		start := j
+		var v uint64
+		for ; j < len(b) && j-start < 10; j++ {
+			d, ok := digitValue(b[j], hex)
+			if !ok {
+				break
+			}
+			if hex {
+				v = v*16 + d
+			} else {
+				v = v*10 + d
+			}
+		}
+		if j > start && j < len(b) && b[j] == ';' && !legalXMLChar(v) {
+			out = append(out, b[last:i]...)
+			last = j + 1
+		}
+		k := bytes.Index(b[i+2:], []byte("&#"))
+		if k < 0 {
+			break
+		}
+		i += 2 + k
+	}
+	if out == nil {
+		return b
+	}
+	return append(out, b[last:]...)
+}
+
+// legalXMLChar reports whether v is a Char in the XML 1.0 grammar.
+func legalXMLChar(v uint64) bool {
+	return v == 0x9 || v == 0xA || v == 0xD ||
+		v >= 0x20 && v <= 0xD7FF ||
+		v >= 0xE000 && v <= 0xFFFD ||
+		v >= 0x10000 && v <= 0x10FFFF
+}
+
+func digitValue(c byte, hex bool) (uint64, bool) {
+	switch {
+	case c >= '0' && c <= '9':
+		return uint64(c - '0'), true
+	case hex && c >= 'a' && c <= 'f':
+		return uint64(c-'a') + 10, true
+	case hex && c >= 'A' && c <= 'F':
+		return uint64(c-'A') + 10, true
+	}
+	return 0, false
 }

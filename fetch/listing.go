@@ -18,7 +18,8 @@ import (
 
 // ListingOptions tunes ParseListing.
 type ListingOptions struct {
-	// Location is the zone for zone-less dates; see SourceLocation.
+	// Location is the zone for zone-less dates; see SourceLocation. Nil
+	// means Beijing for <html lang="zh…"> pages and .cn hosts, else UTC.
 	Location *time.Location
 	// Now is the reference for date plausibility. Default time.Now().
 	Now time.Time
@@ -64,9 +65,6 @@ func ParseListing(body []byte, contentType string, page *url.URL, l *model.Listi
 	if opts.Now.IsZero() {
 		opts.Now = time.Now()
 	}
-	if opts.Location == nil {
-		opts.Location = time.UTC
-	}
 	doc, _, err := charset.DecodeHTML(body, contentType)
 	if err != nil {
 		return "", nil, fmt.Errorf("%w: listing: %w", ErrListingEmpty, err)
@@ -82,6 +80,12 @@ func ParseListing(body []byte, contentType string, page *url.URL, l *model.Listi
 		}
 	}
 	title := PlainText(d.Find("title").First().Text(), maxTitleRunes)
+	if opts.Location == nil {
+		opts.Location = SourceLocation(d.Find("html").AttrOr("lang", ""), page.String())
+		if opts.Location == nil {
+			opts.Location = time.UTC
+		}
+	}
 
 	containers := d.FindMatcher(sel.item)
 	var items []model.Item
