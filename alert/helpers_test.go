@@ -180,7 +180,7 @@ type testArticle struct {
 }
 
 func (a testArticle) relevantTopics() []string {
-	var out []string
+	out := []string{}
 	for _, t := range a.Topics {
 		out = append(out, t.ID)
 	}

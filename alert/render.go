@@ -312,11 +312,11 @@ func digestText(d Digest, v htmlView) string {
 	if len(d.Items) > 0 {
 		b.WriteString("By topic:\n")
 		for _, c := range v.ByTopic {
-			b.WriteString(wrap(fmt.Sprintf("%3d  %s", c.N, c.Name), 72, "     ") + "\n")
+			b.WriteString(fmt.Sprintf("%3d  ", c.N) + wrap(c.Name, 67, "     ") + "\n")
 		}
 		b.WriteString("By outlet:\n")
 		for _, c := range v.ByOutlet {
-			b.WriteString(wrap(fmt.Sprintf("%3d  %s", c.N, c.Name), 72, "     ") + "\n")
+			b.WriteString(fmt.Sprintf("%3d  ", c.N) + wrap(c.Name, 67, "     ") + "\n")
 		}
 		b.WriteString("\n")
 	}
@@ -354,9 +354,9 @@ func writeTextItem(b *strings.Builder, it Item, loc *time.Location) {
 	if u := it.SafeURL(); u != "" {
 		b.WriteString("  " + u + "\n")
 	}
-	b.WriteString(wrap(cmp.Or(it.Outlet, "unknown outlet")+", "+formatTime(it.PublishedAt, loc), 72, "  ") + "\n")
+	b.WriteString(wrap("  "+cmp.Or(it.Outlet, "unknown outlet")+", "+formatTime(it.PublishedAt, loc), 72, "  ") + "\n")
 	if tl := it.TopicLine(); tl != "" {
-		b.WriteString(wrap("Topics: "+tl, 72, "  ") + "\n")
+		b.WriteString(wrap("  Topics: "+tl, 72, "    ") + "\n")
 	}
 	if it.Excerpt != "" {
 		var ex strings.Builder
@@ -367,7 +367,7 @@ func writeTextItem(b *strings.Builder, it Item, loc *time.Location) {
 				ex.WriteString(s.Text)
 			}
 		}
-		b.WriteString(wrap("> "+ex.String(), 72, "  > ") + "\n")
+		b.WriteString(wrap("  > "+ex.String(), 72, "  > ") + "\n")
 	}
 	b.WriteString("\n")
 }
@@ -391,39 +391,39 @@ func textWidth(s string) int {
 }
 
 // wrap folds s to width columns, breaking at spaces (or between wide
-// characters), and indents continuation lines with indent. A word longer
-// than a line (a URL) stays whole.
+// characters), and indents continuation lines with indent. Leading spaces of
+// s are kept; a word longer than a line (a URL) stays whole.
 func wrap(s string, width int, indent string) string {
 	var b strings.Builder
-	col := 0
+	lead := len(s) - len(strings.TrimLeft(s, " "))
+	b.WriteString(s[:lead])
+	col := lead
 	lineStart := true
+	space := false
 	iw := textWidth(indent)
-	newline := func() {
-		b.WriteString("\n" + indent)
-		col = iw
-		lineStart = true
-	}
-	for _, tok := range tokens(s) {
+	for _, tok := range tokens(s[lead:]) {
 		if tok == " " {
-			if !lineStart {
-				if col+1 >= width {
-					newline()
-				} else {
-					b.WriteByte(' ')
-					col++
-				}
-			}
+			space = !lineStart
 			continue
 		}
 		w := textWidth(tok)
-		if !lineStart && col+w > width {
-			newline()
+		sp := 0
+		if space {
+			sp = 1
+		}
+		if !lineStart && col+sp+w > width {
+			b.WriteString("\n" + indent)
+			col = iw
+		} else if space {
+			b.WriteByte(' ')
+			col++
 		}
 		b.WriteString(tok)
 		col += w
 		lineStart = false
+		space = false
 	}
-	return strings.TrimRight(b.String(), " ")
+	return b.String()
 }
 
 // tokens splits text into words, single spaces and single wide characters.

@@ -1,0 +1,93 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+
+	"github.com/wirewatch/wirewatch/alert"
+	"github.com/wirewatch/wirewatch/classify"
+	"github.com/wirewatch/wirewatch/config"
+)
+
+func init() {
+	register("digest", "render (--dry-run) or send (--send) a subscriber's next digest", runDigest)
+}
+
+func runDigest(ctx context.Context, e *env, args []string) error {
+	var g globalFlags
+	fs := e.newFlags("digest")
+	g.add(fs)
+	name := fs.String("subscriber", "", "subscriber name (required)")
+	dryRun := fs.Bool("dry-run", false, "render the next digest to stdout without recording anything (the default)")
+	send := fs.Bool("send", false, "send the digest now and record it")
+	format := fs.String("format", "text", "dry-run output: html, text or eml")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *name == "" {
+		return fmt.Errorf("%w: --subscriber is required", errUsage)
+	}
+	if *send && *dryRun {
+		return fmt.Errorf("%w: --send and --dry-run exclude each other", errUsage)
+	}
+	if *format != "html" && *format != "text" && *format != "eml" {
+		return fmt.Errorf("%w: --format wants html, text or eml, got %q", errUsage, *format)
+	}
+	cfg, logger, err := g.load(e)
+	if err != nil {
+		return err
+	}
+	st, err := openStore(ctx, cfg, logger, false)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	svc, err := alert.NewService(cfg.Alert, st.Pool, logger, nil, alert.Options{
+		ReplicaID: "cli-digest", TopicLabels: topicLabels(cfg.Classify, logger),
+	})
+	if err != nil {
+		return err
+	}
+	if *send {
+		if err := alert.SyncSubscribers(ctx, st.Pool, cfg.Alert.Subscribers); err != nil {
+			return err
+		}
+		n, err := svc.SendDigestNow(ctx, *name)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "sent a digest of %d article(s) to %s\n", n, *name)
+		return nil
+	}
+	r, n, err := svc.PreviewDigest(ctx, *name)
+	if err != nil {
+		return err
+	}
+	logger.Debug("digest preview", "subscriber", *name, "items", n)
+	switch *format {
+	case "html":
+		_, err = io.WriteString(e.stdout, r.HTML)
+	case "eml":
+		err = svc.WriteEML(ctx, e.stdout, *name, r)
+	default:
+		_, err = fmt.Fprintf(e.stdout, "Subject: %s\n\n%s", r.Subject, r.Text)
+	}
+	return err
+}
+
+// topicLabels reads the taxonomy's topic names for messages; ids are shown
+// when it cannot be read.
+func topicLabels(c config.Classify, logger *slog.Logger) map[string]string {
+	tax, err := classify.Config{TopicsFile: c.TopicsFile}.LoadTaxonomy()
+	if err != nil {
+		logger.Warn("topic names unavailable; showing ids", "error", err)
+		return nil
+	}
+	out := make(map[string]string, len(tax.Topics))
+	for _, t := range tax.Topics {
+		out[t.ID] = t.Label
+	}
+	return out
+}
