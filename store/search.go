@@ -1,0 +1,303 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// ErrEmptyQuery means a search text had nothing to search for (only
+// punctuation or English stop words).
+var ErrEmptyQuery = errors.New("store: search query has no searchable words")
+
+// SearchQuery is an archive search: full text in English and Chinese
+// (migration 003) combined with filters. Zero fields do not filter.
+type SearchQuery struct {
+	// Text is searched with wirewatch_en_query (web-search syntax, English
+	// stemming) for its non-Chinese part and wirewatch_zh_query (Han
+	// character bigram phrases) for its Chinese part; both parts must
+	// match. Empty lists the filtered articles newest first.
+	Text string
+	// Topic keeps articles whose current classification includes it.
+	Topic string
+	// Outlet keeps one outlet's articles (articles.outlet, exact).
+	Outlet string
+	// Language keeps "en" or "zh" articles (also "zh-CN" and the like).
+	Language string
+	// Since and Until bound the publication time (first sight when the
+	// outlet gave none): Since ≤ t < Until.
+	Since, Until time.Time
+	// RelevantOnly keeps articles the current classifier judged relevant.
+	RelevantOnly bool
+	// ByDate orders newest first instead of by rank.
+	ByDate bool
+	// Limit caps the rows returned. Default 20, at most MaxSearchLimit.
+	Limit int
+}
+
+// MaxSearchLimit caps SearchQuery.Limit: a search returns a page of
+// results, the export command streams whole ranges.
+const MaxSearchLimit = 10000
+
+// SearchResult is one article found by Search.
+type SearchResult struct {
+	ID        int64      `json:"id"`
+	URL       string     `json:"url"`
+	Outlet    string     `json:"outlet"`
+	Language  string     `json:"language"`
+	Title     string     `json:"title"`
+	Published time.Time  `json:"published_at"`
+	Topics    []string   `json:"topics"`
+	Score     *float32   `json:"score"`
+	Relevant  *bool      `json:"relevant"`
+	Revision  int        `json:"revision"`
+	RemovedAt *time.Time `json:"removed_at"`
+	// Rank is ts_rank_cd of the English and Chinese parts, summed; 0 when
+	// the search has no text.
+	Rank float32 `json:"rank"`
+	// Snippet is a short passage around the first query term found in
+	// the summary or body, or the start of the summary.
+	Snippet string `json:"snippet"`
+
+	summary, body string
+}
+
+// searchSelect is the column list of SearchSQL; the body is cut to what a
+// snippet needs.
+const searchSelect = `SELECT a.id, a.canonical_url, a.outlet, a.language, a.title,
+       coalesce(a.published_at, a.first_seen_at) AS published,
+       a.topics, a.score, a.relevant, a.revision, a.removed_at,
+       %s AS rank,
+       a.summary, left(a.body_text, 4000) AS body
+FROM articles a`
+
+// searchTerms is the query vector subquery; the functions are IMMUTABLE,
+// so with a constant text the planner folds them and uses the GIN indexes.
+const searchTerms = `,
+     (SELECT wirewatch_en_query(%[1]s) AS en, wirewatch_zh_query(%[1]s) AS zh) AS q`
+
+// queryParts reports whether text has a Chinese (Han) part and a
+// non-Chinese part with letters or digits, as the SQL functions see it.
+func queryParts(text string) (en, zh bool) {
+	for _, r := range text {
+		switch {
+		case unicode.Is(unicode.Han, r):
+			zh = true
+		case unicode.IsLetter(r) || unicode.IsDigit(r):
+			en = true
+		}
+	}
+	return en, zh
+}
+
+// SearchSQL returns the statement Search runs and its arguments: the same
+// SQL an analyst can run in psql (see docs/archive.md). en and zh say which
+// language parts the text has (from the database, see Search).
+func SearchSQL(q SearchQuery, en, zh bool) (string, []any) {
+	var args []any
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
+	}
+	var where []string
+	rank := "0::real"
+	from := ""
+	if en || zh {
+		from = fmt.Sprintf(searchTerms, arg(q.Text))
+		var ranks []string
+		if en {
+			where = append(where, "a.search_en @@ q.en")
+			ranks = append(ranks, "ts_rank_cd(a.search_en, q.en)")
+		}
+		if zh {
+			where = append(where, "a.search_zh @@ q.zh")
+			ranks = append(ranks, "ts_rank_cd(a.search_zh, q.zh)")
+		}
+		rank = strings.Join(ranks, " + ")
+	}
+	if q.Topic != "" {
+		where = append(where, "a.topics @> ARRAY["+arg(q.Topic)+"::text]")
+	}
+	if q.Outlet != "" {
+		where = append(where, "a.outlet = "+arg(q.Outlet))
+	}
+	if q.Language != "" {
+		p := arg(q.Language)
+		where = append(where, "(a.language = "+p+" OR a.language LIKE "+p+" || '-%')")
+	}
+	if !q.Since.IsZero() {
+		where = append(where, "coalesce(a.published_at, a.first_seen_at) >= "+arg(q.Since))
+	}
+	if !q.Until.IsZero() {
+		where = append(where, "coalesce(a.published_at, a.first_seen_at) < "+arg(q.Until))
+	}
+	if q.RelevantOnly {
+		where = append(where, "a.relevant")
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, searchSelect, rank)
+	b.WriteString(from)
+	if len(where) > 0 {
+		b.WriteString("\nWHERE ")
+		b.WriteString(strings.Join(where, "\n  AND "))
+	}
+	if q.ByDate || !(en || zh) {
+		b.WriteString("\nORDER BY published DESC, a.id DESC")
+	} else {
+		b.WriteString("\nORDER BY rank DESC, published DESC, a.id DESC")
+	}
+	limit := q.Limit
+	if limit <= 0 {
+		limit = 20
+	}
+	b.WriteString("\nLIMIT " + arg(min(limit, MaxSearchLimit)))
+	return b.String(), args
+}
+
+// searchPartsSQL asks the database which parts of a text are searchable,
+// so stop-word-only parts do not turn into conditions on NULL.
+const searchPartsSQL = `SELECT wirewatch_en_query($1) IS NOT NULL, wirewatch_zh_query($1) IS NOT NULL`
+
+// SearchParts reports whether text has a searchable English part and a
+// searchable Chinese part. ErrEmptyQuery when text is not empty but has
+// neither.
+func (s *Store) SearchParts(ctx context.Context, text string) (en, zh bool, err error) {
+	if strings.TrimSpace(text) == "" {
+		return false, false, nil
+	}
+	maybeEn, maybeZh := queryParts(text)
+	if maybeEn || maybeZh {
+		if err := s.Pool.QueryRow(ctx, searchPartsSQL, text).Scan(&en, &zh); err != nil {
+			return false, false, fmt.Errorf("store: search: parse query: %w", err)
+		}
+	}
+	if !en && !zh {
+		return false, false, fmt.Errorf("%w: %q", ErrEmptyQuery, text)
+	}
+	return en, zh, nil
+}
+
+// Search runs q and returns up to q.Limit articles, best first.
+func (s *Store) Search(ctx context.Context, q SearchQuery) ([]SearchResult, error) {
+	en, zh, err := s.SearchParts(ctx, q.Text)
+	if err != nil {
+		return nil, err
+	}
+	sql, args := SearchSQL(q, en, zh)
+	rows, err := s.Pool.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: search: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (SearchResult, error) {
+		var x SearchResult
+		err := r.Scan(&x.ID, &x.URL, &x.Outlet, &x.Language, &x.Title, &x.Published, &x.Topics,
+			&x.Score, &x.Relevant, &x.Revision, &x.RemovedAt, &x.Rank, &x.summary, &x.body)
+		return x, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: search: %w", err)
+	}
+	terms := snippetTerms(q.Text)
+	for i := range out {
+		out[i].Snippet = Snippet(terms, out[i].summary, out[i].body, 160)
+		out[i].summary, out[i].body = "", ""
+	}
+	return out, nil
+}
+
+// snippetTerms lists what a snippet looks for: runs of Han characters, and
+// words of the rest (without web-search operators), lower-cased. English
+// words are cut to a stem-like prefix, so "regulations" finds "regulation".
+func snippetTerms(text string) []string {
+	var terms []string
+	var han, word []rune
+	flush := func() {
+		if len(han) > 0 {
+			terms = append(terms, string(han))
+			han = han[:0]
+		}
+		if len(word) > 0 {
+			w := strings.ToLower(string(word))
+			if w != "or" && w != "and" {
+				if n := len(word); n > 6 {
+					w = string([]rune(w)[:n-2])
+				}
+				terms = append(terms, w)
+			}
+			word = word[:0]
+		}
+	}
+	neg := false // a "-" before a word excludes it (web-search syntax)
+	prev := ' '
+	for _, r := range text {
+		atStart := unicode.IsSpace(prev) || prev == '"'
+		prev = r
+		switch {
+		case unicode.Is(unicode.Han, r):
+			if len(word) > 0 {
+				flush()
+			}
+			if !neg {
+				han = append(han, r)
+			}
+		case unicode.IsLetter(r) || unicode.IsDigit(r):
+			if len(han) > 0 {
+				flush()
+			}
+			if !neg {
+				word = append(word, r)
+			}
+		default:
+			flush()
+			neg = r == '-' && atStart
+		}
+	}
+	flush()
+	return terms
+}
+
+// Snippet returns about width runes of summary or body around the first
+// of terms found (case-insensitive), with "…" where text was cut; the
+// start of the summary (or body) when no term is found.
+func Snippet(terms []string, summary, body string, width int) string {
+	for _, text := range []string{summary, body} {
+		lower := strings.ToLower(text)
+		best := -1
+		for _, t := range terms {
+			if i := strings.Index(lower, t); i >= 0 && (best < 0 || i < best) {
+				best = i
+			}
+		}
+		if best >= 0 {
+			return cutAround(text, best, width)
+		}
+	}
+	if strings.TrimSpace(summary) != "" {
+		return cutAround(summary, 0, width)
+	}
+	return cutAround(body, 0, width)
+}
+
+// cutAround cuts width runes of text starting a little before byte offset
+// at, collapsing whitespace. ToLower can change byte lengths in rare
+// scripts; the offset is then approximate, never out of range.
+func cutAround(text string, at, width int) string {
+	r := []rune(text)
+	pos := len([]rune(text[:min(at, len(text))]))
+	start := max(0, pos-width/4)
+	end := min(len(r), start+width)
+	s := strings.Join(strings.Fields(string(r[start:end])), " ")
+	if start > 0 {
+		s = "…" + s
+	}
+	if end < len(r) {
+		s += "…"
+	}
+	return s
+}
