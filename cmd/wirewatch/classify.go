@@ -1,0 +1,88 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/wirewatch/wirewatch/classify"
+	"github.com/wirewatch/wirewatch/daemon"
+)
+
+func init() {
+	register("classify", "classify JSON lines from stdin ({id,title,summary,body,lang}) → JSON lines on stdout", runClassify)
+	register("reclassify", "re-run the current taxonomy over stored articles and report changed decisions", runReclassify)
+}
+
+func runClassify(ctx context.Context, e *env, args []string) error {
+	var g globalFlags
+	fs := e.newFlags("classify")
+	g.add(fs)
+	threshold := fs.Float64("threshold", 0, "relevance threshold (default: classify.threshold from the configuration)")
+	topics := fs.String("topics", "", "topic taxonomy file (default: classify.topics_file, else the built-in one)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg, _, err := g.load(e)
+	if err != nil {
+		return err
+	}
+	if *threshold > 0 {
+		cfg.Classify.Threshold = *threshold
+	}
+	if *topics != "" {
+		cfg.Classify.TopicsFile = *topics
+	}
+	if err := cfg.Classify.Validate(); err != nil {
+		return err
+	}
+	c, err := daemon.LoadClassifier(cfg.Classify)
+	if err != nil {
+		return err
+	}
+	return classify.RunJSONL(ctx, c, e.stdin, e.stdout)
+}
+
+func runReclassify(ctx context.Context, e *env, args []string) error {
+	var g globalFlags
+	fs := e.newFlags("reclassify")
+	g.add(fs)
+	since := fs.String("since", "", "only articles first seen on or after this date (YYYY-MM-DD)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	var from time.Time
+	if *since != "" {
+		t, err := time.Parse("2006-01-02", *since)
+		if err != nil {
+			return fmt.Errorf("%w: --since wants YYYY-MM-DD, got %q", errUsage, *since)
+		}
+		from = t
+	}
+	cfg, logger, err := g.load(e)
+	if err != nil {
+		return err
+	}
+	st, err := openStore(ctx, cfg, logger, false)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	c, err := daemon.LoadClassifier(cfg.Classify)
+	if err != nil {
+		return err
+	}
+	setup := &daemon.Setup{}
+	hook, err := setup.OutboxHook(ctx, cfg, st, logger)
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	rep, err := daemon.Reclassify(ctx, st, daemon.NewClassifier(c), from, hook)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "reclassified %d article(s) with %s in %s: %d decision(s) changed (%d now relevant, %d no longer relevant)\n",
+		rep.Articles, c.Version(), time.Since(start).Round(time.Millisecond), rep.BecameRelevant+rep.NoLongerRelevant, rep.BecameRelevant, rep.NoLongerRelevant)
+	return nil
+}

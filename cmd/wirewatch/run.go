@@ -1,0 +1,127 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/wirewatch/wirewatch/config"
+	"github.com/wirewatch/wirewatch/daemon"
+	"github.com/wirewatch/wirewatch/store"
+)
+
+func init() {
+	register("run", "run the daemon: poll, fetch, classify, store and alert until stopped", runDaemon)
+	register("poll", "run one full cycle over due sources and articles, then exit (--once)", runPoll)
+}
+
+// startStore connects with retries (a daemon started before its database
+// waits for it), creates the database if allowed, migrates if configured,
+// and checks the schema version.
+func startStore(ctx context.Context, cfg config.Config, logger *slog.Logger) (*store.Store, error) {
+	st, err := store.OpenRetry(ctx, cfg.Database, logger)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Database.Migrate {
+		if _, err := st.Migrate(ctx); err != nil {
+			st.Close()
+			return nil, err
+		}
+	}
+	if err := st.CheckSchema(ctx); err != nil {
+		st.Close()
+		return nil, err
+	}
+	return st, nil
+}
+
+func newRegistry() *prometheus.Registry {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return reg
+}
+
+func runDaemon(ctx context.Context, e *env, args []string) error {
+	var g globalFlags
+	fs := e.newFlags("run")
+	g.add(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
+	}
+	cfg, logger, err := g.load(e)
+	if err != nil {
+		return err
+	}
+	v, c := buildInfo()
+	logger.Info("starting wirewatch", "version", v, "commit", c, "database", config.RedactURL(cfg.Database.URL), "listen", cfg.Daemon.Listen)
+	reg := newRegistry()
+
+	st, err := startStore(ctx, cfg, logger)
+	if err != nil {
+		if errors.Is(err, context.Canceled) {
+			return nil
+		}
+		return err
+	}
+	defer st.Close()
+	setup, err := daemon.NewSetup(ctx, cfg, st, logger, reg)
+	if err != nil {
+		return err
+	}
+	defer setup.Client.Close()
+	d := daemon.New(cfg, setup.Deps, logger, reg)
+	if cfg.Daemon.Listen != "" {
+		addr, errc, err := daemon.Serve(ctx, cfg.Daemon.Listen, d.Handler(reg))
+		if err != nil {
+			return err
+		}
+		logger.Info("serving /healthz, /readyz and /metrics", "addr", addr.String())
+		go func() {
+			if err := <-errc; err != nil {
+				logger.Error("health listener stopped", "error", err)
+			}
+		}()
+	}
+	logger.Info("daemon running", "sources", len(setup.Catalogue.Sources), "classifier", setup.Classifier.Version(),
+		"poll_workers", cfg.Daemon.PollWorkers, "fetch_workers", cfg.Daemon.FetchWorkers)
+	return d.Run(ctx)
+}
+
+func runPoll(ctx context.Context, e *env, args []string) error {
+	var g globalFlags
+	fs := e.newFlags("poll")
+	g.add(fs)
+	once := fs.Bool("once", false, "run one cycle and exit (required: the loop is `wirewatch run`)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if !*once {
+		return fmt.Errorf("%w: poll needs --once (for the continuous loop use `wirewatch run`)", errUsage)
+	}
+	cfg, logger, err := g.load(e)
+	if err != nil {
+		return err
+	}
+	st, err := openStore(ctx, cfg, logger, cfg.Database.Migrate)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	setup, err := daemon.NewSetup(ctx, cfg, st, logger, nil)
+	if err != nil {
+		return err
+	}
+	defer setup.Client.Close()
+	d := daemon.New(cfg, setup.Deps, logger, nil)
+	stats, err := d.PollOnce(ctx)
+	fmt.Fprintf(e.stdout, "polled %d source(s), processed %d article(s), sent %d alert(s)\n", stats.Sources, stats.Articles, stats.Alerts)
+	return err
+}

@@ -1,0 +1,407 @@
+package daemon
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/wirewatch/wirewatch/config"
+	"github.com/wirewatch/wirewatch/model"
+	"github.com/wirewatch/wirewatch/store"
+)
+
+// Daemon schedules and runs the pipeline.
+type Daemon struct {
+	cfg   config.Config
+	deps  Deps
+	st    *store.Store
+	log   *slog.Logger
+	m     *metrics
+	owner string
+	now   func() time.Time
+	// wake is signalled when a poll queued new articles, so fetchers start
+	// without waiting for the next tick.
+	wake chan struct{}
+}
+
+// New builds a daemon. reg may be nil (no metrics registered).
+func New(cfg config.Config, deps Deps, logger *slog.Logger, reg prometheus.Registerer) *Daemon {
+	owner := cfg.Daemon.ReplicaID
+	if owner == "" {
+		host, _ := os.Hostname()
+		owner = fmt.Sprintf("%s-%d-%04x", host, os.Getpid(), rand.IntN(1<<16))
+	}
+	return &Daemon{
+		cfg:   cfg,
+		deps:  deps,
+		st:    deps.Store,
+		log:   logger.With("replica", owner),
+		m:     newMetrics(reg, deps.Store),
+		owner: owner,
+		now:   time.Now,
+		wake:  make(chan struct{}, 1),
+	}
+}
+
+// Owner is the name this process writes into lease columns.
+func (d *Daemon) Owner() string { return d.owner }
+
+// Run claims and works due sources and articles until ctx is cancelled.
+// Then it stops claiming, lets in-flight work finish within the shutdown
+// grace period, cancels what is left, and releases its leases. A database
+// outage pauses claiming (with backoff) and never ends Run.
+func (d *Daemon) Run(ctx context.Context) error {
+	workCtx, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelWork()
+
+	var wg sync.WaitGroup
+	if d.deps.Alerter != nil {
+		wg.Go(func() {
+			if err := d.deps.Alerter.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
+				d.log.Error("alert sender stopped", "error", err)
+			}
+		})
+	}
+	wg.Go(func() { d.loop(ctx, workCtx, "poll", d.cfg.Daemon.PollWorkers, d.claimSources, nil) })
+	wg.Go(func() { d.loop(ctx, workCtx, "fetch", d.cfg.Daemon.FetchWorkers, d.claimArticles, d.wake) })
+
+	<-ctx.Done()
+	d.log.Info("shutting down: no new work is claimed", "grace", d.cfg.Daemon.ShutdownGrace.String())
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(d.cfg.Daemon.ShutdownGrace):
+		d.log.Warn("grace period over, cancelling in-flight work")
+		cancelWork()
+		<-done
+	}
+	relCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	n, err := d.st.ReleaseLeases(relCtx, d.owner)
+	if err != nil {
+		d.log.Error("could not release leases; they expire on their own", "error", err, "lease", d.cfg.Daemon.Lease.String())
+	} else {
+		d.log.Info("stopped", "leases_released", n)
+	}
+	return nil
+}
+
+// claimFunc claims up to n jobs and returns them as closures to run.
+type claimFunc func(ctx context.Context, n int) ([]func(context.Context), error)
+
+// loop keeps up to workers jobs of one stage running. It claims with ctx
+// (stops at shutdown) and runs jobs with workCtx (lives through the grace
+// period). It returns when ctx is done and its jobs have finished.
+func (d *Daemon) loop(ctx, workCtx context.Context, stage string, workers int, claim claimFunc, wake <-chan struct{}) {
+	sem := make(chan struct{}, workers)
+	freed := make(chan struct{}, workers)
+	var jobs sync.WaitGroup
+	defer jobs.Wait()
+	backoff := time.Duration(0)
+	down := false
+	tick := time.NewTicker(d.cfg.Daemon.Tick)
+	defer tick.Stop()
+	for {
+		if ctx.Err() != nil {
+			return
+		}
+		free := workers - len(sem)
+		claimed := 0
+		if free > 0 {
+			cctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+			fns, err := claim(cctx, free)
+			cancel()
+			switch {
+			case err != nil && ctx.Err() != nil:
+				return
+			case err != nil:
+				d.m.dbErrors.Inc()
+				backoff = store.Backoff(max(backoff, 250*time.Millisecond), d.cfg.Database.RetryMax)
+				if !down {
+					d.log.Error("database unavailable: pausing work", "stage", stage, "error", err)
+				} else {
+					d.log.Debug("database still unavailable", "stage", stage, "error", err, "retry_in", backoff.String())
+				}
+				down = true
+				select {
+				case <-ctx.Done():
+					return
+				case <-time.After(backoff):
+				}
+				continue
+			case down:
+				d.log.Info("database back: resuming work", "stage", stage)
+				down, backoff = false, 0
+			}
+			claimed = len(fns)
+			for _, fn := range fns {
+				sem <- struct{}{}
+				jobs.Go(func() {
+					d.m.inflight.WithLabelValues(stage).Inc()
+					defer func() {
+						d.m.inflight.WithLabelValues(stage).Dec()
+						<-sem
+						select {
+						case freed <- struct{}{}:
+						default:
+						}
+					}()
+					fn(workCtx)
+				})
+			}
+		}
+		if claimed > 0 && claimed == free {
+			// There may be more due work: claim again as soon as a worker frees.
+			select {
+			case <-ctx.Done():
+				return
+			case <-freed:
+			}
+			continue
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		case <-wake:
+		case <-freed:
+		}
+	}
+}
+
+func (d *Daemon) signal() {
+	select {
+	case d.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (d *Daemon) claimSources(ctx context.Context, n int) ([]func(context.Context), error) {
+	srcs, err := d.st.ClaimDueSources(ctx, d.owner, d.cfg.Daemon.Lease, n)
+	if err != nil {
+		return nil, err
+	}
+	fns := make([]func(context.Context), len(srcs))
+	for i, src := range srcs {
+		fns[i] = func(ctx context.Context) { d.pollSource(ctx, src) }
+	}
+	return fns, nil
+}
+
+func (d *Daemon) claimArticles(ctx context.Context, n int) ([]func(context.Context), error) {
+	arts, err := d.st.ClaimDueArticles(ctx, d.owner, d.cfg.Daemon.Lease, n)
+	if err != nil {
+		return nil, err
+	}
+	fns := make([]func(context.Context), len(arts))
+	for i, a := range arts {
+		fns[i] = func(ctx context.Context) { d.processArticle(ctx, a) }
+	}
+	return fns, nil
+}
+
+// pollSource polls one claimed source and records the outcome.
+func (d *Daemon) pollSource(ctx context.Context, src model.Source) {
+	start := d.now()
+	log := d.log.With("source", src.Name)
+	res, err := d.deps.Fetcher.Poll(ctx, src)
+	out := store.PollOutcome{SourceID: src.ID, Owner: d.owner, Outlet: src.Outlet, Language: src.Language}
+	if err != nil {
+		kind := d.deps.Fetcher.Kind(err)
+		retry, _ := d.deps.Fetcher.RetryAfter(err)
+		out.Error = err.Error()
+		out.ErrorKind = kind
+		out.NextPoll = d.now().Add(d.nextPoll(src.Interval, src.Failures+1, retry))
+		d.m.polls.WithLabelValues("error").Inc()
+		d.m.fetchErrors.WithLabelValues(src.Name, kind).Inc()
+		log.Warn("poll failed", "error", err, "kind", kind, "failures", src.Failures+1, "next_poll", out.NextPoll.Format(time.RFC3339))
+		if ctx.Err() != nil {
+			return // shutting down: the lease is released, not recorded as a failure
+		}
+	} else {
+		out.OK = true
+		out.NotModified = res.NotModified
+		out.Status = res.Status
+		out.ETag, out.LastModified = res.ETag, res.LastModified
+		out.Items = res.Items
+		out.NextPoll = d.now().Add(d.nextPoll(src.Interval, 0, time.Time{}))
+		if res.NotModified {
+			d.m.polls.WithLabelValues("not_modified").Inc()
+		} else {
+			d.m.polls.WithLabelValues("ok").Inc()
+		}
+	}
+	added, err := d.st.FinishPoll(ctx, out)
+	d.m.pollDuration.Observe(d.now().Sub(start).Seconds())
+	if err != nil {
+		d.m.dbErrors.Inc()
+		log.Error("could not record poll; the source will be polled again when its lease expires", "error", err)
+		return
+	}
+	if added > 0 {
+		d.m.articles.WithLabelValues("new").Add(float64(added))
+		log.Info("new articles", "count", added, "items", len(out.Items))
+		d.signal()
+	}
+}
+
+// nextPoll is the interval with jitter, or a capped exponential backoff
+// after failures, never before a server's Retry-After.
+func (d *Daemon) nextPoll(interval time.Duration, failures int, retryAfter time.Time) time.Duration {
+	f := d.cfg.Fetch
+	next := interval
+	if failures > 0 {
+		next = min(interval<<min(failures-1, 16), f.MaxInterval)
+	}
+	next = max(next, time.Second)
+	if f.Jitter > 0 {
+		next += time.Duration((rand.Float64()*2 - 1) * f.Jitter * float64(next))
+	}
+	if wait := time.Until(retryAfter); wait > next {
+		next = wait
+	}
+	return next
+}
+
+// nextCheck is the next time on the re-check schedule after now, counted
+// from first sight; nil when the schedule is over.
+func nextCheck(firstSeen, now time.Time, schedule []time.Duration) *time.Time {
+	for _, d := range schedule {
+		if t := firstSeen.Add(d); t.After(now) {
+			return &t
+		}
+	}
+	return nil
+}
+
+// processArticle fetches, extracts, classifies and stores one article, or
+// records why it could not.
+func (d *Daemon) processArticle(ctx context.Context, a store.DueArticle) {
+	log := d.log.With("article_id", a.ID, "url", a.URL)
+	etag, lastMod := "", ""
+	if a.FetchState == "fetched" {
+		etag, lastMod = a.ETag, a.LastModified
+	}
+	page, err := d.deps.Fetcher.Page(ctx, a.URL, etag, lastMod)
+	now := d.now()
+	switch {
+	case err != nil && d.deps.Fetcher.Gone(err) && a.FetchState == "fetched":
+		first, err := d.st.MarkRemoved(ctx, a.ID, d.owner, d.deps.Outbox)
+		if err != nil {
+			d.dbFail(log, "mark removed", err)
+			return
+		}
+		if first {
+			d.m.articles.WithLabelValues("removed").Inc()
+			log.Info("article removed by the outlet")
+		}
+		return
+	case err != nil:
+		kind := d.deps.Fetcher.Kind(err)
+		d.m.fetchErrors.WithLabelValues(sourceLabel(a), kind).Inc()
+		if ctx.Err() != nil {
+			return
+		}
+		attempts := a.FetchAttempts + 1
+		if a.FetchState != "fetched" && (attempts >= d.cfg.Fetch.MaxArticleAttempts || d.deps.Fetcher.Gone(err)) {
+			// Keep what the feed said: the article is classified on its
+			// title and summary rather than lost.
+			log.Warn("article page unavailable, keeping the feed summary", "error", err, "kind", kind, "attempts", attempts)
+			d.save(ctx, log, a, d.deps.Extractor.FromSummary(a.Title, a.Summary), nil, "", "", nextCheck(a.FirstSeenAt, now, d.cfg.Fetch.Recheck))
+			return
+		}
+		retry, ok := d.deps.Fetcher.RetryAfter(err)
+		wait := min(time.Minute<<min(attempts, 10), d.cfg.Fetch.MaxInterval)
+		next := now.Add(wait)
+		if ok && retry.After(next) {
+			next = retry
+		}
+		log.Warn("article fetch failed", "error", err, "kind", kind, "attempts", attempts, "retry_at", next.Format(time.RFC3339))
+		if err := d.st.MarkFetchFailed(ctx, a.ID, d.owner, err.Error(), &next); err != nil {
+			d.dbFail(log, "mark fetch failed", err)
+		}
+		d.m.articles.WithLabelValues("failed").Inc()
+		return
+	case page.NotModified:
+		if err := d.st.MarkUnchanged(ctx, a.ID, d.owner, nextCheck(a.FirstSeenAt, now, d.cfg.Fetch.Recheck)); err != nil {
+			d.dbFail(log, "mark unchanged", err)
+		}
+		return
+	}
+	ex, err := d.deps.Extractor.Extract(page.Body, page.ContentType, page.URL)
+	if err != nil || len(ex.Text) < 40 {
+		if err != nil {
+			log.Warn("extraction failed, using the feed summary", "error", err)
+		}
+		fb := d.deps.Extractor.FromSummary(a.Title, a.Summary)
+		if len(fb.Text) > len(ex.Text) {
+			fb.Published, fb.Byline, fb.Lang = ex.Published, ex.Byline, ex.Lang
+			if ex.Title != "" {
+				fb.Title = ex.Title
+			}
+			ex = fb
+		}
+	}
+	d.save(ctx, log, a, ex, page.Body, page.ETag, page.LastModified, nextCheck(a.FirstSeenAt, now, d.cfg.Fetch.Recheck))
+}
+
+func sourceLabel(a store.DueArticle) string {
+	if a.Outlet != "" {
+		return a.Outlet
+	}
+	return "unknown"
+}
+
+func (d *Daemon) save(ctx context.Context, log *slog.Logger, a store.DueArticle, ex model.Extracted, raw []byte, etag, lastMod string, next *time.Time) {
+	if ex.Title == "" {
+		ex.Title = a.Title
+	}
+	if ex.Lang == "" {
+		ex.Lang = a.Language
+	}
+	summary := a.Summary
+	cls := d.deps.Classifier.Classify(ex.Title, summary, ex.Text, ex.Lang)
+	h := sha256.Sum256([]byte(ex.Title + "\n" + ex.Text))
+	res, err := d.st.SaveArticle(ctx, store.ArticleSave{
+		ID: a.ID, Owner: d.owner, Extracted: ex, ContentHash: hex.EncodeToString(h[:16]),
+		Raw: raw, ETag: etag, LastModified: lastMod, Classification: cls, NextCheck: next,
+	}, d.deps.Outbox)
+	if err != nil {
+		d.dbFail(log, "save article", err)
+		return
+	}
+	d.m.extractions.WithLabelValues(ex.Method).Inc()
+	switch {
+	case res.Edited:
+		d.m.articles.WithLabelValues("updated").Inc()
+		log.Info("article edited by the outlet", "revision", res.Revision)
+	case res.NewRevision:
+		d.m.articles.WithLabelValues("fetched").Inc()
+	}
+	if res.NewRevision {
+		decision := "not_relevant"
+		if cls.Relevant {
+			decision = "relevant"
+		}
+		d.m.classifications.WithLabelValues(decision).Inc()
+	}
+}
+
+func (d *Daemon) dbFail(log *slog.Logger, op string, err error) {
+	if errors.Is(err, store.ErrLeaseLost) {
+		log.Warn("lease lost to another worker; result dropped", "op", op)
+		return
+	}
+	d.m.dbErrors.Inc()
+	log.Error("could not store result; the work is redone when its lease expires", "op", op, "error", err)
+}

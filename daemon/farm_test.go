@@ -1,0 +1,203 @@
+package daemon_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/wirewatch/wirewatch/config"
+	"github.com/wirewatch/wirewatch/daemon"
+	"github.com/wirewatch/wirewatch/model"
+	"github.com/wirewatch/wirewatch/store/storetest"
+)
+
+// farm is a loopback site with RSS feeds, a listing page and article pages.
+// It counts the requests for every path.
+type farm struct {
+	srv *httptest.Server
+
+	mu       sync.Mutex
+	hits     map[string]int
+	status   map[string]int    // forced status per article path
+	body     map[string]string // replaced article text per path
+	feedWait func(r *http.Request)
+	items    func(feed int) []int // article numbers listed by a feed
+}
+
+func newFarm(t *testing.T) *farm {
+	f := &farm{hits: map[string]int{}, status: map[string]int{}, body: map[string]string{}}
+	f.items = func(feed int) []int { return []int{feed * 3, feed*3 + 1, feed*3 + 2} }
+	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
+	t.Cleanup(f.srv.Close)
+	return f
+}
+
+func (f *farm) count(path string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.hits[path]
+}
+
+func (f *farm) set(path string, status int, body string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if status != 0 {
+		f.status[path] = status
+	}
+	if body != "" {
+		f.body[path] = body
+	}
+}
+
+const etagValue = `"v1"`
+
+func (f *farm) serve(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	f.hits[r.URL.Path]++
+	forced := f.status[r.URL.Path]
+	text := f.body[r.URL.Path]
+	wait := f.feedWait
+	f.mu.Unlock()
+	switch {
+	case r.URL.Path == "/robots.txt":
+		http.NotFound(w, r)
+	case strings.HasPrefix(r.URL.Path, "/feed/"):
+		if wait != nil {
+			wait(r)
+		}
+		var n int
+		fmt.Sscanf(r.URL.Path, "/feed/%d.xml", &n)
+		if r.Header.Get("If-None-Match") == etagValue {
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+		w.Header().Set("Content-Type", "application/rss+xml; charset=utf-8")
+		w.Header().Set("ETag", etagValue)
+		fmt.Fprintf(w, `<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Feed %d</title><link>%s</link>`, n, f.srv.URL)
+		for _, k := range f.items(n) {
+			fmt.Fprintf(w, `<item><title>Story %d about the Cybersecurity Law</title><link>%s/article/%d.html?utm_source=rss</link><description>Summary of story %d.</description><pubDate>Mon, 23 Nov 2026 08:00:00 +0800</pubDate></item>`, k, f.srv.URL, k, k)
+		}
+		io.WriteString(w, `</channel></rss>`)
+	case r.URL.Path == "/list.html":
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		io.WriteString(w, `<html><body><ul class="news">`)
+		for k := 900; k < 903; k++ {
+			fmt.Fprintf(w, `<li><a href="/article/%d.html">Listed story %d</a> <span>2026-11-23</span></li>`, k, k)
+		}
+		io.WriteString(w, `</ul></body></html>`)
+	case strings.HasPrefix(r.URL.Path, "/article/"):
+		if forced != 0 {
+			w.WriteHeader(forced)
+			return
+		}
+		if r.Header.Get("If-None-Match") == etagValue && text == "" {
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+		if text == "" {
+			text = "The Cyberspace Administration of China issued new rules on data security and cross-border data transfers today."
+			w.Header().Set("ETag", etagValue)
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprintf(w, `<html lang="en"><head><title>Article %s</title></head><body><nav>Home | World | China</nav><article><h1>Article %s</h1>`, r.URL.Path, r.URL.Path)
+		for i := range 6 {
+			fmt.Fprintf(w, "<p>%s Paragraph %d explains what the regulator said and how companies must comply with the security review.</p>", text, i)
+		}
+		io.WriteString(w, `</article><footer>Copyright</footer></body></html>`)
+	default:
+		http.NotFound(w, r)
+	}
+}
+
+// specs lists n feed sources on the farm.
+func (f *farm) specs(n int) []config.SourceSpec {
+	out := make([]config.SourceSpec, n)
+	for i := range out {
+		out[i] = config.SourceSpec{Name: fmt.Sprintf("feed-%03d", i), Outlet: fmt.Sprintf("Outlet %d", i%5), Kind: "feed",
+			URL: fmt.Sprintf("%s/feed/%d.xml", f.srv.URL, i), Language: "en", Interval: time.Hour}
+	}
+	return out
+}
+
+func testConfig(db *storetest.Database) config.Config {
+	cfg := config.Default()
+	cfg.Database = db.Config()
+	cfg.Fetch.AllowCIDRs = []string{"127.0.0.1/32"}
+	cfg.Fetch.HostRate = 10000
+	cfg.Fetch.HostBurst = 10000
+	cfg.Fetch.HostConcurrency = 64
+	cfg.Fetch.Timeout = 10 * time.Second
+	cfg.Daemon.Tick = 50 * time.Millisecond
+	cfg.Daemon.Lease = 30 * time.Second
+	cfg.Daemon.Listen = ""
+	cfg.Daemon.PollWorkers = 4
+	cfg.Daemon.FetchWorkers = 4
+	return cfg
+}
+
+func testLogger(t *testing.T) *slog.Logger {
+	if os.Getenv("WIREWATCH_TEST_LOG") != "" {
+		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	return slog.New(slog.DiscardHandler)
+}
+
+// catalogue writes specs as a source catalogue file and returns its path.
+func catalogue(t *testing.T, specs []config.SourceSpec) string {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString("version: 1\nsources:\n")
+	for _, s := range specs {
+		fmt.Fprintf(&b, "  - {name: %s, outlet: %q, kind: %s, url: %q, language: %s, interval: %s}\n", s.Name, s.Outlet, s.Kind, s.URL, s.Language, s.Interval)
+	}
+	p := filepath.Join(t.TempDir(), "sources.yaml")
+	if err := os.WriteFile(p, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// newDaemon builds a daemon with the production stages on cfg, whose
+// catalogue (cfg.SourcesFile) it syncs into the database.
+func newDaemon(t *testing.T, ctx context.Context, cfg config.Config, db *storetest.Database, replica string) *daemon.Daemon {
+	t.Helper()
+	cfg.Daemon.ReplicaID = replica
+	setup, err := daemon.NewSetup(ctx, cfg, db.Store, testLogger(t), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(setup.Client.Close)
+	return daemon.New(cfg, setup.Deps, testLogger(t), nil)
+}
+
+func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		if cond() {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("timed out after %s waiting for %s", timeout, what)
+}
+
+func queryInt(t *testing.T, db *storetest.Database, sql string, args ...any) int {
+	t.Helper()
+	var n int
+	if err := db.Store.Pool.QueryRow(context.Background(), sql, args...).Scan(&n); err != nil {
+		t.Fatalf("%s: %v", sql, err)
+	}
+	return n
+}
+
+var _ = model.KindFeed
