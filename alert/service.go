@@ -218,7 +218,7 @@ WHERE d.id IN (
 RETURNING d.id, d.subscriber_id, d.article_id, d.channel, d.event, d.attempts`
 
 func (s *Service) sendImmediate(ctx context.Context, subs map[int64]*subscriber) (int, error) {
-	batch := s.opts.Workers * 2
+	batch := s.opts.Workers
 	total := 0
 	for round := 0; round < maxClaimRounds && ctx.Err() == nil; round++ {
 		now := s.now()
