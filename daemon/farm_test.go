@@ -200,4 +200,16 @@ func queryInt(t *testing.T, db *storetest.Database, sql string, args ...any) int
 	return n
 }
 
+func appendFile(t *testing.T, path, text string) {
+	t.Helper()
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.WriteString(text); err != nil {
+		t.Fatal(err)
+	}
+}
+
 var _ = model.KindFeed
