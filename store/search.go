@@ -77,11 +77,6 @@ const searchSelect = `SELECT a.id, a.canonical_url, a.outlet, a.language, a.titl
        a.summary, left(a.body_text, 4000) AS body
 FROM articles a`
 
-// searchTerms is the query vector subquery; the functions are IMMUTABLE,
-// so with a constant text the planner folds them and uses the GIN indexes.
-const searchTerms = `,
-     (SELECT wirewatch_en_query(%[1]s) AS en, wirewatch_zh_query(%[1]s) AS zh) AS q`
-
 // queryParts reports whether text has a Chinese (Han) part and a
 // non-Chinese part with letters or digits, as the SQL functions see it.
 func queryParts(text string) (en, zh bool) {
@@ -96,29 +91,60 @@ func queryParts(text string) (en, zh bool) {
 	return en, zh
 }
 
-// SearchSQL returns the statement Search runs and its arguments: the same
-// SQL an analyst can run in psql (see docs/archive.md). en and zh say which
-// language parts the text has (from the database, see Search).
-func SearchSQL(q SearchQuery, en, zh bool) (string, []any) {
+// SearchTerms is the full-text part of a search as tsquery text, computed
+// by the database functions wirewatch_en_query and wirewatch_zh_query; ""
+// means no condition in that language.
+type SearchTerms struct {
+	En, Zh string
+}
+
+// parseSearchSQL turns a search text into tsqueries. They are computed once
+// and passed to the search as values: in a cached generic plan the query
+// functions would otherwise run once per row (ten times slower).
+const parseSearchSQL = `SELECT coalesce(wirewatch_en_query($1)::text, ''), coalesce(wirewatch_zh_query($1)::text, '')`
+
+// ParseSearch computes the tsqueries of a search text. Empty text gives
+// empty terms (no full-text condition); text with nothing searchable
+// (only punctuation or English stop words) gives ErrEmptyQuery.
+func (s *Store) ParseSearch(ctx context.Context, text string) (SearchTerms, error) {
+	var t SearchTerms
+	if strings.TrimSpace(text) == "" {
+		return t, nil
+	}
+	if en, zh := queryParts(text); en || zh {
+		if err := s.Pool.QueryRow(ctx, parseSearchSQL, text).Scan(&t.En, &t.Zh); err != nil {
+			return t, fmt.Errorf("store: search: parse query: %w", err)
+		}
+	}
+	if t.En == "" && t.Zh == "" {
+		return t, fmt.Errorf("%w: %q", ErrEmptyQuery, text)
+	}
+	return t, nil
+}
+
+// SearchSQL returns the statement Search runs for q with the terms
+// ParseSearch computed, and its arguments: the SQL an analyst can run in
+// psql (docs/archive.md), where wirewatch_en_query('…') and
+// wirewatch_zh_query('…') may stand for the tsquery values.
+func SearchSQL(q SearchQuery, t SearchTerms) (string, []any) {
 	var args []any
 	arg := func(v any) string {
 		args = append(args, v)
 		return "$" + strconv.Itoa(len(args))
 	}
-	var where []string
+	var where, ranks []string
+	if t.En != "" {
+		p := arg(t.En) + "::tsquery"
+		where = append(where, "a.search_en @@ "+p)
+		ranks = append(ranks, "ts_rank_cd(a.search_en, "+p+")")
+	}
+	if t.Zh != "" {
+		p := arg(t.Zh) + "::tsquery"
+		where = append(where, "a.search_zh @@ "+p)
+		ranks = append(ranks, "ts_rank_cd(a.search_zh, "+p+")")
+	}
 	rank := "0::real"
-	from := ""
-	if en || zh {
-		from = fmt.Sprintf(searchTerms, arg(q.Text))
-		var ranks []string
-		if en {
-			where = append(where, "a.search_en @@ q.en")
-			ranks = append(ranks, "ts_rank_cd(a.search_en, q.en)")
-		}
-		if zh {
-			where = append(where, "a.search_zh @@ q.zh")
-			ranks = append(ranks, "ts_rank_cd(a.search_zh, q.zh)")
-		}
+	if len(ranks) > 0 {
 		rank = strings.Join(ranks, " + ")
 	}
 	if q.Topic != "" {
@@ -142,12 +168,11 @@ func SearchSQL(q SearchQuery, en, zh bool) (string, []any) {
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, searchSelect, rank)
-	b.WriteString(from)
 	if len(where) > 0 {
 		b.WriteString("\nWHERE ")
 		b.WriteString(strings.Join(where, "\n  AND "))
 	}
-	if q.ByDate || !(en || zh) {
+	if q.ByDate || len(ranks) == 0 {
 		b.WriteString("\nORDER BY published DESC, a.id DESC")
 	} else {
 		b.WriteString("\nORDER BY rank DESC, published DESC, a.id DESC")
@@ -160,36 +185,13 @@ func SearchSQL(q SearchQuery, en, zh bool) (string, []any) {
 	return b.String(), args
 }
 
-// searchPartsSQL asks the database which parts of a text are searchable,
-// so stop-word-only parts do not turn into conditions on NULL.
-const searchPartsSQL = `SELECT wirewatch_en_query($1) IS NOT NULL, wirewatch_zh_query($1) IS NOT NULL`
-
-// SearchParts reports whether text has a searchable English part and a
-// searchable Chinese part. ErrEmptyQuery when text is not empty but has
-// neither.
-func (s *Store) SearchParts(ctx context.Context, text string) (en, zh bool, err error) {
-	if strings.TrimSpace(text) == "" {
-		return false, false, nil
-	}
-	maybeEn, maybeZh := queryParts(text)
-	if maybeEn || maybeZh {
-		if err := s.Pool.QueryRow(ctx, searchPartsSQL, text).Scan(&en, &zh); err != nil {
-			return false, false, fmt.Errorf("store: search: parse query: %w", err)
-		}
-	}
-	if !en && !zh {
-		return false, false, fmt.Errorf("%w: %q", ErrEmptyQuery, text)
-	}
-	return en, zh, nil
-}
-
 // Search runs q and returns up to q.Limit articles, best first.
 func (s *Store) Search(ctx context.Context, q SearchQuery) ([]SearchResult, error) {
-	en, zh, err := s.SearchParts(ctx, q.Text)
+	t, err := s.ParseSearch(ctx, q.Text)
 	if err != nil {
 		return nil, err
 	}
-	sql, args := SearchSQL(q, en, zh)
+	sql, args := SearchSQL(q, t)
 	rows, err := s.Pool.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: search: %w", err)

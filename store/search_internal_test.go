@@ -59,8 +59,8 @@ func TestSnippet(t *testing.T) {
 
 func TestSearchSQLShape(t *testing.T) {
 	sql, args := SearchSQL(SearchQuery{Text: "x", Topic: "t", Outlet: "o", Language: "zh",
-		Since: time.Unix(0, 0), Until: time.Unix(1, 0), RelevantOnly: true, Limit: 5}, true, false)
-	for _, want := range []string{"a.search_en @@ q.en", "a.topics @> ARRAY[$2::text]", "a.outlet = $3", "a.language = $4",
+		Since: time.Unix(0, 0), Until: time.Unix(1, 0), RelevantOnly: true, Limit: 5}, SearchTerms{En: "'x'"})
+	for _, want := range []string{"a.search_en @@ $1::tsquery", "ts_rank_cd(a.search_en, $1::tsquery)", "a.topics @> ARRAY[$2::text]", "a.outlet = $3", "a.language = $4",
 		">= $5", "< $6", "a.relevant", "ORDER BY rank DESC", "LIMIT $7"} {
 		if !strings.Contains(sql, want) {
 			t.Errorf("SQL lacks %q:\n%s", want, sql)
@@ -72,7 +72,7 @@ func TestSearchSQLShape(t *testing.T) {
 	if len(args) != 7 || args[6] != 5 {
 		t.Errorf("args %v", args)
 	}
-	_, args = SearchSQL(SearchQuery{Limit: MaxSearchLimit * 2}, false, false)
+	_, args = SearchSQL(SearchQuery{Limit: MaxSearchLimit * 2}, SearchTerms{})
 	if args[0] != MaxSearchLimit {
 		t.Errorf("limit not capped: %v", args)
 	}

@@ -185,11 +185,11 @@ func TestSearchUsesIndexes(t *testing.T) {
 		{"data security", "articles_search_en_idx"},
 		{"数据安全", "articles_search_zh_idx"},
 	} {
-		en, zh, err := s.SearchParts(ctx, tc.text)
+		terms, err := s.ParseSearch(ctx, tc.text)
 		if err != nil {
 			t.Fatal(err)
 		}
-		sql, args := store.SearchSQL(store.SearchQuery{Text: tc.text}, en, zh)
+		sql, args := store.SearchSQL(store.SearchQuery{Text: tc.text}, terms)
 		var plan []string
 		err = pgx.BeginFunc(ctx, s.Pool, func(tx pgx.Tx) error {
 			if _, err := tx.Exec(ctx, `SET LOCAL enable_seqscan = off`); err != nil {
@@ -218,9 +218,13 @@ func TestSearchAsReader(t *testing.T) {
 	ctx := context.Background()
 	s := storetest.New(t).Store
 	seedSearchArticles(t, s)
-	sql, args := store.SearchSQL(store.SearchQuery{Text: "数据安全 5G", Outlet: "新华社"}, true, true)
+	terms, err := s.ParseSearch(ctx, "数据安全 5G")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sql, args := store.SearchSQL(store.SearchQuery{Text: "数据安全 5G", Outlet: "新华社"}, terms)
 	var n int
-	err := pgx.BeginFunc(ctx, s.Pool, func(tx pgx.Tx) error {
+	err = pgx.BeginFunc(ctx, s.Pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SET LOCAL ROLE wirewatch_reader`); err != nil {
 			return err
 		}

@@ -101,11 +101,17 @@ func runSearch(ctx context.Context, e *env, args []string) error {
 	}
 	defer s.Close()
 	if *printSQL {
-		en, zh, err := s.SearchParts(ctx, q.Text)
+		terms, err := s.ParseSearch(ctx, q.Text)
 		if err != nil {
 			return err
 		}
-		sql, args := store.SearchSQL(q, en, zh)
+		sql, args := store.SearchSQL(q, terms)
+		if terms.En != "" {
+			fmt.Fprintf(e.stdout, "-- %s = wirewatch_en_query(%s)\n", inlineSQL("$1", []any{terms.En}), inlineSQL("$1", []any{q.Text}))
+		}
+		if terms.Zh != "" {
+			fmt.Fprintf(e.stdout, "-- %s = wirewatch_zh_query(%s)\n", inlineSQL("$1", []any{terms.Zh}), inlineSQL("$1", []any{q.Text}))
+		}
 		fmt.Fprintln(e.stdout, inlineSQL(sql, args)+";")
 		return nil
 	}
