@@ -6,10 +6,13 @@ import (
 	"fmt"
 	"net/http"
 	"net/netip"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 func TestRobots(t *testing.T) {
@@ -267,5 +270,83 @@ func TestAdaptiveInterval(t *testing.T) {
 	}
 	if _, ok := AdaptiveInterval(hourly[:2], now, time.Minute, time.Hour); ok {
 		t.Fatal("two items must not adapt")
+	}
+}
+
+func TestNoAllowListBlocksLoopbackNames(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		t.Error("request reached the loopback server")
+	}))
+	cfg := testConfig()
+	cfg.AllowCIDRs = nil
+	c := newTestClient(t, cfg)
+	_, port, _ := strings.Cut(strings.TrimPrefix(srv.URL, "http://"), ":")
+	for _, u := range []string{srv.URL, "http://localhost:" + port + "/", "http://[::ffff:127.0.0.1]:" + port + "/"} {
+		_, err := c.Get(context.Background(), u, Conditional{IgnoreRobots: true})
+		if !errors.Is(err, ErrBlockedAddress) || ErrorKind(err) != KindBlockedAddress {
+			t.Errorf("GET %s: %v, want ErrBlockedAddress", u, err)
+		}
+	}
+	if _, err := c.Get(context.Background(), "ftp://example.com/", Conditional{}); !errors.Is(err, ErrScheme) {
+		t.Errorf("ftp: %v", err)
+	}
+}
+
+func TestMetrics(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/404" {
+			http.NotFound(w, r)
+			return
+		}
+		fmt.Fprint(w, "12345")
+	}))
+	cfg := testConfig()
+	cfg.RespectRobots = false
+	reg := prometheus.NewRegistry()
+	c, err := NewClient(cfg, nil, reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A second client on the same registry shares the collectors.
+	c2, err := NewClient(cfg, nil, reg)
+	if err != nil {
+		t.Fatalf("second client on one registry: %v", err)
+	}
+	ctx := context.Background()
+	c.Get(ctx, srv.URL+"/ok", Conditional{})
+	c2.Get(ctx, srv.URL+"/ok", Conditional{})
+	c.Get(ctx, srv.URL+"/404", Conditional{})
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]float64{}
+	for _, mf := range mfs {
+		for _, m := range mf.GetMetric() {
+			key := mf.GetName()
+			for _, l := range m.GetLabel() {
+				key += "/" + l.GetValue()
+			}
+			switch {
+			case m.GetCounter() != nil:
+				got[key] = m.GetCounter().GetValue()
+			case m.GetHistogram() != nil:
+				got[key] = float64(m.GetHistogram().GetSampleCount())
+			}
+		}
+	}
+	want := map[string]float64{
+		"wirewatch_http_requests_total/2xx":           2,
+		"wirewatch_http_requests_total/4xx":           1,
+		"wirewatch_http_response_bytes_total":         10,
+		"wirewatch_http_request_duration_seconds/2xx": 2,
+		"wirewatch_http_request_duration_seconds/4xx": 1,
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s = %v, want %v (all: %v)", k, got[k], v, got)
+		}
 	}
 }
