@@ -4,19 +4,55 @@ import (
 	"context"
 	"log/slog"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/wirewatch/wirewatch/alert"
 	"github.com/wirewatch/wirewatch/config"
 	"github.com/wirewatch/wirewatch/store"
 )
 
-// addAlerts wires the alert outbox and sender (filled in when package alert
-// lands).
+// outboxHook queues alerts in the transaction that stored a decision.
+func outboxHook(ctx context.Context, tx pgx.Tx, c store.ArticleChange) error {
+	_, err := alert.Enqueue(ctx, tx, c.ArticleID, alert.Change{WasRelevant: c.WasRelevant, Removed: c.Removed, Edited: c.Edited})
+	return err
+}
+
+// addAlerts syncs the configured subscribers into the database and wires the
+// outbox hook and the sender. With no subscribers configured nothing is
+// queued and no sender runs.
 func (s *Setup) addAlerts(ctx context.Context, cfg config.Config, st *store.Store, logger *slog.Logger, reg prometheus.Registerer) error {
+	if st == nil {
+		return nil
+	}
+	if err := alert.SyncSubscribers(ctx, st.Pool, cfg.Alert.Subscribers); err != nil {
+		return err
+	}
+	s.Deps.Outbox = outboxHook
+	labels := map[string]string{}
+	if s.Classifier != nil {
+		for _, t := range s.Classifier.Taxonomy().Topics {
+			labels[t.ID] = t.Label
+		}
+	}
+	svc, err := alert.NewService(cfg.Alert, st.Pool, logger, reg, alert.Options{
+		ReplicaID:   cfg.Daemon.ReplicaID,
+		Lease:       cfg.Daemon.Lease,
+		Workers:     cfg.Daemon.DeliveryWorkers,
+		TopicLabels: labels,
+	})
+	if err != nil {
+		return err
+	}
+	s.Deps.Alerter = svc
 	return nil
 }
 
-// OutboxHook returns the hook that queues alerts for changed decisions.
+// OutboxHook returns the hook that queues alerts for changed decisions
+// (reclassify uses it outside the daemon).
 func (s *Setup) OutboxHook(ctx context.Context, cfg config.Config, st *store.Store, logger *slog.Logger) (store.Hook, error) {
-	return s.Deps.Outbox, nil
+	if err := alert.SyncSubscribers(ctx, st.Pool, cfg.Alert.Subscribers); err != nil {
+		return nil, err
+	}
+	return outboxHook, nil
 }
