@@ -316,3 +316,10 @@ func statusCounts(t testing.TB, pool *pgxpool.Pool) map[string]int {
 	}
 	return out
 }
+
+func mailerConfigForTests() config.SMTP {
+	c := config.DefaultAlert().SMTP
+	c.URL = "smtp://127.0.0.1:1"
+	c.From = "wirewatch <alerts@wirewatch.test>"
+	return c
+}

@@ -294,7 +294,7 @@ func (s *Service) deliver(ctx context.Context, c claimed, sub *subscriber) bool 
 	} else {
 		o = s.attempt(ctx, c, sub)
 	}
-	if !o.cancelled && !(o.reason != "" && o.response == "" && ctx.Err() != nil) {
+	if !o.cancelled {
 		s.m.duration.WithLabelValues(c.channel).Observe(time.Since(start).Seconds())
 	}
 	name := ""

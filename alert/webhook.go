@@ -155,14 +155,21 @@ func postWebhook(ctx context.Context, client *http.Client, timeout time.Duration
 	return r, nil
 }
 
-// parseRetryAfter reads delay-seconds or an HTTP date.
+// maxRetryAfter caps a receiver's Retry-After.
+const maxRetryAfter = 24 * time.Hour
+
+// parseRetryAfter reads delay-seconds or an HTTP date, capped at a day.
 func parseRetryAfter(v string, now time.Time) time.Duration {
+	return min(parseRetryAfterRaw(v, now), maxRetryAfter)
+}
+
+func parseRetryAfterRaw(v string, now time.Time) time.Duration {
 	v = strings.TrimSpace(v)
 	if v == "" {
 		return 0
 	}
 	if n, err := strconv.Atoi(v); err == nil && n >= 0 {
-		return time.Duration(n) * time.Second
+		return time.Duration(min(n, int(maxRetryAfter/time.Second))) * time.Second
 	}
 	if t, err := http.ParseTime(v); err == nil && t.After(now) {
 		return t.Sub(now)
