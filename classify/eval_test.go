@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -30,7 +31,14 @@ type evalItem struct {
 
 func loadEval(t testing.TB) []evalItem {
 	t.Helper()
-	f, err := os.Open("testdata/eval.txt")
+	return loadEvalFile(t, "testdata/eval.txt")
+}
+
+// loadEvalFile reads a labelled set in the eval.txt format (see its header).
+func loadEvalFile(t testing.TB, path string) []evalItem {
+	t.Helper()
+	name := filepath.Base(path)
+	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,24 +54,24 @@ func loadEval(t testing.TB) []evalItem {
 		}
 		parts := strings.Split(line, " | ")
 		if len(parts) < 2 || len(parts) > 3 {
-			t.Fatalf("eval.txt:%d: want LABEL [TOPICS] | TITLE [| SUMMARY], got %q", n, line)
+			t.Fatalf("%s:%d: want LABEL [TOPICS] | TITLE [| SUMMARY], got %q", name, n, line)
 		}
 		head := strings.Fields(parts[0])
 		if len(head) == 0 || head[0] != "+" && head[0] != "-" || len(head) > 2 {
-			t.Fatalf("eval.txt:%d: bad label and topics %q", n, parts[0])
+			t.Fatalf("%s:%d: bad label and topics %q", name, n, parts[0])
 		}
 		it := evalItem{line: n, relevant: head[0] == "+"}
 		if len(head) == 2 {
 			for _, code := range strings.Split(head[1], ",") {
 				id, ok := topicCodes[code]
 				if !ok {
-					t.Fatalf("eval.txt:%d: unknown topic code %q", n, code)
+					t.Fatalf("%s:%d: unknown topic code %q", name, n, code)
 				}
 				it.topics = append(it.topics, id)
 			}
 		}
 		if it.relevant != (len(it.topics) > 0) {
-			t.Fatalf("eval.txt:%d: relevant items need topics, others none", n)
+			t.Fatalf("%s:%d: relevant items need topics, others none", name, n)
 		}
 		parts = parts[1:]
 		it.in = Input{ID: fmt.Sprint(n), Title: strings.TrimSpace(parts[0]), Lang: "en"}
@@ -224,6 +232,61 @@ func TestEvalSet(t *testing.T) {
 		}
 		if _, _, f := rep.overall.scores(); f < split.floor {
 			t.Errorf("%s: F1 %.3f below floor %.2f", split.name, f, split.floor)
+		}
+	}
+}
+
+// probeSets are blind generalisation probes: title-only headlines written
+// without looking at eval.txt or the taxonomy (see each file's header). The
+// floor is the figure measured when the set was written or last re-measured,
+// minus a small margin; the "before" column of each header is the honest
+// estimate of held-out performance.
+var probeSets = []struct {
+	file  string
+	floor float64
+}{
+	{"testdata/probe2022.txt", 0.92}, // before any tuning: F1 0.937
+}
+
+func TestProbeSets(t *testing.T) {
+	tax, err := DefaultTaxonomy()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := New(tax, DefaultConfig())
+	verbose := os.Getenv("WIREWATCH_EVAL_VERBOSE") != ""
+	for _, ps := range probeSets {
+		items := loadEvalFile(t, ps.file)
+		name := filepath.Base(ps.file)
+		for _, split := range []struct {
+			name string
+			keep func(evalItem) bool
+		}{
+			{"all", func(evalItem) bool { return true }},
+			{"en", func(it evalItem) bool { return it.in.Lang == "en" }},
+			{"zh", func(it evalItem) bool { return it.in.Lang == "zh" }},
+		} {
+			rep := runEval(c, items, split.keep)
+			t.Logf("%s %-3s overall %v", name, split.name, rep.overall)
+			if split.name != "all" {
+				continue
+			}
+			ids := make([]string, 0, len(rep.topics))
+			for id := range rep.topics {
+				ids = append(ids, id)
+			}
+			sort.Strings(ids)
+			for _, id := range ids {
+				t.Logf("%s       %-20s %v", name, id, *rep.topics[id])
+			}
+			if verbose {
+				for _, e := range rep.errors {
+					t.Log(e)
+				}
+			}
+			if _, _, f := rep.overall.scores(); f < ps.floor {
+				t.Errorf("%s: F1 %.3f below floor %.2f", name, f, ps.floor)
+			}
 		}
 	}
 }
