@@ -95,17 +95,17 @@ func applyEnv(cfg *Config, environ []string) error {
 		}
 	}
 	for k := range env {
-		if !known[k] && !ignoredEnv[k] {
+		if !known[k] && !ignoredEnv[k] && !strings.HasPrefix(k, "WIREWATCH_TEST_") {
 			return &Error{File: "environment", Key: k, Msg: "unknown setting (see the configuration reference in the README)"}
 		}
 	}
 	return nil
 }
 
-// ignoredEnv lists WIREWATCH_ variables that are not settings.
+// ignoredEnv lists WIREWATCH_ variables that are not settings (besides
+// WIREWATCH_TEST_…, used by the test suite).
 var ignoredEnv = map[string]bool{
-	"WIREWATCH_TEST_DATABASE_URL": true,
-	"WIREWATCH_CONFIG":            true,
+	"WIREWATCH_CONFIG": true,
 }
 
 func setFromString(v reflect.Value, raw string) error {
