@@ -2,6 +2,7 @@ package alert
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -332,6 +333,16 @@ func (s *Service) subscriberByName(ctx context.Context, name string) (*subscribe
 // rows waiting for them) without recording anything.
 func (s *Service) PreviewDigest(ctx context.Context, name string) (Rendered, int, error) {
 	sub, err := s.subscriberByName(ctx, name)
+	if errors.Is(err, ErrUnknownSubscriber) {
+		// Configured but not synced yet (the daemon has not run): nothing
+		// can be waiting for it, so the preview is an empty digest.
+		for _, c := range s.cfg.Subscribers {
+			if c.Name == name {
+				cad, _ := config.ParseCadence(c.Cadence)
+				sub, err = &subscriber{Name: c.Name, Email: c.Email, Cadence: cad}, nil
+			}
+		}
+	}
 	if err != nil {
 		return Rendered{}, 0, err
 	}
@@ -357,6 +368,13 @@ func (s *Service) PreviewDigest(ctx context.Context, name string) (Rendered, int
 // would receive it (the Message-ID says "preview").
 func (s *Service) WriteEML(ctx context.Context, w io.Writer, name string, r Rendered) error {
 	sub, err := s.subscriberByName(ctx, name)
+	if errors.Is(err, ErrUnknownSubscriber) {
+		for _, c := range s.cfg.Subscribers {
+			if c.Name == name {
+				sub, err = &subscriber{Name: c.Name, Email: c.Email}, nil
+			}
+		}
+	}
 	if err != nil {
 		return err
 	}

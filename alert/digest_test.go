@@ -161,7 +161,7 @@ func TestSendDigestNowAndPreview(t *testing.T) {
 func TestEnqueueSemantics(t *testing.T) {
 	t.Parallel()
 	e := newTestEnv(t,
-		config.Subscriber{Name: "all", Email: "all@example.org", Webhook: "https://hooks.example.org/x"},
+		config.Subscriber{Name: "all", Email: "all@example.org", Webhook: "https://hooks.example.org/x", WebhookSecret: "k"},
 		config.Subscriber{Name: "high", Email: "high@example.org", MinScore: 0.9},
 		config.Subscriber{Name: "zh", Email: "zh@example.org", Languages: []string{"zh"}},
 		config.Subscriber{Name: "hack", Email: "hack@example.org", Topics: []string{"hacking-espionage"}},

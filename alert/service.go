@@ -64,6 +64,13 @@ func NewService(cfg config.Alert, pool *pgxpool.Pool, logger *slog.Logger, reg p
 	if err != nil {
 		return nil, err
 	}
+	if m == nil {
+		for _, sub := range cfg.Subscribers {
+			if sub.Email != "" {
+				logger.Warn("email is off (alert.smtp.url is empty); email deliveries will wait", "subscriber", sub.Name)
+			}
+		}
+	}
 	var suffix [3]byte
 	_, _ = crand.Read(suffix[:])
 	return &Service{

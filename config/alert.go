@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"net/mail"
 	"net/url"
 	"time"
 )
@@ -47,15 +48,21 @@ type SMTP struct {
 type Subscriber struct {
 	// Name identifies the subscriber (unique).
 	Name string `yaml:"name"`
-	// Email receives digests or immediate alerts; optional.
+	// Email receives digests or immediate alerts; optional. Email rows wait
+	// (pending) while alert.smtp.url is empty.
 	Email string `yaml:"email"`
-	// Webhook receives one signed JSON POST per article; optional.
+	// Webhook receives one signed JSON POST per article, whatever the
+	// cadence; optional. A 410 reply disables it until the URL changes.
 	Webhook string `yaml:"webhook"`
-	// WebhookSecret signs webhook bodies (HMAC-SHA256).
+	// WebhookSecret signs webhook bodies (HMAC-SHA256, Standard Webhooks
+	// headers); required with Webhook. A "whsec_" prefix marks a base64 key
+	// as Standard Webhooks libraries generate them; anything else is used
+	// as it is.
 	WebhookSecret Secret `yaml:"webhook_secret"`
-	// WebhookSecretFile names a file holding WebhookSecret.
+	// WebhookSecretFile names a file holding WebhookSecret. Default "".
 	WebhookSecretFile string `yaml:"webhook_secret_file"`
 	// Topics limits alerts to these topic ids; empty means every topic.
+	// With topics, MinScore applies to the best of them.
 	Topics []string `yaml:"topics"`
 	// MinScore is the lowest overall score alerted. Default 0 (every
 	// relevant article).
@@ -91,6 +98,9 @@ func (a Alert) Validate() error {
 			return &Error{Key: "alert.smtp.url", Msg: fmt.Sprintf("want smtp://host:port or smtps://host:port, got %q", RedactURL(a.SMTP.URL))}
 		}
 	}
+	if _, err := mail.ParseAddress(a.SMTP.From); err != nil {
+		return &Error{Key: "alert.smtp.from", Msg: fmt.Sprintf("want an address such as \"wirewatch <alerts@example.org>\", got %q", a.SMTP.From)}
+	}
 	if a.SMTP.Timeout <= 0 {
 		return &Error{Key: "alert.smtp.timeout", Msg: "want a positive duration"}
 	}
@@ -116,10 +126,18 @@ func (a Alert) Validate() error {
 		if s.Email == "" && s.Webhook == "" {
 			return &Error{Key: key, Msg: "want an email, a webhook or both"}
 		}
+		if s.Email != "" {
+			if _, err := mail.ParseAddress(s.Email); err != nil {
+				return &Error{Key: key + ".email", Msg: fmt.Sprintf("want an email address, got %q", s.Email)}
+			}
+		}
 		if s.Webhook != "" {
 			u, err := url.Parse(s.Webhook)
 			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 				return &Error{Key: key + ".webhook", Msg: fmt.Sprintf("want an http(s) URL, got %q", RedactURL(s.Webhook))}
+			}
+			if s.WebhookSecret == "" {
+				return &Error{Key: key + ".webhook_secret", Msg: "a webhook needs a signing secret (webhook_secret or webhook_secret_file)"}
 			}
 		}
 		if s.MinScore < 0 || s.MinScore > 1 {
