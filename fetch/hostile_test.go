@@ -142,8 +142,8 @@ func TestHostileSources(t *testing.T) {
 
 	cfg := testConfig()
 	cfg.MaxBodyBytes = maxBody
-	cfg.HeaderTimeout = 500 * time.Millisecond
-	cfg.Timeout = 1500 * time.Millisecond
+	cfg.HeaderTimeout = 1500 * time.Millisecond
+	cfg.Timeout = 4 * time.Second // generous for -race on small machines; the drip never ends anyway
 	cfg.MaxRedirects = 3
 	c := newTestClient(t, cfg)
 
@@ -236,7 +236,7 @@ func TestHostileSources(t *testing.T) {
 			if !strings.Contains(o.err.Error(), tc.msg) {
 				t.Errorf("error %q does not mention %q", o.err, tc.msg)
 			}
-			if o.dur > 5*time.Second {
+			if o.dur > 8*time.Second {
 				t.Errorf("took %v", o.dur)
 			}
 			t.Logf("%s: %v (%v)", ErrorKind(o.err), o.err, o.dur.Round(time.Millisecond))
@@ -269,7 +269,7 @@ func TestTooLargeMemoryBounded(t *testing.T) {
 	}
 	// The test server's own writes are allocated in this process too, but
 	// only a 64 KiB chunk; 200 MB read into memory would show here.
-	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 32<<20 {
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 64<<20 {
 		t.Fatalf("allocated %d MiB for a body capped at 4 MiB", alloc>>20)
 	}
 }
