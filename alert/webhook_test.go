@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -86,13 +87,13 @@ func TestWebhookSignedRetriedSameID(t *testing.T) {
 
 func TestWebhookGoneDisables(t *testing.T) {
 	t.Parallel()
-	redirected := false
+	var redirected atomic.Bool
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/moved":
 			http.Redirect(w, r, "/elsewhere", http.StatusFound)
 		case "/elsewhere":
-			redirected = true
+			redirected.Store(true)
 		default:
 			w.WriteHeader(http.StatusGone)
 		}
@@ -117,7 +118,7 @@ FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id WHERE s.name = 'g
 	if failed != 1 || cancelled != 1 {
 		t.Fatalf("gone: %d failed, %d cancelled; want 1 and 1", failed, cancelled)
 	}
-	if redirected {
+	if redirected.Load() {
 		t.Fatal("a redirect was followed")
 	}
 	var status, errText string
