@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/wirewatch/wirewatch/config"
+	"github.com/wirewatch/wirewatch/fetch"
 	"github.com/wirewatch/wirewatch/model"
 	"github.com/wirewatch/wirewatch/store"
 )
@@ -221,7 +222,7 @@ func (d *Daemon) pollSource(ctx context.Context, src model.Source) {
 		retry, _ := d.deps.Fetcher.RetryAfter(err)
 		out.Error = err.Error()
 		out.ErrorKind = kind
-		out.NextPoll = d.now().Add(d.nextPoll(src.Interval, src.Failures+1, retry))
+		out.NextPoll = d.now().Add(d.nextPoll(src, nil, src.Failures+1, retry))
 		d.m.polls.WithLabelValues("error").Inc()
 		d.m.fetchErrors.WithLabelValues(src.Name, kind).Inc()
 		log.Warn("poll failed", "error", err, "kind", kind, "failures", src.Failures+1, "next_poll", out.NextPoll.Format(time.RFC3339))
@@ -234,7 +235,7 @@ func (d *Daemon) pollSource(ctx context.Context, src model.Source) {
 		out.Status = res.Status
 		out.ETag, out.LastModified = res.ETag, res.LastModified
 		out.Items = res.Items
-		out.NextPoll = d.now().Add(d.nextPoll(src.Interval, 0, time.Time{}))
+		out.NextPoll = d.now().Add(d.nextPoll(src, res.Items, 0, time.Time{}))
 		if res.NotModified {
 			d.m.polls.WithLabelValues("not_modified").Inc()
 		} else {
@@ -256,21 +257,23 @@ func (d *Daemon) pollSource(ctx context.Context, src model.Source) {
 }
 
 // nextPoll is the interval with jitter, or a capped exponential backoff
-// after failures, never before a server's Retry-After.
-func (d *Daemon) nextPoll(interval time.Duration, failures int, retryAfter time.Time) time.Duration {
+// after failures, never before a server's Retry-After. With fetch.adaptive,
+// a source whose items come often is polled more often (within bounds).
+func (d *Daemon) nextPoll(src model.Source, items []model.Item, failures int, retryAfter time.Time) time.Duration {
 	f := d.cfg.Fetch
-	next := interval
-	if failures > 0 {
-		next = min(interval<<min(failures-1, 16), f.MaxInterval)
+	interval := src.Interval
+	if f.Adaptive && failures == 0 {
+		var published []time.Time
+		for _, it := range items {
+			if it.Published != nil {
+				published = append(published, *it.Published)
+			}
+		}
+		if a, ok := fetch.AdaptiveInterval(published, d.now(), f.MinInterval, f.MaxInterval); ok {
+			interval = min(a, interval)
+		}
 	}
-	next = max(next, time.Second)
-	if f.Jitter > 0 {
-		next += time.Duration((rand.Float64()*2 - 1) * f.Jitter * float64(next))
-	}
-	if wait := time.Until(retryAfter); wait > next {
-		next = wait
-	}
-	return next
+	return fetch.NextPoll(interval, f.Jitter, failures, f.MaxInterval, retryAfter)
 }
 
 // nextCheck is the next time on the re-check schedule after now, counted
