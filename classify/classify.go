@@ -24,7 +24,10 @@ import (
 
 // AlgorithmVersion numbers the scoring algorithm in this file; bump it when
 // a change here can change a decision.
-const AlgorithmVersion = 1
+//
+//	1 initial
+//	2 prefix terms ending in "e" match their stem ("incite*" finds inciting)
+const AlgorithmVersion = 2
 
 // DefaultThreshold is the overall score at or above which an article is
 // relevant unless configured otherwise.
@@ -154,6 +157,9 @@ func New(t *Taxonomy, cfg Config) *Classifier {
 		if err != nil {
 			return // LoadTaxonomy rejects these; a hand-built Taxonomy just loses the term
 		}
+		if prefix {
+			key = stemPrefix(key)
+		}
 		k := key
 		if prefix {
 			k += "*"
@@ -213,6 +219,17 @@ func New(t *Taxonomy, cfg Config) *Classifier {
 	c.m = newMatcher(texts)
 	c.pool.New = func() any { return new(scratch) }
 	return c
+}
+
+// stemPrefix drops the silent final "e" of a wildcard term's last word, so
+// the wildcard also finds the forms that lose it: "incite*" finds inciting,
+// "remove*" removal, "delete*" deletion. Short words keep it ("use*").
+func stemPrefix(key string) string {
+	last := key[strings.LastIndexByte(key, ' ')+1:]
+	if len(last) >= 5 && strings.HasSuffix(last, "e") && !hasHan(last) {
+		return key[:len(key)-1]
+	}
+	return key
 }
 
 // Version identifies the taxonomy and algorithm that produce a result, such
