@@ -20,6 +20,10 @@ import (
 	"github.com/wirewatch/wirewatch/store"
 )
 
+// errEmptySource is recorded for a feed or listing page that answered but
+// listed no item.
+var errEmptySource = errors.New("the source answered but lists no items")
+
 // Daemon schedules and runs the pipeline.
 type Daemon struct {
 	cfg   config.Config
@@ -216,9 +220,18 @@ func (d *Daemon) pollSource(ctx context.Context, src model.Source) {
 	start := d.now()
 	log := d.log.With("source", src.Name)
 	res, err := d.deps.Fetcher.Poll(ctx, src)
+	if err == nil && !res.NotModified && len(res.Items) == 0 {
+		// An empty feed is a broken source as far as analysts are
+		// concerned: record it like any failure, never silently.
+		err = errEmptySource
+	}
 	out := store.PollOutcome{SourceID: src.ID, Owner: d.owner, Outlet: src.Outlet, Language: src.Language}
 	if err != nil {
 		kind := d.deps.Fetcher.Kind(err)
+		if errors.Is(err, errEmptySource) {
+			kind = "empty"
+			out.Status = res.Status
+		}
 		retry, _ := d.deps.Fetcher.RetryAfter(err)
 		out.Error = err.Error()
 		out.ErrorKind = kind
