@@ -248,6 +248,7 @@ var probeSets = []struct {
 	{"testdata/probe2022.txt", 0.97},  // blind before tuning: F1 0.937; tuned on since: 0.997
 	{"testdata/probe2022b.txt", 0.94}, // blind after v3: F1 0.832 (v2 0.761); tuned on for v4: 0.964
 	{"testdata/probe2022c.txt", 0.73}, // blind after v4, never tuned on: F1 0.753 (v2 0.737)
+	{"testdata/probe2022d.txt", 0.89}, // blind before v5, never tuned or trained on: F1 0.915 (v4)
 }
 
 func TestProbeSets(t *testing.T) {
