@@ -17,8 +17,8 @@ build:
 pg:
 	@./scripts/pg-up.sh
 
-## test: the whole suite (unit, database, end-to-end) plus a short run of every fuzz target
-test: pg unit fuzz
+## test: a short run of every fuzz target, then the whole suite (unit, database, end-to-end)
+test: pg fuzz unit
 
 unit:
 	$(GO) vet ./...
