@@ -303,7 +303,7 @@ func nextCheck(firstSeen, now time.Time, schedule []time.Duration) *time.Time {
 // processArticle fetches, extracts, classifies and stores one article, or
 // records why it could not.
 func (d *Daemon) processArticle(ctx context.Context, a store.DueArticle) {
-	log := d.log.With("article_id", a.ID, "url", a.URL)
+	log := d.log.With("article_id", a.ID, "url", a.URL, "source", a.SourceName)
 	etag, lastMod := "", ""
 	if a.FetchState == "fetched" {
 		etag, lastMod = a.ETag, a.LastModified
@@ -372,8 +372,8 @@ func (d *Daemon) processArticle(ctx context.Context, a store.DueArticle) {
 }
 
 func sourceLabel(a store.DueArticle) string {
-	if a.Outlet != "" {
-		return a.Outlet
+	if a.SourceName != "" {
+		return a.SourceName
 	}
 	return "unknown"
 }

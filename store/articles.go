@@ -23,6 +23,7 @@ var ErrLeaseLost = errors.New("store: lease lost to another worker")
 type DueArticle struct {
 	ID            int64
 	SourceID      int64
+	SourceName    string // the source that listed it first
 	URL           string
 	Outlet        string
 	Language      string
@@ -51,7 +52,8 @@ WHERE id IN (
     LIMIT $3
     FOR UPDATE SKIP LOCKED)
 RETURNING id, coalesce(source_id, 0), canonical_url, outlet, language, title, summary, byline, published_at,
-    first_seen_at, fetch_state, fetch_attempts, check_count, revision, content_hash, etag, last_modified, relevant, removed_at`
+    first_seen_at, fetch_state, fetch_attempts, check_count, revision, content_hash, etag, last_modified, relevant, removed_at,
+    coalesce((SELECT name FROM sources s WHERE s.id = articles.source_id), '')`
 
 // ClaimDueArticles leases up to limit articles whose fetch or re-check is due.
 func (s *Store) ClaimDueArticles(ctx context.Context, owner string, lease time.Duration, limit int) ([]DueArticle, error) {
@@ -62,7 +64,7 @@ func (s *Store) ClaimDueArticles(ctx context.Context, owner string, lease time.D
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (DueArticle, error) {
 		var a DueArticle
 		err := r.Scan(&a.ID, &a.SourceID, &a.URL, &a.Outlet, &a.Language, &a.Title, &a.Summary, &a.Byline, &a.PublishedAt,
-			&a.FirstSeenAt, &a.FetchState, &a.FetchAttempts, &a.CheckCount, &a.Revision, &a.ContentHash, &a.ETag, &a.LastModified, &a.Relevant, &a.RemovedAt)
+			&a.FirstSeenAt, &a.FetchState, &a.FetchAttempts, &a.CheckCount, &a.Revision, &a.ContentHash, &a.ETag, &a.LastModified, &a.Relevant, &a.RemovedAt, &a.SourceName)
 		return a, err
 	})
 	if err != nil {
