@@ -59,11 +59,7 @@ func runReclassify(ctx context.Context, e *env, args []string) error {
 		}
 		from = t
 	}
-	cfg, logger, err := g.load(e)
-	if err != nil {
-		return err
-	}
-	st, err := openStore(ctx, cfg, logger, false)
+	cfg, logger, st, err := g.loadStore(ctx, e)
 	if err != nil {
 		return err
 	}

@@ -79,6 +79,18 @@ func newLogger(e *env, l config.Log) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(e.stderr, opts))
 }
 
+// loadStore reads the configuration and opens the archive for a command
+// that reads or writes it (no migrations: that is `wirewatch migrate`'s job).
+// The caller closes the store.
+func (g *globalFlags) loadStore(ctx context.Context, e *env) (config.Config, *slog.Logger, *store.Store, error) {
+	cfg, logger, err := g.load(e)
+	if err != nil {
+		return cfg, nil, nil, err
+	}
+	st, err := openStore(ctx, cfg, logger, false)
+	return cfg, logger, st, err
+}
+
 // openStore connects (once, no retries), migrates when asked, and checks the
 // schema version.
 func openStore(ctx context.Context, cfg config.Config, logger *slog.Logger, migrate bool) (*store.Store, error) {

@@ -28,11 +28,7 @@ func runDeliveries(ctx context.Context, e *env, args []string) error {
 	default:
 		return fmt.Errorf("%w: --status wants pending, sending, sent, failed or cancelled, got %q", errUsage, *status)
 	}
-	cfg, logger, err := g.load(e)
-	if err != nil {
-		return err
-	}
-	st, err := openStore(ctx, cfg, logger, false)
+	_, _, st, err := g.loadStore(ctx, e)
 	if err != nil {
 		return err
 	}

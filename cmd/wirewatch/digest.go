@@ -35,11 +35,7 @@ func runDigest(ctx context.Context, e *env, args []string) error {
 	if *format != "html" && *format != "text" && *format != "eml" {
 		return fmt.Errorf("%w: --format wants html, text or eml, got %q", errUsage, *format)
 	}
-	cfg, logger, err := g.load(e)
-	if err != nil {
-		return err
-	}
-	st, err := openStore(ctx, cfg, logger, false)
+	cfg, logger, st, err := g.loadStore(ctx, e)
 	if err != nil {
 		return err
 	}

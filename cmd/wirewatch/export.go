@@ -65,11 +65,7 @@ func runExport(ctx context.Context, e *env, args []string) error {
 	}
 	f.RelevantOnly = *relevant
 
-	cfg, logger, err := g.load(e)
-	if err != nil {
-		return err
-	}
-	s, err := openStore(ctx, cfg, logger, false)
+	_, logger, s, err := g.loadStore(ctx, e)
 	if err != nil {
 		return err
 	}
