@@ -27,7 +27,16 @@ import (
 //
 //	1 initial
 //	2 prefix terms ending in "e" match their stem ("incite*" finds inciting)
-const AlgorithmVersion = 2
+//	3 learned component (model.go, model.tsv) combined with the rules as a
+//	  noisy-OR: raw += -ln P(not relevant), shared among topics
+const AlgorithmVersion = 3
+
+// maxModelEvidence bounds the "model:" evidence kept per topic.
+const maxModelEvidence = 4
+
+// minModelShare is the smallest model share of a topic's raw score that
+// lists the topic; smaller shares still count towards the overall score.
+const minModelShare = 0.05
 
 // DefaultThreshold is the overall score at or above which an article is
 // relevant unless configured otherwise.
@@ -139,6 +148,10 @@ type Classifier struct {
 	ngroups   int
 	rules     [][]compiledRule // per topic
 	pool      sync.Pool        // *scratch
+	// model is the learned component, nil when the taxonomy lacks its
+	// topics; modelTopic maps its classes to topic indexes.
+	model      *bowModel
+	modelTopic [nModelClasses]int
 }
 
 // New compiles a classifier for the taxonomy. A threshold outside (0,1]
@@ -150,6 +163,20 @@ func New(t *Taxonomy, cfg Config) *Classifier {
 		c.threshold = DefaultThreshold
 	}
 	c.version = fmt.Sprintf("topics-%d-%s/alg-%d", t.Version, t.hash, AlgorithmVersion)
+	if m, err := loadDefaultModel(); err == nil {
+		c.model = m
+		for k, id := range modelTopicIDs {
+			ti := slices.IndexFunc(t.Topics, func(tp Topic) bool { return tp.ID == id })
+			if ti < 0 {
+				c.model = nil
+				break
+			}
+			c.modelTopic[k] = ti
+		}
+		if c.model != nil {
+			c.version += "/model-" + m.hash
+		}
+	}
 
 	index := map[string]int{}
 	add := func(term string, u use) {
@@ -266,6 +293,17 @@ type scratch struct {
 	cands  []cand
 	taken  []cand
 	groups [][]int // per group: match starts in the current field
+	// learned component
+	mnorm  []byte
+	mbuf   []byte
+	mrows  []int32
+	mfield []uint8 // per row in mrows: 0 title, 1 summary
+	mev    []modelEv
+}
+
+type modelEv struct {
+	row    int32
+	weight float64
 }
 
 // fieldResult is what one field adds to each topic.
@@ -307,6 +345,15 @@ func (c *Classifier) Classify(in Input) model.Classification {
 		}
 	}
 
+	ruleRaw := make([]float64, nt)
+	for ti := range raw {
+		ruleRaw[ti] = max(raw[ti], 0)
+	}
+	mraw := 0.0
+	if c.model != nil {
+		mraw = c.applyModel(s, in, raw, ev)
+	}
+
 	out := model.Classification{Version: c.version, Topics: []model.TopicScore{}}
 	best, sum := 0.0, 0.0
 	for ti, tp := range c.tax.Topics {
@@ -314,8 +361,9 @@ func (c *Classifier) Classify(in Input) model.Classification {
 		if r == 0 {
 			continue // nothing for it, or only counter-evidence
 		}
-		best = max(best, r)
-		sum += r
+		rr := ruleRaw[ti]
+		best = max(best, rr)
+		sum += rr
 		e := ev[ti]
 		slices.SortStableFunc(e, func(a, b model.Evidence) int {
 			return cmp.Compare(math.Abs(b.Weight), math.Abs(a.Weight))
@@ -326,10 +374,69 @@ func (c *Classifier) Classify(in Input) model.Classification {
 		out.Topics = append(out.Topics, model.TopicScore{ID: tp.ID, Score: round4(squash(r)), Evidence: e})
 	}
 	slices.SortStableFunc(out.Topics, func(a, b model.TopicScore) int { return cmp.Compare(b.Score, a.Score) })
-	overall := squash(best + otherTopicsFactor*(sum-best))
+	// Noisy-OR of two witnesses: the rules' overall raw score plus the
+	// model's -ln P(not relevant), so 1-score = (1-rules)(1-model).
+	overall := squash(best + otherTopicsFactor*(sum-best) + mraw)
 	out.Score = round4(overall)
 	out.Relevant = overall >= c.threshold
 	return out
+}
+
+// applyModel scores the title and summary with the learned model, adds each
+// topic's share of the model's raw score (-ln P(not relevant), shared in
+// proportion to the topic probabilities) to raw with "model:<feature>"
+// evidence, and returns the model's raw score.
+func (c *Classifier) applyModel(s *scratch, in Input, raw []float64, ev [][]model.Evidence) float64 {
+	m := c.model
+	s.mrows, s.mfield = s.mrows[:0], s.mfield[:0]
+	for fi, text := range [...]string{in.Title, in.Summary} {
+		if text == "" {
+			continue
+		}
+		s.mnorm, _ = normalize(s.mnorm[:0], nil, text)
+		s.mbuf, s.mrows = m.score(s.mnorm, s.mbuf, s.mrows)
+		for len(s.mfield) < len(s.mrows) {
+			s.mfield = append(s.mfield, uint8(fi))
+		}
+	}
+	p := m.probs(s.mrows)
+	if p[0] >= 1 {
+		return 0
+	}
+	mraw := -math.Log(p[0])
+	for k := range nModelClasses {
+		share := mraw * p[k+1] / (1 - p[0])
+		if share < minModelShare {
+			continue
+		}
+		ti := c.modelTopic[k]
+		raw[ti] += share
+		// Attribute the share to the features in proportion to their
+		// positive weight for the class.
+		s.mev = s.mev[:0]
+		pos := 0.0
+		for i, j := range s.mrows {
+			if w := float64(m.w[j][k]); w > 0 {
+				pos += w
+				s.mev = append(s.mev, modelEv{row: int32(i), weight: w})
+			}
+		}
+		if pos == 0 {
+			ev[ti] = append(ev[ti], model.Evidence{Term: "model", Field: FieldTitle, Weight: round4(share)})
+			continue
+		}
+		slices.SortFunc(s.mev, func(a, b modelEv) int { return cmp.Compare(b.weight, a.weight) })
+		for _, e := range s.mev[:min(len(s.mev), maxModelEvidence)] {
+			field := FieldTitle
+			if s.mfield[e.row] == 1 {
+				field = FieldSummary
+			}
+			ev[ti] = append(ev[ti], model.Evidence{
+				Term: m.names[s.mrows[e.row]], Field: field, Weight: round4(share * e.weight / pos),
+			})
+		}
+	}
+	return mraw
 }
 
 // squash maps a non-negative raw score to [0,1).

@@ -275,3 +275,66 @@ func TestMatcher(t *testing.T) {
 		}
 	}
 }
+
+func TestModelEvidence(t *testing.T) {
+	t.Parallel()
+	c := defaultClassifier(t)
+	if !strings.Contains(c.Version(), "/alg-3/model-") {
+		t.Fatalf("version %q lacks the model", c.Version())
+	}
+	// Relevant through the model: its evidence names features, in the title,
+	// and its weights add up to the topic's model share.
+	res := c.Classify(Input{Title: "Hackers hijacked thousands of accounts on social media platforms"})
+	found := false
+	for _, ts := range res.Topics {
+		for _, e := range ts.Evidence {
+			if strings.HasPrefix(e.Term, "model:") {
+				found = true
+				if e.Field != FieldTitle || e.Weight <= 0 {
+					t.Errorf("model evidence %+v", e)
+				}
+			}
+		}
+	}
+	if !found {
+		t.Errorf("no model evidence in %+v", res)
+	}
+	// The overall score is a noisy-OR: never below the rules' own score.
+	tax0, err := DefaultTaxonomy()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rulesOnly := New(tax0, DefaultConfig())
+	rulesOnly.model = nil
+	for _, title := range []string{
+		"US adds Chinese chip firms to entity list",
+		"Police bust telecom fraud gang that targeted students",
+		"Typhoon makes landfall in Zhejiang",
+		"网信办约谈多家平台",
+	} {
+		got, base := c.Classify(Input{Title: title}), rulesOnly.Classify(Input{Title: title})
+		if got.Score < base.Score {
+			t.Errorf("%q: score %v below the rules' %v", title, got.Score, base.Score)
+		}
+	}
+	// A taxonomy without the model's topics runs on rules alone.
+	tax, err := LoadTaxonomy([]byte("version: 1\ntopics:\n  - id: x\n    label: X\n    description: x\n    terms: {hack*: 1}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := New(tax, DefaultConfig()); c.model != nil || strings.Contains(c.Version(), "model") {
+		t.Errorf("model used with a foreign taxonomy: %q", c.Version())
+	}
+}
+
+func TestModelFeatures(t *testing.T) {
+	t.Parallel()
+	var got []string
+	// A number breaks the bigram chain, stop words do not.
+	norm, _ := normalize(nil, nil, "US 'hacked' the networks of 2 firms; 网络攻击")
+	modelFeatures(norm, nil, func(f []byte) { got = append(got, string(f)) })
+	want := "w:us w:hack b:us hack w:network b:hack network w:firm z:网络 z:络攻 z:攻击"
+	if strings.Join(got, " ") != want {
+		t.Errorf("features\n got %q\nwant %q", strings.Join(got, " "), want)
+	}
+}

@@ -183,7 +183,7 @@ func runEval(c *Classifier, items []evalItem, keep func(evalItem) bool) evalRepo
 // a hair; raise them when the taxonomy improves, never lower them silently.
 const (
 	floorDevF1     = 0.99
-	floorHoldoutF1 = 0.91
+	floorHoldoutF1 = 0.97 // 0.991 before alg 3; since alg 3 the model trains on it, so optimistic
 	floorTopicF1   = 0.80
 )
 
@@ -245,10 +245,11 @@ var probeSets = []struct {
 	file  string
 	floor float64
 }{
+	// A-C are training sets of the model since alg 3 (1.000 there: optimistic).
 	{"testdata/probe2022.txt", 0.97},  // blind before tuning: F1 0.937; tuned on since: 0.997
-	{"testdata/probe2022b.txt", 0.94}, // blind after v3: F1 0.832 (v2 0.761); tuned on for v4: 0.964
-	{"testdata/probe2022c.txt", 0.73}, // blind after v4, never tuned on: F1 0.753 (v2 0.737)
-	{"testdata/probe2022d.txt", 0.89}, // blind before v5, never tuned or trained on: F1 0.915 (v4)
+	{"testdata/probe2022b.txt", 0.97}, // blind after v3: F1 0.832 (v2 0.761); tuned on for v4: 0.964
+	{"testdata/probe2022c.txt", 0.97}, // blind after v4: F1 0.753; rules never tuned on it; alg-3 model cross-validated 0.909
+	{"testdata/probe2022d.txt", 0.96}, // blind before alg 3, never tuned or trained on: F1 0.915 (alg 2) -> 0.988 (alg 3)
 }
 
 func TestProbeSets(t *testing.T) {

@@ -34,7 +34,7 @@ func TestLoadTaxonomy(t *testing.T) {
 		t.Fatalf("unexpected taxonomy %+v", tax)
 	}
 	c := New(tax, DefaultConfig())
-	if !strings.HasPrefix(c.Version(), "topics-3-") || !strings.HasSuffix(c.Version(), "/alg-2") {
+	if !strings.HasPrefix(c.Version(), "topics-3-") || !strings.HasSuffix(c.Version(), "/alg-3") {
 		t.Errorf("version %q", c.Version())
 	}
 	if !c.Classify(Input{Title: "Huawei faces ban"}).Relevant {
