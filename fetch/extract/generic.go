@@ -25,7 +25,8 @@ const (
 	// ModeTrafilaturaPrecision runs go-trafilatura favouring precision.
 	ModeTrafilaturaPrecision
 	// ModeTrafilaturaFallback lets go-trafilatura compare its result with
-	// readability's (readeck) and its own baseline.
+	// readability's (readeck) and its own baseline, and keeps trafilatura's
+	// own text when the fallback result balloons (guardedFallback).
 	ModeTrafilaturaFallback
 	// ModeReadability runs readeck's go-readability alone.
 	ModeReadability
@@ -36,6 +37,10 @@ const (
 	ModeTrafilaturaFallbackRecall
 	// ModeTrafilaturaFallbackPrecision is ModeTrafilaturaFallback favouring precision.
 	ModeTrafilaturaFallbackPrecision
+	// ModeTrafilaturaFallbackUnguarded is ModeTrafilaturaFallback without
+	// the guard against a fallback candidate that swallows the whole page
+	// (see guardedFallback); the default before the shingle-F1 evaluation.
+	ModeTrafilaturaFallbackUnguarded
 )
 
 // defaultMode is what ModeDefault resolves to; chosen on extraction-dev.
@@ -73,6 +78,8 @@ func generic(raw []byte, pageURL *nurl.URL, mode GenericMode) (text string, err 
 	case ModeTrafilaturaPrecision:
 		return runTrafilatura(raw, pageURL, trafilatura.FavorPrecision, false)
 	case ModeTrafilaturaFallback:
+		return guardedFallback(raw, pageURL, trafilatura.Balanced)
+	case ModeTrafilaturaFallbackUnguarded:
 		return runTrafilatura(raw, pageURL, trafilatura.Balanced, true)
 	case ModeTrafilaturaFallbackRecall:
 		return runTrafilatura(raw, pageURL, trafilatura.FavorRecall, true)
@@ -83,7 +90,75 @@ func generic(raw []byte, pageURL *nurl.URL, mode GenericMode) (text string, err 
 	}
 }
 
+// The fallback guard: go-trafilatura takes readability's candidate whenever
+// it is twice as long as its own text. When its own text is already a
+// substantial article (guardMin runes) and the fallback result is more than
+// guardRatio times longer, the candidate is nearly always the whole page
+// (navigation, teasers, footers) rather than a missed part of the article,
+// and the plain result is kept.
+const (
+	guardMin   = 1000
+	guardRatio = 4
+	// minExtracted is go-trafilatura's MinExtractedSize: below it, the
+	// fallback is always consulted.
+	minExtracted = 250
+)
+
+// guardedFallback runs go-trafilatura alone and, unless readability's
+// candidate could not change its choice (no longer than trafilatura's own
+// substantial text), again with the candidate as fallback; a fallback
+// result that balloons is refused (see guardMin).
+func guardedFallback(raw []byte, pageURL *nurl.URL, focus trafilatura.ExtractionFocus) (string, error) {
+	plain, perr := runTrafilatura(raw, pageURL, focus, false)
+	lenPlain := runeCount(plain)
+	cand := readabilityCandidate(raw, pageURL)
+	if cand == nil || (lenPlain >= minExtracted && runeCount(nodeText(cand)) <= lenPlain) {
+		if plain == "" && perr != nil {
+			return "", perr
+		}
+		if lenPlain > 0 || cand == nil {
+			return plain, nil
+		}
+	}
+	fb, ferr := runTrafilaturaWith(raw, pageURL, focus, true, cand)
+	if lenPlain >= guardMin && runeCount(fb) > guardRatio*lenPlain {
+		return plain, nil
+	}
+	if fb == "" {
+		if plain != "" {
+			return plain, nil
+		}
+		if ferr != nil {
+			return "", ferr
+		}
+		return "", perr
+	}
+	return fb, nil
+}
+
+// readabilityCandidate parses raw afresh (readability changes the tree) and
+// returns readeck's article node, or nil.
+func readabilityCandidate(raw []byte, pageURL *nurl.URL) *html.Node {
+	doc, err := html.Parse(bytes.NewReader(raw))
+	if err != nil {
+		return nil
+	}
+	n, err := readabilityFromDocument(doc, pageURL)
+	if err != nil {
+		return nil
+	}
+	return n
+}
+
 func runTrafilatura(raw []byte, pageURL *nurl.URL, focus trafilatura.ExtractionFocus, fallback bool) (text string, err error) {
+	var cand *html.Node
+	if fallback {
+		cand = readabilityCandidate(raw, pageURL)
+	}
+	return runTrafilaturaWith(raw, pageURL, focus, fallback, cand)
+}
+
+func runTrafilaturaWith(raw []byte, pageURL *nurl.URL, focus trafilatura.ExtractionFocus, fallback bool, cand *html.Node) (text string, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			text, err = "", fmt.Errorf("extract: trafilatura panicked: %v", r)
@@ -94,9 +169,13 @@ func runTrafilatura(raw []byte, pageURL *nurl.URL, focus trafilatura.ExtractionF
 		return "", fmt.Errorf("extract: parse HTML: %w", err)
 	}
 	opts := trafilatura.Options{
-		OriginalURL:     pageURL,
-		Focus:           focus,
-		ExcludeComments: true,
+		OriginalURL: pageURL,
+		Focus:       focus,
+		// Comments are extracted (and dropped: only ContentNode is used),
+		// not excluded: with ExcludeComments go-trafilatura leaves the
+		// comment section in the tree its body extraction sees. This is
+		// also what plain go-trafilatura does by default.
+		ExcludeComments: false,
 		Deduplicate:     true,
 		// Dates come from our own metadata code; htmldate's extensive mode
 		// is the slowest part of trafilatura.
@@ -106,11 +185,8 @@ func runTrafilatura(raw []byte, pageURL *nurl.URL, focus trafilatura.ExtractionF
 		opts.EnableFallback = true
 		// Use readeck's maintained readability instead of the deprecated
 		// go-shiori one trafilatura would run itself.
-		rdoc, perr := html.Parse(bytes.NewReader(raw))
-		if perr == nil {
-			if art, rerr := readabilityFromDocument(rdoc, pageURL); rerr == nil && art != nil {
-				opts.FallbackCandidates = &trafilatura.FallbackCandidates{Readability: art}
-			}
+		if cand != nil {
+			opts.FallbackCandidates = &trafilatura.FallbackCandidates{Readability: cand}
 		}
 	}
 	res, err := trafilatura.ExtractDocument(doc, opts)

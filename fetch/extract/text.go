@@ -87,12 +87,14 @@ func (b *textBuilder) walk(n *html.Node, depth int) {
 	if depth > maxWalkDepth {
 		return
 	}
+	var a atom.Atom
 	switch n.Type {
 	case html.TextNode:
 		b.write(n.Data)
 		return
 	case html.ElementNode:
-		if skipAtoms[n.DataAtom] {
+		a = elemAtom(n)
+		if skipAtoms[a] {
 			return
 		}
 		if hidden(n) {
@@ -102,11 +104,11 @@ func (b *textBuilder) walk(n *html.Node, depth int) {
 	default:
 		return
 	}
-	block := n.Type == html.ElementNode && blockAtoms[n.DataAtom]
+	block := n.Type == html.ElementNode && blockAtoms[a]
 	if block {
 		b.flush()
 	}
-	if n.DataAtom == atom.Td || n.DataAtom == atom.Th {
+	if a == atom.Td || a == atom.Th {
 		b.pendingSpace = true
 	}
 	for c := n.FirstChild; c != nil; c = c.NextSibling {
@@ -115,6 +117,16 @@ func (b *textBuilder) walk(n *html.Node, depth int) {
 	if block {
 		b.flush()
 	}
+}
+
+// elemAtom returns the element's atom. Trees built by code rather than by
+// the parser (go-trafilatura's and readability's output) often set only
+// Data, so the name is looked up when DataAtom is unset.
+func elemAtom(n *html.Node) atom.Atom {
+	if n.DataAtom != 0 {
+		return n.DataAtom
+	}
+	return atom.Lookup([]byte(strings.ToLower(n.Data)))
 }
 
 // hidden reports elements hidden by attribute or inline style.
