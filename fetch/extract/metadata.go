@@ -158,7 +158,7 @@ func readMetadata(doc *goquery.Document, u *nurl.URL, rule *model.SiteRule, now 
 
 	// Publication time: Chinese outlets print Beijing time without a zone.
 	loc := time.UTC
-	if out.Lang == "zh" || (u != nil && chineseHost(u.Hostname())) {
+	if out.Lang == "zh" || (u != nil && chineseHost(u.Hostname())) || (rule != nil && len(rule.Hosts) > 0 && chineseHost(rule.Hosts[0])) {
 		loc = dates.Beijing()
 	}
 	try := func(s, layout string) bool {

@@ -1,8 +1,11 @@
 package extract
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/PuerkitoBio/goquery"
 	"golang.org/x/net/html"
@@ -56,5 +59,27 @@ func TestSiteWithoutURL(t *testing.T) {
 		if outlet != c.outlet {
 			t.Errorf("%s: outlet %q, want %q", c.name, outlet, c.outlet)
 		}
+	}
+}
+
+// Without --url the rule found from the links also gives the page's time
+// zone: a Guangming page prints Beijing time without a zone.
+func TestStateMediaPageWithoutURL(t *testing.T) {
+	base := corpusDir(t, "readability/test/test-pages/gmw")
+	raw, err := os.ReadFile(filepath.Join(base, "source.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rules, err := DefaultRules()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ex, err := Page(raw, "", "", rules)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := time.Parse(time.RFC3339, "2017-03-10T09:58:00+08:00")
+	if ex.Method != MethodRule || ex.Published == nil || !ex.Published.Equal(want) {
+		t.Errorf("method %q, published %v; want rule, %s", ex.Method, ex.Published, want)
 	}
 }
