@@ -390,7 +390,7 @@ func (d *Daemon) save(ctx context.Context, log *slog.Logger, a store.DueArticle,
 	h := sha256.Sum256([]byte(ex.Title + "\n" + ex.Text))
 	res, err := d.st.SaveArticle(ctx, store.ArticleSave{
 		ID: a.ID, Owner: d.owner, Extracted: ex, ContentHash: hex.EncodeToString(h[:16]),
-		Raw: raw, ETag: etag, LastModified: lastMod, Classification: cls, NextCheck: next,
+		Raw: raw, ETag: etag, LastModified: lastMod, Classification: cls, NextCheck: next, Prev: a.State(),
 	}, d.deps.Outbox)
 	if err != nil {
 		d.dbFail(log, "save article", err)

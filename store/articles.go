@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -41,6 +43,23 @@ type DueArticle struct {
 	LastModified  string
 	Relevant      *bool
 	RemovedAt     *time.Time
+	// ClassifierVersion classified the current text ("" when none has).
+	ClassifierVersion string
+}
+
+// State is what SaveArticle compares a fetch with: the claim returns it, and
+// the lease keeps it current while the claim lasts.
+func (a DueArticle) State() *ArticleState {
+	return &ArticleState{ContentHash: a.ContentHash, Revision: a.Revision,
+		Relevant: a.Relevant != nil && *a.Relevant, ClassifierVersion: a.ClassifierVersion}
+}
+
+// ArticleState is the stored state a save is compared with.
+type ArticleState struct {
+	ContentHash       string
+	Revision          int
+	Relevant          bool
+	ClassifierVersion string
 }
 
 const claimArticles = `
@@ -53,7 +72,8 @@ WHERE id IN (
     FOR UPDATE SKIP LOCKED)
 RETURNING id, coalesce(source_id, 0), canonical_url, outlet, language, title, summary, byline, published_at,
     first_seen_at, fetch_state, fetch_attempts, check_count, revision, content_hash, etag, last_modified, relevant, removed_at,
-    coalesce((SELECT name FROM sources s WHERE s.id = articles.source_id), '')`
+    coalesce((SELECT name FROM sources s WHERE s.id = articles.source_id), ''),
+    coalesce(classifier_version, '')`
 
 // ClaimDueArticles leases up to limit articles whose fetch or re-check is due.
 func (s *Store) ClaimDueArticles(ctx context.Context, owner string, lease time.Duration, limit int) ([]DueArticle, error) {
@@ -64,7 +84,7 @@ func (s *Store) ClaimDueArticles(ctx context.Context, owner string, lease time.D
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (DueArticle, error) {
 		var a DueArticle
 		err := r.Scan(&a.ID, &a.SourceID, &a.URL, &a.Outlet, &a.Language, &a.Title, &a.Summary, &a.Byline, &a.PublishedAt,
-			&a.FirstSeenAt, &a.FetchState, &a.FetchAttempts, &a.CheckCount, &a.Revision, &a.ContentHash, &a.ETag, &a.LastModified, &a.Relevant, &a.RemovedAt, &a.SourceName)
+			&a.FirstSeenAt, &a.FetchState, &a.FetchAttempts, &a.CheckCount, &a.Revision, &a.ContentHash, &a.ETag, &a.LastModified, &a.Relevant, &a.RemovedAt, &a.SourceName, &a.ClassifierVersion)
 		return a, err
 	})
 	if err != nil {
@@ -100,6 +120,9 @@ type ArticleSave struct {
 	Classification   model.Classification
 	// NextCheck is when to look again; nil ends the re-check schedule.
 	NextCheck *time.Time
+	// Prev is the stored state as claimed (DueArticle.State); nil makes
+	// SaveArticle read it first under a row lock.
+	Prev *ArticleState
 }
 
 // SaveResult says what SaveArticle changed.
@@ -117,19 +140,36 @@ const insertRevision = `
 INSERT INTO article_revisions (article_id, revision, title, body_text, content_hash, extract_method, raw_gzip, raw_charset, diff)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`
 
-const updateFetched = `
+// saveFetched records a fetch whose text changed or was classified anew:
+// text, fetch state and current classification in one row version. Only
+// the lease holder may write ($2). Title and body are set, so the generated
+// search vectors are recomputed.
+const saveFetched = `
 UPDATE articles SET
-    title = CASE WHEN $2 <> '' THEN $2 ELSE title END,
-    byline = CASE WHEN $3 <> '' THEN $3 ELSE byline END,
-    published_at = coalesce($4, published_at),
-    published_suspect = $5,
-    language = CASE WHEN $6 <> '' THEN $6 ELSE language END,
-    body_text = $7, content_hash = $8, extract_method = $9, revision = $10,
-    etag = $11, last_modified = $12,
+    title = CASE WHEN $3 <> '' THEN $3 ELSE title END,
+    byline = CASE WHEN $4 <> '' THEN $4 ELSE byline END,
+    published_at = coalesce($5, published_at),
+    published_suspect = $6,
+    language = CASE WHEN $7 <> '' THEN $7 ELSE language END,
+    body_text = $8, content_hash = $9, extract_method = $10, revision = $11,
+    etag = $12, last_modified = $13,
     fetch_state = 'fetched', fetch_attempts = 0, fetch_error = NULL,
-    check_count = check_count + 1, last_checked_at = now(), next_check_at = $13,
+    check_count = check_count + 1, last_checked_at = now(), next_check_at = $14,
+    removed_at = NULL, lease_until = NULL, lease_owner = NULL,
+    classifier_version = $15, relevant = $16, score = $17, topics = $18
+WHERE id = $1 AND lease_owner = $2`
+
+// saveUnchanged records a fetch that found the stored text: validators and
+// schedule only. Title, summary and body are not set, so PostgreSQL does
+// not recompute the search vectors generated from them.
+const saveUnchanged = `
+UPDATE articles SET
+    published_at = coalesce($3, published_at), published_suspect = $4,
+    etag = $5, last_modified = $6,
+    fetch_state = 'fetched', fetch_attempts = 0, fetch_error = NULL,
+    check_count = check_count + 1, last_checked_at = now(), next_check_at = $7,
     removed_at = NULL, lease_until = NULL, lease_owner = NULL
-WHERE id = $1`
+WHERE id = $1 AND lease_owner = $2`
 
 const upsertClassification = `
 INSERT INTO classifications (article_id, classifier_version, topic, score, relevant, evidence, revision)
@@ -143,51 +183,98 @@ UPDATE articles SET classifier_version = $2, relevant = $3, score = $4, topics =
 
 // SaveArticle stores a fetched page in one transaction: a new revision when
 // the text changed (with the diff and the gzip-compressed raw page), the
-// article's current text and fetch state, its classification, and whatever
-// hook adds (the alert outbox). ErrLeaseLost means another worker owns it.
+// article's current text, fetch state and classification as one row
+// version, the per-topic scores, and whatever hook adds (the alert outbox).
+// The writes reach the server in one round trip. With a.Prev (the state the
+// claim returned) nothing is read first: the UPDATE's lease condition is the
+// check. ErrLeaseLost means another worker owns the article.
 func (s *Store) SaveArticle(ctx context.Context, a ArticleSave, hook Hook) (SaveResult, error) {
 	var res SaveResult
+	var raw []byte
+	if a.Prev == nil || a.Prev.ContentHash != a.ContentHash {
+		// Compress before taking a pooled connection for the transaction.
+		var err error
+		if raw, err = gzipBytes(a.Raw); err != nil {
+			return res, fmt.Errorf("store: save article %d: %w", a.ID, err)
+		}
+	}
 	err := pgx.BeginFunc(ctx, s.Pool, func(tx pgx.Tx) error {
-		var oldHash, oldBody, oldVersion string
-		var oldRev int
-		var wasRelevant bool
-		err := tx.QueryRow(ctx, lockArticle, a.ID, a.Owner).Scan(&oldHash, &oldRev, &oldBody, &wasRelevant, &oldVersion)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return ErrLeaseLost
+		prev := a.Prev
+		var oldBody string
+		if prev == nil {
+			prev = new(ArticleState)
+			err := tx.QueryRow(ctx, lockArticle, a.ID, a.Owner).Scan(&prev.ContentHash, &prev.Revision, &oldBody, &prev.Relevant, &prev.ClassifierVersion)
+			if errors.Is(err, pgx.ErrNoRows) {
+				return ErrLeaseLost
+			}
+			if err != nil {
+				return err
+			}
+		} else if prev.ContentHash != a.ContentHash && prev.Revision > 0 {
+			// An edit: the diff needs the text it replaces.
+			err := tx.QueryRow(ctx, `SELECT body_text FROM articles WHERE id = $1 AND lease_owner = $2 FOR UPDATE`, a.ID, a.Owner).Scan(&oldBody)
+			if errors.Is(err, pgx.ErrNoRows) {
+				return ErrLeaseLost
+			}
+			if err != nil {
+				return err
+			}
+		}
+		changed := prev.ContentHash != a.ContentHash
+		reclassify := changed || prev.ClassifierVersion != a.Classification.Version
+		rev := prev.Revision
+		if changed {
+			rev++
+		}
+		res = SaveResult{NewRevision: changed, Revision: rev, Edited: changed && prev.Revision > 0, Relevant: prev.Relevant}
+		ex, c := a.Extracted, a.Classification
+		var b pgx.Batch
+		if reclassify {
+			sc, err := classificationRows(c)
+			if err != nil {
+				return err
+			}
+			b.Queue(saveFetched, a.ID, a.Owner, ex.Title, ex.Byline, ex.Published, a.PublishedSuspect, ex.Lang, ex.Text,
+				a.ContentHash, ex.Method, rev, a.ETag, a.LastModified, a.NextCheck,
+				c.Version, c.Relevant, float32(c.Score), sc.relevantTopics)
+			if changed {
+				if raw == nil && len(a.Raw) > 0 {
+					if raw, err = gzipBytes(a.Raw); err != nil {
+						return err
+					}
+				}
+				var diff []byte
+				if prev.Revision > 0 {
+					diff = textDiff(oldBody, ex.Text)
+				}
+				b.Queue(insertRevision, a.ID, rev, ex.Title, ex.Text, a.ContentHash, ex.Method, raw, a.RawCharset, diff)
+			}
+			if len(sc.topics) > 0 {
+				b.Queue(upsertClassification, a.ID, c.Version, c.Relevant, rev, sc.topics, sc.scores, sc.evidence)
+			}
+		} else {
+			b.Queue(saveUnchanged, a.ID, a.Owner, ex.Published, a.PublishedSuspect, a.ETag, a.LastModified, a.NextCheck)
+		}
+		br := tx.SendBatch(ctx, &b)
+		tag, err := br.Exec()
+		if err == nil && tag.RowsAffected() == 0 {
+			err = ErrLeaseLost
+		}
+		for i := 1; err == nil && i < b.Len(); i++ {
+			_, err = br.Exec()
+		}
+		if cerr := br.Close(); err == nil && cerr != nil {
+			err = cerr
 		}
 		if err != nil {
 			return err
 		}
-		rev := oldRev
-		changed := oldHash != a.ContentHash
-		if changed {
-			rev++
-			var diff []byte
-			if oldRev > 0 {
-				diff = textDiff(oldBody, a.Extracted.Text)
-			}
-			raw, err := gzipBytes(a.Raw)
-			if err != nil {
-				return err
-			}
-			if _, err := tx.Exec(ctx, insertRevision, a.ID, rev, a.Extracted.Title, a.Extracted.Text, a.ContentHash, a.Extracted.Method, raw, a.RawCharset, diff); err != nil {
-				return fmt.Errorf("insert revision: %w", err)
-			}
-		}
-		if _, err := tx.Exec(ctx, updateFetched, a.ID, a.Extracted.Title, a.Extracted.Byline, a.Extracted.Published, a.PublishedSuspect,
-			a.Extracted.Lang, a.Extracted.Text, a.ContentHash, a.Extracted.Method, rev, a.ETag, a.LastModified, a.NextCheck); err != nil {
-			return fmt.Errorf("update article: %w", err)
-		}
-		res = SaveResult{NewRevision: changed, Revision: rev, Edited: changed && oldRev > 0, Relevant: wasRelevant}
-		if !changed && oldVersion == a.Classification.Version {
+		if !reclassify {
 			return nil // same text, same classifier: nothing new to decide
 		}
-		if err := saveClassification(ctx, tx, a.ID, rev, a.Classification); err != nil {
-			return err
-		}
-		res.Relevant = a.Classification.Relevant
+		res.Relevant = c.Relevant
 		if hook != nil {
-			return hook(ctx, tx, ArticleChange{ArticleID: a.ID, WasRelevant: wasRelevant, Relevant: a.Classification.Relevant, Edited: res.Edited})
+			return hook(ctx, tx, ArticleChange{ArticleID: a.ID, WasRelevant: prev.Relevant, Relevant: c.Relevant, Edited: res.Edited})
 		}
 		return nil
 	})
@@ -200,11 +287,16 @@ func (s *Store) SaveArticle(ctx context.Context, a ArticleSave, hook Hook) (Save
 	return res, nil
 }
 
-func saveClassification(ctx context.Context, tx pgx.Tx, id int64, rev int, c model.Classification) error {
-	var topics []string
-	var scores []float32
-	var evidence [][]byte
-	var relevantTopics []string
+// classificationScores is a classification as column arrays.
+type classificationScores struct {
+	topics         []string
+	scores         []float32
+	evidence       [][]byte
+	relevantTopics []string
+}
+
+func classificationRows(c model.Classification) (classificationScores, error) {
+	var out classificationScores
 	for _, t := range c.Topics {
 		if t.Score <= 0 {
 			continue
@@ -215,24 +307,32 @@ func saveClassification(ctx context.Context, tx pgx.Tx, id int64, rev int, c mod
 		}
 		b, err := json.Marshal(ev)
 		if err != nil {
-			return fmt.Errorf("encode evidence: %w", err)
+			return out, fmt.Errorf("encode evidence: %w", err)
 		}
-		topics = append(topics, t.ID)
-		scores = append(scores, float32(min(max(t.Score, 0), 1)))
-		evidence = append(evidence, b)
+		out.topics = append(out.topics, t.ID)
+		out.scores = append(out.scores, float32(min(max(t.Score, 0), 1)))
+		out.evidence = append(out.evidence, b)
 		if c.Relevant {
-			relevantTopics = append(relevantTopics, t.ID)
+			out.relevantTopics = append(out.relevantTopics, t.ID)
 		}
 	}
-	if len(topics) > 0 {
-		if _, err := tx.Exec(ctx, upsertClassification, id, c.Version, c.Relevant, rev, topics, scores, evidence); err != nil {
+	if out.relevantTopics == nil {
+		out.relevantTopics = []string{}
+	}
+	return out, nil
+}
+
+func saveClassification(ctx context.Context, tx pgx.Tx, id int64, rev int, c model.Classification) error {
+	sc, err := classificationRows(c)
+	if err != nil {
+		return err
+	}
+	if len(sc.topics) > 0 {
+		if _, err := tx.Exec(ctx, upsertClassification, id, c.Version, c.Relevant, rev, sc.topics, sc.scores, sc.evidence); err != nil {
 			return fmt.Errorf("insert classification: %w", err)
 		}
 	}
-	if relevantTopics == nil {
-		relevantTopics = []string{}
-	}
-	if _, err := tx.Exec(ctx, updateCurrentClassification, id, c.Version, c.Relevant, float32(c.Score), relevantTopics); err != nil {
+	if _, err := tx.Exec(ctx, updateCurrentClassification, id, c.Version, c.Relevant, float32(c.Score), sc.relevantTopics); err != nil {
 		return fmt.Errorf("update classification: %w", err)
 	}
 	return nil
@@ -350,12 +450,23 @@ func textDiff(a, b string) []byte {
 	return out
 }
 
+// gzipWriters keeps compressors between saves: a new flate writer
+// allocates about 1 MB of tables, which at hundreds of pages a second is
+// most of the garbage the daemon makes.
+var gzipWriters = sync.Pool{New: func() any {
+	zw, _ := gzip.NewWriterLevel(io.Discard, gzip.BestSpeed)
+	return zw
+}}
+
 func gzipBytes(b []byte) ([]byte, error) {
 	if len(b) == 0 {
 		return nil, nil
 	}
 	var buf bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
+	buf.Grow(len(b)/3 + 512)
+	zw := gzipWriters.Get().(*gzip.Writer)
+	defer gzipWriters.Put(zw)
+	zw.Reset(&buf)
 	if _, err := zw.Write(b); err != nil {
 		return nil, fmt.Errorf("compress raw page: %w", err)
 	}
