@@ -36,6 +36,8 @@ type Daemon struct {
 	// wake is signalled when a poll queued new articles, so fetchers start
 	// without waiting for the next tick.
 	wake chan struct{}
+	// unchanged records 304 polls in groups.
+	unchanged *notModifiedBatch
 }
 
 // New builds a daemon. reg may be nil (no metrics registered).
@@ -46,14 +48,15 @@ func New(cfg config.Config, deps Deps, logger *slog.Logger, reg prometheus.Regis
 		owner = fmt.Sprintf("%s-%d-%04x", host, os.Getpid(), rand.IntN(1<<16))
 	}
 	return &Daemon{
-		cfg:   cfg,
-		deps:  deps,
-		st:    deps.Store,
-		log:   logger.With("replica", owner),
-		m:     newMetrics(reg, deps.Store),
-		owner: owner,
-		now:   time.Now,
-		wake:  make(chan struct{}, 1),
+		cfg:       cfg,
+		deps:      deps,
+		st:        deps.Store,
+		log:       logger.With("replica", owner),
+		m:         newMetrics(reg, deps.Store),
+		owner:     owner,
+		now:       time.Now,
+		wake:      make(chan struct{}, 1),
+		unchanged: &notModifiedBatch{st: deps.Store, max: max(cfg.Daemon.PollWorkers, 1), wait: notModifiedWait},
 	}
 }
 
@@ -255,6 +258,17 @@ func (d *Daemon) pollSource(ctx context.Context, src model.Source) {
 			d.m.polls.WithLabelValues("ok").Inc()
 		}
 	}
+	if out.OK && out.NotModified {
+		// Nothing new: only the poll state changes, written with other
+		// polls' in one statement.
+		err := d.unchanged.record(ctx, out)
+		d.m.pollDuration.Observe(d.now().Sub(start).Seconds())
+		if err != nil {
+			d.m.dbErrors.Inc()
+			log.Error("could not record poll; the source will be polled again when its lease expires", "error", err)
+		}
+		return
+	}
 	added, err := d.st.FinishPoll(ctx, out)
 	d.m.pollDuration.Observe(d.now().Sub(start).Seconds())
 	if err != nil {
@@ -267,6 +281,78 @@ func (d *Daemon) pollSource(ctx context.Context, src model.Source) {
 		log.Info("new articles", "count", added, "items", len(out.Items))
 		d.signal()
 	}
+}
+
+// notModifiedWait is how long a 304 outcome waits for others to share its
+// statement when fewer than a full group of polls is running.
+const notModifiedWait = 20 * time.Millisecond
+
+// notModifiedBatch groups the outcomes of polls answered 304 so that one
+// statement and one commit record a whole group (store.FinishNotModified).
+// A poll job hands its outcome over and waits until it is stored, so a
+// finished job is a recorded poll, as with FinishPoll. A group is written
+// when it holds max outcomes (one per poll worker: all of them are waiting)
+// or wait after its first outcome, whichever comes first.
+type notModifiedBatch struct {
+	st   *store.Store
+	max  int
+	wait time.Duration
+
+	mu      sync.Mutex
+	pending []store.PollOutcome
+	waiters []chan error
+	timer   *time.Timer
+}
+
+// record stores out with the group it joins and returns the group's result.
+func (b *notModifiedBatch) record(ctx context.Context, out store.PollOutcome) error {
+	done := make(chan error, 1)
+	b.mu.Lock()
+	b.pending = append(b.pending, out)
+	b.waiters = append(b.waiters, done)
+	if len(b.pending) >= b.max {
+		b.flushLocked()
+	} else if len(b.pending) == 1 {
+		b.timer = time.AfterFunc(b.wait, b.flush)
+	}
+	b.mu.Unlock()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (b *notModifiedBatch) flush() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.flushLocked()
+}
+
+// flushLocked writes the pending group in the background; its waiters get
+// the result. A timer that fires after its group went out flushes a younger
+// group early, which is harmless.
+func (b *notModifiedBatch) flushLocked() {
+	if b.timer != nil {
+		b.timer.Stop()
+		b.timer = nil
+	}
+	if len(b.pending) == 0 {
+		return
+	}
+	outs, waiters := b.pending, b.waiters
+	b.pending, b.waiters = nil, nil
+	go func() {
+		// Not the caller's context: the group is shared, and a poll that
+		// was answered deserves recording even during shutdown.
+		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		defer cancel()
+		err := b.st.FinishNotModified(ctx, outs)
+		for _, w := range waiters {
+			w <- err
+		}
+	}()
 }
 
 // nextPoll is the interval with jitter, or a capped exponential backoff

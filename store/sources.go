@@ -191,6 +191,38 @@ func (s *Store) FinishPoll(ctx context.Context, o PollOutcome) (int, error) {
 	return added, nil
 }
 
+// finishNotModified records many polls answered 304 in one statement:
+// nothing but the poll state changes, and a source whose lease passed to
+// another replica is left to it.
+const finishNotModified = `
+UPDATE sources s SET
+    last_status = 304, last_polled_at = now(), last_ok_at = now(),
+    failures = 0, last_error = NULL,
+    next_poll_at = u.next, lease_until = NULL, lease_owner = NULL, updated_at = now()
+FROM unnest($1::bigint[], $2::text[], $3::timestamptz[]) AS u(id, owner, next)
+WHERE s.id = u.id AND s.lease_owner = u.owner`
+
+// FinishNotModified records polls that found their source unchanged (304)
+// in one statement and one transaction, for as many sources as are given:
+// at thousands of sources a cycle, one commit per source is most of a
+// refresh's cost. Outcomes with items or errors belong to FinishPoll.
+func (s *Store) FinishNotModified(ctx context.Context, outs []PollOutcome) error {
+	if len(outs) == 0 {
+		return nil
+	}
+	ids, owners, next := make([]int64, len(outs)), make([]string, len(outs)), make([]time.Time, len(outs))
+	for i, o := range outs {
+		if !o.OK || !o.NotModified {
+			return fmt.Errorf("store: finish not-modified polls: source %d was not a 304", o.SourceID)
+		}
+		ids[i], owners[i], next[i] = o.SourceID, o.Owner, o.NextPoll
+	}
+	if _, err := s.Pool.Exec(ctx, finishNotModified, ids, owners, next); err != nil {
+		return fmt.Errorf("store: finish %d not-modified polls: %w", len(outs), err)
+	}
+	return nil
+}
+
 func nullInt(n int) *int {
 	if n == 0 {
 		return nil
