@@ -12,10 +12,11 @@
 // Each run starts a fresh farm, creates a fresh database and runs the built
 // wirewatch binary (`wirewatch run`) as a child process, so its CPU
 // (/proc/PID/stat) and peak RSS (VmHWM) are its own. PostgreSQL's CPU is the
-// sum over the postmaster and all its children (backends, checkpointer,
-// background writer, WAL writer; exited backends through the postmaster's
-// cutime), minus the harness's own backend. The table gives the median and
-// the spread (min–max) of the runs.
+// sum over the backends connected to the run's database (the harness's own
+// connections excepted), its autovacuum workers, and the server's
+// checkpointer, background writer and WAL writer (shared with whatever else
+// runs on the server). The table gives the median and the spread (min–max)
+// of the runs.
 package main
 
 import (
@@ -43,7 +44,7 @@ type options struct {
 	tick                        time.Duration
 	maxConns                    int
 	keep, verbose               bool
-	label                       string
+	label, extract              string
 }
 
 func main() {
@@ -65,6 +66,7 @@ func main() {
 	flag.BoolVar(&o.keep, "keep", false, "keep the databases and the work directory")
 	flag.BoolVar(&o.verbose, "v", false, "progress on stderr")
 	flag.StringVar(&o.label, "label", "", "a label printed with the results")
+	flag.StringVar(&o.extract, "extract", "rule", "article text: rule (a site rule for the farm host, as catalogue outlets have) or generic (go-trafilatura with readability fallback)")
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -80,6 +82,9 @@ func run(ctx context.Context, o options, log *slog.Logger) error {
 	root, err := repoRoot()
 	if err != nil {
 		return err
+	}
+	if o.extract != "rule" && o.extract != "generic" {
+		return fmt.Errorf("-extract: want rule or generic, got %q", o.extract)
 	}
 	if o.farmDir == "" {
 		o.farmDir = filepath.Join(root, "..", "shared", "tools", "feedfarm")
@@ -105,7 +110,7 @@ func run(ctx context.Context, o options, log *slog.Logger) error {
 	if err := goBuild(ctx, o.farmDir, farmBin, "."); err != nil {
 		return err
 	}
-	pg, err := findPostmaster()
+	postmaster, err := findPostmaster()
 	if err != nil {
 		return err
 	}
@@ -116,7 +121,7 @@ func run(ctx context.Context, o options, log *slog.Logger) error {
 			return err
 		}
 		log.Info("run", "n", i+1, "of", o.runs, "load", loadAvg())
-		r, err := oneRun(ctx, o, i, ww, farmBin, pg, log)
+		r, err := oneRun(ctx, o, i, ww, farmBin, postmaster, log)
 		if err != nil {
 			return fmt.Errorf("run %d: %w", i+1, err)
 		}

@@ -68,16 +68,27 @@ func peakRSS(pid int) int64 {
 	return 0
 }
 
-// pgCPU is PostgreSQL's CPU use so far: the postmaster's own and its reaped
-// children's (backends that exited), plus every live child (backends,
-// checkpointer, background writer, WAL writer…). exclude lists backends
-// whose CPU is not the measured program's (the harness's own connection).
-type pgCPU struct{ postmaster int }
+// pgTracker measures PostgreSQL's CPU on behalf of one database while the
+// server is shared with other work: it counts the backends connected to that
+// database (and its autovacuum workers) plus the server-wide auxiliary
+// processes (checkpointer, background writer, WAL writer), and leaves out
+// every other database's backends and the harness's own connections. A
+// backend's CPU is sampled while it lives (call sample often), so one that
+// exits keeps what was last seen of it.
+type pgTracker struct {
+	postmaster int
+	db         string
+	exclude    map[int]bool
+	base, last map[int]int64
+}
 
-func findPostmaster() (pgCPU, error) {
+// auxiliary names the server processes that work for every database.
+var auxiliary = []string{"checkpointer", "background writer", "walwriter", "autovacuum launcher"}
+
+func findPostmaster() (int, error) {
 	ents, err := os.ReadDir("/proc")
 	if err != nil {
-		return pgCPU{}, err
+		return 0, err
 	}
 	for _, e := range ents {
 		pid, err := strconv.Atoi(e.Name())
@@ -92,34 +103,59 @@ func findPostmaster() (pgCPU, error) {
 		if err != nil {
 			continue
 		}
-		return pgCPU{postmaster: st.ppid}, nil
+		return st.ppid, nil
 	}
-	return pgCPU{}, fmt.Errorf("no PostgreSQL server process found in /proc (is the server local?)")
+	return 0, fmt.Errorf("no PostgreSQL server process found in /proc (is the server local?)")
 }
 
-func (p pgCPU) total(exclude ...int) time.Duration {
-	pm, err := readStat(p.postmaster)
-	if err != nil {
-		return 0
+func newPGTracker(postmaster int, db string, exclude ...int) *pgTracker {
+	t := &pgTracker{postmaster: postmaster, db: db, exclude: map[int]bool{}, base: map[int]int64{}, last: map[int]int64{}}
+	for _, pid := range exclude {
+		t.exclude[pid] = true
 	}
-	sum := pm.utime + pm.stime + pm.cutime + pm.cstime
+	t.scan(func(pid int, cpu int64) { t.base[pid], t.last[pid] = cpu, cpu })
+	return t
+}
+
+// scan calls fn for every process counted, with its CPU in ticks.
+func (t *pgTracker) scan(fn func(pid int, cpu int64)) {
 	ents, _ := os.ReadDir("/proc")
 	for _, e := range ents {
 		pid, err := strconv.Atoi(e.Name())
-		if err != nil || pid == p.postmaster {
+		if err != nil || t.exclude[pid] {
+			continue
+		}
+		cmd, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+		if err != nil || !bytes.HasPrefix(cmd, []byte("postgres: ")) {
+			continue
+		}
+		title := string(bytes.TrimRight(cmd, "\x00 "))
+		ours := strings.Contains(title, " "+t.db+" ") || strings.HasSuffix(title, " "+t.db)
+		for _, a := range auxiliary {
+			ours = ours || strings.HasSuffix(title, ": "+a)
+		}
+		if !ours {
 			continue
 		}
 		st, err := readStat(pid)
-		if err != nil || st.ppid != p.postmaster {
+		if err != nil || st.ppid != t.postmaster {
 			continue
 		}
-		excluded := false
-		for _, x := range exclude {
-			excluded = excluded || x == pid
-		}
-		if !excluded {
-			sum += st.utime + st.stime
-		}
+		fn(pid, st.utime+st.stime)
+	}
+}
+
+// sample records the CPU of every counted process.
+func (t *pgTracker) sample() {
+	t.scan(func(pid int, cpu int64) { t.last[pid] = cpu })
+}
+
+// total is the CPU used since the tracker was made.
+func (t *pgTracker) total() time.Duration {
+	t.sample()
+	var sum int64
+	for pid, cpu := range t.last {
+		sum += cpu - t.base[pid]
 	}
 	return ticks(sum)
 }

@@ -93,8 +93,8 @@ func report(w io.Writer, o options, rs []runResult) {
 	if o.newEvery > 0 {
 		fmt.Fprintf(w, " `-new-every %s`", o.newEvery)
 	}
-	fmt.Fprintf(w, "; wirewatch: %d poll + %d fetch workers, host_concurrency %d, tick %s, poll interval %s; %d run(s) on %s (%d CPUs), load average at start of each run: %s.\n\n",
-		o.workers, o.workers, o.hostConcurrency, o.tick, o.interval, len(rs), host, runtime.NumCPU(), loads(rs))
+	fmt.Fprintf(w, "; wirewatch: %d poll + %d fetch workers, host_concurrency %d, tick %s, poll interval %s, extraction by %s; %d run(s) on %s (%d CPUs), load average at start of each run: %s.\n\n",
+		o.workers, o.workers, o.hostConcurrency, o.tick, o.interval, map[string]string{"rule": "site rule", "generic": "the generic extractor"}[o.extract], len(rs), host, runtime.NumCPU(), loads(rs))
 	fmt.Fprintf(w, "Command: `go run ./bench %s`\n\n", strings.Join(os.Args[1:], " "))
 	fmt.Fprintln(w, "| figure | median | spread (min–max) | Miniflux |")
 	fmt.Fprintln(w, "| --- | ---: | ---: | ---: |")

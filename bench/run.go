@@ -136,6 +136,20 @@ func writeCatalogue(path, base string, o options) error {
 		fmt.Fprintf(&b, "  - {name: farm-%d, outlet: Farm %d, kind: feed, url: %q, language: en, interval: %s, robots: false}\n",
 			i, i%50, fmt.Sprintf("%s/feeds/%d.xml", base, i), o.interval)
 	}
+	if o.extract == "rule" {
+		// The farm's pages keep the story in <article class="story">, as
+		// real outlets do in their own markup: a site rule, as every outlet
+		// of the default catalogue has, instead of the generic extractor.
+		b.WriteString(`site_rules:
+  - outlet: Farm
+    hosts: [127.0.0.1]
+    title: article.story h1
+    body: article.story
+    remove: h1, .byline, figure, .inline-promo, .tags
+    byline: article.story .byline
+    date: article.story time
+`)
+	}
 	return os.WriteFile(path, []byte(b.String()), 0o644)
 }
 
@@ -184,7 +198,7 @@ sources_file: %s
 	return os.WriteFile(path, []byte(b.String()), 0o644)
 }
 
-func oneRun(ctx context.Context, o options, n int, wwBin, farmBin string, pg pgCPU, log *slog.Logger) (runResult, error) {
+func oneRun(ctx context.Context, o options, n int, wwBin, farmBin string, postmaster int, log *slog.Logger) (runResult, error) {
 	var res runResult
 	dir := filepath.Join(o.workDir, fmt.Sprintf("run%d", n+1))
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -229,7 +243,7 @@ func oneRun(ctx context.Context, o options, n int, wwBin, farmBin string, pg pgC
 	if err := admin.QueryRow(ctx, "SELECT pg_backend_pid()").Scan(&adminBackend); err != nil {
 		return res, err
 	}
-	pgNow := func() time.Duration { return pg.total(harnessBackend, adminBackend) }
+	pg := newPGTracker(postmaster, dbName, harnessBackend, adminBackend)
 
 	var sink *smtpSink
 	smtpAddr := ""
@@ -255,7 +269,7 @@ func oneRun(ctx context.Context, o options, n int, wwBin, farmBin string, pg pgC
 		return res, err
 	}
 	res.Load = loadAvg()
-	pg0 := pgNow()
+	pg0 := pg.total()
 	t0 := time.Now()
 	wlog, err := os.Create(filepath.Join(dir, "wirewatch.log"))
 	if err != nil {
@@ -298,6 +312,7 @@ func oneRun(ctx context.Context, o options, n int, wwBin, farmBin string, pg pgC
 		case <-time.After(100 * time.Millisecond):
 		}
 		hwm = max(hwm, peakRSS(pid))
+		pg.sample()
 		var done int
 		err := db.QueryRow(ctx, `SELECT count(*) FROM articles WHERE fetch_state = 'fetched' AND classifier_version IS NOT NULL`).Scan(&done)
 		if err != nil {
@@ -314,7 +329,7 @@ func oneRun(ctx context.Context, o options, n int, wwBin, farmBin string, pg pgC
 			return res, fmt.Errorf("cold ingest not done after an hour: %d of %d", done, want)
 		}
 	}
-	res.Cold = usage{Wall: time.Since(t0), CPU: cpuOf(pid), PGCPU: pgNow() - pg0}
+	res.Cold = usage{Wall: time.Since(t0), CPU: cpuOf(pid), PGCPU: pg.total() - pg0}
 	hwm = max(hwm, peakRSS(pid))
 	fs, err := f.stats(false)
 	if err != nil {
@@ -333,7 +348,7 @@ func oneRun(ctx context.Context, o options, n int, wwBin, farmBin string, pg pgC
 		if _, err := f.stats(true); err != nil {
 			return res, err
 		}
-		c0, p0 := cpuOf(pid), pgNow()
+		c0, p0 := cpuOf(pid), pg.total()
 		var since time.Time
 		if err := db.QueryRow(ctx, `UPDATE sources SET next_poll_at = now() RETURNING now()`).Scan(&since); err != nil {
 			return res, err
@@ -347,6 +362,7 @@ func oneRun(ctx context.Context, o options, n int, wwBin, farmBin string, pg pgC
 				return res, fmt.Errorf("wirewatch exited during a refresh: %v", err)
 			case <-time.After(20 * time.Millisecond):
 			}
+			pg.sample()
 			var polled int
 			if err := db.QueryRow(ctx, `SELECT count(*) FROM sources WHERE last_polled_at >= $1`, since).Scan(&polled); err != nil {
 				return res, err
@@ -358,7 +374,7 @@ func oneRun(ctx context.Context, o options, n int, wwBin, farmBin string, pg pgC
 				return res, fmt.Errorf("refresh not done after 10 minutes: %d of %d", polled, o.feeds)
 			}
 		}
-		u := usage{Wall: time.Since(t1), CPU: cpuOf(pid) - c0, PGCPU: pgNow() - p0}
+		u := usage{Wall: time.Since(t1), CPU: cpuOf(pid) - c0, PGCPU: pg.total() - p0}
 		hwm = max(hwm, peakRSS(pid))
 		fs, err := f.stats(false)
 		if err != nil {
