@@ -48,11 +48,8 @@ func (s *Setup) addAlerts(ctx context.Context, cfg config.Config, st *store.Stor
 	return nil
 }
 
-// OutboxHook returns the hook that queues alerts for changed decisions
-// (reclassify uses it outside the daemon).
-func (s *Setup) OutboxHook(ctx context.Context, cfg config.Config, st *store.Store, logger *slog.Logger) (store.Hook, error) {
-	if err := alert.SyncSubscribers(ctx, st.Pool, cfg.Alert.Subscribers); err != nil {
-		return nil, err
-	}
-	return outboxHook, nil
-}
+// OutboxHook returns the hook that queues alerts for changed decisions, for
+// reclassify outside the daemon. It uses the subscriptions stored by the
+// daemon and does not sync the configuration: a command run with another
+// configuration must not disable the daemon's subscribers.
+func OutboxHook() store.Hook { return outboxHook }

@@ -73,11 +73,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 
 	var wg sync.WaitGroup
 	if d.deps.Alerter != nil {
-		wg.Go(func() {
-			if err := d.deps.Alerter.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
-				d.log.Error("alert sender stopped", "error", err)
-			}
-		})
+		wg.Go(func() { d.alertLoop(ctx, workCtx) })
 	}
 	wg.Go(func() { d.loop(ctx, workCtx, "poll", d.cfg.Daemon.PollWorkers, d.claimSources, nil) })
 	wg.Go(func() { d.loop(ctx, workCtx, "fetch", d.cfg.Daemon.FetchWorkers, d.claimArticles, d.wake) })
@@ -102,6 +98,33 @@ func (d *Daemon) Run(ctx context.Context) error {
 		d.log.Info("stopped", "leases_released", n)
 	}
 	return nil
+}
+
+// alertLoop runs passes of the alert sender until ctx is done. A pass runs
+// on workCtx, so a message being sent at SIGTERM is finished within the grace
+// period rather than cut off and sent again later; no pass starts after ctx
+// is done. A failing pass (database down) is retried with backoff.
+func (d *Daemon) alertLoop(ctx, workCtx context.Context) {
+	backoff := time.Duration(0)
+	for ctx.Err() == nil {
+		n, err := d.deps.Alerter.RunOnce(workCtx)
+		wait := d.cfg.Daemon.Tick
+		switch {
+		case err != nil && ctx.Err() == nil:
+			backoff = store.Backoff(max(backoff, 250*time.Millisecond), d.cfg.Database.RetryMax)
+			wait = backoff
+			d.log.Warn("alert pass failed", "error", err, "retry_in", backoff.String())
+		case err == nil:
+			backoff = 0
+			if n > 0 {
+				continue
+			}
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(wait):
+		}
+	}
 }
 
 // claimFunc claims up to n jobs and returns them as closures to run.

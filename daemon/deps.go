@@ -63,7 +63,8 @@ type Classifier interface {
 
 // Alerter sends what the outbox holds.
 type Alerter interface {
-	Run(ctx context.Context) error
+	// RunOnce makes one pass over due deliveries and digests and returns
+	// how many messages it sent.
 	RunOnce(ctx context.Context) (int, error)
 }
 

@@ -59,7 +59,7 @@ func runReclassify(ctx context.Context, e *env, args []string) error {
 		}
 		from = t
 	}
-	cfg, logger, st, err := g.loadStore(ctx, e)
+	cfg, _, st, err := g.loadStore(ctx, e)
 	if err != nil {
 		return err
 	}
@@ -68,11 +68,7 @@ func runReclassify(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	setup := &daemon.Setup{}
-	hook, err := setup.OutboxHook(ctx, cfg, st, logger)
-	if err != nil {
-		return err
-	}
+	hook := daemon.OutboxHook()
 	start := time.Now()
 	rep, err := daemon.Reclassify(ctx, st, daemon.NewClassifier(c), from, hook)
 	if err != nil {
