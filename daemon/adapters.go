@@ -3,11 +3,13 @@ package daemon
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"time"
 
 	"github.com/wirewatch/wirewatch/classify"
 	"github.com/wirewatch/wirewatch/fetch"
+	"github.com/wirewatch/wirewatch/fetch/charset"
 	"github.com/wirewatch/wirewatch/fetch/extract"
 	"github.com/wirewatch/wirewatch/model"
 )
@@ -26,8 +28,8 @@ func (f netFetcher) Poll(ctx context.Context, src model.Source) (PollResult, err
 	return PollResult{Items: r.Items, NotModified: r.NotModified, Status: r.Status, ETag: r.ETag, LastModified: r.LastModified}, nil
 }
 
-func (f netFetcher) Page(ctx context.Context, url, etag, lastModified string) (Page, error) {
-	r, err := f.c.Get(ctx, url, fetch.Conditional{ETag: etag, LastModified: lastModified})
+func (f netFetcher) Page(ctx context.Context, url, etag, lastModified string, ignoreRobots bool) (Page, error) {
+	r, err := f.c.Get(ctx, url, fetch.Conditional{ETag: etag, LastModified: lastModified, IgnoreRobots: ignoreRobots})
 	if err != nil {
 		return Page{}, err
 	}
@@ -51,8 +53,15 @@ type ruleExtractor struct{ rules *extract.Rules }
 // NewExtractor adapts the extract package with the given site rules.
 func NewExtractor(rules *extract.Rules) Extractor { return ruleExtractor{rules: rules} }
 
-func (e ruleExtractor) Extract(raw []byte, contentType, pageURL string) (model.Extracted, error) {
-	return extract.Page(raw, contentType, pageURL, e.rules)
+// Extract is extract.Page (the path `wirewatch extract` takes) with the
+// decoding step's charset label kept for the revision record.
+func (e ruleExtractor) Extract(raw []byte, contentType, pageURL string) (model.Extracted, string, error) {
+	page, label, err := charset.DecodeHTML(raw, contentType)
+	if err != nil {
+		return model.Extracted{}, "", fmt.Errorf("extract: %s: %w", pageURL, err)
+	}
+	ex, err := extract.Extract(page, pageURL, e.rules)
+	return ex, label, err
 }
 
 func (ruleExtractor) FromSummary(title, summary string) model.Extracted {

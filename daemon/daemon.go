@@ -16,6 +16,8 @@ import (
 
 	"github.com/wirewatch/wirewatch/config"
 	"github.com/wirewatch/wirewatch/fetch"
+	"github.com/wirewatch/wirewatch/fetch/dates"
+	"github.com/wirewatch/wirewatch/fetch/urlnorm"
 	"github.com/wirewatch/wirewatch/model"
 	"github.com/wirewatch/wirewatch/store"
 )
@@ -417,7 +419,7 @@ func (d *Daemon) processArticle(ctx context.Context, a store.DueArticle) {
 	if a.FetchState == "fetched" {
 		etag, lastMod = a.ETag, a.LastModified
 	}
-	page, err := d.deps.Fetcher.Page(ctx, a.URL, etag, lastMod)
+	page, err := d.deps.Fetcher.Page(ctx, a.URL, etag, lastMod, !a.RespectRobots)
 	now := d.now()
 	switch {
 	case err != nil && d.deps.Fetcher.Gone(err) && a.FetchState == "fetched":
@@ -442,7 +444,7 @@ func (d *Daemon) processArticle(ctx context.Context, a store.DueArticle) {
 			// Keep what the feed said: the article is classified on its
 			// title and summary rather than lost.
 			log.Warn("article page unavailable, keeping the feed summary", "error", err, "kind", kind, "attempts", attempts)
-			d.save(ctx, log, a, d.deps.Extractor.FromSummary(a.Title, a.Summary), nil, "", "", nextCheck(a.FirstSeenAt, now, d.cfg.Fetch.Recheck))
+			d.save(ctx, log, a, d.deps.Extractor.FromSummary(a.Title, a.Summary), fetched{}, nextCheck(a.FirstSeenAt, now, d.cfg.Fetch.Recheck))
 			return
 		}
 		retry, ok := d.deps.Fetcher.RetryAfter(err)
@@ -463,7 +465,24 @@ func (d *Daemon) processArticle(ctx context.Context, a store.DueArticle) {
 		}
 		return
 	}
-	ex, err := d.deps.Extractor.Extract(page.Body, page.ContentType, page.URL)
+	ex, label, err := d.deps.Extractor.Extract(page.Body, page.ContentType, page.URL)
+	if a.Revision == 0 {
+		// First fetch: the article's address is the page's own canonical
+		// one (or where the link redirected to), so two links to one story
+		// become one article.
+		if c := d.canonicalOf(a.URL, page.URL, ex.CanonicalURL); c != "" {
+			merged, err := d.st.Recanonicalize(ctx, a.ID, d.owner, c)
+			if err != nil {
+				d.dbFail(log, "recanonicalize", err)
+				return
+			}
+			if merged {
+				log.Info("article is a duplicate of one already stored", "canonical_url", c)
+				d.m.articles.WithLabelValues("duplicate").Inc()
+				return
+			}
+		}
+	}
 	if err != nil || len(ex.Text) < 40 {
 		if err != nil {
 			log.Warn("extraction failed, using the feed summary", "error", err)
@@ -477,7 +496,7 @@ func (d *Daemon) processArticle(ctx context.Context, a store.DueArticle) {
 			ex = fb
 		}
 	}
-	d.save(ctx, log, a, ex, page.Body, page.ETag, page.LastModified, nextCheck(a.FirstSeenAt, now, d.cfg.Fetch.Recheck))
+	d.save(ctx, log, a, ex, fetched{raw: page.Body, charset: label, etag: page.ETag, lastModified: page.LastModified}, nextCheck(a.FirstSeenAt, now, d.cfg.Fetch.Recheck))
 }
 
 func sourceLabel(a store.DueArticle) string {
@@ -487,9 +506,40 @@ func sourceLabel(a store.DueArticle) string {
 	return "unknown"
 }
 
-func (d *Daemon) save(ctx context.Context, log *slog.Logger, a store.DueArticle, ex model.Extracted, raw []byte, etag, lastMod string, next *time.Time) {
+// fetched is what the page fetch gave beyond the extracted text.
+type fetched struct {
+	raw                []byte
+	charset            string
+	etag, lastModified string
+}
+
+// canonicalOf returns the URL an article should be stored under when it is
+// not the one it was listed with: the page's same-site rel=canonical, else
+// the address a redirect ended at; "" when nothing changes.
+func (d *Daemon) canonicalOf(listed, final, declared string) string {
+	for _, cand := range []string{declared, final} {
+		if cand == "" {
+			continue
+		}
+		c, err := urlnorm.Canonical(cand, nil)
+		if err != nil || c == listed || !urlnorm.SameSite(c, listed) {
+			continue
+		}
+		return c
+	}
+	return ""
+}
+
+func (d *Daemon) save(ctx context.Context, log *slog.Logger, a store.DueArticle, ex model.Extracted, f fetched, next *time.Time) {
 	if ex.Title == "" {
 		ex.Title = a.Title
+	}
+	suspect := false
+	if ex.Published != nil && !dates.Plausible(*ex.Published, d.now()) {
+		// A date before 1990 or days ahead is a page error: keep the feed's
+		// date (or first sight) and flag the article for analysts.
+		log.Warn("implausible publication date ignored", "published", ex.Published.Format(time.RFC3339))
+		ex.Published, suspect = nil, true
 	}
 	if ex.Lang == "" {
 		ex.Lang = a.Language
@@ -499,7 +549,8 @@ func (d *Daemon) save(ctx context.Context, log *slog.Logger, a store.DueArticle,
 	h := sha256.Sum256([]byte(ex.Title + "\n" + ex.Text))
 	res, err := d.st.SaveArticle(ctx, store.ArticleSave{
 		ID: a.ID, Owner: d.owner, Extracted: ex, ContentHash: hex.EncodeToString(h[:16]),
-		Raw: raw, ETag: etag, LastModified: lastMod, Classification: cls, NextCheck: next, Prev: a.State(),
+		Raw: f.raw, RawCharset: f.charset, ETag: f.etag, LastModified: f.lastModified, PublishedSuspect: suspect,
+		Classification: cls, NextCheck: next, Prev: a.State(),
 	}, d.deps.Outbox)
 	if err != nil {
 		d.dbFail(log, "save article", err)

@@ -38,8 +38,9 @@ type Fetcher interface {
 	// Poll fetches a feed or listing page conditionally and returns its items.
 	Poll(ctx context.Context, src model.Source) (PollResult, error)
 	// Page fetches an article page conditionally (etag/lastModified may be
-	// empty). A 404 or 410 answer is an error for which Gone reports true.
-	Page(ctx context.Context, url, etag, lastModified string) (Page, error)
+	// empty), obeying robots.txt unless ignoreRobots. A 404 or 410 answer is
+	// an error for which Gone reports true.
+	Page(ctx context.Context, url, etag, lastModified string, ignoreRobots bool) (Page, error)
 	// Gone reports whether err means the page was removed (404 or 410).
 	Gone(err error) bool
 	// Kind names the class of a fetch error for logs and metrics.
@@ -51,7 +52,9 @@ type Fetcher interface {
 // Extractor turns a raw page into article fields; summary is the fallback
 // used when the page yields no text.
 type Extractor interface {
-	Extract(raw []byte, contentType, pageURL string) (model.Extracted, error)
+	// Extract decodes and extracts a page; charset names the encoding the
+	// page was decoded from.
+	Extract(raw []byte, contentType, pageURL string) (ex model.Extracted, charset string, err error)
 	FromSummary(title, summary string) model.Extracted
 }
 

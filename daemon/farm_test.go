@@ -212,4 +212,15 @@ func appendFile(t *testing.T, path, text string) {
 	}
 }
 
+func replaceInFile(path, old, new string) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	if !strings.Contains(string(b), old) {
+		return fmt.Errorf("%q not in %s", old, path)
+	}
+	return os.WriteFile(path, []byte(strings.ReplaceAll(string(b), old, new)), 0o600)
+}
+
 var _ = model.KindFeed

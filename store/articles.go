@@ -45,6 +45,8 @@ type DueArticle struct {
 	RemovedAt     *time.Time
 	// ClassifierVersion classified the current text ("" when none has).
 	ClassifierVersion string
+	// RespectRobots is false when the listing source opted out of robots.txt.
+	RespectRobots bool
 }
 
 // State is what SaveArticle compares a fetch with: the claim returns it, and
@@ -73,7 +75,8 @@ WHERE id IN (
 RETURNING id, coalesce(source_id, 0), canonical_url, outlet, language, title, summary, byline, published_at,
     first_seen_at, fetch_state, fetch_attempts, check_count, revision, content_hash, etag, last_modified, relevant, removed_at,
     coalesce((SELECT name FROM sources s WHERE s.id = articles.source_id), ''),
-    coalesce(classifier_version, '')`
+    coalesce(classifier_version, ''),
+    coalesce((SELECT respect_robots FROM sources s WHERE s.id = articles.source_id), true)`
 
 // ClaimDueArticles leases up to limit articles whose fetch or re-check is due.
 func (s *Store) ClaimDueArticles(ctx context.Context, owner string, lease time.Duration, limit int) ([]DueArticle, error) {
@@ -84,7 +87,7 @@ func (s *Store) ClaimDueArticles(ctx context.Context, owner string, lease time.D
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (DueArticle, error) {
 		var a DueArticle
 		err := r.Scan(&a.ID, &a.SourceID, &a.URL, &a.Outlet, &a.Language, &a.Title, &a.Summary, &a.Byline, &a.PublishedAt,
-			&a.FirstSeenAt, &a.FetchState, &a.FetchAttempts, &a.CheckCount, &a.Revision, &a.ContentHash, &a.ETag, &a.LastModified, &a.Relevant, &a.RemovedAt, &a.SourceName, &a.ClassifierVersion)
+			&a.FirstSeenAt, &a.FetchState, &a.FetchAttempts, &a.CheckCount, &a.Revision, &a.ContentHash, &a.ETag, &a.LastModified, &a.Relevant, &a.RemovedAt, &a.SourceName, &a.ClassifierVersion, &a.RespectRobots)
 		return a, err
 	})
 	if err != nil {
@@ -474,4 +477,43 @@ func gzipBytes(b []byte) ([]byte, error) {
 		return nil, fmt.Errorf("compress raw page: %w", err)
 	}
 	return buf.Bytes(), nil
+}
+
+// Recanonicalize moves a never-fetched article to the canonical URL its page
+// declared (rel=canonical on the same site) or was redirected to. When
+// another article already has that URL, this one is a duplicate and is
+// deleted: merged is true and the caller stops working on it.
+func (s *Store) Recanonicalize(ctx context.Context, id int64, owner, canonical string) (merged bool, err error) {
+	err = pgx.BeginFunc(ctx, s.Pool, func(tx pgx.Tx) error {
+		var other int64
+		err := tx.QueryRow(ctx, `SELECT id FROM articles WHERE canonical_url = $1`, canonical).Scan(&other)
+		switch {
+		case err == nil && other != id:
+			tag, err := tx.Exec(ctx, `DELETE FROM articles WHERE id = $1 AND lease_owner = $2 AND revision = 0`, id, owner)
+			if err != nil {
+				return err
+			}
+			if tag.RowsAffected() == 0 {
+				return ErrLeaseLost
+			}
+			merged = true
+			return nil
+		case err == nil:
+			return nil
+		case !errors.Is(err, pgx.ErrNoRows):
+			return err
+		}
+		tag, err := tx.Exec(ctx, `UPDATE articles SET canonical_url = $3 WHERE id = $1 AND lease_owner = $2`, id, owner, canonical)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return ErrLeaseLost
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, ErrLeaseLost) {
+		err = fmt.Errorf("store: move article %d to %s: %w", id, canonical, err)
+	}
+	return merged, err
 }
