@@ -6,36 +6,64 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/wirewatch/wirewatch/store"
 )
 
-// Handler serves /healthz (the process is alive), /readyz (the database
-// answers and its schema is the one this binary knows) and /metrics.
-func (d *Daemon) Handler(gatherer prometheus.Gatherer) http.Handler {
+// Health serves /healthz (the process is alive), /readyz (the database
+// answers and its schema is the one this binary knows) and /metrics. It can
+// serve before the database is reachable: /readyz says so until SetStore.
+type Health struct {
+	st       atomic.Pointer[store.Store]
+	gatherer prometheus.Gatherer
+}
+
+// NewHealth returns a Health with no store yet.
+func NewHealth(gatherer prometheus.Gatherer) *Health { return &Health{gatherer: gatherer} }
+
+// SetStore makes /readyz check st.
+func (h *Health) SetStore(st *store.Store) { h.st.Store(st) }
+
+// Handler returns the HTTP handler.
+func (h *Health) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		fmt.Fprintln(w, "ok")
 	})
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		st := h.st.Load()
+		if st == nil {
+			http.Error(w, "database not connected yet", http.StatusServiceUnavailable)
+			return
+		}
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
-		if err := d.st.Ping(ctx); err != nil {
+		if err := st.Ping(ctx); err != nil {
 			http.Error(w, "database unreachable: "+err.Error(), http.StatusServiceUnavailable)
 			return
 		}
-		if err := d.st.CheckSchema(ctx); err != nil {
+		if err := st.CheckSchema(ctx); err != nil {
 			http.Error(w, err.Error(), http.StatusServiceUnavailable)
 			return
 		}
 		fmt.Fprintln(w, "ready")
 	})
-	if gatherer != nil {
-		mux.Handle("GET /metrics", promhttp.HandlerFor(gatherer, promhttp.HandlerOpts{}))
+	if h.gatherer != nil {
+		mux.Handle("GET /metrics", promhttp.HandlerFor(h.gatherer, promhttp.HandlerOpts{}))
 	}
 	return mux
+}
+
+// Handler serves health and metrics for this daemon's store.
+func (d *Daemon) Handler(gatherer prometheus.Gatherer) http.Handler {
+	h := NewHealth(gatherer)
+	h.SetStore(d.st)
+	return h.Handler()
 }
 
 // Serve runs the health and metrics listener on addr until ctx is done.

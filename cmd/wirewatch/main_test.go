@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -200,4 +201,73 @@ func TestSIGTERMReleasesLeasesAndExitsZero(t *testing.T) {
 	if !strings.Contains(errb.String(), `"leases_released":3`) {
 		t.Errorf("shutdown log does not report the released leases:\n%s", errb.String())
 	}
+}
+
+// Started while its database is down, the daemon does not exit: it serves
+// /healthz (alive) and /readyz (not ready), retries, and stops cleanly.
+func TestRunWaitsForDatabase(t *testing.T) {
+	cmd := wirewatch(t, []string{
+		"WIREWATCH_DATABASE_URL=postgres://postgres@127.0.0.1:1/wirewatch?sslmode=disable",
+		"WIREWATCH_DATABASE_RETRY_MAX=200ms",
+		"WIREWATCH_DAEMON_LISTEN=127.0.0.1:0",
+	}, "run", "--log-format", "json")
+	var errb syncBuffer
+	cmd.Stderr = &errb
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	var addr string
+	deadline := time.Now().Add(15 * time.Second)
+	for addr == "" && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+		for _, l := range strings.Split(errb.String(), "\n") {
+			if strings.Contains(l, "serving /healthz") {
+				var v struct{ Addr string }
+				json.Unmarshal([]byte(l), &v)
+				addr = v.Addr
+			}
+		}
+	}
+	if addr == "" {
+		t.Fatalf("no listener; stderr:\n%s", errb.String())
+	}
+	for path, want := range map[string]int{"/healthz": 200, "/readyz": 503} {
+		resp, err := http.Get("http://" + addr + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("%s = %d while the database is down, want %d", path, resp.StatusCode, want)
+		}
+	}
+	for !strings.Contains(errb.String(), "will retry") && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if !strings.Contains(errb.String(), "database unreachable, will retry") {
+		t.Errorf("no retry logged:\n%s", errb.String())
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	if err := cmd.Wait(); err != nil {
+		t.Errorf("exit after SIGTERM while waiting: %v\n%s", err, errb.String())
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for a writer process and a reading test.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

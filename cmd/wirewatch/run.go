@@ -63,6 +63,21 @@ func runDaemon(ctx context.Context, e *env, args []string) error {
 	v, c := buildInfo()
 	logger.Info("starting wirewatch", "version", v, "commit", c, "database", config.RedactURL(cfg.Database.URL), "listen", cfg.Daemon.Listen)
 	reg := newRegistry()
+	// Health and metrics are served from the start, so an orchestrator sees
+	// a live process (and an unready one) while the database is still down.
+	health := daemon.NewHealth(reg)
+	if cfg.Daemon.Listen != "" {
+		addr, errc, err := daemon.Serve(ctx, cfg.Daemon.Listen, health.Handler())
+		if err != nil {
+			return err
+		}
+		logger.Info("serving /healthz, /readyz and /metrics", "addr", addr.String())
+		go func() {
+			if err := <-errc; err != nil {
+				logger.Error("health listener stopped", "error", err)
+			}
+		}()
+	}
 
 	st, err := startStore(ctx, cfg, logger)
 	if err != nil {
@@ -78,18 +93,7 @@ func runDaemon(ctx context.Context, e *env, args []string) error {
 	}
 	defer setup.Client.Close()
 	d := daemon.New(cfg, setup.Deps, logger, reg)
-	if cfg.Daemon.Listen != "" {
-		addr, errc, err := daemon.Serve(ctx, cfg.Daemon.Listen, d.Handler(reg))
-		if err != nil {
-			return err
-		}
-		logger.Info("serving /healthz, /readyz and /metrics", "addr", addr.String())
-		go func() {
-			if err := <-errc; err != nil {
-				logger.Error("health listener stopped", "error", err)
-			}
-		}()
-	}
+	health.SetStore(st)
 	logger.Info("daemon running", "sources", len(setup.Catalogue.Sources), "classifier", setup.Classifier.Version(),
 		"poll_workers", cfg.Daemon.PollWorkers, "fetch_workers", cfg.Daemon.FetchWorkers)
 	return d.Run(ctx)
@@ -99,7 +103,7 @@ func runPoll(ctx context.Context, e *env, args []string) error {
 	var g globalFlags
 	fs := e.newFlags("poll")
 	g.add(fs)
-	once := fs.Bool("once", false, "run one cycle and exit (required: the loop is `wirewatch run`)")
+	once := fs.Bool("once", false, "run one cycle and exit (required; the continuous loop is 'wirewatch run')")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

@@ -29,12 +29,18 @@ type sourceReport struct {
 	artURL   string
 	artErr   error
 	problems []string
+	warnings []string
 	took     time.Duration
 }
 
 func runSources(ctx context.Context, e *env, args []string) error {
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
+		fmt.Fprintln(e.stdout, "Usage: wirewatch sources check [--source NAME] [--articles N] [--config FILE]")
+		fmt.Fprintln(e.stdout, "Fetches each catalogue source and its first articles, and reports what looks broken.")
+		return nil
+	}
 	if len(args) == 0 || args[0] != "check" {
-		return fmt.Errorf("%w: want `wirewatch sources check [--source NAME]`", errUsage)
+		return fmt.Errorf("%w: want 'wirewatch sources check [--source NAME]'", errUsage)
 	}
 	var g globalFlags
 	fs := e.newFlags("sources check")
@@ -140,7 +146,7 @@ func checkSource(ctx context.Context, c *fetch.Client, rules *extract.Rules, src
 			r.problems = append(r.problems, fmt.Sprintf("article %s: the site rule for %s matched no text (the generic extractor was used)", it.URL, hostOf(resp.URL)))
 		}
 		if ex.Published == nil {
-			r.problems = append(r.problems, fmt.Sprintf("article %s: no publication date found", it.URL))
+			r.warnings = append(r.warnings, fmt.Sprintf("article %s: no publication date on the page (the feed's date is used)", it.URL))
 		}
 	}
 	return r
@@ -177,6 +183,9 @@ func printReport(w io.Writer, r *sourceReport) {
 	}
 	for _, p := range r.problems {
 		fmt.Fprintf(w, "  ! %s\n", p)
+	}
+	for _, p := range r.warnings {
+		fmt.Fprintf(w, "  ~ %s\n", p)
 	}
 }
 
