@@ -14,8 +14,9 @@ run: pg build
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/wirewatch ./cmd/wirewatch
 
+# The local server is started unless the tests were pointed elsewhere.
 pg:
-	@./scripts/pg-up.sh
+	@if [ -z "$$WIREWATCH_TEST_DATABASE_URL" ]; then ./scripts/pg-up.sh; fi
 
 ## test: a short run of every fuzz target, then the whole suite (unit, database, end-to-end)
 test: pg fuzz unit

@@ -199,14 +199,18 @@ func decodeYAML(name string, data []byte, cfg *Config) error {
 }
 
 // locateValue finds the line of a value quoted in a decoder message that
-// carries no position (goccy/go-yaml reports bad durations that way).
+// carries no position (goccy/go-yaml reports bad durations that way, e.g.
+// `time: unknown unit " minutes" in duration "2 minutes"`).
 func locateValue(msg string, data []byte) string {
-	i := strings.IndexByte(msg, '"')
-	j := strings.LastIndexByte(msg, '"')
-	if i < 0 || j <= i+1 {
+	val := ""
+	if i := strings.LastIndex(msg, `in duration "`); i >= 0 {
+		val = strings.TrimSuffix(msg[i+len(`in duration "`):], `"`)
+	} else if i, j := strings.IndexByte(msg, '"'), strings.LastIndexByte(msg, '"'); i >= 0 && j > i+1 {
+		val = msg[i+1 : j]
+	}
+	if val == "" {
 		return ""
 	}
-	val := msg[i+1 : j]
 	for n, line := range strings.Split(string(data), "\n") {
 		k, v, ok := strings.Cut(line, ":")
 		if ok && strings.Trim(strings.TrimSpace(v), `"'`) == val {

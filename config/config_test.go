@@ -66,6 +66,8 @@ func TestErrorsNameFileKeyAndExpectation(t *testing.T) {
 		{"wrong type", "daemon:\n  poll_workers: many\n", nil, []string{"wirewatch.yaml", "poll_workers"}},
 		{"bad value", "daemon:\n  poll_workers: 0\n", nil, []string{"wirewatch.yaml", "daemon.poll_workers", "want 1 to 1024, got 0"}},
 		{"bad duration", "daemon:\n  lease: soon\n", nil, []string{"wirewatch.yaml", "lease"}},
+		{"duration with a word unit", "daemon:\n  tick: 1s\n  lease: 2 minutes\n", nil, []string{"line 3", "key lease"}},
+		{"duration with a bad unit", "fetch:\n  timeout: 2x\n", nil, []string{"line 2", "key timeout"}},
 		{"bad cidr", "fetch:\n  allow_cidrs: [localhost]\n", nil, []string{"fetch.allow_cidrs[0]", "CIDR"}},
 		{"bad cadence", "alert:\n  subscribers:\n    - name: a\n      email: a@example.org\n      cadence: hourly\n", nil, []string{"alert.subscribers[0].cadence", "daily at HH:MM"}},
 		{"bad zone", "alert:\n  subscribers:\n    - name: a\n      email: a@example.org\n      cadence: daily at 08:00 Mars/Olympus\n", nil, []string{"Mars/Olympus", "IANA"}},

@@ -13,6 +13,7 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"github.com/wirewatch/wirewatch/config"
+	"github.com/wirewatch/wirewatch/daemon"
 	"github.com/wirewatch/wirewatch/store/storetest"
 )
 
@@ -105,5 +106,27 @@ func TestPipelineAlertsImmediateSubscriber(t *testing.T) {
 	}
 	if n := len(box.messages()); n != 2 {
 		t.Errorf("%d messages after a second cycle, want still 2", n)
+	}
+}
+
+func TestSubscriptionsThatCannotMatchAreRefused(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.New(t)
+	f := newFarm(t)
+	for _, tc := range []struct {
+		sub  config.Subscriber
+		want string
+	}{
+		{config.Subscriber{Name: "a", Email: "a@example.org", Topics: []string{"hackng"}}, `unknown topic "hackng"`},
+		{config.Subscriber{Name: "b", Email: "b@example.org", Languages: []string{"fr"}}, "want en or zh"},
+		{config.Subscriber{Name: "c", Email: "c@example.org", Outlets: []string{"Global Tims"}}, `outlet "Global Tims"`},
+	} {
+		cfg := testConfig(db)
+		cfg.SourcesFile = catalogue(t, f.specs(1))
+		cfg.Alert.Subscribers = []config.Subscriber{tc.sub}
+		_, err := daemon.NewSetup(ctx, cfg, db.Store, testLogger(t), nil)
+		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "alert.subscribers[0]") {
+			t.Errorf("%s: got %v, want an error naming the key and %q", tc.sub.Name, err, tc.want)
+		}
 	}
 }
