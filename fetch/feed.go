@@ -246,8 +246,7 @@ func SourceLocation(language, rawURL string) *time.Location {
 		return dates.Beijing()
 	}
 	if u, err := url.Parse(rawURL); err == nil {
-		h := strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
-		if h == "cn" || strings.HasSuffix(h, ".cn") {
+		if dates.ChineseHost(u.Hostname()) {
 			return dates.Beijing()
 		}
 	}

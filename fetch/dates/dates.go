@@ -329,3 +329,23 @@ func parseEnglish(s string, loc *time.Location) (time.Time, bool) {
 	}
 	return build(year, month, day, hour, minute, sec, zone, loc)
 }
+
+// chineseSites are the registrable domains outside .cn whose pages give
+// times in Beijing time without saying so.
+var chineseSites = []string{"xinhuanet.com", "news.cn", "globaltimes.cn", "chinadaily.com.cn", "cgtn.com", "people.com.cn", "ecns.cn", "gmw.cn", "youth.cn", "banyuetan.org", "qq.com"}
+
+// ChineseHost reports whether host belongs to a Chinese site (any .cn host,
+// or a known state-media domain elsewhere), whose zone-less times are
+// Beijing time.
+func ChineseHost(host string) bool {
+	h := strings.TrimSuffix(strings.ToLower(host), ".")
+	if h == "cn" || strings.HasSuffix(h, ".cn") {
+		return true
+	}
+	for _, s := range chineseSites {
+		if h == s || strings.HasSuffix(h, "."+s) {
+			return true
+		}
+	}
+	return false
+}

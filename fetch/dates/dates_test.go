@@ -112,3 +112,14 @@ func FuzzParse(f *testing.F) {
 		_, _ = Parse(s, "", Beijing())
 	})
 }
+
+func TestChineseHost(t *testing.T) {
+	for host, want := range map[string]bool{
+		"www.cgtn.com": true, "english.news.cn": true, "www.xinhuanet.com": true, "www.gov.cn": true, "cn": true,
+		"WWW.GLOBALTIMES.CN.": true, "example.com": false, "notcgtn.com": false, "cn.example.org": false,
+	} {
+		if got := ChineseHost(host); got != want {
+			t.Errorf("ChineseHost(%q) = %v, want %v", host, got, want)
+		}
+	}
+}

@@ -221,18 +221,7 @@ func tryAll(doc *goquery.Document, selectors string, try func(string) bool) bool
 
 // chineseHost reports hosts under .cn or of the outlets we watch that are
 // not under .cn (their pages print Beijing time).
-func chineseHost(h string) bool {
-	h = strings.ToLower(h)
-	if strings.HasSuffix(h, ".cn") {
-		return true
-	}
-	for _, s := range []string{"xinhuanet.com", "news.cn", "globaltimes.cn", "chinadaily.com.cn", "cgtn.com", "people.com.cn", "ecns.cn", "gmw.cn", "youth.cn", "banyuetan.org", "qq.com"} {
-		if h == s || strings.HasSuffix(h, "."+s) {
-			return true
-		}
-	}
-	return false
-}
+func chineseHost(h string) bool { return dates.ChineseHost(h) }
 
 func sameSite(a, b string) bool {
 	if a == b {
