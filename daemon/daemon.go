@@ -263,7 +263,7 @@ func (d *Daemon) pollSource(ctx context.Context, src model.Source) {
 		retry, _ := d.deps.Fetcher.RetryAfter(err)
 		out.Error = err.Error()
 		out.ErrorKind = kind
-		out.NextPoll = d.now().Add(d.nextPoll(src, nil, src.Failures+1, retry))
+		out.NextPoll = d.now().Add(d.nextPoll(ctx, src, nil, src.Failures+1, retry))
 		d.m.polls.WithLabelValues("error").Inc()
 		d.m.fetchErrors.WithLabelValues(src.Name, kind).Inc()
 		log.Warn("poll failed", "error", err, "kind", kind, "failures", src.Failures+1, "next_poll", out.NextPoll.Format(time.RFC3339))
@@ -276,7 +276,7 @@ func (d *Daemon) pollSource(ctx context.Context, src model.Source) {
 		out.Status = res.Status
 		out.ETag, out.LastModified = res.ETag, res.LastModified
 		out.Items = res.Items
-		out.NextPoll = d.now().Add(d.nextPoll(src, res.Items, 0, time.Time{}))
+		out.NextPoll = d.now().Add(d.nextPoll(ctx, src, res.Items, 0, time.Time{}))
 		if res.NotModified {
 			d.m.polls.WithLabelValues("not_modified").Inc()
 		} else {
@@ -383,7 +383,7 @@ func (b *notModifiedBatch) flushLocked() {
 // nextPoll is the interval with jitter, or a capped exponential backoff
 // after failures, never before a server's Retry-After. With fetch.adaptive,
 // a source whose items come often is polled more often (within bounds).
-func (d *Daemon) nextPoll(src model.Source, items []model.Item, failures int, retryAfter time.Time) time.Duration {
+func (d *Daemon) nextPoll(ctx context.Context, src model.Source, items []model.Item, failures int, retryAfter time.Time) time.Duration {
 	f := d.cfg.Fetch
 	interval := src.Interval
 	if f.Adaptive && failures == 0 {
@@ -392,6 +392,14 @@ func (d *Daemon) nextPoll(src model.Source, items []model.Item, failures int, re
 			if it.Published != nil {
 				published = append(published, *it.Published)
 			}
+		}
+		if len(published) == 0 {
+			// A 304 lists nothing: judge by what the source published lately.
+			recent, err := d.st.RecentPublished(ctx, src.ID, d.now().Add(-7*24*time.Hour))
+			if err != nil {
+				d.log.Debug("adaptive interval: could not read recent articles", "source", src.Name, "error", err)
+			}
+			published = recent
 		}
 		if a, ok := fetch.AdaptiveInterval(published, d.now(), f.MinInterval, f.MaxInterval); ok {
 			interval = min(a, interval)

@@ -254,3 +254,17 @@ func (s *Store) OldestOverdue(ctx context.Context) (time.Duration, error) {
 	}
 	return time.Duration(secs * float64(time.Second)), nil
 }
+
+// RecentPublished returns the publication times of a source's articles
+// published since since (for adaptive poll intervals).
+func (s *Store) RecentPublished(ctx context.Context, sourceID int64, since time.Time) ([]time.Time, error) {
+	rows, err := s.Pool.Query(ctx, `SELECT published_at FROM articles WHERE source_id = $1 AND published_at >= $2 ORDER BY published_at DESC LIMIT 200`, sourceID, since)
+	if err != nil {
+		return nil, fmt.Errorf("store: recent articles of source %d: %w", sourceID, err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowTo[time.Time])
+	if err != nil {
+		return nil, fmt.Errorf("store: recent articles of source %d: %w", sourceID, err)
+	}
+	return out, nil
+}
