@@ -78,6 +78,17 @@ func TestPollOnceEndToEnd(t *testing.T) {
 	if n := queryInt(t, db, `SELECT count(*) FROM sources WHERE last_status = 304`); n != 2 {
 		t.Errorf("%d feeds answered 304 on the second cycle, want 2", n)
 	}
+	// Every unchanged article page was re-checked with its ETag and
+	// answered 304 (all but the edited and the gone one).
+	f.mu.Lock()
+	notMod := f.notMod
+	f.mu.Unlock()
+	if notMod != want-2 {
+		t.Errorf("%d article re-checks answered 304, want %d", notMod, want-2)
+	}
+	if n := queryInt(t, db, `SELECT count(*) FROM articles WHERE check_count = 2 AND revision = 1 AND removed_at IS NULL`); n != want-2 {
+		t.Errorf("%d unchanged articles recorded a second check, want %d", n, want-2)
+	}
 	var rev int
 	var diff string
 	if err := db.Store.Pool.QueryRow(ctx, `SELECT a.revision, r.diff::text FROM articles a JOIN article_revisions r ON r.article_id = a.id AND r.revision = a.revision

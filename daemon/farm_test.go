@@ -27,6 +27,8 @@ type farm struct {
 
 	mu       sync.Mutex
 	hits     map[string]int
+	agents   map[string]int // requests by User-Agent product (one per replica)
+	notMod   int            // article requests answered 304
 	status   map[string]int    // forced status per article path
 	body     map[string]string // replaced article text per path
 	feedWait func(r *http.Request)
@@ -34,7 +36,7 @@ type farm struct {
 }
 
 func newFarm(t *testing.T) *farm {
-	f := &farm{hits: map[string]int{}, status: map[string]int{}, body: map[string]string{}}
+	f := &farm{hits: map[string]int{}, status: map[string]int{}, body: map[string]string{}, agents: map[string]int{}}
 	f.items = func(feed int) []int { return []int{feed * 3, feed*3 + 1, feed*3 + 2} }
 	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
 	t.Cleanup(f.srv.Close)
@@ -63,6 +65,7 @@ const etagValue = `"v1"`
 func (f *farm) serve(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	f.hits[r.URL.Path]++
+	f.agents[strings.Fields(r.UserAgent()+" ?")[0]]++
 	forced := f.status[r.URL.Path]
 	text := f.body[r.URL.Path]
 	wait := f.feedWait
@@ -100,6 +103,9 @@ func (f *farm) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if r.Header.Get("If-None-Match") == etagValue && text == "" {
+			f.mu.Lock()
+			f.notMod++
+			f.mu.Unlock()
 			w.WriteHeader(http.StatusNotModified)
 			return
 		}
@@ -171,6 +177,7 @@ func catalogue(t *testing.T, specs []config.SourceSpec) string {
 func newDaemon(t *testing.T, ctx context.Context, cfg config.Config, db *storetest.Database, replica string) *daemon.Daemon {
 	t.Helper()
 	cfg.Daemon.ReplicaID = replica
+	cfg.Fetch.UserAgent = "wirewatch-" + replica + "/1.0"
 	setup, err := daemon.NewSetup(ctx, cfg, db.Store, testLogger(t), nil)
 	if err != nil {
 		t.Fatal(err)
