@@ -27,8 +27,8 @@ type farm struct {
 
 	mu       sync.Mutex
 	hits     map[string]int
-	agents   map[string]int // requests by User-Agent product (one per replica)
-	notMod   int            // article requests answered 304
+	agents   map[string]int    // requests by User-Agent product (one per replica)
+	notMod   int               // article requests answered 304
 	status   map[string]int    // forced status per article path
 	body     map[string]string // replaced article text per path
 	feedWait func(r *http.Request)
@@ -65,7 +65,7 @@ const etagValue = `"v1"`
 func (f *farm) serve(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	f.hits[r.URL.Path]++
-	f.agents[strings.Fields(r.UserAgent()+" ?")[0]]++
+	f.agents[strings.Fields(r.UserAgent() + " ?")[0]]++
 	forced := f.status[r.URL.Path]
 	text := f.body[r.URL.Path]
 	wait := f.feedWait
