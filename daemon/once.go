@@ -40,33 +40,42 @@ func (d *Daemon) PollOnce(ctx context.Context) (Stats, error) {
 }
 
 // drain claims and runs jobs with up to workers at once until none is due.
-// Jobs that finish without leaving their row due (the normal case) are not
-// claimed again; a job whose row stays due is picked up by the next drain
-// round at most once per call.
+// It claims only as many jobs as it can start (once at least half the
+// workers are free, to keep claims batched), so no claimed row waits
+// behind others while its lease runs out. A finished job's row is no longer
+// due (or is leased until it is), so nothing is claimed twice.
 func (d *Daemon) drain(ctx context.Context, workers int, claim claimFunc) (int, error) {
-	total := 0
-	for round := 0; round < 1000; round++ {
-		fns, err := claim(ctx, workers*4)
-		if err != nil {
-			return total, err
+	total, running := 0, 0
+	done := make(chan struct{}, workers)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	threshold := max(1, workers/2)
+	for {
+		if free := workers - running; free >= threshold || running == 0 {
+			fns, err := claim(ctx, free)
+			if err != nil {
+				return total, err
+			}
+			if len(fns) == 0 && running == 0 {
+				return total, nil
+			}
+			total += len(fns)
+			for _, fn := range fns {
+				running++
+				wg.Go(func() {
+					fn(ctx)
+					done <- struct{}{}
+				})
+			}
 		}
-		if len(fns) == 0 {
-			return total, nil
+		if running == 0 {
+			continue
 		}
-		total += len(fns)
-		sem := make(chan struct{}, workers)
-		var wg sync.WaitGroup
-		for _, fn := range fns {
-			sem <- struct{}{}
-			wg.Go(func() {
-				defer func() { <-sem }()
-				fn(ctx)
-			})
-		}
-		wg.Wait()
-		if ctx.Err() != nil {
+		select {
+		case <-done:
+			running--
+		case <-ctx.Done():
 			return total, ctx.Err()
 		}
 	}
-	return total, nil
 }
