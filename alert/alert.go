@@ -9,10 +9,14 @@
 // rows wait until the subscriber's period closes and are then attached to a
 // digests row and sent as one message.
 //
-// Crash safety: a claimed row is 'sending' with lease_until; a replica that
-// dies mid-send leaves it there, and once the lease expires any replica puts
-// it back to 'pending'. So at most the message in flight is sent twice, and
-// it carries the same Message-ID (or webhook-id) both times.
+// Crash safety: a claimed row is 'sending' with lease_until (on the
+// database's clock, shared by all replicas); a replica that dies mid-send
+// leaves it there, and once the lease expires any replica puts it back to
+// 'pending'. The lease is never shorter than the longest send, so a live
+// send is not taken over; the outcome is recorded only while the row is
+// still the sender's, and a lost lease is logged. So at most the message in
+// flight is sent twice, and it carries the same Message-ID (or webhook-id)
+// both times.
 package alert
 
 import (
@@ -63,15 +67,17 @@ type Options struct {
 	// Default "alert".
 	ReplicaID string
 	// Lease is how long a claimed delivery or digest stays with this
-	// replica. It must exceed the longest send (SMTP timeout or webhook
-	// timeout). Default 2m.
+	// replica, counted on the database's clock. It must exceed the longest
+	// send (3×smtp.timeout, webhook_timeout): NewService raises a shorter
+	// one to MinLease(cfg) and logs a warning. Default 2m.
 	Lease time.Duration
 	// Workers is how many messages are sent at once. Default 4.
 	Workers int
 	// Interval is how long Run waits between passes when idle. Default 2s.
 	Interval time.Duration
-	// Now returns the current time (tests move it to a digest boundary).
-	// Default time.Now.
+	// Now returns the current time for digest periods, retry times and
+	// message dates (tests move it to a digest boundary); leases use the
+	// database's clock instead. Default time.Now.
 	Now func() time.Time
 	// HTTPClient posts webhooks. Its redirect policy is replaced (redirects
 	// are never followed) and each request gets the configured timeout.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"slices"
 	"sync"
 	"time"
@@ -92,7 +93,7 @@ type claimedDigest struct {
 }
 
 const qClaimDigests = `
-UPDATE digests g SET status = 'sending', lease_until = $2, lease_owner = $3, attempts = g.attempts + 1
+UPDATE digests g SET status = 'sending', lease_until = now() + $2 * interval '1 millisecond', lease_owner = $3, attempts = g.attempts + 1
 WHERE g.id IN (
     SELECT id FROM digests
     WHERE status = 'pending' AND next_attempt_at <= $1
@@ -107,8 +108,7 @@ func (s *Service) sendDigests(ctx context.Context, subs map[int64]*subscriber) (
 	}
 	total := 0
 	for round := 0; round < maxClaimRounds && ctx.Err() == nil; round++ {
-		now := s.now()
-		rows, err := s.pool.Query(ctx, qClaimDigests, now, now.Add(s.opts.Lease), s.owner, s.opts.Workers)
+		rows, err := s.pool.Query(ctx, qClaimDigests, s.now(), s.leaseMillis(), s.owner, s.opts.Workers)
 		if err != nil {
 			return total, fmt.Errorf("alert: claim digests: %w", err)
 		}
@@ -152,46 +152,52 @@ SELECT id, article_id, event FROM deliveries
 WHERE digest_id = $1 AND status = 'pending'
 ORDER BY id`
 
+// qDigestDone and qDigestRetry record a digest's outcome if this Service
+// still holds it, and return how many digests they updated (0: the lease
+// was lost).
 const qDigestDone = `
 WITH g AS (
     UPDATE digests SET status = $3, sent_at = CASE WHEN $3 = 'sent' THEN $4::timestamptz END,
            item_count = $5, message_id = $6, last_response = $7, error = NULL,
            lease_until = NULL, lease_owner = NULL
     WHERE id = $1 AND lease_owner = $2 AND status = 'sending'
-    RETURNING id)
-UPDATE deliveries SET status = 'sent', sent_at = $4, message_id = $6, last_response = $7,
-       error = NULL, updated_at = now()
-WHERE digest_id = (SELECT id FROM g) AND status = 'pending'`
+    RETURNING id),
+d AS (
+    UPDATE deliveries SET status = 'sent', sent_at = $4, message_id = $6, last_response = $7,
+           error = NULL, updated_at = now()
+    WHERE digest_id = (SELECT id FROM g) AND status = 'pending')
+SELECT count(*) FROM g`
 
 const qDigestRetry = `
 WITH g AS (
     UPDATE digests SET status = $3, next_attempt_at = $4, error = $5, last_response = $6,
            message_id = $7, lease_until = NULL, lease_owner = NULL
     WHERE id = $1 AND lease_owner = $2 AND status = 'sending'
-    RETURNING id, status)
-UPDATE deliveries SET status = 'failed', error = $5, last_response = $6, updated_at = now()
-WHERE digest_id = (SELECT id FROM g WHERE status = 'failed') AND status = 'pending'`
+    RETURNING id, status),
+d AS (
+    UPDATE deliveries SET status = 'failed', error = $5, last_response = $6, updated_at = now()
+    WHERE digest_id = (SELECT id FROM g WHERE status = 'failed') AND status = 'pending')
+SELECT count(*) FROM g`
 
 // deliverDigest attaches, renders, sends and records one digest. It reports
 // whether a message left.
 func (s *Service) deliverDigest(ctx context.Context, c claimedDigest, sub *subscriber) bool {
 	fctx, cancel := finishCtx(ctx)
 	defer cancel()
+	log := s.log.With("digest_id", c.id, "subscriber_id", c.subscriberID, "attempt", c.attempts)
 	if sub == nil || sub.Email == "" {
-		_, _ = s.pool.Exec(fctx, qDigestRetry, c.id, s.owner, StatusFailed, s.now(), "subscriber disabled or without email", "", nil)
+		s.recordDigest(fctx, log, false, qDigestRetry, c.id, s.owner, StatusFailed, s.now(), "subscriber disabled or without email", "", nil)
 		return false
 	}
-	log := s.log.With("subscriber", sub.Name, "digest_id", c.id, "attempt", c.attempts)
+	log = log.With("subscriber", sub.Name)
 	d, ids, err := s.buildDigest(ctx, c, sub)
 	if err != nil {
 		log.Warn("digest not built; will retry", "error", err)
-		_, _ = s.pool.Exec(fctx, qDigestRetry, c.id, s.owner, StatusPending, s.now().Add(s.backoff(c.attempts)), err.Error(), "", nil)
+		s.recordDigest(fctx, log, false, qDigestRetry, c.id, s.owner, StatusPending, s.now().Add(s.backoff(c.attempts)), err.Error(), "", nil)
 		return false
 	}
 	if len(d.Items) == 0 && !s.cfg.SendEmptyDigests {
-		if _, err := s.pool.Exec(fctx, qDigestDone, c.id, s.owner, "empty", s.now(), 0, nil, "nothing new"); err != nil {
-			log.Error("recording empty digest failed", "error", err)
-		}
+		s.recordDigest(fctx, log, false, qDigestDone, c.id, s.owner, "empty", s.now(), 0, nil, "nothing new")
 		log.Debug("empty digest not sent")
 		return false
 	}
@@ -207,23 +213,33 @@ func (s *Service) deliverDigest(ctx context.Context, c claimedDigest, sub *subsc
 	s.m.duration.WithLabelValues("digest").Observe(time.Since(start).Seconds())
 	switch {
 	case o.sent:
-		_, err = s.pool.Exec(fctx, qDigestDone, c.id, s.owner, StatusSent, s.now(), len(d.Items), id, o.response)
-		s.m.deliveries.WithLabelValues("digest", "sent").Inc()
 		log.Info("digest sent", "items", len(d.Items), "deliveries", len(ids), "message_id", id)
+		s.recordDigest(fctx, log, true, qDigestDone, c.id, s.owner, StatusSent, s.now(), len(d.Items), id, o.response)
+		s.m.deliveries.WithLabelValues("digest", "sent").Inc()
 	case o.permanent || c.attempts >= s.cfg.MaxAttempts:
-		_, err = s.pool.Exec(fctx, qDigestRetry, c.id, s.owner, StatusFailed, s.now(), o.reason, o.response, id)
-		s.m.deliveries.WithLabelValues("digest", "failed").Inc()
 		log.Error("digest failed", "error", o.reason, "permanent", o.permanent)
+		s.recordDigest(fctx, log, false, qDigestRetry, c.id, s.owner, StatusFailed, s.now(), o.reason, o.response, id)
+		s.m.deliveries.WithLabelValues("digest", "failed").Inc()
 	default:
 		wait := s.backoff(c.attempts)
-		_, err = s.pool.Exec(fctx, qDigestRetry, c.id, s.owner, StatusPending, s.now().Add(wait), o.reason, o.response, id)
-		s.m.deliveries.WithLabelValues("digest", "retry").Inc()
 		log.Warn("digest will be retried", "error", o.reason, "retry_in", wait)
-	}
-	if err != nil {
-		log.Error("recording digest outcome failed; the lease will expire and it may be sent again", "error", err)
+		s.recordDigest(fctx, log, false, qDigestRetry, c.id, s.owner, StatusPending, s.now().Add(wait), o.reason, o.response, id)
+		s.m.deliveries.WithLabelValues("digest", "retry").Inc()
 	}
 	return o.sent
+}
+
+// recordDigest runs qDigestDone or qDigestRetry and logs when the outcome
+// could not be recorded: a database error, or the lease was lost.
+func (s *Service) recordDigest(ctx context.Context, log *slog.Logger, sent bool, q string, args ...any) {
+	var n int
+	if err := s.pool.QueryRow(ctx, q, args...).Scan(&n); err != nil {
+		log.Error("recording digest outcome failed; the lease will expire and it may be sent again", "error", err)
+		return
+	}
+	if n == 0 {
+		s.lostLease(log, sent)
+	}
 }
 
 // sendMail builds and sends one rendered message.
@@ -235,7 +251,10 @@ func (s *Service) sendMail(ctx context.Context, sub *subscriber, r Rendered, mes
 	if s.opts.BeforeSend != nil {
 		s.opts.BeforeSend(kind, id)
 	}
-	resp, err := s.mail.send(ctx, msg)
+	resp, closeErr, err := s.mail.send(ctx, msg)
+	if closeErr != nil {
+		s.log.Warn("the server accepted the message; closing the connection failed", "subscriber", sub.Name, "message_id", messageID, "error", closeErr)
+	}
 	if err != nil {
 		perm, reason := smtpOutcome(err)
 		return outcome{permanent: perm, reason: reason, response: resp, messageID: messageID}
@@ -395,7 +414,7 @@ func (s *Service) WriteEML(ctx context.Context, w io.Writer, name string, r Rend
 
 const qOpenManualDigest = `
 INSERT INTO digests (subscriber_id, period_start, period_end, status, lease_until, lease_owner, attempts)
-VALUES ($1, $2, $2, 'sending', $3, $4, 1)
+VALUES ($1, $2, $2, 'sending', now() + $3 * interval '1 millisecond', $4, 1)
 RETURNING id`
 
 // SendDigestNow sends the subscriber a digest of everything waiting for
@@ -416,7 +435,7 @@ func (s *Service) SendDigestNow(ctx context.Context, name string) (int, error) {
 	}
 	now := s.now()
 	var id int64
-	if err := s.pool.QueryRow(ctx, qOpenManualDigest, sub.ID, now, now.Add(s.opts.Lease), s.owner).Scan(&id); err != nil {
+	if err := s.pool.QueryRow(ctx, qOpenManualDigest, sub.ID, now, s.leaseMillis(), s.owner).Scan(&id); err != nil {
 		return 0, fmt.Errorf("alert: open digest for %s: %w", name, err)
 	}
 	// Digest-mode rows and, for immediate subscribers, unsent email rows.

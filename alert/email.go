@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/mail"
+	"net/textproto"
 	"net/url"
 	"strconv"
 	"strings"
@@ -114,8 +115,22 @@ func writeEML(w io.Writer, msg *gomail.Msg) error {
 	return err
 }
 
-// send delivers one message and returns the server's final reply.
-func (m *mailer) send(ctx context.Context, msg *gomail.Msg) (string, error) {
+// maxSMTPSend is the longest one SMTP send can take: go-mail bounds the
+// dial (greeting, EHLO, STARTTLS, AUTH), the transaction (MAIL to the end
+// of DATA) and the RSET+QUIT each by the connection deadline (timeout), and
+// send bounds the whole by a context of 3×timeout.
+func maxSMTPSend(timeout time.Duration) time.Duration {
+	if timeout <= 0 {
+		timeout = 30 * time.Second
+	}
+	return 3 * timeout
+}
+
+// send delivers one message and returns the server's final reply. A
+// message the server accepted (250 after DATA) counts as sent even when
+// the RSET or QUIT after it fails: that error is returned as closeErr, for
+// logging only, and err is nil.
+func (m *mailer) send(ctx context.Context, msg *gomail.Msg) (resp string, closeErr, err error) {
 	opts := []gomail.Option{
 		gomail.WithPort(m.port),
 		gomail.WithTimeout(m.timeout),
@@ -133,12 +148,15 @@ func (m *mailer) send(ctx context.Context, msg *gomail.Msg) (string, error) {
 	}
 	c, err := gomail.NewClient(m.host, opts...)
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
-	ctx, cancel := context.WithTimeout(ctx, 3*m.timeout)
+	ctx, cancel := context.WithTimeout(ctx, maxSMTPSend(m.timeout))
 	defer cancel()
 	err = c.DialAndSendWithContext(ctx, msg)
-	return msg.ServerResponse(), err
+	if err != nil && msg.IsDelivered() {
+		return msg.ServerResponse(), err, nil
+	}
+	return msg.ServerResponse(), nil, err
 }
 
 func helo() string {
@@ -147,15 +165,19 @@ func helo() string {
 
 // smtpOutcome sorts an SMTP error by the rule: a 5xx reply is
 // permanent (with the server's text as the reason); connection errors,
-// timeouts and 4xx replies are worth another try.
+// timeouts and 4xx replies are worth another try. The reply may come with
+// the message (*gomail.SendError) or before it, at the greeting, STARTTLS
+// or AUTH (*textproto.Error, e.g. 554 at the greeting or 535 to AUTH).
 func smtpOutcome(err error) (permanent bool, reason string) {
 	var se *gomail.SendError
 	if errors.As(err, &se) {
-		code := se.ErrorCode()
-		if code >= 500 && code < 600 {
-			return true, err.Error()
+		if code := se.ErrorCode(); code >= 400 && code < 600 {
+			return code >= 500, err.Error()
 		}
-		return false, err.Error()
+	}
+	var te *textproto.Error
+	if errors.As(err, &te) && te.Code >= 400 && te.Code < 600 {
+		return te.Code >= 500, err.Error()
 	}
 	var ne net.Error
 	if errors.As(err, &ne) && ne.Timeout() {

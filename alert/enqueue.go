@@ -45,6 +45,17 @@ UPDATE deliveries SET status = 'cancelled', error = $4, updated_at = now()
 WHERE subscriber_id = $1 AND article_id = $2 AND channel = $3 AND event = 'new'
   AND status = 'pending' AND digest_id IS NULL`
 
+// qEnqueueRevive puts back a 'new' row that was cancelled before it was
+// sent (the article stopped being relevant, was removed, ...) when the
+// article is for the subscriber again: the unique key allows one 'new' row,
+// so the old one is reused, with the current mode and a fresh start.
+const qEnqueueRevive = `
+UPDATE deliveries SET status = 'pending', mode = $4, score = $5, attempts = 0, error = NULL,
+       last_response = NULL, next_attempt_at = now(), lease_until = NULL, lease_owner = NULL,
+       created_at = now(), updated_at = now()
+WHERE subscriber_id = $1 AND article_id = $2 AND channel = $3 AND event = 'new'
+  AND status = 'cancelled' AND sent_at IS NULL AND digest_id IS NULL`
+
 type subscriptionRow struct {
 	subscriberID int64
 	hasEmail     bool
@@ -69,12 +80,14 @@ type deliveryKey struct {
 
 // Enqueue inserts the outbox rows for one article inside the caller's
 // transaction (the one that stored its classification), and returns how
-// many rows it inserted.
+// many rows it queued (inserted, or revived from cancelled).
 //
 // For every enabled subscription, on each of the subscriber's channels:
 //   - the article matches (relevant, a topic in common or no topic filter,
 //     score >= min_score, outlet and language filters) and no 'new' row
 //     exists, and it was not relevant before or was edited: event 'new';
+//     a 'new' row cancelled before it was sent (and not in a digest) is put
+//     back to pending instead;
 //   - a 'new' row was sent and the article was edited or its relevance
 //     changed: event 'changed' (once per article and channel);
 //   - prev.Removed and a 'new' row was sent: event 'removed'; a 'new' row not
@@ -151,8 +164,18 @@ func Enqueue(ctx context.Context, tx pgx.Tx, articleID int64, prev Change) (int,
 	}
 
 	var batch pgx.Batch
+	var queues []bool // per batch entry: does it queue a delivery?
 	insert := func(sub subscriptionRow, channel, mode, event string, sc float64) {
 		batch.Queue(qEnqueueInsert, sub.subscriberID, articleID, channel, mode, event, sc)
+		queues = append(queues, true)
+	}
+	revive := func(sub subscriptionRow, channel, mode string, sc float64) {
+		batch.Queue(qEnqueueRevive, sub.subscriberID, articleID, channel, mode, sc)
+		queues = append(queues, true)
+	}
+	cancel := func(sub subscriptionRow, channel, reason string) {
+		batch.Queue(qEnqueueCancel, sub.subscriberID, articleID, channel, reason)
+		queues = append(queues, false)
 	}
 	seen := map[deliveryKey]bool{}
 	for _, sub := range subs {
@@ -174,16 +197,18 @@ func Enqueue(ctx context.Context, tx pgx.Tx, articleID int64, prev Change) (int,
 				if sent {
 					insert(sub, ch, mode, EventRemoved, sc)
 				} else if hasNew {
-					batch.Queue(qEnqueueCancel, sub.subscriberID, articleID, ch, "removed by the outlet before it was sent")
+					cancel(sub, ch, "removed by the outlet before it was sent")
 				}
 			case match && !hasNew && (!prev.WasRelevant || prev.Edited):
 				insert(sub, ch, mode, EventNew, sc)
+			case match && hasNew && newRow.status == StatusCancelled && !newRow.attached && (!prev.WasRelevant || prev.Edited):
+				revive(sub, ch, mode, sc)
 			case match && sent && (prev.Edited || !prev.WasRelevant):
 				insert(sub, ch, mode, EventChanged, sc)
 			case !match && sent && prev.WasRelevant && !relevant:
 				insert(sub, ch, mode, EventChanged, sc)
 			case !match && hasNew && newRow.status == StatusPending && !newRow.attached:
-				batch.Queue(qEnqueueCancel, sub.subscriberID, articleID, ch, "no longer relevant to the subscriber")
+				cancel(sub, ch, "no longer relevant to the subscriber")
 			}
 		}
 	}
@@ -192,13 +217,13 @@ func Enqueue(ctx context.Context, tx pgx.Tx, articleID int64, prev Change) (int,
 	}
 	br := tx.SendBatch(ctx, &batch)
 	n := 0
-	for range batch.Len() {
+	for _, q := range queues {
 		tag, err := br.Exec()
 		if err != nil {
 			br.Close()
 			return 0, fmt.Errorf("alert: enqueue article %d: %w", articleID, err)
 		}
-		if tag.Insert() {
+		if q {
 			n += int(tag.RowsAffected())
 		}
 	}

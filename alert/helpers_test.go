@@ -82,6 +82,13 @@ func (x *smtpSession) Data(r io.Reader) error {
 
 func newSMTPServer(t testing.TB) *smtpServer {
 	t.Helper()
+	return newSMTPServerWrapped(t, nil)
+}
+
+// newSMTPServerWrapped is newSMTPServer with its listener wrapped (nil: as
+// it is), to misbehave at the connection level.
+func newSMTPServerWrapped(t testing.TB, wrap func(net.Listener) net.Listener) *smtpServer {
+	t.Helper()
 	s := &smtpServer{}
 	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &smtpSession{s: s}, nil }))
 	srv.Domain = "localhost"
@@ -95,6 +102,9 @@ func newSMTPServer(t testing.TB) *smtpServer {
 		t.Fatal(err)
 	}
 	s.Addr = ln.Addr().String()
+	if wrap != nil {
+		ln = wrap(ln)
+	}
 	s.srv = srv
 	go srv.Serve(ln)
 	t.Cleanup(func() { srv.Close() })

@@ -10,6 +10,7 @@ type metrics struct {
 	deliveries *prometheus.CounterVec
 	pending    prometheus.Gauge
 	duration   *prometheus.HistogramVec
+	leaseLost  prometheus.Counter
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -27,11 +28,16 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Help:    "Time to hand one message to the SMTP server or webhook, by channel.",
 			Buckets: []float64{0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30},
 		}, []string{"channel"}),
+		leaseLost: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "wirewatch_delivery_leases_lost_total",
+			Help: "Outcomes not recorded because the lease had expired and the row was taken back (a message that left may be sent twice).",
+		}),
 	}
 	if reg != nil {
 		m.deliveries = register(reg, m.deliveries)
 		m.pending = register(reg, m.pending)
 		m.duration = register(reg, m.duration)
+		m.leaseLost = register(reg, m.leaseLost)
 	}
 	return m
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -26,6 +27,22 @@ const (
 	DefaultWorkers  = 4
 	DefaultInterval = 2 * time.Second
 )
+
+// leaseMargin is what a lease holds beyond the longest send: loading and
+// rendering before it, recording the outcome after it.
+const leaseMargin = 10 * time.Second
+
+// MinLease is the shortest lease NewService accepts for cfg: the longest
+// one send can take (3×smtp.timeout with email on, webhook_timeout) plus a
+// margin. A shorter lease could expire while the message is still on its
+// way, and another replica would send it again.
+func MinLease(cfg config.Alert) time.Duration {
+	send := cfg.WebhookTimeout
+	if cfg.SMTP.URL != "" {
+		send = max(send, maxSMTPSend(cfg.SMTP.Timeout))
+	}
+	return send + leaseMargin
+}
 
 // maxClaimRounds bounds one pass, so RunOnce returns even when work keeps
 // arriving.
@@ -55,6 +72,11 @@ func NewService(cfg config.Alert, pool *pgxpool.Pool, logger *slog.Logger, reg p
 	}
 	opts.ReplicaID = cmp.Or(opts.ReplicaID, "alert")
 	opts.Lease = cmp.Or(opts.Lease, DefaultLease)
+	if minLease := MinLease(cfg); opts.Lease < minLease {
+		logger.Warn("lease shorter than the longest send; using the minimum instead, so a slow send is not taken over and sent twice",
+			"lease", opts.Lease.String(), "min_lease", minLease.String(), "smtp_timeout", cfg.SMTP.Timeout.String(), "webhook_timeout", cfg.WebhookTimeout.String())
+		opts.Lease = minLease
+	}
 	opts.Workers = cmp.Or(opts.Workers, DefaultWorkers)
 	opts.Interval = cmp.Or(opts.Interval, DefaultInterval)
 	if opts.Now == nil {
@@ -148,7 +170,26 @@ func (s *Service) RunOnce(ctx context.Context) (int, error) {
 	return sent, nil
 }
 
+// now is the application clock: digest periods, retry times and message
+// dates. Leases use the database's clock (now() in SQL), which all replicas
+// share, so a replica whose clock runs ahead does not take over live sends.
 func (s *Service) now() time.Time { return s.opts.Now() }
+
+// leaseMillis is the lease as the $n in "now() + $n * interval '1 millisecond'".
+func (s *Service) leaseMillis() int64 { return s.opts.Lease.Milliseconds() }
+
+// lostLease logs that an outcome could not be recorded because the row is
+// no longer this Service's: its lease expired and another replica's reaper
+// returned it to pending (or took it). When the message left, the other
+// replica may send it again.
+func (s *Service) lostLease(log *slog.Logger, sent bool) {
+	s.m.leaseLost.Inc()
+	if sent {
+		log.Warn("lease lost, a duplicate is possible: the message left but the row was taken back after the lease expired", "lease", s.opts.Lease.String())
+		return
+	}
+	log.Warn("lease lost: the outcome was not recorded; the row was taken back after the lease expired", "lease", s.opts.Lease.String())
+}
 
 // backoff is the delay before attempt+1: RetryBase doubling per attempt,
 // capped at RetryMax, with ±20% jitter.
@@ -169,25 +210,26 @@ func finishCtx(ctx context.Context) (context.Context, context.CancelFunc) {
 }
 
 const qReapDeliveries = `
-UPDATE deliveries SET status = CASE WHEN attempts >= $2 THEN 'failed' ELSE 'pending' END,
-       error = CASE WHEN attempts >= $2 THEN 'lease expired on the last attempt' ELSE error END,
+UPDATE deliveries SET status = CASE WHEN attempts >= $1 THEN 'failed' ELSE 'pending' END,
+       error = CASE WHEN attempts >= $1 THEN 'lease expired on the last attempt' ELSE error END,
        last_response = 'lease of ' || coalesce(lease_owner, '?') || ' expired mid-send',
        lease_until = NULL, lease_owner = NULL, updated_at = now()
-WHERE status = 'sending' AND lease_until < $1
+WHERE status = 'sending' AND lease_until < now()
 RETURNING id, subscriber_id`
 
 const qReapDigests = `
-UPDATE digests SET status = CASE WHEN attempts >= $2 THEN 'failed' ELSE 'pending' END,
+UPDATE digests SET status = CASE WHEN attempts >= $1 THEN 'failed' ELSE 'pending' END,
        last_response = 'lease of ' || coalesce(lease_owner, '?') || ' expired mid-send',
        lease_until = NULL, lease_owner = NULL
-WHERE status = 'sending' AND lease_until < $1
+WHERE status = 'sending' AND lease_until < now()
 RETURNING id, subscriber_id`
 
-// reap returns deliveries and digests whose sender died (lease expired) to
-// pending; the message may have left, so it may be sent once more.
+// reap returns deliveries and digests whose sender died (lease expired, by
+// the database's clock) to pending; the message may have left, so it may be
+// sent once more.
 func (s *Service) reap(ctx context.Context) error {
 	for _, q := range []struct{ sql, what string }{{qReapDeliveries, "delivery_id"}, {qReapDigests, "digest_id"}} {
-		rows, err := s.pool.Query(ctx, q.sql, s.now(), s.cfg.MaxAttempts)
+		rows, err := s.pool.Query(ctx, q.sql, s.cfg.MaxAttempts)
 		if err != nil {
 			return fmt.Errorf("alert: reap expired leases: %w", err)
 		}
@@ -213,7 +255,7 @@ type claimed struct {
 }
 
 const qClaimDeliveries = `
-UPDATE deliveries d SET status = 'sending', lease_until = $2, lease_owner = $3,
+UPDATE deliveries d SET status = 'sending', lease_until = now() + $2 * interval '1 millisecond', lease_owner = $3,
        attempts = d.attempts + 1, updated_at = now()
 WHERE d.id IN (
     SELECT id FROM deliveries
@@ -228,8 +270,7 @@ func (s *Service) sendImmediate(ctx context.Context, subs map[int64]*subscriber)
 	batch := s.opts.Workers
 	total := 0
 	for round := 0; round < maxClaimRounds && ctx.Err() == nil; round++ {
-		now := s.now()
-		rows, err := s.pool.Query(ctx, qClaimDeliveries, now, now.Add(s.opts.Lease), s.owner, batch, s.mail != nil)
+		rows, err := s.pool.Query(ctx, qClaimDeliveries, s.now(), s.leaseMillis(), s.owner, batch, s.mail != nil)
 		if err != nil {
 			return total, fmt.Errorf("alert: claim deliveries: %w", err)
 		}
@@ -316,29 +357,35 @@ func (s *Service) deliver(ctx context.Context, c claimed, sub *subscriber) bool 
 	if o.messageID != "" {
 		msgID = &o.messageID
 	}
-	var label string
+	var (
+		label string
+		tag   pgconn.CommandTag
+	)
 	switch {
 	case o.sent:
 		label = "sent"
-		_, err = s.pool.Exec(fctx, qDeliverySent, c.id, s.owner, s.now(), o.response, o.messageID)
+		tag, err = s.pool.Exec(fctx, qDeliverySent, c.id, s.owner, s.now(), o.response, o.messageID)
 		log.Info("delivery sent", "message_id", o.messageID)
 	case o.cancelled:
 		label = "cancelled"
-		_, err = s.pool.Exec(fctx, qDeliveryRetry, c.id, s.owner, StatusCancelled, s.now(), o.reason, o.response, msgID)
+		tag, err = s.pool.Exec(fctx, qDeliveryRetry, c.id, s.owner, StatusCancelled, s.now(), o.reason, o.response, msgID)
 		log.Info("delivery cancelled", "reason", o.reason)
 	case o.permanent || c.attempts >= s.cfg.MaxAttempts:
 		label = "failed"
-		_, err = s.pool.Exec(fctx, qDeliveryRetry, c.id, s.owner, StatusFailed, s.now(), o.reason, o.response, msgID)
+		tag, err = s.pool.Exec(fctx, qDeliveryRetry, c.id, s.owner, StatusFailed, s.now(), o.reason, o.response, msgID)
 		log.Error("delivery failed", "error", o.reason, "permanent", o.permanent)
 	default:
 		label = "retry"
 		wait := max(s.backoff(c.attempts), o.retryAfter)
-		_, err = s.pool.Exec(fctx, qDeliveryRetry, c.id, s.owner, StatusPending, s.now().Add(wait), o.reason, o.response, msgID)
+		tag, err = s.pool.Exec(fctx, qDeliveryRetry, c.id, s.owner, StatusPending, s.now().Add(wait), o.reason, o.response, msgID)
 		log.Warn("delivery will be retried", "error", o.reason, "retry_in", wait)
 	}
 	s.m.deliveries.WithLabelValues(c.channel, label).Inc()
-	if err != nil {
+	switch {
+	case err != nil:
 		log.Error("recording delivery outcome failed; the lease will expire and it may be sent again", "error", err)
+	case tag.RowsAffected() == 0:
+		s.lostLease(log, o.sent)
 	}
 	return o.sent
 }
@@ -383,7 +430,10 @@ func (s *Service) attemptEmail(ctx context.Context, c claimed, sub *subscriber, 
 	if s.opts.BeforeSend != nil {
 		s.opts.BeforeSend("delivery", c.id)
 	}
-	resp, err := s.mail.send(ctx, msg)
+	resp, closeErr, err := s.mail.send(ctx, msg)
+	if closeErr != nil {
+		s.log.Warn("the server accepted the message; closing the connection failed", "subscriber", sub.Name, "message_id", id, "error", closeErr)
+	}
 	if err != nil {
 		perm, reason := smtpOutcome(err)
 		return outcome{permanent: perm, reason: reason, response: resp, messageID: id}

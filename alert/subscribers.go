@@ -56,36 +56,21 @@ WHERE s.id = d.subscriber_id AND d.status = 'pending'
        OR (d.channel = 'email' AND coalesce(s.email, '') = '')
        OR (d.channel = 'webhook' AND coalesce(s.webhook_url, '') = ''))`
 
-// SyncSubscribers upserts the configured subscribers into subscribers and
-// subscriptions (one subscription named "default" each), disables the ones
-// no longer configured and cancels their pending deliveries, all in one
-// transaction. Secrets are not stored: the Service reads them from the
-// configuration.
+// SyncSubscribers makes the subscribers table match the configuration: it
+// upserts subs into subscribers and subscriptions (one subscription named
+// "default" each), disables every subscriber not in subs and cancels their
+// pending deliveries (and those of channels a subscriber no longer has), all
+// in one transaction. Secrets are not stored: the Service reads them from
+// the configuration.
+//
+// It prunes, so subs must be the whole configuration: only the daemon calls
+// it, at start-up. Commands that touch one subscriber use UpsertSubscriber.
 func SyncSubscribers(ctx context.Context, pool *pgxpool.Pool, subs []config.Subscriber) error {
 	return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
 		names := make([]string, 0, len(subs))
 		for _, s := range subs {
-			c, err := config.ParseCadence(s.Cadence)
-			if err != nil {
-				return fmt.Errorf("alert: sync subscriber %s: %w", s.Name, err)
-			}
-			var id int64
-			if err := tx.QueryRow(ctx, qSyncSubscriber, s.Name, strings.TrimSpace(s.Email), strings.TrimSpace(s.Webhook), c.Location.String()).Scan(&id); err != nil {
-				return fmt.Errorf("alert: sync subscriber %s: %w", s.Name, err)
-			}
-			var atTime *string
-			var weekday *int16
-			if c.Mode != ModeImmediate {
-				t := fmt.Sprintf("%02d:%02d", c.Hour, c.Minute)
-				atTime = &t
-			}
-			if c.Mode == "weekly" {
-				w := int16(c.Weekday)
-				weekday = &w
-			}
-			if _, err := tx.Exec(ctx, qSyncSubscription, id, subscriptionName, nonNil(s.Topics), s.MinScore,
-				nonNil(s.Outlets), nonNil(s.Languages), c.Mode, atTime, weekday, c.Location.String(), c.Spec); err != nil {
-				return fmt.Errorf("alert: sync subscription of %s: %w", s.Name, err)
+			if err := upsertSubscriber(ctx, tx, s); err != nil {
+				return err
 			}
 			names = append(names, s.Name)
 		}
@@ -97,6 +82,53 @@ func SyncSubscribers(ctx context.Context, pool *pgxpool.Pool, subs []config.Subs
 		}
 		return nil
 	})
+}
+
+// UpsertSubscriber adds or updates one subscriber (and its "default"
+// subscription) and enables it. It leaves every other subscriber, and every
+// delivery, as it is: a command run with a configuration that lists only
+// some subscribers must not disable the rest.
+func UpsertSubscriber(ctx context.Context, pool *pgxpool.Pool, sub config.Subscriber) error {
+	return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		return upsertSubscriber(ctx, tx, sub)
+	})
+}
+
+// ConfiguredSubscriber returns the subscriber named name in cfg, or an
+// error wrapping ErrUnknownSubscriber that says it is not configured.
+func ConfiguredSubscriber(cfg config.Alert, name string) (config.Subscriber, error) {
+	for _, s := range cfg.Subscribers {
+		if s.Name == name {
+			return s, nil
+		}
+	}
+	return config.Subscriber{}, fmt.Errorf("%w %q: it is not in alert.subscribers of this configuration", ErrUnknownSubscriber, name)
+}
+
+func upsertSubscriber(ctx context.Context, tx pgx.Tx, s config.Subscriber) error {
+	c, err := config.ParseCadence(s.Cadence)
+	if err != nil {
+		return fmt.Errorf("alert: sync subscriber %s: %w", s.Name, err)
+	}
+	var id int64
+	if err := tx.QueryRow(ctx, qSyncSubscriber, s.Name, strings.TrimSpace(s.Email), strings.TrimSpace(s.Webhook), c.Location.String()).Scan(&id); err != nil {
+		return fmt.Errorf("alert: sync subscriber %s: %w", s.Name, err)
+	}
+	var atTime *string
+	var weekday *int16
+	if c.Mode != ModeImmediate {
+		t := fmt.Sprintf("%02d:%02d", c.Hour, c.Minute)
+		atTime = &t
+	}
+	if c.Mode == "weekly" {
+		w := int16(c.Weekday)
+		weekday = &w
+	}
+	if _, err := tx.Exec(ctx, qSyncSubscription, id, subscriptionName, nonNil(s.Topics), s.MinScore,
+		nonNil(s.Outlets), nonNil(s.Languages), c.Mode, atTime, weekday, c.Location.String(), c.Spec); err != nil {
+		return fmt.Errorf("alert: sync subscription of %s: %w", s.Name, err)
+	}
+	return nil
 }
 
 func nonNil(s []string) []string {

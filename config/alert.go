@@ -23,7 +23,10 @@ type Alert struct {
 	RetryBase time.Duration `yaml:"retry_base"`
 	// RetryMax caps the retry delay. Default 1h.
 	RetryMax time.Duration `yaml:"retry_max"`
-	// Subscribers are the readers; they are synced into the database at start.
+	// Subscribers are the readers. The daemon syncs them into the database
+	// at start, disabling the ones no longer listed (and cancelling what
+	// waits for them); `wirewatch digest` only adds or updates the one it
+	// names, so its configuration need not list everyone.
 	Subscribers []Subscriber `yaml:"subscribers"`
 }
 

@@ -35,7 +35,27 @@ func runDigest(ctx context.Context, e *env, args []string) error {
 	if *format != "html" && *format != "text" && *format != "eml" {
 		return fmt.Errorf("%w: --format wants html, text or eml, got %q", errUsage, *format)
 	}
-	cfg, logger, st, err := g.loadStore(ctx, e)
+	cfg, logger, err := g.load(e)
+	if err != nil {
+		return err
+	}
+	// This command sees only its own configuration, which need not list
+	// every subscriber the daemon serves: it touches the one named and
+	// never prunes the others (that is the daemon's job at start-up).
+	sub, err := alert.ConfiguredSubscriber(cfg.Alert, *name)
+	if err != nil {
+		return err
+	}
+	if sub.Email == "" {
+		// A webhook-only subscriber: there is no digest to show or send.
+		what := "preview"
+		if *send {
+			what = "send"
+		}
+		return fmt.Errorf("subscriber %s has no email address: digests go by email only, and its webhook gets one POST per article as it arrives; nothing to %s",
+			sub.Name, what)
+	}
+	st, err := openStore(ctx, cfg, logger, false)
 	if err != nil {
 		return err
 	}
@@ -47,7 +67,7 @@ func runDigest(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if *send {
-		if err := alert.SyncSubscribers(ctx, st.Pool, cfg.Alert.Subscribers); err != nil {
+		if err := alert.UpsertSubscriber(ctx, st.Pool, sub); err != nil {
 			return err
 		}
 		n, err := svc.SendDigestNow(ctx, *name)

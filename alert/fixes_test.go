@@ -1,0 +1,396 @@
+package alert
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/base64"
+	"io"
+	"log/slog"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/wirewatch/wirewatch/config"
+)
+
+// logBuffer collects log lines for assertions.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *logBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func (b *logBuffer) logger() *slog.Logger {
+	return slog.New(slog.NewTextHandler(b, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+// quitDropListener hands out connections that close, without a reply, when
+// the client sends QUIT: the message was accepted (250 after DATA) but the
+// session does not end cleanly.
+type quitDropListener struct{ net.Listener }
+
+func (l quitDropListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return quitDropConn{c}, nil
+}
+
+type quitDropConn struct{ net.Conn }
+
+func (c quitDropConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	if n > 0 && bytes.HasPrefix(bytes.ToUpper(p[:n]), []byte("QUIT")) {
+		c.Conn.Close()
+		return 0, io.EOF
+	}
+	return n, err
+}
+
+// TestSMTPAcceptedThenQuitFails: the server accepts the message and then
+// drops the connection at QUIT. go-mail reports an error, but the message
+// left: it is recorded as sent and never sent again.
+func TestSMTPAcceptedThenQuitFails(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t, config.Subscriber{Name: "ana", Email: "ana@example.org"})
+	e.smtp = newSMTPServerWrapped(t, func(l net.Listener) net.Listener { return quitDropListener{l} })
+	e.cfg.SMTP.URL = "smtp://" + e.smtp.Addr
+	storeArticle(t, e.pool, simpleArticle(1, "data-security", 0.8), Change{})
+	var logs logBuffer
+	s, err := NewService(e.cfg, e.pool, logs.logger(), nil, Options{ReplicaID: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for range 4 {
+		if _, err := s.RunOnce(ctx); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(60 * time.Millisecond) // past any retry delay
+	}
+	if got := len(e.smtp.Messages()); got != 1 {
+		t.Fatalf("server accepted %d messages, want exactly 1", got)
+	}
+	var status string
+	var attempts int
+	if err := e.pool.QueryRow(ctx, `SELECT status, attempts FROM deliveries`).Scan(&status, &attempts); err != nil {
+		t.Fatal(err)
+	}
+	if status != StatusSent || attempts != 1 {
+		t.Fatalf("delivery %s after %d attempt(s), want sent after 1", status, attempts)
+	}
+	if !strings.Contains(logs.String(), "closing the connection failed") {
+		t.Errorf("the QUIT failure was not logged:\n%s", logs.String())
+	}
+}
+
+// scriptedSMTP is a raw SMTP server on loopback that answers the greeting
+// with greeting and rejects AUTH (CRAM-MD5) with authReply.
+func scriptedSMTP(t *testing.T, greeting, authReply string) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				_ = c.SetDeadline(time.Now().Add(10 * time.Second))
+				r := bufio.NewReader(c)
+				say := func(s string) { _, _ = io.WriteString(c, s+"\r\n") }
+				say(greeting)
+				if !strings.HasPrefix(greeting, "220") {
+					_, _ = r.ReadString('\n') // QUIT, if any
+					return
+				}
+				inAuth := false
+				for {
+					line, err := r.ReadString('\n')
+					if err != nil {
+						return
+					}
+					cmd := strings.ToUpper(strings.TrimSpace(line))
+					switch {
+					case inAuth:
+						inAuth = false
+						say(authReply)
+					case strings.HasPrefix(cmd, "EHLO"):
+						say("250-localhost\r\n250-8BITMIME\r\n250 AUTH CRAM-MD5")
+					case strings.HasPrefix(cmd, "HELO"), cmd == "NOOP", cmd == "RSET":
+						say("250 OK")
+					case strings.HasPrefix(cmd, "AUTH"):
+						inAuth = true
+						say("334 " + base64.StdEncoding.EncodeToString([]byte("<1.2@localhost>")))
+					case cmd == "*":
+						say("501 5.0.0 AUTH aborted")
+					case cmd == "QUIT":
+						say("221 bye")
+						return
+					default:
+						say("502 5.5.2 not implemented")
+					}
+				}
+			}()
+		}
+	}()
+	return ln.Addr().String()
+}
+
+// TestSMTPRejectedBeforeMessage: a 5xx reply before the message (at the
+// greeting, to AUTH) fails the delivery with the server's reason; a 4xx
+// reply there is retried.
+func TestSMTPRejectedBeforeMessage(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, url, greeting, auth string
+		status, reason            string
+	}{
+		{"554 greeting", "smtp://%s", "554 5.3.2 no service for you", "", StatusFailed, "no service for you"},
+		{"535 auth", "smtp://u:wrong@%s", "220 localhost ESMTP", "535 5.7.8 authentication credentials invalid", StatusFailed, "authentication credentials invalid"},
+		{"421 greeting", "smtp://%s", "421 4.3.2 too busy, come back later", "", StatusPending, "too busy"},
+		{"454 auth", "smtp://u:pw@%s", "220 localhost ESMTP", "454 4.7.0 temporary authentication failure", StatusPending, "temporary authentication failure"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			e := newTestEnv(t, config.Subscriber{Name: "ana", Email: "ana@example.org"})
+			e.cfg.SMTP.URL = strings.Replace(tt.url, "%s", scriptedSMTP(t, tt.greeting, tt.auth), 1)
+			storeArticle(t, e.pool, simpleArticle(1, "data-security", 0.8), Change{})
+			s := e.service(t, Options{})
+			ctx := context.Background()
+			if _, err := s.RunOnce(ctx); err != nil {
+				t.Fatal(err)
+			}
+			var status, errText string
+			var attempts int
+			if err := e.pool.QueryRow(ctx, `SELECT status, attempts, coalesce(error, '') FROM deliveries`).Scan(&status, &attempts, &errText); err != nil {
+				t.Fatal(err)
+			}
+			code := tt.greeting[:3]
+			if tt.auth != "" {
+				code = tt.auth[:3]
+			}
+			if status != tt.status || attempts != 1 || !strings.Contains(errText, code) || !strings.Contains(errText, tt.reason) {
+				t.Fatalf("status %s after %d attempt(s), error %q; want %s with %s %q", status, attempts, errText, tt.status, code, tt.reason)
+			}
+		})
+	}
+}
+
+// TestLeaseCoversTheLongestSend: a lease shorter than one send is raised
+// (with a warning), and it is counted on the database's clock, not on a
+// replica's.
+func TestLeaseCoversTheLongestSend(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t, config.Subscriber{Name: "ana", Email: "ana@example.org"})
+	e.cfg.SMTP.Timeout = 4 * time.Second
+	e.cfg.WebhookTimeout = time.Second
+	var logs logBuffer
+	ahead := func() time.Time { return time.Now().Add(time.Hour) } // a replica with a bad clock
+	var leaseLeft time.Duration
+	ctx := context.Background()
+	s, err := NewService(e.cfg, e.pool, logs.logger(), nil, Options{ReplicaID: "test", Lease: 5 * time.Second, Now: ahead,
+		BeforeSend: func(_ string, id int64) {
+			if err := e.pool.QueryRow(ctx, `SELECT extract(epoch FROM lease_until - now())::float8 * 1e9 FROM deliveries WHERE id = $1`, id).Scan(&leaseLeft); err != nil {
+				t.Error(err)
+			}
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := 3*e.cfg.SMTP.Timeout + leaseMargin
+	if MinLease(e.cfg) != want || s.opts.Lease != want {
+		t.Fatalf("lease %v, MinLease %v; want both %v (3×smtp.timeout + margin)", s.opts.Lease, MinLease(e.cfg), want)
+	}
+	if !strings.Contains(logs.String(), "lease shorter than the longest send") {
+		t.Errorf("raising the lease was not logged:\n%s", logs.String())
+	}
+	storeArticle(t, e.pool, simpleArticle(1, "data-security", 0.8), Change{})
+	if n, err := s.RunOnce(ctx); err != nil || n != 1 {
+		t.Fatalf("RunOnce = %d, %v", n, err)
+	}
+	if leaseLeft < want-5*time.Second || leaseLeft > want+time.Second {
+		t.Fatalf("while sending the lease had %v left by the database's clock, want about %v", leaseLeft, want)
+	}
+	// A lease long enough is kept.
+	s2, err := NewService(e.cfg, e.pool, nil, nil, Options{Lease: time.Hour})
+	if err != nil || s2.opts.Lease != time.Hour {
+		t.Fatalf("lease %v, %v; want 1h kept", s2.opts.Lease, err)
+	}
+}
+
+// TestReapUsesDatabaseClock: a replica whose clock runs an hour ahead does
+// not take back a send whose lease is still running.
+func TestReapUsesDatabaseClock(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t, config.Subscriber{Name: "ana", Email: "ana@example.org"})
+	storeArticle(t, e.pool, simpleArticle(1, "data-security", 0.8), Change{})
+	ctx := context.Background()
+	if _, err := e.pool.Exec(ctx, `UPDATE deliveries SET status = 'sending', attempts = 1, lease_owner = 'other/1', lease_until = now() + interval '1 minute'`); err != nil {
+		t.Fatal(err)
+	}
+	s := e.service(t, Options{Now: func() time.Time { return time.Now().Add(time.Hour) }})
+	if _, err := s.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var status, owner string
+	if err := e.pool.QueryRow(ctx, `SELECT status, coalesce(lease_owner, '') FROM deliveries`).Scan(&status, &owner); err != nil {
+		t.Fatal(err)
+	}
+	if status != StatusSending || owner != "other/1" || len(e.smtp.Messages()) != 0 {
+		t.Fatalf("live lease reaped: status %s owner %q, %d messages", status, owner, len(e.smtp.Messages()))
+	}
+	// Once it has expired by the database's clock, it is reaped.
+	if _, err := e.pool.Exec(ctx, `UPDATE deliveries SET lease_until = now() - interval '1 second'`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.pool.QueryRow(ctx, `SELECT status FROM deliveries`).Scan(&status); err != nil {
+		t.Fatal(err)
+	}
+	if status == StatusSending {
+		t.Fatalf("expired lease not reaped")
+	}
+}
+
+// TestLostLeaseDetected: when the row was taken back while the message was
+// on its way (another replica's reaper), recording the outcome matches no
+// row; that is logged, and the row is left to its new holder.
+func TestLostLeaseDetected(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t,
+		config.Subscriber{Name: "ana", Email: "ana@example.org"},
+		config.Subscriber{Name: "bo", Email: "bo@example.org", Cadence: "daily at 08:00 Europe/London"},
+	)
+	storeArticle(t, e.pool, simpleArticle(1, "data-security", 0.8), Change{})
+	ctx := context.Background()
+	var logs logBuffer
+	reap := func(kind string, id int64) { // what another replica's reaper does
+		table := map[string]string{"delivery": "deliveries", "digest": "digests"}[kind]
+		if _, err := e.pool.Exec(ctx, `UPDATE `+table+` SET status = 'pending', lease_owner = NULL, lease_until = NULL WHERE id = $1`, id); err != nil {
+			t.Error(err)
+		}
+	}
+	s, err := NewService(e.cfg, e.pool, logs.logger(), nil, Options{ReplicaID: "slow", BeforeSend: reap})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.RunOnce(ctx); err != nil || n != 1 {
+		t.Fatalf("RunOnce = %d, %v", n, err)
+	}
+	var status string
+	if err := e.pool.QueryRow(ctx, `SELECT d.status FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id WHERE s.name = 'ana'`).Scan(&status); err != nil {
+		t.Fatal(err)
+	}
+	if status != StatusPending {
+		t.Fatalf("delivery %s, want pending (taken back; not ours to record)", status)
+	}
+	if !strings.Contains(logs.String(), "lease lost, a duplicate is possible") || !strings.Contains(logs.String(), "delivery_id=") {
+		t.Fatalf("lost lease of a delivery not logged:\n%s", logs.String())
+	}
+	// The same for a digest.
+	if _, err := s.SendDigestNow(ctx, "bo"); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.pool.QueryRow(ctx, `SELECT status FROM digests`).Scan(&status); err != nil {
+		t.Fatal(err)
+	}
+	if status != StatusPending || strings.Count(logs.String(), "lease lost, a duplicate is possible") != 2 || !strings.Contains(logs.String(), "digest_id=") {
+		t.Fatalf("digest %s; lost lease of a digest not logged:\n%s", status, logs.String())
+	}
+}
+
+// TestEnqueueRevivesCancelled: a 'new' row cancelled because the article
+// stopped being relevant is queued again when it becomes relevant before
+// anything was sent.
+func TestEnqueueRevivesCancelled(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t,
+		config.Subscriber{Name: "ana", Email: "ana@example.org"},
+		config.Subscriber{Name: "bo", Email: "bo@example.org", Cadence: "daily at 08:00 Europe/London"},
+	)
+	ctx := context.Background()
+	a := simpleArticle(1, "data-security", 0.8)
+	if _, n := storeArticle(t, e.pool, a, Change{}); n != 2 {
+		t.Fatalf("new article: %d rows, want 2", n)
+	}
+	off := a
+	off.Score, off.Topics = 0, nil
+	storeArticle(t, e.pool, off, Change{WasRelevant: true, Edited: true})
+	if c := statusCounts(t, e.pool); c[StatusCancelled] != 2 {
+		t.Fatalf("after losing relevance: %v, want 2 cancelled", c)
+	}
+	// Simulate an attempt made before the cancel.
+	if _, err := e.pool.Exec(ctx, `UPDATE deliveries SET attempts = 2, next_attempt_at = now() + interval '1 hour'`); err != nil {
+		t.Fatal(err)
+	}
+	if _, n := storeArticle(t, e.pool, a, Change{WasRelevant: false}); n != 2 {
+		t.Fatalf("relevant again: %d rows queued, want 2", n)
+	}
+	var pending, clean int
+	if err := e.pool.QueryRow(ctx, `SELECT count(*) FILTER (WHERE status = 'pending'),
+       count(*) FILTER (WHERE attempts = 0 AND error IS NULL AND next_attempt_at <= now()) FROM deliveries`).Scan(&pending, &clean); err != nil {
+		t.Fatal(err)
+	}
+	if pending != 2 || clean != 2 {
+		t.Fatalf("%d pending, %d reset; want 2 and 2", pending, clean)
+	}
+	s := e.service(t, Options{})
+	if n, err := s.RunOnce(ctx); err != nil || n != 1 || len(e.smtp.Messages()) != 1 {
+		t.Fatalf("RunOnce = %d, %v; %d messages, want ana's alert", n, err, len(e.smtp.Messages()))
+	}
+}
+
+// TestUpsertSubscriberDoesNotPrune: upserting one subscriber leaves the
+// others enabled with their pending deliveries.
+func TestUpsertSubscriberDoesNotPrune(t *testing.T) {
+	t.Parallel()
+	ana := config.Subscriber{Name: "ana", Email: "ana@example.org", Cadence: "daily at 08:00"}
+	bo := config.Subscriber{Name: "bo", Email: "bo@example.org", Webhook: "https://hooks.example.org/x", WebhookSecret: "k"}
+	e := newTestEnv(t, ana, bo)
+	storeArticle(t, e.pool, simpleArticle(1, "data-security", 0.8), Change{})
+	ctx := context.Background()
+	ana.Email = "ana@example.net"
+	if err := UpsertSubscriber(ctx, e.pool, ana); err != nil {
+		t.Fatal(err)
+	}
+	var enabled bool
+	var pending int
+	if err := e.pool.QueryRow(ctx, `SELECT s.enabled, count(d.id) FILTER (WHERE d.status = 'pending')
+FROM subscribers s LEFT JOIN deliveries d ON d.subscriber_id = s.id WHERE s.name = 'bo' GROUP BY s.enabled`).Scan(&enabled, &pending); err != nil {
+		t.Fatal(err)
+	}
+	if !enabled || pending != 2 {
+		t.Fatalf("bo enabled=%v with %d pending rows, want enabled with 2", enabled, pending)
+	}
+	var email string
+	if err := e.pool.QueryRow(ctx, `SELECT email FROM subscribers WHERE name = 'ana'`).Scan(&email); err != nil || email != "ana@example.net" {
+		t.Fatalf("ana's email %q (%v), want updated", email, err)
+	}
+	if _, err := ConfiguredSubscriber(e.cfg, "nobody"); err == nil || !strings.Contains(err.Error(), "not in alert.subscribers") {
+		t.Fatalf("ConfiguredSubscriber(nobody) = %v", err)
+	}
+}
