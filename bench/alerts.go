@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"regexp"
 	"slices"
 	"strconv"
@@ -98,10 +99,12 @@ type latencies struct {
 
 // watchAlerts lets the farm publish for o.watch, waits a poll interval more
 // for the last items, and measures each stage's delay for the items that
-// appeared while watching. An item's appearance time is its pubDate, which
-// the farm sets to the moment it appears, truncated to the second (so the
-// delays are overstated by up to 1 s).
-func watchAlerts(ctx context.Context, o options, db *pgx.Conn, sink *smtpSink, exited <-chan error, log *slog.Logger) (latencies, error) {
+// appeared while watching. An item's appearance time is its pubDate in the
+// farm's feed, which the farm sets to the moment the item appears, truncated
+// to the second (so the delays are overstated by up to 1 s). The article's
+// own published_at is not used: page metadata may have replaced it with a
+// coarser date.
+func watchAlerts(ctx context.Context, o options, f *farm, db *pgx.Conn, sink *smtpSink, exited <-chan error, log *slog.Logger) (latencies, error) {
 	var lat latencies
 	var from time.Time
 	if err := db.QueryRow(ctx, `SELECT now()`).Scan(&from); err != nil {
@@ -116,23 +119,32 @@ func watchAlerts(ctx context.Context, o options, db *pgx.Conn, sink *smtpSink, e
 		return lat, fmt.Errorf("wirewatch exited while watching: %v", err)
 	case <-time.After(time.Until(until) + o.interval + 30*time.Second):
 	}
+	appeared, err := f.pubDates(ctx, o.feeds)
+	if err != nil {
+		return lat, err
+	}
 	rows, err := db.Query(ctx, `
-SELECT a.published_at, a.first_seen_at, a.last_checked_at, a.fetch_state = 'fetched' AND a.classifier_version IS NOT NULL,
+SELECT a.canonical_url, a.first_seen_at, a.last_checked_at, a.fetch_state = 'fetched' AND a.classifier_version IS NOT NULL,
        coalesce(a.relevant, false), d.id, d.created_at
 FROM articles a
 LEFT JOIN deliveries d ON d.article_id = a.id AND d.event = 'new' AND d.mode = 'immediate'
-WHERE a.published_at >= $1 AND a.published_at < $2`, from, until)
+WHERE a.first_seen_at >= $1`, from.Add(-o.interval))
 	if err != nil {
 		return lat, err
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var pub, seen time.Time
+		var url string
+		var seen time.Time
 		var checked, created *time.Time
 		var stored, relevant bool
 		var delivery *int64
-		if err := rows.Scan(&pub, &seen, &checked, &stored, &relevant, &delivery, &created); err != nil {
+		if err := rows.Scan(&url, &seen, &checked, &stored, &relevant, &delivery, &created); err != nil {
 			return lat, err
+		}
+		pub, ok := appeared[url]
+		if !ok || pub.Before(from) || !pub.Before(until) {
+			continue // appeared before or after the watch
 		}
 		lat.Items++
 		lat.Discovered = append(lat.Discovered, seen.Sub(pub))
@@ -173,4 +185,34 @@ func fmtLatency(ds []time.Duration) string {
 		return "n/a"
 	}
 	return strings.Join([]string{secs(percentile(ds, 50)), secs(percentile(ds, 95))}, " / ")
+}
+
+var feedItem = regexp.MustCompile(`(?s)<item>.*?<link>([^<]+)</link>.*?<pubDate>([^<]+)</pubDate>`)
+
+// pubDates reads every farm feed and returns each item's pubDate by link.
+func (f *farm) pubDates(ctx context.Context, feeds int) (map[string]time.Time, error) {
+	out := map[string]time.Time{}
+	for i := range feeds {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("%s/feeds/%d.xml", f.base, i), nil)
+		if err != nil {
+			return nil, err
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return nil, fmt.Errorf("read farm feed %d: %w", i, err)
+		}
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil {
+			return nil, fmt.Errorf("read farm feed %d: %w", i, err)
+		}
+		for _, m := range feedItem.FindAllSubmatch(body, -1) {
+			t, err := time.Parse(time.RFC1123Z, string(m[2]))
+			if err != nil {
+				return nil, fmt.Errorf("farm feed %d: pubDate %q: %w", i, m[2], err)
+			}
+			out[string(m[1])] = t
+		}
+	}
+	return out, nil
 }

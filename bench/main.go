@@ -44,7 +44,7 @@ type options struct {
 	tick                        time.Duration
 	maxConns                    int
 	keep, verbose               bool
-	label, extract              string
+	label, extract, preSQL      string
 }
 
 func main() {
@@ -66,6 +66,7 @@ func main() {
 	flag.BoolVar(&o.keep, "keep", false, "keep the databases and the work directory")
 	flag.BoolVar(&o.verbose, "v", false, "progress on stderr")
 	flag.StringVar(&o.label, "label", "", "a label printed with the results")
+	flag.StringVar(&o.preSQL, "pre-sql", "", "what-if: migrate, then run this SQL file in the fresh database before measuring (a proposed migration)")
 	flag.StringVar(&o.extract, "extract", "rule", "article text: rule (a site rule for the farm host, as catalogue outlets have) or generic (go-trafilatura with readability fallback)")
 	flag.Parse()
 

@@ -140,6 +140,8 @@ func writeCatalogue(path, base string, o options) error {
 		// The farm's pages keep the story in <article class="story">, as
 		// real outlets do in their own markup: a site rule, as every outlet
 		// of the default catalogue has, instead of the generic extractor.
+		// No date selector: the <time> element's text gives minutes only,
+		// the page's article:published_time meta gives seconds.
 		b.WriteString(`site_rules:
   - outlet: Farm
     hosts: [127.0.0.1]
@@ -147,7 +149,6 @@ func writeCatalogue(path, base string, o options) error {
     body: article.story
     remove: h1, .byline, figure, .inline-promo, .tags
     byline: article.story .byline
-    date: article.story time
 `)
 	}
 	return os.WriteFile(path, []byte(b.String()), 0o644)
@@ -262,6 +263,22 @@ func oneRun(ctx context.Context, o options, n int, wwBin, farmBin string, postma
 	cfgPath := filepath.Join(dir, "wirewatch.yaml")
 	if err := writeConfig(cfgPath, cfgURL, catalogue, smtpAddr, o); err != nil {
 		return res, err
+	}
+
+	if o.preSQL != "" {
+		// What-if runs: migrate first, then change the schema as a
+		// proposed migration would, before anything is measured.
+		mig := exec.CommandContext(ctx, wwBin, "migrate", "--config", cfgPath)
+		if out, err := mig.CombinedOutput(); err != nil {
+			return res, fmt.Errorf("wirewatch migrate: %v: %s", err, out)
+		}
+		sql, err := os.ReadFile(o.preSQL)
+		if err != nil {
+			return res, err
+		}
+		if _, err := db.Exec(ctx, string(sql)); err != nil {
+			return res, fmt.Errorf("-pre-sql %s: %w", o.preSQL, err)
+		}
 	}
 
 	// Cold ingest: from the process start to the last article stored.
@@ -386,7 +403,7 @@ func oneRun(ctx context.Context, o options, n int, wwBin, farmBin string, postma
 	}
 
 	if o.newEvery > 0 {
-		res.Latency, err = watchAlerts(ctx, o, db, sink, exited, log)
+		res.Latency, err = watchAlerts(ctx, o, f, db, sink, exited, log)
 		if err != nil {
 			return res, err
 		}
