@@ -251,6 +251,7 @@ var probeSets = []struct {
 	{"testdata/probe2022c.txt", 0.97}, // blind after v4: F1 0.753; rules never tuned on it; alg-3 model cross-validated 0.909
 	{"testdata/probe2022d.txt", 0.96}, // blind before alg 3, never tuned or trained on: F1 0.915 (alg 2) -> 0.988 (alg 3)
 	{"testdata/probe2022e.txt", 0.89}, // blind after alg 3, never tuned or trained on: F1 0.920 (alg 2: 0.837)
+	{"testdata/probe2022f.txt", 0.94}, // blind before alg 4 (topic attribution), never tuned or trained on: F1 0.965 (alg 3)
 }
 
 func TestProbeSets(t *testing.T) {
