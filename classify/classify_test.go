@@ -1,6 +1,7 @@
 package classify
 
 import (
+	"fmt"
 	"math"
 	"strings"
 	"sync"
@@ -279,7 +280,7 @@ func TestMatcher(t *testing.T) {
 func TestModelEvidence(t *testing.T) {
 	t.Parallel()
 	c := defaultClassifier(t)
-	if !strings.Contains(c.Version(), "/alg-3/model-") {
+	if !strings.Contains(c.Version(), fmt.Sprintf("/alg-%d/model-", AlgorithmVersion)) {
 		t.Fatalf("version %q lacks the model", c.Version())
 	}
 	// Relevant through the model: its evidence names features, in the title,
@@ -288,7 +289,7 @@ func TestModelEvidence(t *testing.T) {
 	found := false
 	for _, ts := range res.Topics {
 		for _, e := range ts.Evidence {
-			if strings.HasPrefix(e.Term, "model:") {
+			if strings.HasPrefix(e.Term, "model:") && e.Term != offTopicTerm {
 				found = true
 				if e.Field != FieldTitle || e.Weight <= 0 {
 					t.Errorf("model evidence %+v", e)
@@ -316,6 +317,36 @@ func TestModelEvidence(t *testing.T) {
 		if got.Score < base.Score {
 			t.Errorf("%q: score %v below the rules' %v", title, got.Score, base.Score)
 		}
+	}
+	// Topic attribution (alg 4): a generic rule firing for a topic the model
+	// finds unlikely is discounted, with counter-evidence, but the overall
+	// score still counts it in full.
+	title := "Police crack cross-border telecom and online fraud ring, arrest 300"
+	got, base := c.Classify(Input{Title: title}), rulesOnly.Classify(Input{Title: title})
+	if len(got.Topics) == 0 || got.Topics[0].ID != "hacking-espionage" || !got.Relevant {
+		t.Fatalf("%q: %+v", title, got)
+	}
+	var reg, regBase float64
+	for _, ts := range base.Topics {
+		if ts.ID == "content-regulation" {
+			regBase = ts.Score
+		}
+	}
+	off := false
+	for _, ts := range got.Topics {
+		if ts.ID != "content-regulation" {
+			continue
+		}
+		reg = ts.Score
+		for _, e := range ts.Evidence {
+			off = off || e.Term == offTopicTerm && e.Weight < 0
+		}
+	}
+	if regBase < c.Threshold() || reg >= c.Threshold() || reg <= 0 || !off {
+		t.Errorf("%q: content-regulation %v (rules alone %v), off-topic evidence %v", title, reg, regBase, off)
+	}
+	if got.Score < base.Score {
+		t.Errorf("%q: score %v below the rules' %v", title, got.Score, base.Score)
 	}
 	// A taxonomy without the model's topics runs on rules alone.
 	tax, err := LoadTaxonomy([]byte("version: 1\ntopics:\n  - id: x\n    label: X\n    description: x\n    terms: {hack*: 1}\n"))
