@@ -46,11 +46,12 @@ func LoadClassifier(cfg config.Classify) (*classify.Classifier, error) {
 // LoadRules reads the site rules from the source catalogue (cfg.SourcesFile
 // or the built-in one).
 func LoadRules(cfg config.Config) (*config.Catalogue, *extract.Rules, error) {
-	cat, raw, err := config.LoadCatalogueFile(cfg.SourcesFile)
+	cat, _, err := config.LoadCatalogueFile(cfg.SourcesFile)
 	if err != nil {
 		return nil, nil, err
 	}
-	rules, err := extract.LoadRules(raw)
+	// The catalogue was parsed once; its site rules need no second parse.
+	rules, err := extract.NewRules(cat.SiteRules)
 	if err != nil {
 		return nil, nil, fmt.Errorf("site rules in %q: %w", cfg.SourcesFile, err)
 	}
