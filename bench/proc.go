@@ -19,7 +19,6 @@ type procStat struct {
 	pid, ppid      int
 	utime, stime   int64 // own CPU, in ticks
 	cutime, cstime int64 // CPU of waited-for children, in ticks
-	cmdline        string
 }
 
 // readStat parses /proc/PID/stat (the command name may contain spaces and
