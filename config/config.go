@@ -69,8 +69,9 @@ type Database struct {
 type Daemon struct {
 	// PollWorkers is how many sources are polled at once. Default 8.
 	PollWorkers int `yaml:"poll_workers"`
-	// FetchWorkers is how many article pages are fetched, extracted and
-	// classified at once. Default 8.
+	// FetchWorkers is how many articles are extracted, classified and stored
+	// at once; four times as many page downloads may wait on the network
+	// meanwhile (within fetch.host_concurrency per host). Default 8.
 	FetchWorkers int `yaml:"fetch_workers"`
 	// DeliveryWorkers is how many alerts are sent at once. Default 4.
 	DeliveryWorkers int `yaml:"delivery_workers"`

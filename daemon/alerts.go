@@ -35,6 +35,11 @@ func (s *Setup) addAlerts(ctx context.Context, cfg config.Config, st *store.Stor
 	if err := alert.SyncSubscribers(ctx, st.Pool, cfg.Alert.Subscribers); err != nil {
 		return err
 	}
+	if len(cfg.Alert.Subscribers) == 0 {
+		// Nobody to alert: no outbox queries on the ingest path and no
+		// sender (the sync above disabled any subscriber left from before).
+		return nil
+	}
 	s.Deps.Outbox = outboxHook
 	labels := map[string]string{}
 	if s.Classifier != nil {

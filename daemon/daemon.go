@@ -40,7 +40,19 @@ type Daemon struct {
 	wake chan struct{}
 	// unchanged records 304 polls in groups.
 	unchanged *notModifiedBatch
+	// cpu admits daemon.fetch_workers articles at a time to extraction,
+	// classification and storing; more downloads than that may wait on the
+	// network meanwhile (see downloads).
+	cpu chan struct{}
 }
+
+// downloadsPerWorker is how many article downloads may be in flight per
+// fetch worker: a page spends most of its time on the network, and its
+// extraction only a few milliseconds of CPU.
+const downloadsPerWorker = 4
+
+// downloads is how many article jobs run at once.
+func (d *Daemon) downloads() int { return d.cfg.Daemon.FetchWorkers * downloadsPerWorker }
 
 // New builds a daemon. reg may be nil (no metrics registered).
 func New(cfg config.Config, deps Deps, logger *slog.Logger, reg prometheus.Registerer) *Daemon {
@@ -58,6 +70,7 @@ func New(cfg config.Config, deps Deps, logger *slog.Logger, reg prometheus.Regis
 		owner:     owner,
 		now:       time.Now,
 		wake:      make(chan struct{}, 1),
+		cpu:       make(chan struct{}, cfg.Daemon.FetchWorkers),
 		unchanged: &notModifiedBatch{st: deps.Store, max: max(cfg.Daemon.PollWorkers, 1), wait: notModifiedWait},
 	}
 }
@@ -78,7 +91,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 		wg.Go(func() { d.alertLoop(ctx, workCtx) })
 	}
 	wg.Go(func() { d.loop(ctx, workCtx, "poll", d.cfg.Daemon.PollWorkers, d.claimSources, nil) })
-	wg.Go(func() { d.loop(ctx, workCtx, "fetch", d.cfg.Daemon.FetchWorkers, d.claimArticles, d.wake) })
+	wg.Go(func() { d.loop(ctx, workCtx, "fetch", d.downloads(), d.claimArticles, d.wake) })
 
 	<-ctx.Done()
 	d.log.Info("shutting down: no new work is claimed", "grace", d.cfg.Daemon.ShutdownGrace.String())
@@ -473,6 +486,12 @@ func (d *Daemon) processArticle(ctx context.Context, a store.DueArticle) {
 		}
 		return
 	}
+	select {
+	case d.cpu <- struct{}{}:
+	case <-ctx.Done():
+		return
+	}
+	defer func() { <-d.cpu }()
 	ex, label, err := d.deps.Extractor.Extract(page.Body, page.ContentType, page.URL)
 	if a.Revision == 0 {
 		// First fetch: the article's address is the page's own canonical

@@ -23,7 +23,7 @@ func (d *Daemon) PollOnce(ctx context.Context) (Stats, error) {
 	if err != nil {
 		return st, fmt.Errorf("poll sources: %w", err)
 	}
-	n, err = d.drain(ctx, d.cfg.Daemon.FetchWorkers, d.claimArticles)
+	n, err = d.drain(ctx, d.downloads(), d.claimArticles)
 	st.Articles = n
 	if err != nil {
 		return st, fmt.Errorf("fetch articles: %w", err)
