@@ -158,6 +158,12 @@ func Canonical(raw string, base *url.URL) (string, error) {
 		b.WriteByte('?')
 		b.WriteString(q)
 	}
+	// Percent-encoding can grow a URL up to ninefold (an invalid byte
+	// becomes %EF%BF%BD): the result obeys the same bound as the input, so
+	// a canonical URL always canonicalizes to itself.
+	if b.Len() > maxURLLength {
+		return "", fmt.Errorf("urlnorm: %w (after encoding)", ErrTooLong)
+	}
 	return b.String(), nil
 }
 
