@@ -41,6 +41,10 @@ func TestPollOnceEndToEnd(t *testing.T) {
 	if n := queryInt(t, db, `SELECT count(*) FROM articles WHERE fetch_state = 'fetched' AND length(body_text) > 200 AND revision = 1`); n != want {
 		t.Fatalf("%d articles stored with text, want %d", n, want)
 	}
+	// Saved text is searchable (vectors prepared by wirewatch, not the trigger).
+	if n := queryInt(t, db, `SELECT count(*) FROM articles WHERE search_en @@ wirewatch_en_query('regulator security review')`); n != want {
+		t.Errorf("%d articles found by an English search of their text, want %d", n, want)
+	}
 	if n := f.count("/article/3.html"); n != 1 {
 		t.Errorf("shared article fetched %d times, want 1", n)
 	}

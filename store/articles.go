@@ -159,7 +159,15 @@ UPDATE articles SET
     fetch_state = 'fetched', fetch_attempts = 0, fetch_error = NULL,
     check_count = check_count + 1, last_checked_at = now(), next_check_at = $14,
     removed_at = NULL, lease_until = NULL, lease_owner = NULL,
-    classifier_version = $15, relevant = $16, score = $17, topics = $18
+    classifier_version = $15, relevant = $16, score = $17, topics = $18,
+    -- the search vectors from text prepared in Go (see searchtext.go); the
+    -- summary is the row's own, unchanged by this update.
+    search_en = setweight(to_tsvector('english', $19), 'A') ||
+                setweight(to_tsvector('english', wirewatch_strip_han(summary)), 'B') ||
+                setweight(to_tsvector('english', $20), 'C'),
+    search_zh = setweight(to_tsvector('simple', $21), 'A') ||
+                setweight(to_tsvector('simple', wirewatch_cjk_bigrams(summary)), 'B') ||
+                setweight(to_tsvector('simple', $22), 'C')
 WHERE id = $1 AND lease_owner = $2`
 
 // saveUnchanged records a fetch that found the stored text: validators and
@@ -239,7 +247,9 @@ func (s *Store) SaveArticle(ctx context.Context, a ArticleSave, hook Hook) (Save
 			}
 			b.Queue(saveFetched, a.ID, a.Owner, ex.Title, ex.Byline, ex.Published, a.PublishedSuspect, ex.Lang, ex.Text,
 				a.ContentHash, ex.Method, rev, a.ETag, a.LastModified, a.NextCheck,
-				c.Version, c.Relevant, float32(c.Score), sc.relevantTopics)
+				c.Version, c.Relevant, float32(c.Score), sc.relevantTopics,
+				stripHan(ex.Title), stripHan(leftRunes(ex.Text, searchBodyEn)),
+				cjkBigrams(ex.Title), cjkBigrams(leftRunes(ex.Text, searchBodyZh)))
 			if changed {
 				if raw == nil && len(a.Raw) > 0 {
 					if raw, err = gzipBytes(a.Raw); err != nil {

@@ -1,0 +1,8 @@
+package store
+
+// Exported for the external test package.
+var (
+	StripHan   = stripHan
+	CJKBigrams = cjkBigrams
+	LeftRunes  = leftRunes
+)
