@@ -60,7 +60,7 @@ func main() {
 	flag.DurationVar(&o.watch, "watch", 3*time.Minute, "with -new-every: how long to watch new items after the cold ingest")
 	flag.StringVar(&o.farmDir, "farm", "", "feedfarm source directory (default ../shared/tools/feedfarm from the repository root)")
 	flag.StringVar(&o.pgURL, "pg", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable", "PostgreSQL maintenance database (fresh bench_* databases are created beside it)")
-	flag.IntVar(&o.hostConcurrency, "host-concurrency", 64, "fetch.host_concurrency (the farm is one host)")
+	flag.IntVar(&o.hostConcurrency, "host-concurrency", 256, "fetch.host_concurrency (the farm is one host)")
 	flag.DurationVar(&o.tick, "tick", 500*time.Millisecond, "daemon.tick")
 	flag.IntVar(&o.maxConns, "max-conns", 0, "database.max_conns (0: wirewatch's default)")
 	flag.BoolVar(&o.keep, "keep", false, "keep the databases and the work directory")

@@ -70,7 +70,7 @@ type Daemon struct {
 	// PollWorkers is how many sources are polled at once. Default 8.
 	PollWorkers int `yaml:"poll_workers"`
 	// FetchWorkers is how many articles are extracted, classified and stored
-	// at once; four times as many page downloads may wait on the network
+	// at once; eight times as many page downloads may wait on the network
 	// meanwhile (within fetch.host_concurrency per host). Default 8.
 	FetchWorkers int `yaml:"fetch_workers"`
 	// DeliveryWorkers is how many alerts are sent at once. Default 4.

@@ -48,8 +48,9 @@ type Daemon struct {
 
 // downloadsPerWorker is how many article downloads may be in flight per
 // fetch worker: a page spends most of its time on the network, and its
-// extraction only a few milliseconds of CPU.
-const downloadsPerWorker = 4
+// extraction only a few milliseconds of CPU. fetch.host_concurrency still
+// caps what one host sees.
+const downloadsPerWorker = 8
 
 // downloads is how many article jobs run at once.
 func (d *Daemon) downloads() int { return d.cfg.Daemon.FetchWorkers * downloadsPerWorker }
