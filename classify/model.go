@@ -288,6 +288,11 @@ func (m *bowModel) probs(rows []int32) [nModelClasses + 1]float64 {
 			z[k] += float64(v)
 		}
 	}
+	return softmax(z)
+}
+
+// softmax over the implicit class 0 (logit 0) and z.
+func softmax(z [nModelClasses]float64) [nModelClasses + 1]float64 {
 	mx := 0.0
 	for _, v := range z {
 		mx = max(mx, v)

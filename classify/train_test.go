@@ -172,25 +172,6 @@ func trainModel(items []evalItem, tp trainParams) *bowModel {
 	return m
 }
 
-// softmax over the implicit class 0 (logit 0) and z.
-func softmax(z [nModelClasses]float64) [nModelClasses + 1]float64 {
-	mx := 0.0
-	for _, v := range z {
-		mx = max(mx, v)
-	}
-	var p [nModelClasses + 1]float64
-	p[0] = math.Exp(-mx)
-	s := p[0]
-	for k, v := range z {
-		p[k+1] = math.Exp(v - mx)
-		s += p[k+1]
-	}
-	for k := range p {
-		p[k] /= s
-	}
-	return p
-}
-
 // formatModel writes the table: header, bias, rows sorted by feature.
 func formatModel(m *bowModel, header string) string {
 	var b strings.Builder

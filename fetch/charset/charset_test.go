@@ -12,19 +12,13 @@ import (
 
 	"golang.org/x/text/encoding/simplifiedchinese"
 	"golang.org/x/text/encoding/traditionalchinese"
-)
 
-// corpora is where the shared real-world corpora live, relative to this
-// package (the repository is cloned with shared/ beside it).
-const corpora = "../../../shared/corpora"
+	"github.com/wirewatch/wirewatch/internal/corpus"
+)
 
 func corpusDir(t testing.TB, sub string) string {
 	t.Helper()
-	dir := filepath.Join(corpora, sub)
-	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("corpus %s not present (clone shared/ beside the repository to run this test): %v", dir, err)
-	}
-	return dir
+	return corpus.Dir(t, sub)
 }
 
 func checkClean(t testing.TB, name string, out []byte) {

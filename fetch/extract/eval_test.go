@@ -11,19 +11,12 @@ import (
 	"time"
 
 	"github.com/wirewatch/wirewatch/fetch/charset"
+	"github.com/wirewatch/wirewatch/internal/corpus"
 )
-
-// corpora is where the shared real-world corpora live, relative to this
-// package (the repository is cloned with shared/ beside it).
-const corpora = "../../../shared/corpora"
 
 func corpusDir(t testing.TB, sub string) string {
 	t.Helper()
-	dir := filepath.Join(corpora, sub)
-	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("corpus %s not present (clone shared/ beside the repository to run this test): %v", dir, err)
-	}
-	return dir
+	return corpus.Dir(t, sub)
 }
 
 // evalPage is one entry of extraction-dev/evaldata.json.
