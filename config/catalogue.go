@@ -39,8 +39,8 @@ type SourceSpec struct {
 	Notes string `yaml:"notes"`
 }
 
-// Catalogue is the parsed source catalogue. Site rules are read by the
-// extractor from the same file (fetch/extract.LoadRules).
+// Catalogue is the parsed source catalogue; its site rules go to
+// fetch/extract.NewRules.
 type Catalogue struct {
 	Version   int              `yaml:"version"`
 	Sources   []SourceSpec     `yaml:"sources"`
@@ -49,9 +49,9 @@ type Catalogue struct {
 
 var sourceName = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
 
-// LoadCatalogueFile reads a catalogue from path, or the built-in one when
-// path is empty. It returns the raw bytes too, for the extractor's rules.
-func LoadCatalogueFile(path string) (*Catalogue, []byte, error) {
+// LoadCatalogueFile reads a catalogue (sources and site rules) from path,
+// or the built-in one when path is empty.
+func LoadCatalogueFile(path string) (*Catalogue, error) {
 	var data []byte
 	var err error
 	name := path
@@ -62,10 +62,9 @@ func LoadCatalogueFile(path string) (*Catalogue, []byte, error) {
 		data, err = os.ReadFile(path)
 	}
 	if err != nil {
-		return nil, nil, fmt.Errorf("config: read source catalogue %s: %w", name, err)
+		return nil, fmt.Errorf("config: read source catalogue %s: %w", name, err)
 	}
-	c, err := ParseCatalogue(name, data)
-	return c, data, err
+	return ParseCatalogue(name, data)
 }
 
 // ParseCatalogue parses and validates a catalogue; name is used in errors.

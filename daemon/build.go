@@ -46,7 +46,7 @@ func LoadClassifier(cfg config.Classify) (*classify.Classifier, error) {
 // LoadRules reads the site rules from the source catalogue (cfg.SourcesFile
 // or the built-in one).
 func LoadRules(cfg config.Config) (*config.Catalogue, *extract.Rules, error) {
-	cat, _, err := config.LoadCatalogueFile(cfg.SourcesFile)
+	cat, err := config.LoadCatalogueFile(cfg.SourcesFile)
 	if err != nil {
 		return nil, nil, err
 	}
