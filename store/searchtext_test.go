@@ -4,7 +4,9 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/wirewatch/wirewatch/model"
 	"github.com/wirewatch/wirewatch/store"
 	"github.com/wirewatch/wirewatch/store/storetest"
 )
@@ -60,5 +62,38 @@ func TestSearchVectorTrigger(t *testing.T) {
 	}
 	if match("ransomware") || !match("phishing") {
 		t.Error("the trigger did not refresh the vectors on update")
+	}
+}
+
+// Items stored by a poll carry the vectors the trigger would have computed
+// from their title and summary.
+func TestPollItemsSearchVectorsMatchSQL(t *testing.T) {
+	ctx := context.Background()
+	s := storetest.New(t).Store
+	var src int64
+	err := s.Pool.QueryRow(ctx, `INSERT INTO sources (name, outlet, kind, url, lease_owner, lease_until)
+        VALUES ('t', 'Test', 'feed', 'https://x.example/feed', 'me', now() + interval '1 minute') RETURNING id`).Scan(&src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	items := []model.Item{
+		{URL: "https://x.example/1", Title: "World Internet Conference opens in Wuzhen", Summary: "Delegates discussed cyberspace governance."},
+		{URL: "https://x.example/2", Title: "世界互联网大会乌镇峰会开幕", Summary: "与会代表讨论网络空间治理和数据安全。中"},
+		{URL: "https://x.example/3", Title: "Xi: 网络安全 matters 𠀀𠀁 and 朕", Summary: ""},
+		{URL: "https://x.example/4", Title: "", Summary: "a lone 字, self-driving cars and the U.S. on 2023-11-01"},
+	}
+	added, err := s.FinishPoll(ctx, store.PollOutcome{SourceID: src, Owner: "me", OK: true, Status: 200, Items: items, Outlet: "Test", NextPoll: time.Now().Add(time.Hour)})
+	if err != nil || added != len(items) {
+		t.Fatalf("FinishPoll: added %d, err %v", added, err)
+	}
+	var same, total int
+	err = s.Pool.QueryRow(ctx, `SELECT count(*) FILTER (WHERE search_en = wirewatch_search_en(title, summary, body_text)
+            AND search_zh = wirewatch_search_zh(title, summary, body_text) AND search_en IS NOT NULL AND search_zh IS NOT NULL), count(*)
+        FROM articles`).Scan(&same, &total)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if same != len(items) || total != len(items) {
+		t.Errorf("%d of %d stored items have the trigger's vectors, want all %d", same, total, len(items))
 	}
 }

@@ -145,10 +145,16 @@ WHERE id = $1 AND lease_owner = $2`
 // insertItems adds newly discovered articles as pending fetches in one
 // statement; known canonical URLs are left alone (one fetch per URL,
 // however many sources list it).
+//
+// The search vectors of title and summary are built from text prepared in
+// Go (as SaveArticle does), sparing the trigger its regular expressions.
 const insertItems = `
-INSERT INTO articles (canonical_url, source_id, outlet, language, title, summary, byline, published_at, next_check_at)
-SELECT u, $1, $2, $3, t, s, a, p, now()
-FROM unnest($4::text[], $5::text[], $6::text[], $7::text[], $8::timestamptz[]) AS x(u, t, s, a, p)
+INSERT INTO articles (canonical_url, source_id, outlet, language, title, summary, byline, published_at, next_check_at, search_en, search_zh)
+SELECT u, $1, $2, $3, t, s, a, p, now(),
+    setweight(to_tsvector('english', te), 'A') || setweight(to_tsvector('english', se), 'B'),
+    setweight(to_tsvector('simple', tz), 'A') || setweight(to_tsvector('simple', sz), 'B')
+FROM unnest($4::text[], $5::text[], $6::text[], $7::text[], $8::timestamptz[], $9::text[], $10::text[], $11::text[], $12::text[])
+    AS x(u, t, s, a, p, te, se, tz, sz)
 ON CONFLICT (canonical_url) DO NOTHING`
 
 // FinishPoll records a poll: on success the new items are inserted and the
@@ -175,10 +181,14 @@ func (s *Store) FinishPoll(ctx context.Context, o PollOutcome) (int, error) {
 		n := len(o.Items)
 		urls, titles, sums, authors := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 		pubs := make([]*time.Time, n)
+		enTitles, enSums, zhTitles, zhSums := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 		for i, it := range o.Items {
 			urls[i], titles[i], sums[i], authors[i], pubs[i] = it.URL, it.Title, it.Summary, it.Author, it.Published
+			enTitles[i], enSums[i] = stripHan(it.Title), stripHan(it.Summary)
+			zhTitles[i], zhSums[i] = cjkBigrams(it.Title), cjkBigrams(it.Summary)
 		}
-		tag, err = tx.Exec(ctx, insertItems, o.SourceID, o.Outlet, o.Language, urls, titles, sums, authors, pubs)
+		tag, err = tx.Exec(ctx, insertItems, o.SourceID, o.Outlet, o.Language, urls, titles, sums, authors, pubs,
+			enTitles, enSums, zhTitles, zhSums)
 		if err != nil {
 			return err
 		}
