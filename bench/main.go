@@ -45,6 +45,7 @@ type options struct {
 	maxConns                    int
 	keep, verbose               bool
 	label, extract, preSQL      string
+	cpuProfile                  string
 }
 
 func main() {
@@ -68,6 +69,7 @@ func main() {
 	flag.StringVar(&o.label, "label", "", "a label printed with the results")
 	flag.StringVar(&o.preSQL, "pre-sql", "", "what-if: migrate, then run this SQL file in the fresh database before measuring (a proposed migration)")
 	flag.StringVar(&o.extract, "extract", "rule", "article text: rule (a site rule for the farm host, as catalogue outlets have) or generic (go-trafilatura with readability fallback)")
+	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write wirewatch's CPU profile of each run to FILE.N (go tool pprof)")
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

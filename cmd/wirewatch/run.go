@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
+	"runtime/pprof"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -50,6 +52,7 @@ func runDaemon(ctx context.Context, e *env, args []string) error {
 	var g globalFlags
 	fs := e.newFlags("run")
 	g.add(fs)
+	cpuProfile := fs.String("cpuprofile", "", "write a Go CPU profile of the whole run to this file (for performance work)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -59,6 +62,13 @@ func runDaemon(ctx context.Context, e *env, args []string) error {
 	cfg, logger, err := g.load(e)
 	if err != nil {
 		return err
+	}
+	if *cpuProfile != "" {
+		stop, err := startCPUProfile(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer stop(logger)
 	}
 	v, c := buildInfo()
 	logger.Info("starting wirewatch", "version", v, "commit", c, "database", config.RedactURL(cfg.Database.URL), "listen", cfg.Daemon.Listen)
@@ -128,4 +138,23 @@ func runPoll(ctx context.Context, e *env, args []string) error {
 	stats, err := d.PollOnce(ctx)
 	fmt.Fprintf(e.stdout, "polled %d source(s), processed %d article(s), sent %d alert(s)\n", stats.Sources, stats.Articles, stats.Alerts)
 	return err
+}
+
+// startCPUProfile profiles the process until the returned function runs
+// (at shutdown, after SIGTERM).
+func startCPUProfile(path string) (func(*slog.Logger), error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("cpu profile %s: %w", path, err)
+	}
+	return func(logger *slog.Logger) {
+		pprof.StopCPUProfile()
+		if err := f.Close(); err != nil {
+			logger.Error("cpu profile not written", "path", path, "error", err)
+		}
+	}, nil
 }
