@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/klauspost/compress/gzip"
 	"github.com/sergi/go-diff/diffmatchpatch"
 
@@ -139,15 +140,14 @@ type SaveResult struct {
 const lockArticle = `SELECT content_hash, revision, body_text, coalesce(relevant, false), coalesce(classifier_version, '')
 FROM articles WHERE id = $1 AND lease_owner = $2 FOR UPDATE`
 
-const insertRevision = `
-INSERT INTO article_revisions (article_id, revision, title, body_text, content_hash, extract_method, raw_gzip, raw_charset, diff)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`
-
 // saveFetched records a fetch whose text changed or was classified anew:
 // text, fetch state and current classification in one row version. Only
-// the lease holder may write ($2). Title and body are set, so the generated
-// search vectors are recomputed.
+// the lease holder may write ($2): the revision and per-topic scores are
+// written from the UPDATE's RETURNING, so a lost lease writes nothing and
+// the statement returns 0. One statement, so it is atomic without an
+// explicit transaction.
 const saveFetched = `
+WITH a AS (
 UPDATE articles SET
     title = CASE WHEN $3 <> '' THEN $3 ELSE title END,
     byline = CASE WHEN $4 <> '' THEN $4 ELSE byline END,
@@ -168,7 +168,20 @@ UPDATE articles SET
     search_zh = setweight(to_tsvector('simple', $21), 'A') ||
                 setweight(to_tsvector('simple', wirewatch_cjk_bigrams(summary)), 'B') ||
                 setweight(to_tsvector('simple', $22), 'C')
-WHERE id = $1 AND lease_owner = $2`
+WHERE id = $1 AND lease_owner = $2
+RETURNING id),
+r AS (
+INSERT INTO article_revisions (article_id, revision, title, body_text, content_hash, extract_method, raw_gzip, raw_charset, diff)
+SELECT id, $11, $3, $8, $9, $10, $23, $24, $25 FROM a WHERE $26
+),
+c AS (
+INSERT INTO classifications (article_id, classifier_version, topic, score, relevant, evidence, revision)
+SELECT a.id, $15, t, sc, $16, ev, $11 FROM a, unnest($27::text[], $28::real[], $29::jsonb[]) AS x(t, sc, ev)
+ON CONFLICT (article_id, classifier_version, topic) DO UPDATE SET
+    score = EXCLUDED.score, relevant = EXCLUDED.relevant, evidence = EXCLUDED.evidence,
+    revision = EXCLUDED.revision, classified_at = now()
+)
+SELECT count(*) FROM a`
 
 // saveUnchanged records a fetch that found the stored text: validators and
 // schedule only. Title, summary and body are not set, so PostgreSQL does
@@ -192,24 +205,31 @@ ON CONFLICT (article_id, classifier_version, topic) DO UPDATE SET
 const updateCurrentClassification = `
 UPDATE articles SET classifier_version = $2, relevant = $3, score = $4, topics = $5 WHERE id = $1`
 
-// SaveArticle stores a fetched page in one transaction: a new revision when
-// the text changed (with the diff and the gzip-compressed raw page), the
-// article's current text, fetch state and classification as one row
-// version, the per-topic scores, and whatever hook adds (the alert outbox).
-// The writes reach the server in one round trip. With a.Prev (the state the
-// claim returned) nothing is read first: the UPDATE's lease condition is the
-// check. ErrLeaseLost means another worker owns the article.
+// execer is a pool or a transaction.
+type execer interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+// SaveArticle stores a fetched page: a new revision when the text changed
+// (with the diff and the gzip-compressed raw page), the article's current
+// text, fetch state and classification as one row version, the per-topic
+// scores, and whatever hook adds (the alert outbox), all or nothing. With
+// a.Prev (the state the claim returned) nothing is read first: the UPDATE's
+// lease condition is the check, and without a hook or an edit to diff the
+// save is a single statement, with no explicit transaction. ErrLeaseLost
+// means another worker owns the article.
 func (s *Store) SaveArticle(ctx context.Context, a ArticleSave, hook Hook) (SaveResult, error) {
 	var res SaveResult
 	var raw []byte
 	if a.Prev == nil || a.Prev.ContentHash != a.ContentHash {
-		// Compress before taking a pooled connection for the transaction.
+		// Compress before taking a pooled connection.
 		var err error
 		if raw, err = gzipBytes(a.Raw); err != nil {
 			return res, fmt.Errorf("store: save article %d: %w", a.ID, err)
 		}
 	}
-	err := pgx.BeginFunc(ctx, s.Pool, func(tx pgx.Tx) error {
+	save := func(tx execer) error {
 		prev := a.Prev
 		var oldBody string
 		if prev == nil {
@@ -239,58 +259,54 @@ func (s *Store) SaveArticle(ctx context.Context, a ArticleSave, hook Hook) (Save
 		}
 		res = SaveResult{NewRevision: changed, Revision: rev, Edited: changed && prev.Revision > 0, Relevant: prev.Relevant}
 		ex, c := a.Extracted, a.Classification
-		var b pgx.Batch
-		if reclassify {
-			sc, err := classificationRows(c)
-			if err != nil {
-				return err
+		if !reclassify {
+			tag, err := tx.Exec(ctx, saveUnchanged, a.ID, a.Owner, ex.Published, a.PublishedSuspect, a.ETag, a.LastModified, a.NextCheck)
+			if err == nil && tag.RowsAffected() == 0 {
+				err = ErrLeaseLost
 			}
-			b.Queue(saveFetched, a.ID, a.Owner, ex.Title, ex.Byline, ex.Published, a.PublishedSuspect, ex.Lang, ex.Text,
-				a.ContentHash, ex.Method, rev, a.ETag, a.LastModified, a.NextCheck,
-				c.Version, c.Relevant, float32(c.Score), sc.relevantTopics,
-				stripHan(ex.Title), stripHan(leftRunes(ex.Text, searchBodyEn)),
-				cjkBigrams(ex.Title), cjkBigrams(leftRunes(ex.Text, searchBodyZh)))
-			if changed {
-				if raw == nil && len(a.Raw) > 0 {
-					if raw, err = gzipBytes(a.Raw); err != nil {
-						return err
-					}
-				}
-				var diff []byte
-				if prev.Revision > 0 {
-					diff = textDiff(oldBody, ex.Text)
-				}
-				b.Queue(insertRevision, a.ID, rev, ex.Title, ex.Text, a.ContentHash, ex.Method, raw, a.RawCharset, diff)
-			}
-			if len(sc.topics) > 0 {
-				b.Queue(upsertClassification, a.ID, c.Version, c.Relevant, rev, sc.topics, sc.scores, sc.evidence)
-			}
-		} else {
-			b.Queue(saveUnchanged, a.ID, a.Owner, ex.Published, a.PublishedSuspect, a.ETag, a.LastModified, a.NextCheck)
+			return err // same text, same classifier: nothing new to decide
 		}
-		br := tx.SendBatch(ctx, &b)
-		tag, err := br.Exec()
-		if err == nil && tag.RowsAffected() == 0 {
+		sc, err := classificationRows(c)
+		if err != nil {
+			return err
+		}
+		var diff []byte
+		if changed {
+			if raw == nil && len(a.Raw) > 0 {
+				if raw, err = gzipBytes(a.Raw); err != nil {
+					return err
+				}
+			}
+			if prev.Revision > 0 {
+				diff = textDiff(oldBody, ex.Text)
+			}
+		}
+		var n int
+		err = tx.QueryRow(ctx, saveFetched, a.ID, a.Owner, ex.Title, ex.Byline, ex.Published, a.PublishedSuspect, ex.Lang, ex.Text,
+			a.ContentHash, ex.Method, rev, a.ETag, a.LastModified, a.NextCheck,
+			c.Version, c.Relevant, float32(c.Score), sc.relevantTopics,
+			stripHan(ex.Title), stripHan(leftRunes(ex.Text, searchBodyEn)),
+			cjkBigrams(ex.Title), cjkBigrams(leftRunes(ex.Text, searchBodyZh)),
+			raw, a.RawCharset, diff, changed,
+			sc.topics, sc.scores, sc.evidence).Scan(&n)
+		if err == nil && n == 0 {
 			err = ErrLeaseLost
-		}
-		for i := 1; err == nil && i < b.Len(); i++ {
-			_, err = br.Exec()
-		}
-		if cerr := br.Close(); err == nil && cerr != nil {
-			err = cerr
 		}
 		if err != nil {
 			return err
 		}
-		if !reclassify {
-			return nil // same text, same classifier: nothing new to decide
-		}
 		res.Relevant = c.Relevant
 		if hook != nil {
-			return hook(ctx, tx, ArticleChange{ArticleID: a.ID, WasRelevant: prev.Relevant, Relevant: c.Relevant, Edited: res.Edited})
+			return hook(ctx, tx.(pgx.Tx), ArticleChange{ArticleID: a.ID, WasRelevant: prev.Relevant, Relevant: c.Relevant, Edited: res.Edited})
 		}
 		return nil
-	})
+	}
+	var err error
+	if hook == nil && a.Prev != nil && (a.Prev.ContentHash == a.ContentHash || a.Prev.Revision == 0) {
+		err = save(s.Pool)
+	} else {
+		err = pgx.BeginFunc(ctx, s.Pool, func(tx pgx.Tx) error { return save(tx) })
+	}
 	if err != nil {
 		if errors.Is(err, ErrLeaseLost) {
 			return res, err
