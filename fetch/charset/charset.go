@@ -15,6 +15,7 @@ package charset
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"regexp"
@@ -55,9 +56,11 @@ const (
 
 var (
 	reHeaderCharset = regexp.MustCompile(`(?i)charset\s*=\s*["']?\s*([a-z0-9_.:\-]+)`)
-	reMetaCharset   = regexp.MustCompile(`(?is)<meta\b[^>]*?charset\s*=\s*["']?\s*([a-z0-9_.:\-]+)`)
-	reProlog        = regexp.MustCompile(`^\s*<\?xml\b[^>]*?\?>`)
-	rePrologEnc     = regexp.MustCompile(`(?i)\bencoding\s*=\s*["']([^"']*)["']`)
+	// reMetaCharset finds a charset declaration in one <meta> tag; it is
+	// anchored because metaCharset runs it on each tag alone.
+	reMetaCharset = regexp.MustCompile(`(?is)^<meta\b[^>]*?charset\s*=\s*["']?\s*([a-z0-9_.:\-]+)`)
+	reProlog      = regexp.MustCompile(`^\s*<\?xml\b[^>]*?\?>`)
+	rePrologEnc   = regexp.MustCompile(`(?i)\bencoding\s*=\s*["']([^"']*)["']`)
 )
 
 // choice is a decided encoding and how it was decided.
@@ -72,14 +75,17 @@ type choice struct {
 // Content-Type header value, possibly empty. It returns the decoded bytes and
 // a label naming the encoding used; when the decision overrode a declaration
 // the label says so, e.g. "gb18030 (declared utf-8, bytes invalid)".
+//
+// A body that is already clean UTF-8 is returned as it is, without a copy:
+// the result may share memory with body (it is capped at its length, so
+// appending to it never writes into body).
 func DecodeHTML(body []byte, contentType string) ([]byte, string, error) {
 	if len(body) == 0 {
 		return nil, LabelUTF8, ErrEmpty
 	}
 	c := choose(body, contentType, func(b []byte) string {
-		head := b[:min(len(b), MetaScanLimit)]
-		if m := reMetaCharset.FindSubmatch(head); m != nil {
-			return string(m[1])
+		if label, ok := metaCharset(b[:min(len(b), MetaScanLimit)]); ok {
+			return label
 		}
 		return prologEncoding(b)
 	})
@@ -92,7 +98,8 @@ func DecodeHTML(body []byte, contentType string) ([]byte, string, error) {
 
 // DecodeXML decodes a feed (RSS, Atom, RDF or any XML) to valid UTF-8. After
 // transcoding, the encoding declaration of the XML prolog is rewritten to
-// UTF-8 so that an XML parser does not decode the text a second time.
+// UTF-8 so that an XML parser does not decode the text a second time. As with
+// DecodeHTML, the result may share memory with body.
 func DecodeXML(body []byte, contentType string) ([]byte, string, error) {
 	if len(body) == 0 {
 		return nil, LabelUTF8, ErrEmpty
@@ -264,6 +271,62 @@ func sniffXMLPattern(b []byte) (choice, bool) {
 	return choice{}, false
 }
 
+// metaCharset returns the charset a <meta> tag of head declares: the first
+// match of reMetaCharset in head. Such a match starts at a '<' and cannot
+// cross a '>', so the expression only runs on the tags that start with
+// "<meta" (in any case), each cut at its first '>', instead of on the whole
+// head: on a page without a declaration that is a thousandth of the work.
+func metaCharset(head []byte) (string, bool) {
+	for i := 0; ; {
+		j := bytes.IndexByte(head[i:], '<')
+		if j < 0 {
+			return "", false
+		}
+		i += j
+		// The letters of "meta" and "char" have no case variants outside
+		// ASCII (unlike the s of "charset": U+017F), so byte comparisons
+		// select the same tags as the expression's (?i), and a tag without
+		// "char" cannot match.
+		if i+5 <= len(head) && asciiEqualFold(head[i+1:i+5], "meta") {
+			end := len(head)
+			if k := bytes.IndexByte(head[i+1:], '>'); k >= 0 {
+				end = i + 1 + k
+			}
+			if tag := head[i:end]; containsASCIIFold(tag[5:], "char") {
+				if m := reMetaCharset.FindSubmatch(tag); m != nil {
+					return string(m[1]), true
+				}
+			}
+		}
+		i++
+	}
+}
+
+// asciiEqualFold reports whether b equals the lower-case ASCII word lower,
+// ignoring ASCII case.
+func asciiEqualFold(b []byte, lower string) bool {
+	if len(b) != len(lower) {
+		return false
+	}
+	for i := range len(b) {
+		if b[i]|0x20 != lower[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// containsASCIIFold reports whether b holds the lower-case ASCII word lower,
+// ignoring ASCII case.
+func containsASCIIFold(b []byte, lower string) bool {
+	for i := 0; i+len(lower) <= len(b); i++ {
+		if b[i]|0x20 == lower[0] && asciiEqualFold(b[i:i+len(lower)], lower) {
+			return true
+		}
+	}
+	return false
+}
+
 // prologEncoding returns the encoding pseudo-attribute of an XML declaration
 // at the start of b, or "".
 func prologEncoding(b []byte) string {
@@ -297,18 +360,17 @@ func rewritePrologUTF8(b []byte) []byte {
 	return out
 }
 
-// decode transcodes body once and sanitises the result.
+// decode transcodes body once and sanitises the result. UTF-8 that is
+// already clean is returned without a copy.
 func decode(body []byte, c choice) ([]byte, error) {
 	b := body[c.bomLen:]
-	var out []byte
 	if c.enc == nil {
-		out = bytes.ToValidUTF8(b, []byte("\uFFFD"))
-	} else {
-		var err error
-		out, err = c.enc.NewDecoder().Bytes(b)
-		if err != nil {
-			return nil, err
-		}
+		// sanitize repairs invalid UTF-8 itself.
+		return sanitize(b[:len(b):len(b)]), nil
+	}
+	out, err := c.enc.NewDecoder().Bytes(b)
+	if err != nil {
+		return nil, err
 	}
 	return sanitize(out), nil
 }
@@ -317,8 +379,17 @@ func decode(body []byte, c choice) ([]byte, error) {
 // newline and carriage return, and guarantees valid UTF-8. C1 controls
 // (U+0080–U+009F) never occur in real text; they are windows-1252 bytes that
 // went through a Latin-1 step, so they are mapped as windows-1252 (as HTML
-// does for &#146;) or dropped.
+// does for &#146;) or dropped. Clean input (see clean) is returned as it is;
+// otherwise the result is a new slice.
 func sanitize(b []byte) []byte {
+	if clean(b) {
+		return b
+	}
+	return sanitizeCopy(b)
+}
+
+// sanitizeCopy is sanitize for input that needs changes: it always copies.
+func sanitizeCopy(b []byte) []byte {
 	b = bytes.TrimPrefix(b, []byte("\uFEFF"))
 	if !utf8.Valid(b) {
 		b = bytes.ToValidUTF8(b, []byte("\uFFFD"))
@@ -339,6 +410,52 @@ func sanitize(b []byte) []byte {
 		out = append(out, c)
 	}
 	return out
+}
+
+// clean reports whether sanitize would return b unchanged: b is valid UTF-8
+// without a leading U+FEFF, C0 controls other than tab, newline and carriage
+// return, or C1 controls. After utf8.Valid it is one pass over sixteen bytes
+// at a time.
+func clean(b []byte) bool {
+	if bytes.HasPrefix(b, []byte("\uFEFF")) || !utf8.Valid(b) {
+		return false
+	}
+	// In valid UTF-8 a C0 control is a byte below 0x20 and a C1 control is
+	// 0xC2 followed by 0x80–0x9F. Words holding neither kind of byte are
+	// skipped whole; the others are checked byte by byte.
+	i := 0
+	for ; i+16 <= len(b); i += 16 {
+		x, y := binary.LittleEndian.Uint64(b[i:]), binary.LittleEndian.Uint64(b[i+8:])
+		if suspect(x)|suspect(y) != 0 && !cleanBytes(b, i, i+16) {
+			return false
+		}
+	}
+	return cleanBytes(b, i, len(b))
+}
+
+// suspect is non-zero when one of the eight bytes of x is below 0x20 or is
+// 0xC2 (and may be non-zero for some other words too): the SWAR test for a
+// zero byte, applied to x-0x20 and to x^0xC2 in every byte.
+func suspect(x uint64) uint64 {
+	const (
+		ones  = 0x0101010101010101
+		highs = 0x8080808080808080
+	)
+	c2 := x ^ 0xC2*ones
+	return ((x-0x20*ones)&^x | (c2-ones)&^c2) & highs
+}
+
+// cleanBytes checks b[from:to] of valid UTF-8 b byte by byte for clean.
+func cleanBytes(b []byte, from, to int) bool {
+	for i := from; i < to; i++ {
+		switch c := b[i]; {
+		case c < 0x20 && c != '\t' && c != '\n' && c != '\r':
+			return false
+		case c == 0xC2 && i+1 < len(b) && b[i+1] <= 0x9F:
+			return false
+		}
+	}
+	return true
 }
 
 // cp1252C1 maps 0x80..0x9F as windows-1252 does; 0 marks an unassigned byte.
