@@ -45,7 +45,7 @@ type options struct {
 	maxConns                    int
 	keep, verbose               bool
 	label, extract, preSQL      string
-	cpuProfile                  string
+	cpuProfile, memProfile      string
 }
 
 func main() {
@@ -70,6 +70,7 @@ func main() {
 	flag.StringVar(&o.preSQL, "pre-sql", "", "what-if: migrate, then run this SQL file in the fresh database before measuring (a proposed migration)")
 	flag.StringVar(&o.extract, "extract", "rule", "article text: rule (a site rule for the farm host, as catalogue outlets have) or generic (go-trafilatura with readability fallback)")
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write wirewatch's CPU profile of each run to FILE.N (go tool pprof)")
+	flag.StringVar(&o.memProfile, "memprofile", "", "write wirewatch's heap profile at the end of each run to FILE.N (go tool pprof)")
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

@@ -297,6 +297,9 @@ func oneRun(ctx context.Context, o options, n int, wwBin, farmBin string, postma
 	if o.cpuProfile != "" {
 		runArgs = append(runArgs, "--cpuprofile", fmt.Sprintf("%s.%d", o.cpuProfile, n+1))
 	}
+	if o.memProfile != "" {
+		runArgs = append(runArgs, "--memprofile", fmt.Sprintf("%s.%d", o.memProfile, n+1))
+	}
 	cmd := exec.Command(wwBin, runArgs...)
 	cmd.Env = append(os.Environ(), "GOMAXPROCS=2")
 	cmd.Stdout, cmd.Stderr = wlog, wlog

@@ -34,25 +34,48 @@ func leftRunes(s string, n int) string {
 }
 
 // stripHan is wirewatch_strip_han: each run of Han characters becomes one
-// space (the text the English vector indexes).
+// space (the text the English vector indexes). Invalid UTF-8 becomes
+// U+FFFD, as PostgreSQL would never have stored it.
 func stripHan(s string) string {
 	var b strings.Builder
-	inRun := false
-	for _, r := range s {
-		if isHan(r) {
+	kept := 0      // s[kept:i] is copied as is when the next change comes
+	inRun := false // inside a run of Han characters
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			i++
+			inRun = false
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case isHan(r):
+			if b.Cap() == 0 {
+				b.Grow(len(s))
+			}
+			b.WriteString(s[kept:i])
 			if !inRun {
 				b.WriteByte(' ')
 				inRun = true
 			}
-			continue
+			kept = i + size
+		case r == utf8.RuneError && size == 1:
+			if b.Cap() == 0 {
+				b.Grow(len(s) + 2)
+			}
+			b.WriteString(s[kept:i])
+			b.WriteRune(utf8.RuneError)
+			kept = i + 1
+			inRun = false
+		default:
+			inRun = false
 		}
-		inRun = false
-		if r == utf8.RuneError {
-			b.WriteRune(r)
-			continue
-		}
-		b.WriteRune(r)
+		i += size
 	}
+	if b.Cap() == 0 {
+		return s // no Han, nothing invalid: the text itself
+	}
+	b.WriteString(s[kept:])
 	return b.String()
 }
 
@@ -60,32 +83,51 @@ func stripHan(s string) string {
 // characters, in order, space separated; a lone character stands for itself.
 func cjkBigrams(s string) string {
 	var b strings.Builder
-	var run []rune
-	flush := func() {
-		switch {
-		case len(run) == 1:
-			if b.Len() > 0 {
-				b.WriteByte(' ')
-			}
-			b.WriteRune(run[0])
-		case len(run) > 1:
-			for i := 0; i+1 < len(run); i++ {
-				if b.Len() > 0 {
-					b.WriteByte(' ')
-				}
-				b.WriteRune(run[i])
-				b.WriteRune(run[i+1])
-			}
+	prev, prevSize := -1, 0 // byte offset and size of the previous rune when it was Han
+	runLen := 0
+	sep := func() {
+		if b.Len() > 0 {
+			b.WriteByte(' ')
 		}
-		run = run[:0]
 	}
-	for _, r := range s {
-		if isHan(r) {
-			run = append(run, r)
+	endRun := func() {
+		if runLen == 1 {
+			sep()
+			b.WriteString(s[prev : prev+prevSize])
+		}
+		runLen, prev = 0, -1
+	}
+	for i := 0; i < len(s); {
+		if s[i] < utf8.RuneSelf {
+			if runLen > 0 {
+				endRun()
+			}
+			i++
 			continue
 		}
-		flush()
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if !isHan(r) {
+			if runLen > 0 {
+				endRun()
+			}
+			i += size
+			continue
+		}
+		if b.Cap() == 0 {
+			// Each Han character starts at most one bigram of 6 or 8 bytes
+			// and a space.
+			b.Grow(3 * (len(s) - i))
+		}
+		if runLen > 0 {
+			sep()
+			b.WriteString(s[prev : i+size]) // the previous character and this one
+		}
+		prev, prevSize = i, size
+		runLen++
+		i += size
 	}
-	flush()
+	if runLen > 0 {
+		endRun()
+	}
 	return b.String()
 }

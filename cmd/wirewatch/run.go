@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"runtime"
 	"runtime/pprof"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -53,6 +54,7 @@ func runDaemon(ctx context.Context, e *env, args []string) error {
 	fs := e.newFlags("run")
 	g.add(fs)
 	cpuProfile := fs.String("cpuprofile", "", "write a Go CPU profile of the whole run to this file (for performance work)")
+	memProfile := fs.String("memprofile", "", "write a Go heap profile to this file at shutdown (for performance work)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -69,6 +71,9 @@ func runDaemon(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 		defer stop(logger)
+	}
+	if *memProfile != "" {
+		defer writeHeapProfile(*memProfile, logger)
 	}
 	v, c := buildInfo()
 	logger.Info("starting wirewatch", "version", v, "commit", c, "database", config.RedactURL(cfg.Database.URL), "listen", cfg.Daemon.Listen)
@@ -157,4 +162,19 @@ func startCPUProfile(path string) (func(*slog.Logger), error) {
 			logger.Error("cpu profile not written", "path", path, "error", err)
 		}
 	}, nil
+}
+
+// writeHeapProfile records live and allocated memory at shutdown.
+func writeHeapProfile(path string, logger *slog.Logger) {
+	f, err := os.Create(path)
+	if err == nil {
+		runtime.GC()
+		err = pprof.WriteHeapProfile(f)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		logger.Error("heap profile not written", "path", path, "error", err)
+	}
 }
