@@ -10,13 +10,14 @@ import (
 )
 
 const qEnqueueArticle = `
-SELECT coalesce(relevant, false), coalesce(score, 0)::float8, topics, outlet, language,
-       coalesce(classifier_version, '')
+SELECT coalesce(relevant, false), coalesce(score, 0)::float8, topics, outlet, language
 FROM articles WHERE id = $1`
 
+// qEnqueueTopicScores reads the scores of the article's current
+// classification (sent in the same round trip as qEnqueueArticle).
 const qEnqueueTopicScores = `
-SELECT topic, score::float8 FROM classifications
-WHERE article_id = $1 AND classifier_version = $2`
+SELECT c.topic, c.score::float8 FROM classifications c JOIN articles a ON a.id = c.article_id
+WHERE c.article_id = $1 AND c.classifier_version = a.classifier_version`
 
 const qEnqueueSubscriptions = `
 SELECT s.id,
@@ -103,64 +104,64 @@ func Enqueue(ctx context.Context, tx pgx.Tx, articleID int64, prev Change) (int,
 		topics   []string
 		outlet   string
 		lang     string
-		version  string
 	)
-	if err := tx.QueryRow(ctx, qEnqueueArticle, articleID).Scan(&relevant, &score, &topics, &outlet, &lang, &version); err != nil {
-		return 0, fmt.Errorf("alert: enqueue article %d: load article: %w", articleID, err)
-	}
-	topicScores := map[string]float64{}
-	rows, err := tx.Query(ctx, qEnqueueTopicScores, articleID, version)
-	if err != nil {
-		return 0, fmt.Errorf("alert: enqueue article %d: load classification: %w", articleID, err)
-	}
-	for rows.Next() {
-		var t string
-		var sc float64
-		if err := rows.Scan(&t, &sc); err != nil {
-			rows.Close()
-			return 0, fmt.Errorf("alert: enqueue article %d: scan classification: %w", articleID, err)
+	// The four reads go to the server in one round trip.
+	var reads pgx.Batch
+	reads.Queue(qEnqueueArticle, articleID).QueryRow(func(r pgx.Row) error {
+		if err := r.Scan(&relevant, &score, &topics, &outlet, &lang); err != nil {
+			return fmt.Errorf("load article: %w", err)
 		}
-		topicScores[t] = sc
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return 0, fmt.Errorf("alert: enqueue article %d: load classification: %w", articleID, err)
-	}
-
-	rows, err = tx.Query(ctx, qEnqueueSubscriptions)
-	if err != nil {
-		return 0, fmt.Errorf("alert: enqueue article %d: load subscriptions: %w", articleID, err)
-	}
-	subs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (subscriptionRow, error) {
-		var s subscriptionRow
-		err := r.Scan(&s.subscriberID, &s.hasEmail, &s.hasWebhook, &s.cadence, &s.topics, &s.minScore, &s.outlets, &s.languages)
-		return s, err
+		return nil
 	})
-	if err != nil {
-		return 0, fmt.Errorf("alert: enqueue article %d: load subscriptions: %w", articleID, err)
+	topicScores := map[string]float64{}
+	reads.Queue(qEnqueueTopicScores, articleID).Query(func(rows pgx.Rows) error {
+		for rows.Next() {
+			var t string
+			var sc float64
+			if err := rows.Scan(&t, &sc); err != nil {
+				return fmt.Errorf("scan classification: %w", err)
+			}
+			topicScores[t] = sc
+		}
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("load classification: %w", err)
+		}
+		return nil
+	})
+	var subs []subscriptionRow
+	reads.Queue(qEnqueueSubscriptions).Query(func(rows pgx.Rows) error {
+		var err error
+		subs, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (subscriptionRow, error) {
+			var s subscriptionRow
+			err := r.Scan(&s.subscriberID, &s.hasEmail, &s.hasWebhook, &s.cadence, &s.topics, &s.minScore, &s.outlets, &s.languages)
+			return s, err
+		})
+		if err != nil {
+			return fmt.Errorf("load subscriptions: %w", err)
+		}
+		return nil
+	})
+	existing := map[deliveryKey]existingRow{}
+	reads.Queue(qEnqueueExisting, articleID).Query(func(rows pgx.Rows) error {
+		for rows.Next() {
+			var k deliveryKey
+			var e existingRow
+			var mode string
+			if err := rows.Scan(&k.subscriberID, &k.channel, &k.event, &e.status, &mode, &e.attached); err != nil {
+				return fmt.Errorf("scan deliveries: %w", err)
+			}
+			existing[k] = e
+		}
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("load deliveries: %w", err)
+		}
+		return nil
+	})
+	if err := tx.SendBatch(ctx, &reads).Close(); err != nil {
+		return 0, fmt.Errorf("alert: enqueue article %d: %w", articleID, err)
 	}
 	if len(subs) == 0 {
 		return 0, nil
-	}
-
-	existing := map[deliveryKey]existingRow{}
-	rows, err = tx.Query(ctx, qEnqueueExisting, articleID)
-	if err != nil {
-		return 0, fmt.Errorf("alert: enqueue article %d: load deliveries: %w", articleID, err)
-	}
-	for rows.Next() {
-		var k deliveryKey
-		var e existingRow
-		var mode string
-		if err := rows.Scan(&k.subscriberID, &k.channel, &k.event, &e.status, &mode, &e.attached); err != nil {
-			rows.Close()
-			return 0, fmt.Errorf("alert: enqueue article %d: scan deliveries: %w", articleID, err)
-		}
-		existing[k] = e
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return 0, fmt.Errorf("alert: enqueue article %d: load deliveries: %w", articleID, err)
 	}
 
 	var batch pgx.Batch
