@@ -17,6 +17,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/wirewatch/wirewatch/model"
@@ -135,6 +136,16 @@ const (
 	FieldBody    = "body"
 )
 
+// Field indexes, in scoring order (see fieldNames).
+const (
+	fieldTitle = iota
+	fieldSummary
+	fieldBody
+)
+
+// fieldFactors are the field weights by field index.
+var fieldFactors = [nFields]float64{titleFactor, summaryFactor, bodyFactor}
+
 type useKind uint8
 
 const (
@@ -160,7 +171,7 @@ type pattern struct {
 }
 
 type compiledRule struct {
-	name   string
+	term   string // "rule:" and the name, for evidence
 	groups []int
 	weight float64
 }
@@ -256,7 +267,7 @@ func New(t *Taxonomy, cfg Config) *Classifier {
 			}
 		}
 		for _, r := range tp.Rules {
-			cr := compiledRule{name: r.Name, weight: r.Weight}
+			cr := compiledRule{term: "rule:" + r.Name, weight: r.Weight}
 			for _, g := range r.All {
 				if gi, ok := groupIdx[g]; ok {
 					cr.groups = append(cr.groups, gi)
@@ -313,16 +324,40 @@ type cand struct {
 	end    int
 }
 
+// evidence is a model.Evidence before its snippet is made: only the
+// evidence a result keeps gets one.
+type evidence struct {
+	term   string
+	weight float64
+	field  int   // index in fieldNames
+	start  int32 // normalised range of the snippet; start < 0: none
+	end    int32
+}
+
+// fieldNames are the fields in the order they are scored.
+var fieldNames = [...]string{FieldTitle, FieldSummary, FieldBody}
+
+const nFields = len(fieldNames)
+
+// scratch is the working memory of one Classify call, reused through the
+// Classifier's pool.
 type scratch struct {
-	norm   []byte
-	offs   []int32
-	hits   []hit
-	masks  [][2]int
-	cands  []cand
-	taken  []cand
-	groups [][]int // per group: match starts in the current field
+	text    [nFields]string
+	norm    [nFields][]byte  // normalised fields
+	offs    [nFields][]int32 // per normalised byte: its offset in the field
+	raws    []rawHit
+	hits    []hit
+	masks   [][2]int
+	cands   []cand
+	taken   []cand
+	groups  [][]int // per group: match starts in the current field
+	raw     []float64
+	ruleRaw []float64
+	fraw    []float64    // per topic: the current field's raw score
+	ev      [][]evidence // per topic
+	snip    []byte
+	sref    []int32 // per kept evidence: end of its snippet in snip
 	// learned component
-	mnorm  []byte
 	mbuf   []byte
 	mrows  []int32
 	mfield []uint8 // per row in mrows: 0 title, 1 summary
@@ -334,12 +369,6 @@ type modelEv struct {
 	weight float64
 }
 
-// fieldResult is what one field adds to each topic.
-type fieldResult struct {
-	raw      []float64
-	evidence [][]model.Evidence
-}
-
 // Classify scores one article. It is pure (no I/O, no shared mutable state)
 // and safe to call from many goroutines.
 func (c *Classifier) Classify(in Input) model.Classification {
@@ -347,43 +376,69 @@ func (c *Classifier) Classify(in Input) model.Classification {
 	defer c.pool.Put(s)
 
 	nt := len(c.tax.Topics)
-	raw := make([]float64, nt)
-	ev := make([][]model.Evidence, nt)
-	fields := [...]struct {
-		name   string
-		text   string
-		factor float64
-	}{
-		{FieldTitle, in.Title, titleFactor},
-		{FieldSummary, in.Summary, summaryFactor},
-		{FieldBody, in.Body, bodyFactor},
+	s.raw = resize(s.raw, nt)
+	s.ruleRaw = resize(s.ruleRaw, nt)
+	s.fraw = resize(s.fraw, nt)
+	if cap(s.ev) < nt {
+		s.ev = make([][]evidence, nt)
 	}
-	for _, f := range fields {
-		if f.text == "" {
+	s.ev = s.ev[:nt]
+	for ti := range s.ev {
+		s.ev[ti] = s.ev[ti][:0]
+	}
+	raw, ev := s.raw, s.ev
+	s.text = [nFields]string{in.Title, in.Summary, in.Body}
+	for f, text := range s.text {
+		s.norm[f], s.offs[f] = s.norm[f][:0], s.offs[f][:0]
+		if text == "" {
 			continue
 		}
-		fr := c.scoreField(s, f.name, f.text, f.factor)
-		for ti := range nt {
-			r := fr.raw[ti]
-			if f.name == FieldBody {
+		c.scoreField(s, f)
+		for ti, r := range s.fraw {
+			if f == fieldBody {
 				r = min(r, bodyCap)
 			}
 			raw[ti] += r
-			ev[ti] = append(ev[ti], fr.evidence[ti]...)
 		}
 	}
 
-	ruleRaw := make([]float64, nt)
+	ruleRaw := s.ruleRaw
 	for ti := range raw {
 		ruleRaw[ti] = max(raw[ti], 0)
 	}
 	mraw := 0.0
 	if c.model != nil {
-		mraw = c.applyModel(s, in, raw, ev)
+		mraw = c.applyModel(s, raw, ev)
 	}
 
-	out := model.Classification{Version: c.version, Topics: []model.TopicScore{}}
+	// The result: topics with a positive score, each with its heaviest
+	// evidence, all snippets in one string and all evidence in one array.
+	ntop, nev := 0, 0
+	s.snip, s.sref = s.snip[:0], s.sref[:0]
+	for ti := range raw {
+		if max(raw[ti], 0) == 0 {
+			continue
+		}
+		ntop++
+		e := ev[ti]
+		slices.SortStableFunc(e, func(a, b evidence) int {
+			return cmp.Compare(math.Abs(b.weight), math.Abs(a.weight))
+		})
+		e = e[:min(len(e), maxEvidence)]
+		ev[ti] = e
+		nev += len(e)
+		for _, x := range e {
+			if x.start >= 0 {
+				s.snip = appendSnippet(s.snip, s.text[x.field], s.offs[x.field], int(x.start), int(x.end))
+			}
+			s.sref = append(s.sref, int32(len(s.snip)))
+		}
+	}
+	snips := string(s.snip)
+	evs := make([]model.Evidence, nev)
+	out := model.Classification{Version: c.version, Topics: make([]model.TopicScore, 0, ntop)}
 	best, sum := 0.0, 0.0
+	k, from := 0, int32(0)
 	for ti, tp := range c.tax.Topics {
 		r := max(raw[ti], 0)
 		if r == 0 {
@@ -392,14 +447,17 @@ func (c *Classifier) Classify(in Input) model.Classification {
 		rr := ruleRaw[ti]
 		best = max(best, rr)
 		sum += rr
-		e := ev[ti]
-		slices.SortStableFunc(e, func(a, b model.Evidence) int {
-			return cmp.Compare(math.Abs(b.Weight), math.Abs(a.Weight))
-		})
-		if len(e) > maxEvidence {
-			e = e[:maxEvidence]
+		var te []model.Evidence
+		if len(ev[ti]) > 0 {
+			te = evs[k : k+len(ev[ti]) : k+len(ev[ti])]
 		}
-		out.Topics = append(out.Topics, model.TopicScore{ID: tp.ID, Score: round4(squash(r)), Evidence: e})
+		for j, x := range ev[ti] {
+			to := s.sref[k]
+			te[j] = model.Evidence{Term: x.term, Field: fieldNames[x.field], Snippet: snips[from:to], Weight: x.weight}
+			from = to
+			k++
+		}
+		out.Topics = append(out.Topics, model.TopicScore{ID: tp.ID, Score: round4(squash(r)), Evidence: te})
 	}
 	slices.SortStableFunc(out.Topics, func(a, b model.TopicScore) int { return cmp.Compare(b.Score, a.Score) })
 	// Noisy-OR of two witnesses: the rules' overall raw score plus the
@@ -410,22 +468,31 @@ func (c *Classifier) Classify(in Input) model.Classification {
 	return out
 }
 
+// resize returns x with length n, all zero.
+func resize(x []float64, n int) []float64 {
+	if cap(x) < n {
+		return make([]float64, n)
+	}
+	x = x[:n]
+	clear(x)
+	return x
+}
+
 // applyModel scores the title and summary with the learned model; adds to
 // raw, with "model:<feature>" evidence, the share of the model's raw score
 // (-ln P(not relevant) times the topic's probability given relevance) of
 // its top topic and of topics with at least minModelTopicQ; discounts the
 // rule score of topics the model finds unlikely (see offTopicQ); and
 // returns the model's raw score, which counts in full towards the overall
-// score.
-func (c *Classifier) applyModel(s *scratch, in Input, raw []float64, ev [][]model.Evidence) float64 {
+// score. It reads the normalised title and summary from s.
+func (c *Classifier) applyModel(s *scratch, raw []float64, ev [][]evidence) float64 {
 	m := c.model
 	s.mrows, s.mfield = s.mrows[:0], s.mfield[:0]
-	for fi, text := range [...]string{in.Title, in.Summary} {
-		if text == "" {
+	for _, fi := range [...]int{fieldTitle, fieldSummary} {
+		if s.text[fi] == "" {
 			continue
 		}
-		s.mnorm, _ = normalize(s.mnorm[:0], nil, text)
-		s.mbuf, s.mrows = m.score(s.mnorm, s.mbuf, s.mrows)
+		s.mbuf, s.mrows = m.score(s.norm[fi], s.mbuf, s.mrows)
 		for len(s.mfield) < len(s.mrows) {
 			s.mfield = append(s.mfield, uint8(fi))
 		}
@@ -447,7 +514,7 @@ func (c *Classifier) applyModel(s *scratch, in Input, raw []float64, ev [][]mode
 		if k != top && q < offTopicQ && raw[ti] > 0 {
 			cut := raw[ti] * (1 - offTopicKeep)
 			raw[ti] -= cut
-			ev[ti] = append(ev[ti], model.Evidence{Term: offTopicTerm, Field: FieldTitle, Weight: -round4(cut)})
+			ev[ti] = append(ev[ti], evidence{term: offTopicTerm, field: fieldTitle, weight: -round4(cut), start: -1})
 		}
 		share := mraw * q
 		if share < minModelShare || k != top && q < minModelTopicQ {
@@ -465,17 +532,13 @@ func (c *Classifier) applyModel(s *scratch, in Input, raw []float64, ev [][]mode
 			}
 		}
 		if pos == 0 {
-			ev[ti] = append(ev[ti], model.Evidence{Term: "model", Field: FieldTitle, Weight: round4(share)})
+			ev[ti] = append(ev[ti], evidence{term: "model", field: fieldTitle, weight: round4(share), start: -1})
 			continue
 		}
 		slices.SortFunc(s.mev, func(a, b modelEv) int { return cmp.Compare(b.weight, a.weight) })
 		for _, e := range s.mev[:min(len(s.mev), maxModelEvidence)] {
-			field := FieldTitle
-			if s.mfield[e.row] == 1 {
-				field = FieldSummary
-			}
-			ev[ti] = append(ev[ti], model.Evidence{
-				Term: m.names[s.mrows[e.row]], Field: field, Weight: round4(share * e.weight / pos),
+			ev[ti] = append(ev[ti], evidence{
+				term: m.names[s.mrows[e.row]], field: int(s.mfield[e.row]), weight: round4(share * e.weight / pos), start: -1,
 			})
 		}
 	}
@@ -492,41 +555,45 @@ func squash(raw float64) float64 {
 
 func round4(x float64) float64 { return math.Round(x*1e4) / 1e4 }
 
-// scoreField matches one field and returns each topic's weighted raw score
-// and evidence for it.
-func (c *Classifier) scoreField(s *scratch, field, text string, factor float64) fieldResult {
-	nt := len(c.tax.Topics)
-	fr := fieldResult{raw: make([]float64, nt), evidence: make([][]model.Evidence, nt)}
-	s.norm, s.offs = normalize(s.norm[:0], s.offs[:0], text)
-	norm := s.norm
+// scoreField normalises and matches field f of s.text, sets s.fraw to each
+// topic's weighted raw score for it and appends its evidence to s.ev.
+func (c *Classifier) scoreField(s *scratch, f int) {
+	factor := fieldFactors[f]
+	clear(s.fraw)
+	s.norm[f], s.offs[f] = normalize(s.norm[f], s.offs[f], s.text[f])
+	norm := s.norm[f]
+	s.raws = c.m.scanHits(norm, s.raws[:0])
 
 	// 1. Raw matches with word boundaries; masks collected apart.
 	s.hits, s.masks = s.hits[:0], s.masks[:0]
-	c.m.scan(norm, func(id int32, start, end int) {
-		p := &c.pats[id]
-		if !p.han {
-			if start > 0 && isWordByte(norm[start-1]) {
-				return
-			}
-			if end < len(norm) && isWordByte(norm[end]) {
-				we := end
-				for we < len(norm) && isWordByte(norm[we]) {
-					we++
+	for _, rh := range s.raws {
+		for _, id := range c.m.outputs(rh.row) {
+			end := int(rh.end)
+			start := end - int(c.m.plen[id])
+			p := &c.pats[id]
+			if !p.han {
+				if start > 0 && isWordByte(norm[start-1]) {
+					continue
 				}
-				if !p.prefix {
-					suffix := string(norm[end:we])
-					if suffix != "s" && suffix != "es" {
-						return
+				if end < len(norm) && isWordByte(norm[end]) {
+					we := end
+					for we < len(norm) && isWordByte(norm[we]) {
+						we++
 					}
+					if !p.prefix {
+						if suffix := norm[end:we]; string(suffix) != "s" && string(suffix) != "es" {
+							continue
+						}
+					}
+					end = we
 				}
-				end = we
 			}
+			if p.uses[0].kind == useMask {
+				s.masks = append(s.masks, [2]int{start, end})
+			}
+			s.hits = append(s.hits, hit{pat: id, start: start, end: end})
 		}
-		if p.uses[0].kind == useMask {
-			s.masks = append(s.masks, [2]int{start, end})
-		}
-		s.hits = append(s.hits, hit{pat: id, start: start, end: end})
-	})
+	}
 
 	// 2. Terms and group members, minus those inside a mask.
 	if cap(s.groups) < c.ngroups {
@@ -538,17 +605,11 @@ func (c *Classifier) scoreField(s *scratch, field, text string, factor float64) 
 	}
 	s.cands = s.cands[:0]
 	for _, h := range s.hits {
-		masked := false
-		for _, m := range s.masks {
-			if h.start >= m[0] && h.end <= m[1] && c.pats[h.pat].uses[0].kind != useMask {
-				masked = true
-				break
-			}
-		}
-		if masked {
+		uses := c.pats[h.pat].uses
+		if uses[0].kind != useMask && masked(s.masks, h.start, h.end) {
 			continue
 		}
-		for _, u := range c.pats[h.pat].uses {
+		for _, u := range uses {
 			switch u.kind {
 			case useTerm:
 				s.cands = append(s.cands, cand{topic: u.topic, weight: u.weight, term: u.term, start: h.start, end: h.end})
@@ -585,15 +646,15 @@ next:
 		}
 		s.taken = append(s.taken, cd)
 		w := cd.weight * factor
-		fr.raw[cd.topic] += w
-		fr.evidence[cd.topic] = append(fr.evidence[cd.topic], model.Evidence{
-			Term: cd.term, Field: field, Snippet: snippet(text, s.offs, cd.start, cd.end), Weight: round4(w),
+		s.fraw[cd.topic] += w
+		s.ev[cd.topic] = append(s.ev[cd.topic], evidence{
+			term: cd.term, field: f, start: int32(cd.start), end: int32(cd.end), weight: round4(w),
 		})
 	}
 
 	// 4. Co-occurrence rules.
 	window := math.MaxInt
-	if field == FieldBody {
+	if f == fieldBody {
 		window = bodyWindow
 	}
 	for ti, rules := range c.rules {
@@ -603,20 +664,29 @@ next:
 				continue
 			}
 			w := r.weight * factor
-			fr.raw[ti] += w
+			s.fraw[ti] += w
 			end := at + 1
 			for end < len(norm) && isWordByte(norm[end]) {
 				end++
 			}
-			fr.evidence[ti] = append(fr.evidence[ti], model.Evidence{
-				Term: "rule:" + r.name, Field: field, Snippet: snippet(text, s.offs, at, end), Weight: round4(w),
+			s.ev[ti] = append(s.ev[ti], evidence{
+				term: r.term, field: f, start: int32(at), end: int32(end), weight: round4(w),
 			})
 		}
 	}
-	for ti := range fr.raw {
-		fr.raw[ti] = max(fr.raw[ti], 0)
+	for ti := range s.fraw {
+		s.fraw[ti] = max(s.fraw[ti], 0)
 	}
-	return fr
+}
+
+// masked reports whether [start,end) lies inside one of the masks.
+func masked(masks [][2]int, start, end int) bool {
+	for _, m := range masks {
+		if start >= m[0] && end <= m[1] {
+			return true
+		}
+	}
+	return false
 }
 
 // cooccur reports whether every group matched with all matches within window
@@ -653,11 +723,14 @@ func abs(x int) int {
 	return x
 }
 
-// snippet returns the original text around the normalised range [start,end),
-// with white space collapsed and ellipses where it was cut.
-func snippet(text string, offs []int32, start, end int) string {
+// appendSnippet appends to b the original text around the normalised range
+// [start,end), with white space collapsed, invalid UTF-8 replaced and
+// ellipses where it was cut: what the words of the text, joined with single
+// spaces (strings.Fields, strings.Join), made valid UTF-8 with U+FFFD
+// (strings.ToValidUTF8), would read.
+func appendSnippet(b []byte, text string, offs []int32, start, end int) []byte {
 	if len(offs) == 0 || start >= len(offs) {
-		return ""
+		return b
 	}
 	os := int(offs[start])
 	oe := len(text)
@@ -671,13 +744,56 @@ func snippet(text string, offs []int32, start, end int) string {
 	for to < len(text) && !utf8.RuneStart(text[to]) {
 		to++
 	}
-	var b strings.Builder
 	if from > 0 {
-		b.WriteString("…")
+		b = append(b, "…"...)
 	}
-	b.WriteString(strings.ToValidUTF8(strings.Join(strings.Fields(text[from:to]), " "), "\uFFFD"))
+	words := false   // a word was written
+	space := false   // white space since the last word
+	invalid := false // the last bytes written are a U+FFFD for invalid bytes
+	for i := from; i < to; {
+		c := text[i]
+		if c < utf8.RuneSelf {
+			if asciiSpace(c) {
+				space = true
+			} else {
+				if space && words {
+					b = append(b, ' ')
+				}
+				b = append(b, c)
+				words, space, invalid = true, false, false
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(text[i:to])
+		switch {
+		case unicode.IsSpace(r):
+			space = true
+		case r == utf8.RuneError && size == 1:
+			if space && words {
+				b = append(b, ' ')
+				invalid = false
+			}
+			if !invalid {
+				b = append(b, "\uFFFD"...)
+			}
+			words, space, invalid = true, false, true
+		default:
+			if space && words {
+				b = append(b, ' ')
+			}
+			b = append(b, text[i:i+size]...)
+			words, space, invalid = true, false, false
+		}
+		i += size
+	}
 	if to < len(text) {
-		b.WriteString("…")
+		b = append(b, "…"...)
 	}
-	return b.String()
+	return b
+}
+
+// asciiSpace reports the ASCII white space strings.Fields splits at.
+func asciiSpace(c byte) bool {
+	return c <= ' ' && (1<<c)&(1<<' '|1<<'\t'|1<<'\n'|1<<'\v'|1<<'\f'|1<<'\r') != 0
 }
