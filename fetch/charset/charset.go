@@ -423,14 +423,17 @@ func clean(b []byte) bool {
 	// In valid UTF-8 a C0 control is a byte below 0x20 and a C1 control is
 	// 0xC2 followed by 0x80–0x9F. Words holding neither kind of byte are
 	// skipped whole; the others are checked byte by byte.
-	i := 0
-	for ; i+16 <= len(b); i += 16 {
-		x, y := binary.LittleEndian.Uint64(b[i:]), binary.LittleEndian.Uint64(b[i+8:])
-		if suspect(x)|suspect(y) != 0 && !cleanBytes(b, i, i+16) {
-			return false
+	rest := b
+	for len(rest) >= 16 {
+		x, y := binary.LittleEndian.Uint64(rest), binary.LittleEndian.Uint64(rest[8:16])
+		if suspect(x)|suspect(y) != 0 {
+			if i := len(b) - len(rest); !cleanBytes(b, i, i+16) {
+				return false
+			}
 		}
+		rest = rest[16:]
 	}
-	return cleanBytes(b, i, len(b))
+	return cleanBytes(b, len(b)-len(rest), len(b))
 }
 
 // suspect is non-zero when one of the eight bytes of x is below 0x20 or is

@@ -19,6 +19,7 @@ import (
 	nurl "net/url"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/PuerkitoBio/goquery"
 	"golang.org/x/net/html"
@@ -99,7 +100,9 @@ func extract(page []byte, pageURL string, rules *Rules, mode GenericMode, now ti
 	if len(page) > MaxInput {
 		page = page[:MaxInput]
 	}
-	page = bytes.ToValidUTF8(page, []byte("\uFFFD"))
+	if !utf8.Valid(page) {
+		page = bytes.ToValidUTF8(page, []byte("\uFFFD"))
+	}
 	u, perr := nurl.Parse(pageURL)
 	if perr != nil || u.Host == "" {
 		u = nil
@@ -110,11 +113,12 @@ func extract(page []byte, pageURL string, rules *Rules, mode GenericMode, now ti
 	}
 	prune(root, maxTreeDepth)
 	doc := goquery.NewDocumentFromNode(root)
+	ix := indexPage(root)
 
 	// Without an address, take the one the page declares, or failing that
 	// the outlet its links point to, so that the site rule still applies.
 	if u == nil {
-		u = declaredURL(doc)
+		u = declaredURL(ix)
 	}
 	var rule *model.SiteRule
 	if u != nil {
@@ -123,11 +127,14 @@ func extract(page []byte, pageURL string, rules *Rules, mode GenericMode, now ti
 	if rule == nil && pageURL == "" {
 		rule = voteRule(doc, rules)
 	}
-	meta := readMetadata(doc, u, rule, now)
-	out = meta
+	var crule *compiledRule
+	if rule != nil {
+		crule = rules.compiledFor(rule)
+	}
+	out = readMetadata(doc, ix, u, rule, crule, now)
 
 	if rule != nil {
-		if text := ruleText(doc, rule); runeCount(text) >= MinRuleText {
+		if text := ruleText(doc, crule); text != "" {
 			out.Text, out.Method = text, MethodRule
 		}
 	}
@@ -154,40 +161,47 @@ func extract(page []byte, pageURL string, rules *Rules, mode GenericMode, now ti
 
 // ruleText applies a site rule's body selector (after its remove selector).
 // Several selectors separated by commas are tried in order; the first that
-// yields text wins.
-func ruleText(doc *goquery.Document, rule *model.SiteRule) string {
-	for _, sel := range splitSelectors(rule.Body) {
-		s := doc.Find(sel)
+// yields text (at least MinRuleText) wins; "" when none does.
+func ruleText(doc *goquery.Document, rule *compiledRule) string {
+	for _, m := range rule.body {
+		s := doc.FindMatcher(m)
 		if s.Length() == 0 {
 			continue
 		}
-		if rule.Remove != "" {
-			s.Find(rule.Remove).Remove()
+		if rule.remove != nil {
+			s.FindMatcher(rule.remove).Remove()
 		}
 		// Nested matches (a container and its child) would repeat text.
-		s = s.FilterFunction(func(_ int, x *goquery.Selection) bool {
-			return x.ParentsFiltered(sel).Length() == 0
-		})
-		if text := nodeText(s.Nodes...); runeCount(text) >= MinRuleText {
+		nodes := make([]*html.Node, 0, len(s.Nodes))
+		for _, n := range s.Nodes {
+			if !hasAncestor(n, m) {
+				nodes = append(nodes, n)
+			}
+		}
+		if text := nodeText(nodes...); runeCountUpTo(text, MinRuleText) >= MinRuleText {
 			return text
 		}
 	}
 	return ""
 }
 
-// ruleField returns the first non-empty cleaned text of a selector list.
-func ruleField(doc *goquery.Document, selectors string) string {
-	for _, sel := range splitSelectors(selectors) {
-		var found string
-		doc.Find(sel).EachWithBreak(func(_ int, s *goquery.Selection) bool {
-			if t := cleanLine(nodeText(s.Nodes...)); t != "" {
-				found = t
-				return false
-			}
+// hasAncestor reports whether an element above n matches m.
+func hasAncestor(n *html.Node, m goquery.Matcher) bool {
+	for p := n.Parent; p != nil; p = p.Parent {
+		if p.Type == html.ElementNode && m.Match(p) {
 			return true
-		})
-		if found != "" {
-			return found
+		}
+	}
+	return false
+}
+
+// ruleField returns the first non-empty cleaned text of a selector list.
+func ruleField(doc *goquery.Document, selectors []goquery.Matcher) string {
+	for _, m := range selectors {
+		for _, n := range doc.FindMatcher(m).Nodes {
+			if t := cleanLine(nodeText(n)); t != "" {
+				return t
+			}
 		}
 	}
 	return ""

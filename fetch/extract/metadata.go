@@ -1,6 +1,7 @@
 package extract
 
 import (
+	"cmp"
 	"encoding/json"
 	nurl "net/url"
 	"regexp"
@@ -10,11 +11,15 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 	"github.com/abadojack/whatlanggo"
+	"golang.org/x/net/html"
 	"golang.org/x/net/publicsuffix"
 
 	"github.com/wirewatch/wirewatch/fetch/dates"
 	"github.com/wirewatch/wirewatch/model"
 )
+
+// titleSepChars are the characters reTitleSep needs one of.
+const titleSepChars = "-|–—_｜"
 
 var (
 	// reTitleSep splits "Headline - Xinhua", "标题_新华网", "Headline | Global Times".
@@ -25,25 +30,159 @@ var (
 	reChineseDate = regexp.MustCompile(`\d{4}\s*(?:年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|[-/.]\d{1,2}[-/.]\d{1,2})(?:\s*\d{1,2}[:：]\d{2}(?:[:：]\d{2})?)?`)
 )
 
+// pageIndex is what metadata reading needs from the whole document,
+// gathered in one walk of the tree instead of a goquery Find per item. Each
+// field holds what the Find it replaces gave: elements match by name
+// (Node.Data), as cascadia's type selectors do, and attributes are read as
+// goquery's Attr does (the first attribute of the name).
+type pageIndex struct {
+	// metas are the <meta> elements in document order.
+	metas []metaTag
+	// The first <html>, <title>, <h1> and <body> elements.
+	html, title, h1, body *html.Node
+	// timeDatetime is the first time[datetime].
+	timeDatetime *html.Node
+	// canonical is the first link[rel="canonical"].
+	canonical *html.Node
+	// base is the first base[href].
+	base *html.Node
+	// jsonLD are the script[type="application/ld+json"] elements.
+	jsonLD []*html.Node
+}
+
+// metaTag is a <meta> element's keys (its property, name, itemprop and
+// http-equiv attributes, trimmed) and content.
+type metaTag struct {
+	keys    [4]string
+	content string
+}
+
+// indexPage walks the tree under root once.
+func indexPage(root *html.Node) *pageIndex {
+	ix := &pageIndex{}
+	for n := root.FirstChild; n != nil; n = nextNode(root, n) {
+		if n.Type != html.ElementNode {
+			continue
+		}
+		switch n.Data {
+		case "meta":
+			ix.metas = append(ix.metas, metaTag{
+				keys: [4]string{
+					strings.TrimSpace(attrOr(n, "property")),
+					strings.TrimSpace(attrOr(n, "name")),
+					strings.TrimSpace(attrOr(n, "itemprop")),
+					strings.TrimSpace(attrOr(n, "http-equiv")),
+				},
+				content: attrOr(n, "content"),
+			})
+		case "html":
+			ix.html = cmp.Or(ix.html, n)
+		case "title":
+			ix.title = cmp.Or(ix.title, n)
+		case "h1":
+			ix.h1 = cmp.Or(ix.h1, n)
+		case "body":
+			ix.body = cmp.Or(ix.body, n)
+		case "time":
+			if ix.timeDatetime == nil && hasAttr(n, "datetime", nil) {
+				ix.timeDatetime = n
+			}
+		case "link":
+			if ix.canonical == nil && hasAttr(n, "rel", func(v string) bool { return v == "canonical" }) {
+				ix.canonical = n
+			}
+		case "base":
+			if ix.base == nil && hasAttr(n, "href", nil) {
+				ix.base = n
+			}
+		case "script":
+			if hasAttr(n, "type", func(v string) bool { return v == "application/ld+json" }) {
+				ix.jsonLD = append(ix.jsonLD, n)
+			}
+		}
+	}
+	return ix
+}
+
+// nextNode returns the node after n in document order within root's
+// subtree, or nil.
+func nextNode(root, n *html.Node) *html.Node {
+	if n.FirstChild != nil {
+		return n.FirstChild
+	}
+	for ; n != nil && n != root; n = n.Parent {
+		if n.NextSibling != nil {
+			return n.NextSibling
+		}
+	}
+	return nil
+}
+
+// attr returns the value of n's first attribute key, as goquery's Attr.
+func attr(n *html.Node, key string) (string, bool) {
+	if n == nil {
+		return "", false
+	}
+	for _, a := range n.Attr {
+		if a.Key == key {
+			return a.Val, true
+		}
+	}
+	return "", false
+}
+
+func attrOr(n *html.Node, key string) string {
+	v, _ := attr(n, key)
+	return v
+}
+
+// hasAttr reports whether n has an attribute key whose value passes ok (nil
+// for any value), as a cascadia attribute selector matches.
+func hasAttr(n *html.Node, key string, ok func(string) bool) bool {
+	for _, a := range n.Attr {
+		if a.Key == key && (ok == nil || ok(a.Val)) {
+			return true
+		}
+	}
+	return false
+}
+
+// rawText concatenates the text nodes under n, as goquery's Text.
+func rawText(n *html.Node) string {
+	if n == nil {
+		return ""
+	}
+	if c := n.FirstChild; c != nil && c.NextSibling == nil && c.Type == html.TextNode && c.FirstChild == nil {
+		return c.Data
+	}
+	var b strings.Builder
+	var walk func(*html.Node)
+	walk = func(n *html.Node) {
+		if n.Type == html.TextNode {
+			b.WriteString(n.Data)
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+	}
+	walk(n)
+	return b.String()
+}
+
 // metaContent returns the content of the first <meta> whose name, property or
 // itemprop is one of keys (case-insensitive), in order of keys.
-func metaContent(doc *goquery.Document, keys ...string) string {
-	metas := doc.Find("meta")
+func metaContent(ix *pageIndex, keys ...string) string {
 	for _, k := range keys {
-		var found string
-		metas.EachWithBreak(func(_ int, s *goquery.Selection) bool {
-			for _, attr := range []string{"property", "name", "itemprop", "http-equiv"} {
-				if v, ok := s.Attr(attr); ok && strings.EqualFold(strings.TrimSpace(v), k) {
-					if c := cleanLine(s.AttrOr("content", "")); c != "" {
-						found = c
-						return false
+		for i := range ix.metas {
+			m := &ix.metas[i]
+			for _, v := range m.keys {
+				if strings.EqualFold(v, k) {
+					if c := cleanLine(m.content); c != "" {
+						return c
 					}
+					break
 				}
 			}
-			return true
-		})
-		if found != "" {
-			return found
 		}
 	}
 	return ""
@@ -54,15 +193,15 @@ type jsonLD struct {
 	headline, datePublished, author string
 }
 
-func readJSONLD(doc *goquery.Document) jsonLD {
+func readJSONLD(ix *pageIndex) jsonLD {
 	var out jsonLD
-	doc.Find(`script[type="application/ld+json"]`).Each(func(_ int, s *goquery.Selection) {
+	for _, n := range ix.jsonLD {
 		var v any
-		if json.Unmarshal([]byte(s.Text()), &v) != nil {
-			return
+		if json.Unmarshal([]byte(rawText(n)), &v) != nil {
+			continue
 		}
 		walkJSONLD(v, &out, 0)
-	})
+	}
 	return out
 }
 
@@ -112,31 +251,40 @@ func authorName(v any) string {
 }
 
 // readMetadata reads title, byline, publication time, language and the
-// canonical URL. now bounds plausible dates.
-func readMetadata(doc *goquery.Document, u *nurl.URL, rule *model.SiteRule, now time.Time) model.Extracted {
+// canonical URL. crule holds rule's compiled selectors. now bounds plausible
+// dates. Every source is read only when the ones before it gave nothing.
+func readMetadata(doc *goquery.Document, ix *pageIndex, u *nurl.URL, rule *model.SiteRule, crule *compiledRule, now time.Time) model.Extracted {
 	var out model.Extracted
-	ld := readJSONLD(doc)
+	var ld *jsonLD
+	readLD := func() *jsonLD {
+		if ld == nil {
+			v := readJSONLD(ix)
+			ld = &v
+		}
+		return ld
+	}
 
-	htmlLang := strings.TrimSpace(doc.Find("html").AttrOr("lang", ""))
+	htmlLang := strings.TrimSpace(attrOr(ix.html, "lang"))
 	if htmlLang == "" {
-		htmlLang = metaContent(doc, "content-language", "og:locale", "dc.language", "language")
+		htmlLang = metaContent(ix, "content-language", "og:locale", "dc.language", "language")
 	}
 	out.Lang = normLang(htmlLang)
 
 	// Title.
-	docTitle := cleanLine(doc.Find("title").First().Text())
-	var candidates []string
-	if rule != nil && rule.Title != "" {
-		candidates = append(candidates, ruleField(doc, rule.Title))
+	candidates := []func() string{
+		func() string {
+			if rule != nil && rule.Title != "" {
+				return ruleField(doc, crule.title)
+			}
+			return ""
+		},
+		func() string { return metaContent(ix, "og:title", "twitter:title") },
+		func() string { return cleanLine(readLD().headline) },
+		func() string { return cleanLine(rawText(ix.h1)) },
+		func() string { return cleanTitle(cleanLine(rawText(ix.title))) },
 	}
-	candidates = append(candidates,
-		metaContent(doc, "og:title", "twitter:title"),
-		cleanLine(ld.headline),
-		cleanLine(doc.Find("h1").First().Text()),
-		cleanTitle(docTitle),
-	)
-	for _, c := range candidates {
-		if c != "" {
+	for _, cand := range candidates {
+		if c := cand(); c != "" {
 			out.Title = cleanTitle(c)
 			break
 		}
@@ -144,16 +292,16 @@ func readMetadata(doc *goquery.Document, u *nurl.URL, rule *model.SiteRule, now 
 
 	// Byline.
 	if rule != nil && rule.Byline != "" {
-		out.Byline = ruleField(doc, rule.Byline)
+		out.Byline = ruleField(doc, crule.byline)
 	}
 	if out.Byline == "" {
-		out.Byline = metaContent(doc, "author", "article:author", "dc.creator", "byl", "sailthru.author")
+		out.Byline = metaContent(ix, "author", "article:author", "dc.creator", "byl", "sailthru.author")
 		if strings.HasPrefix(out.Byline, "http") {
 			out.Byline = ""
 		}
 	}
 	if out.Byline == "" {
-		out.Byline = ld.author
+		out.Byline = readLD().author
 	}
 
 	// Publication time: Chinese outlets print Beijing time without a zone.
@@ -173,15 +321,14 @@ func readMetadata(doc *goquery.Document, u *nurl.URL, rule *model.SiteRule, now 
 		return true
 	}
 	switch {
-	case rule != nil && rule.Date != "" && tryAll(doc, rule.Date, func(s string) bool { return try(s, rule.DateLayout) }):
-	case try(metaContent(doc, "article:published_time", "og:article:published_time", "datePublished", "publishdate", "PubDate", "pubdate", "publish-date", "dc.date.issued", "dc.date", "date", "sailthru.date", "parsely-pub-date"), ""):
-	case try(ld.datePublished, ""):
-	case try(doc.Find("time[datetime]").First().AttrOr("datetime", ""), ""):
+	case rule != nil && rule.Date != "" && tryAll(doc, crule.date, func(s string) bool { return try(s, rule.DateLayout) }):
+	case try(metaContent(ix, "article:published_time", "og:article:published_time", "datePublished", "publishdate", "PubDate", "pubdate", "publish-date", "dc.date.issued", "dc.date", "date", "sailthru.date", "parsely-pub-date"), ""):
+	case try(readLD().datePublished, ""):
+	case try(attrOr(ix.timeDatetime, "datetime"), ""):
 	default:
 		// Chinese pages print "2025年03月04日 10:00" or "2025-03-04 10:00" near
 		// the headline; take the first plausible one in the body.
-		body := doc.Find("body").First()
-		text := cleanLine(body.Text())
+		text := cleanLine(rawText(ix.body))
 		if len(text) > 200_000 {
 			text = text[:200_000]
 		}
@@ -193,7 +340,7 @@ func readMetadata(doc *goquery.Document, u *nurl.URL, rule *model.SiteRule, now 
 	}
 
 	// Canonical URL, only on the same registrable site.
-	if href, ok := doc.Find(`link[rel="canonical"]`).First().Attr("href"); ok && u != nil {
+	if href, ok := attr(ix.canonical, "href"); ok && u != nil {
 		if c, err := u.Parse(strings.TrimSpace(href)); err == nil && (c.Scheme == "http" || c.Scheme == "https") && sameSite(u.Hostname(), c.Hostname()) {
 			c.Fragment = ""
 			out.CanonicalURL = c.String()
@@ -205,15 +352,12 @@ func readMetadata(doc *goquery.Document, u *nurl.URL, rule *model.SiteRule, now 
 // tryAll calls try on the text of each element a selector list matches, in
 // order, until it returns true (a rule's date selector often also matches a
 // sibling holding only "来源：").
-func tryAll(doc *goquery.Document, selectors string, try func(string) bool) bool {
-	for _, sel := range splitSelectors(selectors) {
-		ok := false
-		doc.Find(sel).EachWithBreak(func(_ int, s *goquery.Selection) bool {
-			ok = try(cleanLine(nodeText(s.Nodes...)))
-			return !ok
-		})
-		if ok {
-			return true
+func tryAll(doc *goquery.Document, selectors []goquery.Matcher, try func(string) bool) bool {
+	for _, m := range selectors {
+		for _, n := range doc.FindMatcher(m).Nodes {
+			if try(cleanLine(nodeText(n))) {
+				return true
+			}
 		}
 	}
 	return false
@@ -285,7 +429,15 @@ func scriptLang(text string) string {
 // segment, when the others are short.
 func cleanTitle(t string) string {
 	orig := cleanLine(t)
-	t = reHanDash.ReplaceAllString(orig, "$1 - $2")
+	// Both expressions need a dash or separator character; most headlines
+	// have none, and skip them.
+	if !strings.ContainsAny(orig, titleSepChars) {
+		return orig
+	}
+	t = orig
+	if strings.Contains(t, "-") {
+		t = reHanDash.ReplaceAllString(t, "$1 - $2")
+	}
 	parts := reTitleSep.Split(t, -1)
 	if len(parts) < 2 {
 		return orig

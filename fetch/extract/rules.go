@@ -6,8 +6,10 @@ import (
 	"io/fs"
 	"strings"
 
+	"github.com/PuerkitoBio/goquery"
 	"github.com/andybalholm/cascadia"
 	"github.com/goccy/go-yaml"
+	"golang.org/x/net/html"
 
 	"github.com/wirewatch/wirewatch/configs"
 	"github.com/wirewatch/wirewatch/model"
@@ -16,9 +18,58 @@ import (
 // Rules holds the site rules of a catalogue, looked up by page host.
 type Rules struct {
 	rules []model.SiteRule
+	// compiled holds the rules' selectors ready for matching, by index.
+	compiled []compiledRule
 }
 
-// NewRules checks the selectors of rules and returns them ready for lookup.
+// compiledRule holds a site rule's selectors compiled once: each of its
+// selector lists split into its alternatives (splitSelectors), and the
+// remove list as a whole.
+type compiledRule struct {
+	title, body, date, byline []goquery.Matcher
+	remove                    goquery.Matcher
+}
+
+func compileRule(r *model.SiteRule) compiledRule {
+	c := compiledRule{
+		title:  compileList(r.Title),
+		body:   compileList(r.Body),
+		date:   compileList(r.Date),
+		byline: compileList(r.Byline),
+	}
+	if r.Remove != "" {
+		c.remove = compileSelector(r.Remove)
+	}
+	return c
+}
+
+func compileList(group string) []goquery.Matcher {
+	var out []goquery.Matcher
+	for _, sel := range splitSelectors(group) {
+		out = append(out, compileSelector(sel))
+	}
+	return out
+}
+
+// compileSelector compiles sel as goquery's Find(sel) does: a selector that
+// does not compile matches nothing.
+func compileSelector(sel string) goquery.Matcher {
+	m, err := cascadia.Compile(sel)
+	if err != nil {
+		return noMatch{}
+	}
+	return m
+}
+
+// noMatch is a goquery.Matcher that matches nothing.
+type noMatch struct{}
+
+func (noMatch) Match(*html.Node) bool            { return false }
+func (noMatch) MatchAll(*html.Node) []*html.Node { return nil }
+func (noMatch) Filter([]*html.Node) []*html.Node { return nil }
+
+// NewRules checks the selectors of rules and returns them ready for lookup,
+// compiled. rules must not be changed afterwards.
 func NewRules(rules []model.SiteRule) (*Rules, error) {
 	var errs []error
 	for i, r := range rules {
@@ -45,7 +96,11 @@ func NewRules(rules []model.SiteRule) (*Rules, error) {
 	if err := errors.Join(errs...); err != nil {
 		return nil, fmt.Errorf("extract: invalid site rules: %w", err)
 	}
-	return &Rules{rules: rules}, nil
+	c := make([]compiledRule, len(rules))
+	for i := range rules {
+		c[i] = compileRule(&rules[i])
+	}
+	return &Rules{rules: rules, compiled: c}, nil
 }
 
 // catalogue is the part of a sources.yaml document LoadRules reads.
@@ -87,6 +142,20 @@ func (r *Rules) All() []model.SiteRule {
 		return nil
 	}
 	return append([]model.SiteRule(nil), r.rules...)
+}
+
+// compiledFor returns the compiled selectors of rule, one of r's rules (as
+// For returns them), compiling them when rule is not one of r's.
+func (r *Rules) compiledFor(rule *model.SiteRule) *compiledRule {
+	if r != nil {
+		for i := range r.rules {
+			if &r.rules[i] == rule {
+				return &r.compiled[i]
+			}
+		}
+	}
+	c := compileRule(rule)
+	return &c
 }
 
 // For returns the rule for host, or nil. A rule's host matches itself and

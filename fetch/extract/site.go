@@ -26,11 +26,11 @@ const (
 
 // declaredURL returns the absolute http(s) address the page declares for
 // itself, or nil.
-func declaredURL(doc *goquery.Document) *nurl.URL {
+func declaredURL(ix *pageIndex) *nurl.URL {
 	cands := []string{
-		metaContent(doc, "og:url", "twitter:url"),
-		doc.Find(`link[rel="canonical"]`).First().AttrOr("href", ""),
-		doc.Find("base[href]").First().AttrOr("href", ""),
+		metaContent(ix, "og:url", "twitter:url"),
+		attrOr(ix.canonical, "href"),
+		attrOr(ix.base, "href"),
 	}
 	for _, c := range cands {
 		u, err := nurl.Parse(strings.TrimSpace(c))

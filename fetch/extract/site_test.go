@@ -49,7 +49,7 @@ func TestSiteWithoutURL(t *testing.T) {
 			t.Fatal(err)
 		}
 		outlet := ""
-		if u := declaredURL(doc); u != nil {
+		if u := declaredURL(indexPage(doc.Nodes[0])); u != nil {
 			if r := rules.For(u.Hostname()); r != nil {
 				outlet = r.Outlet
 			}

@@ -28,46 +28,97 @@ var skipAtoms = map[atom.Atom]bool{
 	atom.Title: true, atom.Video: true, atom.Audio: true,
 }
 
-// textBuilder collects paragraphs with normalised whitespace.
+// textBuilder collects paragraphs with normalised whitespace, separated by
+// blank lines, in one buffer.
 type textBuilder struct {
-	paras []string
-	cur   strings.Builder
+	buf strings.Builder
+	// inPara records that the current paragraph has text.
+	inPara bool
 	// pendingSpace records whitespace seen since the last character written.
 	pendingSpace bool
 }
 
+// flush ends the current paragraph.
 func (b *textBuilder) flush() {
-	s := strings.TrimSpace(b.cur.String())
-	if s != "" {
-		b.paras = append(b.paras, s)
-	}
-	b.cur.Reset()
+	b.inPara = false
 	b.pendingSpace = false
 }
 
+// startPara separates a paragraph's first character from the text before.
+func (b *textBuilder) startPara() {
+	if b.buf.Len() > 0 {
+		b.buf.WriteString("\n\n")
+	}
+	b.inPara = true
+}
+
 func (b *textBuilder) write(s string) {
-	for _, r := range s {
-		if unicode.IsSpace(r) || r == '\u200b' || r == '\ufeff' {
+	for i := 0; i < len(s); {
+		// A run of printable ASCII other than space goes in at once.
+		if c := s[i]; c > ' ' && c < 0x7f {
+			j := i + 1
+			for j < len(s) && s[j] > ' ' && s[j] < 0x7f {
+				j++
+			}
+			b.startChar()
+			b.buf.WriteString(s[i:j])
+			i = j
+			continue
+		}
+		r, size := rune(s[i]), 1
+		if r >= utf8.RuneSelf {
+			r, size = utf8.DecodeRuneInString(s[i:])
+		}
+		i += size
+		if isSpace(r) || r == '\u200b' || r == '\ufeff' {
 			b.pendingSpace = true
 			continue
 		}
-		if r == utf8.RuneError || unicode.IsControl(r) {
-			if r == utf8.RuneError {
-				b.cur.WriteRune(r)
+		if r == utf8.RuneError {
+			// Written as it is: no space before it, and whitespace before
+			// it still counts before the next character.
+			if !b.inPara {
+				b.startPara()
 			}
+			b.buf.WriteString("\uFFFD")
 			continue
 		}
-		if b.pendingSpace && b.cur.Len() > 0 {
-			b.cur.WriteByte(' ')
+		if isControl(r) {
+			continue
 		}
-		b.pendingSpace = false
-		b.cur.WriteRune(r)
+		b.startChar()
+		b.buf.WriteString(s[i-size : i])
 	}
+}
+
+// startChar precedes a character with what the text before asks for: a
+// paragraph break or a space.
+func (b *textBuilder) startChar() {
+	if !b.inPara {
+		b.startPara()
+	} else if b.pendingSpace {
+		b.buf.WriteByte(' ')
+	}
+	b.pendingSpace = false
 }
 
 func (b *textBuilder) String() string {
 	b.flush()
-	return strings.Join(b.paras, "\n\n")
+	return b.buf.String()
+}
+
+// isSpace is unicode.IsSpace, quicker for ASCII and for the runes above
+// U+3000, the last white space character.
+func isSpace(r rune) bool {
+	if r < utf8.RuneSelf {
+		return r == ' ' || '\t' <= r && r <= '\r'
+	}
+	return r <= '\u3000' && unicode.IsSpace(r)
+}
+
+// isControl is unicode.IsControl: C0, DEL and C1.
+func isControl(r rune) bool {
+	return r < 0x20 || 0x7f <= r && r <= 0x9f
 }
 
 // nodeText renders the text of nodes as paragraphs separated by blank lines.
@@ -157,11 +208,24 @@ func cleanLine(s string) string {
 // runeCount counts non-space runes, the length measure used for thresholds
 // (Chinese text has few spaces, so bytes or words would mislead).
 func runeCount(s string) int {
+	return runeCountUpTo(s, len(s))
+}
+
+// runeCountUpTo is runeCount, but stops counting at limit.
+func runeCountUpTo(s string, limit int) int {
 	n := 0
-	for _, r := range s {
-		if !unicode.IsSpace(r) {
+	for i := 0; i < len(s) && n < limit; i++ {
+		if c := s[i]; c < utf8.RuneSelf {
+			if !isSpace(rune(c)) {
+				n++
+			}
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if !isSpace(r) {
 			n++
 		}
+		i += size - 1
 	}
 	return n
 }
