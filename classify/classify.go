@@ -322,6 +322,7 @@ type cand struct {
 	term   string
 	start  int
 	end    int
+	seq    int // order of the match, for a stable sort
 }
 
 // evidence is a model.Evidence before its snippet is made: only the
@@ -355,8 +356,9 @@ type scratch struct {
 	ruleRaw []float64
 	fraw    []float64    // per topic: the current field's raw score
 	ev      [][]evidence // per topic
-	snip    []byte
-	sref    []int32 // per kept evidence: end of its snippet in snip
+	snip    []byte       // the snippets of the result
+	sref    []snipRef    // per kept evidence: its snippet in snip
+	skeys   []snipKey
 	// learned component
 	mbuf   []byte
 	mrows  []int32
@@ -373,7 +375,10 @@ type modelEv struct {
 // and safe to call from many goroutines.
 func (c *Classifier) Classify(in Input) model.Classification {
 	s := c.pool.Get().(*scratch)
-	defer c.pool.Put(s)
+	defer func() {
+		s.text = [nFields]string{} // do not keep the article alive
+		c.pool.Put(s)
+	}()
 
 	nt := len(c.tax.Topics)
 	s.raw = resize(s.raw, nt)
@@ -414,7 +419,7 @@ func (c *Classifier) Classify(in Input) model.Classification {
 	// The result: topics with a positive score, each with its heaviest
 	// evidence, all snippets in one string and all evidence in one array.
 	ntop, nev := 0, 0
-	s.snip, s.sref = s.snip[:0], s.sref[:0]
+	s.snip, s.sref, s.skeys = s.snip[:0], s.sref[:0], s.skeys[:0]
 	for ti := range raw {
 		if max(raw[ti], 0) == 0 {
 			continue
@@ -428,17 +433,14 @@ func (c *Classifier) Classify(in Input) model.Classification {
 		ev[ti] = e
 		nev += len(e)
 		for _, x := range e {
-			if x.start >= 0 {
-				s.snip = appendSnippet(s.snip, s.text[x.field], s.offs[x.field], int(x.start), int(x.end))
-			}
-			s.sref = append(s.sref, int32(len(s.snip)))
+			s.sref = append(s.sref, s.snippet(x))
 		}
 	}
 	snips := string(s.snip)
 	evs := make([]model.Evidence, nev)
 	out := model.Classification{Version: c.version, Topics: make([]model.TopicScore, 0, ntop)}
 	best, sum := 0.0, 0.0
-	k, from := 0, int32(0)
+	k := 0
 	for ti, tp := range c.tax.Topics {
 		r := max(raw[ti], 0)
 		if r == 0 {
@@ -452,9 +454,8 @@ func (c *Classifier) Classify(in Input) model.Classification {
 			te = evs[k : k+len(ev[ti]) : k+len(ev[ti])]
 		}
 		for j, x := range ev[ti] {
-			to := s.sref[k]
-			te[j] = model.Evidence{Term: x.term, Field: fieldNames[x.field], Snippet: snips[from:to], Weight: x.weight}
-			from = to
+			r := s.sref[k]
+			te[j] = model.Evidence{Term: x.term, Field: fieldNames[x.field], Snippet: snips[r.from:r.to], Weight: x.weight}
 			k++
 		}
 		out.Topics = append(out.Topics, model.TopicScore{ID: tp.ID, Score: round4(squash(r)), Evidence: te})
@@ -466,6 +467,39 @@ func (c *Classifier) Classify(in Input) model.Classification {
 	out.Score = round4(overall)
 	out.Relevant = overall >= c.threshold
 	return out
+}
+
+// snipRef is a snippet's range in scratch.snip.
+type snipRef struct{ from, to int32 }
+
+// snipKey is the range of a field a snippet shows, and where it is in
+// scratch.snip: evidence for several topics, or several terms, at one spot
+// shares it.
+type snipKey struct {
+	field, from, to int
+	ref             snipRef
+}
+
+// snippet appends x's snippet to s.snip, unless it is there already, and
+// returns where it is.
+func (s *scratch) snippet(x evidence) snipRef {
+	if x.start < 0 {
+		return snipRef{}
+	}
+	from, to, ok := snippetRange(s.text[x.field], s.offs[x.field], int(x.start), int(x.end))
+	if !ok {
+		return snipRef{}
+	}
+	for _, k := range s.skeys {
+		if k.field == x.field && k.from == from && k.to == to {
+			return k.ref
+		}
+	}
+	ref := snipRef{from: int32(len(s.snip))}
+	s.snip = appendSnippet(s.snip, s.text[x.field], from, to)
+	ref.to = int32(len(s.snip))
+	s.skeys = append(s.skeys, snipKey{field: x.field, from: from, to: to, ref: ref})
+	return ref
 }
 
 // resize returns x with length n, all zero.
@@ -612,7 +646,7 @@ func (c *Classifier) scoreField(s *scratch, f int) {
 		for _, u := range uses {
 			switch u.kind {
 			case useTerm:
-				s.cands = append(s.cands, cand{topic: u.topic, weight: u.weight, term: u.term, start: h.start, end: h.end})
+				s.cands = append(s.cands, cand{topic: u.topic, weight: u.weight, term: u.term, start: h.start, end: h.end, seq: len(s.cands)})
 			case useGroup:
 				s.groups[u.group] = append(s.groups[u.group], h.start)
 			}
@@ -624,14 +658,18 @@ func (c *Classifier) scoreField(s *scratch, f int) {
 	// stretch of text counts once, for the topic it fits best ("cyberattack"
 	// is hacking, not also generic "cyber*"). Counter-evidence (negative
 	// weights) is applied once per term and never blocks anything.
-	slices.SortStableFunc(s.cands, func(a, b cand) int {
-		if d := cmp.Compare(b.weight, a.weight); d != 0 {
-			return d
+	// (Sorted stably, as seq breaks every tie.)
+	slices.SortFunc(s.cands, func(a, b cand) int {
+		if a.weight != b.weight {
+			return cmp.Compare(b.weight, a.weight)
 		}
-		if d := cmp.Compare(a.topic, b.topic); d != 0 {
-			return d
+		if a.topic != b.topic {
+			return cmp.Compare(a.topic, b.topic)
 		}
-		return cmp.Compare(a.start, b.start)
+		if a.start != b.start {
+			return cmp.Compare(a.start, b.start)
+		}
+		return cmp.Compare(a.seq, b.seq)
 	})
 	s.taken = s.taken[:0]
 next:
@@ -723,49 +761,73 @@ func abs(x int) int {
 	return x
 }
 
-// appendSnippet appends to b the original text around the normalised range
-// [start,end), with white space collapsed, invalid UTF-8 replaced and
-// ellipses where it was cut: what the words of the text, joined with single
-// spaces (strings.Fields, strings.Join), made valid UTF-8 with U+FFFD
-// (strings.ToValidUTF8), would read.
-func appendSnippet(b []byte, text string, offs []int32, start, end int) []byte {
+// snippetRange returns the range of the original text a snippet of the
+// normalised range [start,end) shows: snippetRadius bytes more each side,
+// widened to whole runes.
+func snippetRange(text string, offs []int32, start, end int) (from, to int, ok bool) {
 	if len(offs) == 0 || start >= len(offs) {
-		return b
+		return 0, 0, false
 	}
 	os := int(offs[start])
 	oe := len(text)
 	if end < len(offs) {
 		oe = int(offs[end])
 	}
-	from, to := max(os-snippetRadius, 0), min(oe+snippetRadius, len(text))
+	from, to = max(os-snippetRadius, 0), min(oe+snippetRadius, len(text))
 	for from > 0 && !utf8.RuneStart(text[from]) {
 		from--
 	}
 	for to < len(text) && !utf8.RuneStart(text[to]) {
 		to++
 	}
+	return from, to, true
+}
+
+// appendSnippet appends to b the snippet of text[from:to] (see
+// snippetRange): its words joined with single spaces, invalid UTF-8
+// replaced, and ellipses where the text was cut. It reads as
+// strings.ToValidUTF8(strings.Join(strings.Fields(text[from:to]), " "),
+// "\uFFFD") between the ellipses.
+func appendSnippet(b []byte, text string, from, to int) []byte {
 	if from > 0 {
 		b = append(b, "…"...)
 	}
+	t := text[from:to]
 	words := false   // a word was written
 	space := false   // white space since the last word
 	invalid := false // the last bytes written are a U+FFFD for invalid bytes
-	for i := from; i < to; {
-		c := text[i]
-		if c < utf8.RuneSelf {
-			if asciiSpace(c) {
-				space = true
-			} else {
-				if space && words {
-					b = append(b, ' ')
+	for i := 0; i < len(t); {
+		// A run of ASCII other than white space and of valid 3-byte
+		// sequences that are not white space (lead byte E4-EC, EE-EF),
+		// such as Chinese, with single spaces inside, copied as it is.
+		j := i
+		for j < len(t) {
+			if c := t[j]; c < utf8.RuneSelf {
+				if asciiSpace(c) && (c != ' ' || j == i || j+1 == len(t) || !wordStart(t[j+1])) {
+					break
 				}
-				b = append(b, c)
-				words, space, invalid = true, false, false
+				j++
+			} else if c >= 0xE4 && c <= 0xEF && c != 0xED && j+2 < len(t) && t[j+1]&0xC0 == 0x80 && t[j+2]&0xC0 == 0x80 {
+				j += 3
+			} else {
+				break
 			}
+		}
+		if j > i {
+			if space && words {
+				b = append(b, ' ')
+			}
+			b = append(b, t[i:j]...)
+			words, space, invalid = true, false, false
+			i = j
+			continue
+		}
+		if t[i] < utf8.RuneSelf { // ASCII white space
+			space = true
 			i++
 			continue
 		}
-		r, size := utf8.DecodeRuneInString(text[i:to])
+		r, size := utf8.DecodeRuneInString(t[i:])
 		switch {
 		case unicode.IsSpace(r):
 			space = true
@@ -782,7 +844,7 @@ func appendSnippet(b []byte, text string, offs []int32, start, end int) []byte {
 			if space && words {
 				b = append(b, ' ')
 			}
-			b = append(b, text[i:i+size]...)
+			b = append(b, t[i:i+size]...)
 			words, space, invalid = true, false, false
 		}
 		i += size
@@ -791,6 +853,13 @@ func appendSnippet(b []byte, text string, offs []int32, start, end int) []byte {
 		b = append(b, "…"...)
 	}
 	return b
+}
+
+// wordStart reports whether c, after a space, starts neither white space
+// nor invalid UTF-8 that could be taken for it: ASCII other than white
+// space, or the lead byte of a rune above U+3FFF.
+func wordStart(c byte) bool {
+	return c < utf8.RuneSelf && !asciiSpace(c) || c >= 0xE4
 }
 
 // asciiSpace reports the ASCII white space strings.Fields splits at.

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/wirewatch/wirewatch/internal/corpus"
@@ -470,5 +471,67 @@ func TestEquivalenceInputsValid(t *testing.T) {
 	}
 	if invalid < 100 || fullwidth < 100 || han < 100 {
 		t.Errorf("generated inputs: %d invalid UTF-8, %d full-width, %d Chinese bodies", invalid, fullwidth, han)
+	}
+}
+
+// TestFastPathAssumptions checks what the byte-level fast paths of
+// normalize and appendSnippet take for granted about Unicode: runes
+// U+4000-U+9FFF (lead bytes E4-E9) have no case and are neither space nor
+// control, so normalize keeps them as they are; no rune with lead byte
+// E4-EC or EE-EF is white space, so snippets copy them.
+func TestFastPathAssumptions(t *testing.T) {
+	t.Parallel()
+	for r := rune(0x4000); r <= 0x9FFF; r++ {
+		if unicode.ToLower(r) != r || unicode.IsSpace(r) || unicode.IsControl(r) {
+			t.Fatalf("U+%04X is not kept as it is", r)
+		}
+		s := "A" + string(r) + "b"
+		got, offs := normalize(nil, nil, s)
+		want, woffs := refNormalize(nil, nil, s)
+		if string(got) != string(want) || !slices.Equal(offs, woffs) {
+			t.Fatalf("normalize(%q) = %q %v, reference %q %v", s, got, offs, want, woffs)
+		}
+	}
+	for r := rune(0x4000); r <= 0xFFFF; r++ {
+		if r >= 0xD000 && r <= 0xDFFF {
+			continue // lead byte ED
+		}
+		if unicode.IsSpace(r) {
+			t.Fatalf("U+%04X is white space", r)
+		}
+	}
+}
+
+// TestEquivalenceParts compares normalize and snippets with the reference
+// code directly, on every field of the input set and many ranges in it.
+func TestEquivalenceParts(t *testing.T) {
+	t.Parallel()
+	r := rng(7)
+	bad := 0
+	for _, in := range equivInputs(t) {
+		for _, text := range []string{in.Title, in.Summary, in.Body} {
+			got, offs := normalize(nil, nil, text)
+			want, woffs := refNormalize(nil, nil, text)
+			if string(got) != string(want) || !slices.Equal(offs, woffs) {
+				t.Errorf("normalize(%.80q) differs", text)
+				bad++
+			}
+			for range min(len(got), 20) {
+				start := r.intn(len(got))
+				end := start + r.intn(len(got)-start+1)
+				ws := refSnippet(text, woffs, start, end)
+				gs := ""
+				if from, to, ok := snippetRange(text, offs, start, end); ok {
+					gs = string(appendSnippet(nil, text, from, to))
+				}
+				if gs != ws {
+					t.Errorf("snippet of [%d,%d) in %.80q:\n got %q\nwant %q", start, end, text, gs, ws)
+					bad++
+				}
+			}
+			if bad > 10 {
+				t.FailNow()
+			}
+		}
 	}
 }

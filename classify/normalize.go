@@ -19,6 +19,17 @@ var asciiFold = func() (t [utf8.RuneSelf]byte) {
 	return t
 }()
 
+// asciiSpaceFold is asciiFold with a space for the separators.
+var asciiSpaceFold = func() (t [utf8.RuneSelf]byte) {
+	for c, f := range asciiFold {
+		t[c] = f
+		if f == 0 {
+			t[c] = ' '
+		}
+	}
+	return t
+}()
+
 // normalize folds s into the form both terms and texts are matched in:
 // lower case, full-width ASCII as ASCII, curly apostrophes as "'", every
 // other ASCII punctuation, dash, CJK punctuation and white space as a single
@@ -31,17 +42,20 @@ func normalize(dst []byte, offs []int32, s string) ([]byte, []int32) {
 	// Room for the output: at most one byte per input byte, except for the
 	// rare runes whose lower case is longer (see normRune).
 	dst, offs = growNorm(dst, offs, n, len(s))
-	fold := &asciiFold
+	fold := &asciiSpaceFold
+	space := n == 0 || dst[n-1] == ' ' // a separator now adds nothing
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
-			if f := fold[c]; f != 0 {
-				dst[n], offs[n] = f, int32(i)
-				n++
-			} else if n > 0 && dst[n-1] != ' ' {
-				dst[n], offs[n] = ' ', int32(i)
+			// Without branches on the text: the byte is always written,
+			// and kept unless it is a separator after a space.
+			f := fold[c]
+			dst[n], offs[n] = f, int32(i)
+			sep := f == ' '
+			if !sep || !space {
 				n++
 			}
+			space = sep
 			i++
 			continue
 		}
@@ -52,9 +66,11 @@ func normalize(dst []byte, offs []int32, s string) ([]byte, []int32) {
 			offs[n], offs[n+1], offs[n+2] = int32(i), int32(i), int32(i)
 			n += 3
 			i += 3
+			space = false
 			continue
 		}
 		dst, offs, n, i = normRune(dst, offs, n, s, i)
+		space = n == 0 || dst[n-1] == ' '
 	}
 	return dst[:n], offs[:n]
 }
