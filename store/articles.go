@@ -54,7 +54,7 @@ type DueArticle struct {
 // the lease keeps it current while the claim lasts.
 func (a DueArticle) State() *ArticleState {
 	return &ArticleState{ContentHash: a.ContentHash, Revision: a.Revision,
-		Relevant: a.Relevant != nil && *a.Relevant, ClassifierVersion: a.ClassifierVersion}
+		Relevant: a.Relevant != nil && *a.Relevant, ClassifierVersion: a.ClassifierVersion, Summary: a.Summary}
 }
 
 // ArticleState is the stored state a save is compared with.
@@ -63,6 +63,9 @@ type ArticleState struct {
 	Revision          int
 	Relevant          bool
 	ClassifierVersion string
+	// Summary is the feed's summary, which saves never change; the search
+	// vectors are rebuilt from it with the new text.
+	Summary string
 }
 
 const claimArticles = `
@@ -137,7 +140,7 @@ type SaveResult struct {
 	Relevant    bool
 }
 
-const lockArticle = `SELECT content_hash, revision, body_text, coalesce(relevant, false), coalesce(classifier_version, '')
+const lockArticle = `SELECT content_hash, revision, body_text, coalesce(relevant, false), coalesce(classifier_version, ''), summary
 FROM articles WHERE id = $1 AND lease_owner = $2 FOR UPDATE`
 
 // saveFetched records a fetch whose text changed or was classified anew:
@@ -160,13 +163,13 @@ UPDATE articles SET
     check_count = check_count + 1, last_checked_at = now(), next_check_at = $14,
     removed_at = NULL, lease_until = NULL, lease_owner = NULL,
     classifier_version = $15, relevant = $16, score = $17, topics = $18,
-    -- the search vectors from text prepared in Go (see searchtext.go); the
-    -- summary is the row's own, unchanged by this update.
+    -- the search vectors from text prepared in Go (see searchtext.go):
+    -- title, the row's summary (which no save changes) and body.
     search_en = setweight(to_tsvector('english', $19), 'A') ||
-                setweight(to_tsvector('english', wirewatch_strip_han(summary)), 'B') ||
+                setweight(to_tsvector('english', $30), 'B') ||
                 setweight(to_tsvector('english', $20), 'C'),
     search_zh = setweight(to_tsvector('simple', $21), 'A') ||
-                setweight(to_tsvector('simple', wirewatch_cjk_bigrams(summary)), 'B') ||
+                setweight(to_tsvector('simple', $31), 'B') ||
                 setweight(to_tsvector('simple', $22), 'C')
 WHERE id = $1 AND lease_owner = $2
 RETURNING id),
@@ -234,7 +237,7 @@ func (s *Store) SaveArticle(ctx context.Context, a ArticleSave, hook Hook) (Save
 		var oldBody string
 		if prev == nil {
 			prev = new(ArticleState)
-			err := tx.QueryRow(ctx, lockArticle, a.ID, a.Owner).Scan(&prev.ContentHash, &prev.Revision, &oldBody, &prev.Relevant, &prev.ClassifierVersion)
+			err := tx.QueryRow(ctx, lockArticle, a.ID, a.Owner).Scan(&prev.ContentHash, &prev.Revision, &oldBody, &prev.Relevant, &prev.ClassifierVersion, &prev.Summary)
 			if errors.Is(err, pgx.ErrNoRows) {
 				return ErrLeaseLost
 			}
@@ -288,7 +291,8 @@ func (s *Store) SaveArticle(ctx context.Context, a ArticleSave, hook Hook) (Save
 			stripHan(ex.Title), stripHan(leftRunes(ex.Text, searchBodyEn)),
 			cjkBigrams(ex.Title), cjkBigrams(leftRunes(ex.Text, searchBodyZh)),
 			raw, a.RawCharset, diff, changed,
-			sc.topics, sc.scores, sc.evidence).Scan(&n)
+			sc.topics, sc.scores, sc.evidence,
+			stripHan(prev.Summary), cjkBigrams(prev.Summary)).Scan(&n)
 		if err == nil && n == 0 {
 			err = ErrLeaseLost
 		}

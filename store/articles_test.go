@@ -17,7 +17,7 @@ import (
 func claimOne(t *testing.T, s *store.Store, owner string) store.DueArticle {
 	t.Helper()
 	ctx := context.Background()
-	if _, err := s.Pool.Exec(ctx, `INSERT INTO articles (canonical_url, title, summary, next_check_at) VALUES ('https://x.example/a', 'Feed title', 'A summary.', now())`); err != nil {
+	if _, err := s.Pool.Exec(ctx, `INSERT INTO articles (canonical_url, title, summary, next_check_at) VALUES ('https://x.example/a', 'Feed title', 'A summary of 数据安全 rules.', now())`); err != nil {
 		t.Fatal(err)
 	}
 	due, err := s.ClaimDueArticles(ctx, owner, time.Minute, 10)
@@ -97,6 +97,7 @@ func TestSaveArticleWritesAllOrNothing(t *testing.T) {
 		var matches bool
 		err = s.Pool.QueryRow(ctx, `SELECT a.title, a.body_text, a.fetch_state, a.byline, a.lease_owner, length(r.raw_gzip),
                 a.search_en @@ wirewatch_en_query('security') AND a.search_en = wirewatch_search_en(a.title, a.summary, a.body_text)
+                    AND a.search_zh @@ wirewatch_zh_query('数据安全') AND a.search_zh = wirewatch_search_zh(a.title, a.summary, a.body_text)
             FROM articles a JOIN article_revisions r ON r.article_id = a.id WHERE a.id = $1`, a.ID).
 			Scan(&title, &body, &state, &byline, &owner, &rawLen, &matches)
 		if err != nil {
