@@ -168,9 +168,12 @@ UPDATE articles SET
     search_en = setweight(to_tsvector('english', $19), 'A') ||
                 setweight(to_tsvector('english', $30), 'B') ||
                 setweight(to_tsvector('english', $20), 'C'),
-    search_zh = setweight(to_tsvector('simple', $21), 'A') ||
+    -- $32: the Chinese vector built in Go (zhVector), NULL when only
+    -- PostgreSQL can build it.
+    search_zh = coalesce($32::text::tsvector,
+                setweight(to_tsvector('simple', $21), 'A') ||
                 setweight(to_tsvector('simple', $31), 'B') ||
-                setweight(to_tsvector('simple', $22), 'C')
+                setweight(to_tsvector('simple', $22), 'C'))
 WHERE id = $1 AND lease_owner = $2
 RETURNING id),
 r AS (
@@ -284,15 +287,22 @@ func (s *Store) SaveArticle(ctx context.Context, a ArticleSave, hook Hook) (Save
 				diff = textDiff(oldBody, ex.Text)
 			}
 		}
+		var zhTitle, zhSummary, zhBody string
+		zh, built := zhVector(ex.Title, prev.Summary, ex.Text)
+		zhArg := &zh
+		if !built {
+			zhArg = nil
+			zhTitle, zhSummary, zhBody = cjkBigrams(ex.Title), cjkBigrams(prev.Summary), cjkBigrams(leftRunes(ex.Text, searchBodyZh))
+		}
 		var n int
 		err = tx.QueryRow(ctx, saveFetched, a.ID, a.Owner, ex.Title, ex.Byline, ex.Published, a.PublishedSuspect, ex.Lang, ex.Text,
 			a.ContentHash, ex.Method, rev, a.ETag, a.LastModified, a.NextCheck,
 			c.Version, c.Relevant, float32(c.Score), sc.relevantTopics,
 			stripHan(ex.Title), stripHan(leftRunes(ex.Text, searchBodyEn)),
-			cjkBigrams(ex.Title), cjkBigrams(leftRunes(ex.Text, searchBodyZh)),
+			zhTitle, zhBody,
 			raw, a.RawCharset, diff, changed,
 			sc.topics, sc.scores, sc.evidence,
-			stripHan(prev.Summary), cjkBigrams(prev.Summary)).Scan(&n)
+			stripHan(prev.Summary), zhSummary, zhArg).Scan(&n)
 		if err == nil && n == 0 {
 			err = ErrLeaseLost
 		}

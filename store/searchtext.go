@@ -1,6 +1,8 @@
 package store
 
 import (
+	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -83,17 +85,27 @@ func stripHan(s string) string {
 // characters, in order, space separated; a lone character stands for itself.
 func cjkBigrams(s string) string {
 	var b strings.Builder
-	prev, prevSize := -1, 0 // byte offset and size of the previous rune when it was Han
-	runLen := 0
-	sep := func() {
-		if b.Len() > 0 {
+	eachBigram(s, func(tok string) {
+		if b.Len() == 0 {
+			// Each Han character starts at most one bigram of 6 or 8 bytes
+			// and a space.
+			b.Grow(3 * len(s))
+		} else {
 			b.WriteByte(' ')
 		}
-	}
+		b.WriteString(tok)
+	})
+	return b.String()
+}
+
+// eachBigram calls fn with each token of cjkBigrams(s), in order: a slice
+// of s holding two Han characters, or one for a run of one.
+func eachBigram(s string, fn func(tok string)) {
+	prev, prevSize := -1, 0 // byte offset and size of the previous rune when it was Han
+	runLen := 0
 	endRun := func() {
 		if runLen == 1 {
-			sep()
-			b.WriteString(s[prev : prev+prevSize])
+			fn(s[prev : prev+prevSize])
 		}
 		runLen, prev = 0, -1
 	}
@@ -113,14 +125,8 @@ func cjkBigrams(s string) string {
 			i += size
 			continue
 		}
-		if b.Cap() == 0 {
-			// Each Han character starts at most one bigram of 6 or 8 bytes
-			// and a space.
-			b.Grow(3 * (len(s) - i))
-		}
 		if runLen > 0 {
-			sep()
-			b.WriteString(s[prev : i+size]) // the previous character and this one
+			fn(s[prev : i+size]) // the previous character and this one
 		}
 		prev, prevSize = i, size
 		runLen++
@@ -129,5 +135,97 @@ func cjkBigrams(s string) string {
 	if runLen > 0 {
 		endRun()
 	}
-	return b.String()
+}
+
+// PostgreSQL's tsvector limits: positions stop at 16383, and the text
+// input form keeps at most 255 positions per lexeme.
+const (
+	tsMaxPos        = 16383
+	tsMaxLexemePos  = 255
+	tsMaxZhPosition = tsMaxPos - 1
+)
+
+// zhVector is search_zh as wirewatch_search_zh(title, summary, body)
+// computes it, in tsvector text form, so that PostgreSQL only reads it
+// instead of parsing the bigram text. ok is false, and PostgreSQL must
+// build the vector, when the text reaches a tsvector limit (a bigram at
+// more than 255 positions, positions past 16382) or has a Han character
+// outside the blocks every PostgreSQL locale classifies as a letter (the
+// parser splits tokens at characters it does not know as letters).
+func zhVector(title, summary, body string) (vec string, ok bool) {
+	type entry struct {
+		lexeme string
+		pos    []uint16 // position<<2 | weight (3 = A, 2 = B, 1 = C)
+	}
+	var entries []entry
+	index := map[string]int{}
+	offset := 0
+	for part, text := range [3]string{title, summary, leftRunes(body, searchBodyZh)} {
+		weight := uint16(3 - part)
+		n := 0
+		plain := true
+		eachBigram(text, func(tok string) {
+			if !plain {
+				return
+			}
+			for _, r := range tok {
+				if !(r >= 0x4e00 && r <= 0x9fef) && !(r >= 0x3400 && r <= 0x4db5) {
+					plain = false
+					return
+				}
+			}
+			n++
+			pos := offset + n
+			if pos > tsMaxZhPosition {
+				plain = false
+				return
+			}
+			i, seen := index[tok]
+			if !seen {
+				i = len(entries)
+				index[tok] = i
+				entries = append(entries, entry{lexeme: tok})
+			}
+			if len(entries[i].pos) == tsMaxLexemePos {
+				plain = false
+				return
+			}
+			entries[i].pos = append(entries[i].pos, uint16(pos)<<2|weight)
+		})
+		if !plain {
+			return "", false
+		}
+		// The next part's positions follow this one's last (tsvector ||
+		// shifts by the largest position of the left operand).
+		offset += n
+	}
+	if len(entries) == 0 {
+		return "", true
+	}
+	slices.SortFunc(entries, func(a, b entry) int { return strings.Compare(a.lexeme, b.lexeme) })
+	var b strings.Builder
+	b.Grow(len(entries) * 16)
+	for i, e := range entries {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteByte('\'')
+		b.WriteString(e.lexeme)
+		b.WriteString("':")
+		for j, p := range e.pos {
+			if j > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString(strconv.Itoa(int(p >> 2)))
+			switch p & 3 {
+			case 3:
+				b.WriteByte('A')
+			case 2:
+				b.WriteByte('B')
+			case 1:
+				b.WriteByte('C')
+			}
+		}
+	}
+	return b.String(), true
 }

@@ -6,3 +6,5 @@ var (
 	CJKBigrams = cjkBigrams
 	LeftRunes  = leftRunes
 )
+// ZhVector is zhVector, for the external tests.
+var ZhVector = zhVector

@@ -2,10 +2,15 @@ package store_test
 
 import (
 	"context"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
+	"github.com/wirewatch/wirewatch/internal/corpus"
 	"github.com/wirewatch/wirewatch/model"
 	"github.com/wirewatch/wirewatch/store"
 	"github.com/wirewatch/wirewatch/store/storetest"
@@ -96,4 +101,102 @@ func TestPollItemsSearchVectorsMatchSQL(t *testing.T) {
 	if same != len(items) || total != len(items) {
 		t.Errorf("%d of %d stored items have the trigger's vectors, want all %d", same, total, len(items))
 	}
+}
+
+// The Chinese vector built in Go is the one PostgreSQL builds, on varied
+// and real text; where Go declines (a tsvector limit, a rare character),
+// PostgreSQL builds it.
+func TestZhVectorMatchesPostgreSQL(t *testing.T) {
+	ctx := context.Background()
+	s := storetest.New(t).Store
+	type doc struct {
+		title, summary, body string
+		decline              bool // a case Go must leave to PostgreSQL
+	}
+	docs := []doc{
+		{"", "", "", false},
+		{"世界互联网大会乌镇峰会开幕", "与会代表讨论网络空间治理和数据安全。中", "网络安全 and 数据出境, a lone 字 and 中文。" + strings.Repeat("网络主权", 40), false},
+		{"Xi: 网络安全 matters 一 and 朕", "", "mixed 数据出境 text, ending in 汉字", false},
+		{"English only", "No Han here.", "Nor here.", false},
+		{"数据", "数据", "数据 数据 数据", false},
+		{"", "摘要", "", false},
+		{"㐀䶵一鿯", "", "丂", false},
+		{"𠀀𠀁 ext B", "", "", true},
+		{"", "", strings.Repeat("数据，", 256), true},
+		{"", "", strings.Repeat("数据，", 255), false},
+		{"", "", strings.Repeat("数据安全法", 4200), true},
+	}
+	// Real Chinese text from the seeds, as title, summary and body.
+	seeds, _ := filepath.Glob(filepath.Join(corpus.Root(), "..", "seeds", "*.txt"))
+	for _, f := range seeds {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		text := string(b)
+		lines := strings.SplitN(text, "\n", 3)
+		if len(lines) == 3 {
+			docs = append(docs, doc{lines[0], lines[1], lines[2], false})
+		}
+	}
+	// Real pages holding Chinese, whole, as bodies (markup and all: any
+	// text will do).
+	if root := corpus.Root(); root != "" {
+		n := 0
+		_ = filepath.WalkDir(root, func(path string, e os.DirEntry, err error) error {
+			if err != nil || e.IsDir() || n >= 80 {
+				return nil
+			}
+			b, err := os.ReadFile(path)
+			if err != nil || !utf8.Valid(b) || !strings.ContainsFunc(string(b), func(r rune) bool { return r >= 0x4e00 && r <= 0x9fff }) {
+				return nil
+			}
+			n++
+			docs = append(docs, doc{filepath.Base(path), "", string(b), false})
+			return nil
+		})
+	}
+	// Random Han text of every size up to the position limit.
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, n := range []int{1, 2, 3, 50, 700, 5000, 16000} {
+		var b strings.Builder
+		for range n {
+			if rng.IntN(12) == 0 {
+				b.WriteString("，x ")
+			}
+			b.WriteRune(rune(0x4e00 + rng.IntN(60))) // few distinct characters: many repeats
+		}
+		docs = append(docs, doc{"标题", "摘要摘要", b.String(), false})
+	}
+	built, declined := 0, 0
+	for i, d := range docs {
+		vec, ok := store.ZhVector(d.title, d.summary, d.body)
+		if !ok && !d.decline && len(d.body) > 30000 {
+			declined++ // a long real page may reach a limit
+			continue
+		}
+		if ok == d.decline {
+			t.Errorf("doc %d (title %.20q): built in Go %v, want %v", i, d.title, ok, !d.decline)
+			continue
+		}
+		if !ok {
+			declined++
+			continue
+		}
+		built++
+		var same bool
+		var pg string
+		err := s.Pool.QueryRow(ctx, `SELECT $1::text::tsvector = wirewatch_search_zh($2, $3, $4), wirewatch_search_zh($2, $3, $4)::text`,
+			vec, d.title, d.summary, d.body).Scan(&same, &pg)
+		if err != nil {
+			t.Fatalf("doc %d: %v", i, err)
+		}
+		if !same {
+			t.Errorf("doc %d (title %.20q): the Go vector differs from PostgreSQL's:\n go %.300s\n pg %.300s", i, d.title, vec, pg)
+		}
+	}
+	if built < len(docs)/2 || declined == 0 {
+		t.Errorf("built %d, declined %d of %d documents: the test does not cover both paths", built, declined, len(docs))
+	}
+	t.Logf("built in Go: %d, left to PostgreSQL: %d (seeds: %d)", built, declined, len(seeds))
 }

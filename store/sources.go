@@ -152,9 +152,9 @@ const insertItems = `
 INSERT INTO articles (canonical_url, source_id, outlet, language, title, summary, byline, published_at, next_check_at, search_en, search_zh)
 SELECT u, $1, $2, $3, t, s, a, p, now(),
     setweight(to_tsvector('english', te), 'A') || setweight(to_tsvector('english', se), 'B'),
-    setweight(to_tsvector('simple', tz), 'A') || setweight(to_tsvector('simple', sz), 'B')
-FROM unnest($4::text[], $5::text[], $6::text[], $7::text[], $8::timestamptz[], $9::text[], $10::text[], $11::text[], $12::text[])
-    AS x(u, t, s, a, p, te, se, tz, sz)
+    coalesce(zv::tsvector, setweight(to_tsvector('simple', tz), 'A') || setweight(to_tsvector('simple', sz), 'B'))
+FROM unnest($4::text[], $5::text[], $6::text[], $7::text[], $8::timestamptz[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[])
+    AS x(u, t, s, a, p, te, se, tz, sz, zv)
 ON CONFLICT (canonical_url) DO NOTHING`
 
 // FinishPoll records a poll: on success the new items are inserted and the
@@ -182,13 +182,18 @@ func (s *Store) FinishPoll(ctx context.Context, o PollOutcome) (int, error) {
 		urls, titles, sums, authors := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 		pubs := make([]*time.Time, n)
 		enTitles, enSums, zhTitles, zhSums := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		zhVecs := make([]*string, n) // built in Go (zhVector), or NULL and built from zhTitles and zhSums
 		for i, it := range o.Items {
 			urls[i], titles[i], sums[i], authors[i], pubs[i] = it.URL, it.Title, it.Summary, it.Author, it.Published
 			enTitles[i], enSums[i] = stripHan(it.Title), stripHan(it.Summary)
-			zhTitles[i], zhSums[i] = cjkBigrams(it.Title), cjkBigrams(it.Summary)
+			if v, ok := zhVector(it.Title, it.Summary, ""); ok {
+				zhVecs[i] = &v
+			} else {
+				zhTitles[i], zhSums[i] = cjkBigrams(it.Title), cjkBigrams(it.Summary)
+			}
 		}
 		tag, err = tx.Exec(ctx, insertItems, o.SourceID, o.Outlet, o.Language, urls, titles, sums, authors, pubs,
-			enTitles, enSums, zhTitles, zhSums)
+			enTitles, enSums, zhTitles, zhSums, zhVecs)
 		if err != nil {
 			return err
 		}
