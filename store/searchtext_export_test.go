@@ -6,5 +6,6 @@ var (
 	CJKBigrams = cjkBigrams
 	LeftRunes  = leftRunes
 )
+
 // ZhVector is zhVector, for the external tests.
 var ZhVector = zhVector
