@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -85,7 +86,7 @@ func stripHan(s string) string {
 // characters, in order, space separated; a lone character stands for itself.
 func cjkBigrams(s string) string {
 	var b strings.Builder
-	eachBigram(s, func(tok string) {
+	eachBigram(s, func(tok string, _, _ rune) {
 		if b.Len() == 0 {
 			// Each Han character starts at most one bigram of 6 or 8 bytes
 			// and a space.
@@ -99,41 +100,39 @@ func cjkBigrams(s string) string {
 }
 
 // eachBigram calls fn with each token of cjkBigrams(s), in order: a slice
-// of s holding two Han characters, or one for a run of one.
-func eachBigram(s string, fn func(tok string)) {
+// of s holding two Han characters, or one for a run of one, and the
+// characters themselves (r1 is 0 for a lone character).
+func eachBigram(s string, fn func(tok string, r1, r2 rune)) {
 	prev, prevSize := -1, 0 // byte offset and size of the previous rune when it was Han
+	var prevRune rune
 	runLen := 0
-	endRun := func() {
-		if runLen == 1 {
-			fn(s[prev : prev+prevSize])
-		}
-		runLen, prev = 0, -1
-	}
 	for i := 0; i < len(s); {
 		if s[i] < utf8.RuneSelf {
-			if runLen > 0 {
-				endRun()
+			if runLen == 1 {
+				fn(s[prev:prev+prevSize], 0, prevRune)
 			}
+			runLen = 0
 			i++
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
 		if !isHan(r) {
-			if runLen > 0 {
-				endRun()
+			if runLen == 1 {
+				fn(s[prev:prev+prevSize], 0, prevRune)
 			}
+			runLen = 0
 			i += size
 			continue
 		}
 		if runLen > 0 {
-			fn(s[prev : i+size]) // the previous character and this one
+			fn(s[prev:i+size], prevRune, r) // the previous character and this one
 		}
-		prev, prevSize = i, size
+		prev, prevSize, prevRune = i, size, r
 		runLen++
 		i += size
 	}
-	if runLen > 0 {
-		endRun()
+	if runLen == 1 {
+		fn(s[prev:prev+prevSize], 0, prevRune)
 	}
 }
 
@@ -153,44 +152,35 @@ const (
 // outside the blocks every PostgreSQL locale classifies as a letter (the
 // parser splits tokens at characters it does not know as letters).
 func zhVector(title, summary, body string) (vec string, ok bool) {
-	type entry struct {
-		lexeme string
-		pos    []uint16 // position<<2 | weight (3 = A, 2 = B, 1 = C)
-	}
-	var entries []entry
-	index := map[string]int{}
+	sp := zhScratchPool.Get().(*[]uint64)
+	occ := (*sp)[:0]
+	defer func() {
+		*sp = occ[:0]
+		zhScratchPool.Put(sp)
+	}()
+	// Each occurrence is one uint64: the bigram's characters (21 bits
+	// each) above its position and weight (position<<2 | weight, 16 bits),
+	// so sorting groups each bigram's occurrences in position order.
 	offset := 0
 	for part, text := range [3]string{title, summary, leftRunes(body, searchBodyZh)} {
-		weight := uint16(3 - part)
+		weight := uint64(3 - part) // A, B, C
 		n := 0
 		plain := true
-		eachBigram(text, func(tok string) {
+		eachBigram(text, func(_ string, r1, r2 rune) {
 			if !plain {
 				return
 			}
-			for _, r := range tok {
-				if !(r >= 0x4e00 && r <= 0x9fef) && !(r >= 0x3400 && r <= 0x4db5) {
-					plain = false
-					return
-				}
+			if !plainHan(r2) || (r1 != 0 && !plainHan(r1)) {
+				plain = false
+				return
 			}
+			key := uint64(r1)<<21 | uint64(r2)
 			n++
-			pos := offset + n
-			if pos > tsMaxZhPosition {
+			if offset+n > tsMaxZhPosition {
 				plain = false
 				return
 			}
-			i, seen := index[tok]
-			if !seen {
-				i = len(entries)
-				index[tok] = i
-				entries = append(entries, entry{lexeme: tok})
-			}
-			if len(entries[i].pos) == tsMaxLexemePos {
-				plain = false
-				return
-			}
-			entries[i].pos = append(entries[i].pos, uint16(pos)<<2|weight)
+			occ = append(occ, key<<16|uint64(offset+n)<<2|weight)
 		})
 		if !plain {
 			return "", false
@@ -199,33 +189,48 @@ func zhVector(title, summary, body string) (vec string, ok bool) {
 		// shifts by the largest position of the left operand).
 		offset += n
 	}
-	if len(entries) == 0 {
+	if len(occ) == 0 {
 		return "", true
 	}
-	slices.SortFunc(entries, func(a, b entry) int { return strings.Compare(a.lexeme, b.lexeme) })
+	slices.Sort(occ)
 	var b strings.Builder
-	b.Grow(len(entries) * 16)
-	for i, e := range entries {
+	b.Grow(len(occ) * 12)
+	var digits [8]byte
+	for i := 0; i < len(occ); {
+		key := occ[i] >> 16
+		j := i + 1
+		for j < len(occ) && occ[j]>>16 == key {
+			j++
+		}
+		if j-i > tsMaxLexemePos {
+			return "", false
+		}
 		if i > 0 {
 			b.WriteByte(' ')
 		}
 		b.WriteByte('\'')
-		b.WriteString(e.lexeme)
+		if key >= 1<<21 {
+			b.WriteRune(rune(key >> 21))
+		}
+		b.WriteRune(rune(key & (1<<21 - 1)))
 		b.WriteString("':")
-		for j, p := range e.pos {
-			if j > 0 {
+		for k := i; k < j; k++ {
+			if k > i {
 				b.WriteByte(',')
 			}
-			b.WriteString(strconv.Itoa(int(p >> 2)))
-			switch p & 3 {
-			case 3:
-				b.WriteByte('A')
-			case 2:
-				b.WriteByte('B')
-			case 1:
-				b.WriteByte('C')
-			}
+			p := occ[k] & 0xffff
+			b.Write(strconv.AppendUint(digits[:0], p>>2, 10))
+			b.WriteByte(" CBA"[p&3])
 		}
+		i = j
 	}
 	return b.String(), true
 }
+
+// plainHan reports whether r is in the Han blocks every locale knows as
+// letters (CJK Unified Ideographs to U+9FEF, Extension A to U+4DB5).
+func plainHan(r rune) bool {
+	return (r >= 0x4e00 && r <= 0x9fef) || (r >= 0x3400 && r <= 0x4db5)
+}
+
+var zhScratchPool = sync.Pool{New: func() any { s := make([]uint64, 0, 1024); return &s }}

@@ -101,3 +101,14 @@ func BenchmarkSearchText(b *testing.B) {
 		cjkBigrams(s)
 	}
 }
+
+func BenchmarkZhVector(b *testing.B) {
+	body := strings.Repeat("The ministry said data security rules apply. ", 60) + strings.Repeat("前三季度相关投资同比增长百分之八，专家认为这一举措有助于稳定市场预期，推动构建网络空间命运共同体。", 12)
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, ok := zhVector("网络空间治理", "数据安全管理制度", body); !ok {
+			b.Fatal("declined")
+		}
+	}
+}
