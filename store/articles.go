@@ -311,7 +311,11 @@ func (s *Store) SaveArticle(ctx context.Context, a ArticleSave, hook Hook) (Save
 		}
 		res.Relevant = c.Relevant
 		if hook != nil {
-			return hook(ctx, tx.(pgx.Tx), ArticleChange{ArticleID: a.ID, WasRelevant: prev.Relevant, Relevant: c.Relevant, Edited: res.Edited})
+			t, ok := tx.(pgx.Tx)
+			if !ok {
+				return errors.New("the alert hook needs a transaction")
+			}
+			return hook(ctx, t, ArticleChange{ArticleID: a.ID, WasRelevant: prev.Relevant, Relevant: c.Relevant, Edited: res.Edited})
 		}
 		return nil
 	}
