@@ -164,7 +164,7 @@ func (s *Service) RunOnce(ctx context.Context) (int, error) {
 		return sent, err
 	}
 	var pending int
-	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM deliveries WHERE status IN ('pending', 'sending')`).Scan(&pending); err == nil {
+	if err := s.pool.QueryRow(ctx, qPendingDeliveries).Scan(&pending); err == nil {
 		s.m.pending.Set(float64(pending))
 	}
 	return sent, nil
@@ -253,6 +253,13 @@ type claimed struct {
 	channel, event              string
 	attempts                    int
 }
+
+// qPendingDeliveries counts what is waiting to go out. Two counts, each
+// answered by its partial index (deliveries_due_idx, deliveries_sending_idx),
+// so the cost follows the backlog, not the whole history of deliveries.
+const qPendingDeliveries = `
+SELECT (SELECT count(*) FROM deliveries WHERE status = 'pending') +
+       (SELECT count(*) FROM deliveries WHERE status = 'sending')`
 
 const qClaimDeliveries = `
 UPDATE deliveries d SET status = 'sending', lease_until = now() + $2 * interval '1 millisecond', lease_owner = $3,

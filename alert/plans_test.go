@@ -1,0 +1,51 @@
+package alert
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/wirewatch/wirewatch/store/storetest"
+)
+
+// The outbox's lookups are served by indexes: the deliveries table only
+// grows, and a scan of all of it per article (or per alert pass) would make
+// each one cost as much as the whole history. On a table of 24,000 sent
+// deliveries and a few waiting ones, the plans must use the indexes meant
+// for them.
+func TestOutboxLookupsUseIndexes(t *testing.T) {
+	ctx := context.Background()
+	pool := storetest.New(t).Store.Pool
+	_, err := pool.Exec(ctx, `
+INSERT INTO subscribers (name, email) VALUES ('s', 's@example.org');
+INSERT INTO articles (canonical_url) SELECT 'https://x.example/' || i FROM generate_series(1, 4000) i;
+INSERT INTO deliveries (subscriber_id, article_id, channel, mode, event, status)
+SELECT (SELECT id FROM subscribers), a.id, c, 'immediate', e, CASE WHEN a.id % 1000 = 0 THEN 'pending' ELSE 'sent' END
+FROM articles a, unnest(ARRAY['email', 'webhook']) c, unnest(ARRAY['new', 'changed', 'removed']) e;
+ANALYZE deliveries`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ name, query, index string }{
+		{"existing deliveries of an article", strings.ReplaceAll(qEnqueueExisting, "$1", "1234"), "deliveries_article_idx"},
+		{"waiting deliveries", qPendingDeliveries, "deliveries_due_idx"},
+		{"deliveries being sent", qPendingDeliveries, "deliveries_sending_idx"},
+	} {
+		var plan strings.Builder
+		rows, err := pool.Query(ctx, "EXPLAIN "+tc.query)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		for rows.Next() {
+			var line string
+			if err := rows.Scan(&line); err != nil {
+				t.Fatal(err)
+			}
+			plan.WriteString(line + "\n")
+		}
+		rows.Close()
+		if !strings.Contains(plan.String(), tc.index) {
+			t.Errorf("%s: the plan does not use %s:\n%s", tc.name, tc.index, plan.String())
+		}
+	}
+}

@@ -1,0 +1,8 @@
+-- wirewatch schema, version 8: indexes for the outbox's lookups, which
+-- scanned the whole deliveries table (it only grows: one row per article,
+-- subscriber and channel ever alerted).
+--
+-- The outbox reads an article's existing deliveries each time it decides on
+-- that article, and deleting an article (a duplicate merged into its
+-- canonical URL) cascades to its deliveries: both look rows up by article.
+CREATE INDEX deliveries_article_idx ON deliveries (article_id);
