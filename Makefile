@@ -3,7 +3,7 @@ GO       ?= go
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 COMMIT   ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
 LDFLAGS  := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT)
-FUZZTIME ?= 3s
+FUZZTIME ?= 2000x
 
 .PHONY: run build test unit fuzz lint pg bench
 
@@ -25,21 +25,18 @@ unit:
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 15m ./...
 
-# Each fuzz target runs briefly on top of its seed corpus. A failing input
-# is saved under testdata/fuzz and replayed by every later run, so a failure
-# that a second run does not repeat was the fuzzing engine's own (a worker
-# that hung on this shared machine): it is shown and the run goes on.
+# Each fuzz target runs briefly on top of its seed corpus. The budget is a
+# number of executions, not a duration: with a duration, Go 1.26's fuzzing
+# coordinator can report "context deadline exceeded" as a failure when a
+# worker is still busy at the deadline (go.dev/issue/75804, fixed in Go
+# 1.27), which a loaded machine makes likely. A failing input is saved
+# under testdata/fuzz and shown.
 fuzz:
 	@set -e; log=$$(mktemp); trap 'rm -f $$log' EXIT; \
 	for pkg in $$($(GO) list ./...); do \
 	  for f in $$($(GO) test -list '^Fuzz' $$pkg 2>/dev/null | grep '^Fuzz' || true); do \
 	    echo "fuzz $$pkg $$f"; \
-	    if ! $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg >$$log 2>&1; then \
-	      cat $$log; \
-	      echo "fuzz $$pkg $$f failed; running it again"; \
-	      $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
-	      echo "WARNING: fuzz $$pkg $$f passed the second time: the failure above did not repeat"; \
-	    fi; \
+	    $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg >$$log 2>&1 || { cat $$log; exit 1; }; \
 	  done; \
 	done
 
