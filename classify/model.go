@@ -12,61 +12,62 @@ import (
 	"sync"
 )
 
-// The learned component: a small multinomial logistic-regression model over
-// a bag of headline features (English word stems and stem bigrams, Chinese
-// character bigrams), trained offline on the team's labelled sets by
-// `go test ./classify -run TestTrainModel -update` (see train_test.go) and
+// The decision: a multinomial logistic-regression model (class 0 "not
+// relevant", one class per taxonomy topic) over the article's head — its
+// title and lead (the summary, or the start of the body when there is no
+// summary; see leadOf). Its features are
+//   - English word stems ("w:hack") and adjacent-stem bigrams
+//     ("b:cyber attack"), Chinese character bigrams ("z:网信"), from
+//     modelFeatures;
+//   - the taxonomy's rule score of each topic on the head ("r:<topic id>",
+//     real-valued in [0,1)), so the hand-written terms and rules of
+//     configs/topics.yaml count as prior knowledge the model weighs.
+// It is trained by `make train` (train.go) on items of real state-media
+// headlines that annotators labelled by reading (testdata/labels), and
 // stored as a reviewable text table, model.tsv, embedded in the binary.
-//
-// It generalises where the term list cannot: many weakly cyber-ish words
-// together ("online" + "platform" + "rules") add up, and phrasings the
-// taxonomy never listed still carry the stems it learned ("hijacked
-// accounts", "网信办约谈"). It reads only the title and summary (the body
-// would pile up incidental words) and its contribution is reported as
-// evidence "model:<feature>" with the feature's share of the score.
 
 //go:embed model.tsv
 var modelTSV string
 
-// modelClasses are the columns of model.tsv: one per topic code, each a
-// logit relative to the implicit "not relevant" class (logit 0).
-var modelClasses = [...]string{"gov", "data", "hack", "reg", "tech", "info"}
-
-// modelTopicIDs are the taxonomy topics the classes stand for. The model is
-// used only with a taxonomy that has all of them (the shipped one).
-var modelTopicIDs = [...]string{"cyber-governance", "data-security", "hacking-espionage",
-	"content-regulation", "tech-restrictions", "information-warfare"}
-
-const nModelClasses = len(modelClasses)
-
-// bowModel is a parsed model.tsv.
-type bowModel struct {
-	bias  [nModelClasses]float64
-	index map[string]int32 // feature -> row
-	w     [][nModelClasses]float32
-	names []string // per row: evidence term, "model:" and the feature without its kind prefix
+// linModel is a parsed model.tsv.
+type linModel struct {
+	// classes are the topic ids of the columns (class 0, "not relevant",
+	// is implicit with logit 0).
+	classes []string
+	bias    []float64
+	index   map[string]int32 // feature -> row
+	w       []float32        // row-major, len(index) × len(classes)
+	// scale sharpens the decision's log-odds into the reported score:
+	// score = σ(scale · logit P(relevant)). It leaves the decision at 0.5
+	// where it is and makes scores of items far from it calibrated at the
+	// real base rate (fitted by `make train`); 1 when the table has none.
+	scale float64
 	// hash identifies the table; part of the classifier version.
 	hash string
 }
 
+// ruleFeature names the real-valued feature of topic id's rule score.
+func ruleFeature(id string) string { return "r:" + id }
+
 var (
 	defaultModelOnce sync.Once
-	defaultModel     *bowModel
+	defaultModel     *linModel
 	defaultModelErr  error
 )
 
 // loadDefaultModel parses the embedded model once.
-func loadDefaultModel() (*bowModel, error) {
+func loadDefaultModel() (*linModel, error) {
 	defaultModelOnce.Do(func() {
 		defaultModel, defaultModelErr = parseModel(modelTSV)
 	})
 	return defaultModel, defaultModelErr
 }
 
-// parseModel reads the model table: comment lines (#), one "bias" row and
-// one row per feature, tab-separated: feature, then one weight per class.
-func parseModel(src string) (*bowModel, error) {
-	m := &bowModel{index: map[string]int32{}}
+// parseModel reads the model table: comment lines (#), a "classes" row
+// naming the topic of each column, a "bias" row and one row per feature,
+// tab-separated: feature, then one weight per class.
+func parseModel(src string) (*linModel, error) {
+	m := &linModel{index: map[string]int32{}}
 	sc := bufio.NewScanner(strings.NewReader(src))
 	sc.Buffer(make([]byte, 0, 64*1024), 1<<20)
 	n, sawBias := 0, false
@@ -77,11 +78,30 @@ func parseModel(src string) (*bowModel, error) {
 			continue
 		}
 		f := strings.Split(line, "\t")
-		if len(f) != nModelClasses+1 {
-			return nil, fmt.Errorf("classify: model.tsv:%d: want %d fields, got %d", n, nModelClasses+1, len(f))
+		if f[0] == "scale" {
+			v, err := strconv.ParseFloat(f[len(f)-1], 64)
+			if len(f) != 2 || err != nil || !(v > 0 && v < 50) {
+				return nil, fmt.Errorf("classify: model.tsv:%d: bad scale row", n)
+			}
+			m.scale = v
+			continue
 		}
-		var row [nModelClasses]float64
-		for i := range nModelClasses {
+		if f[0] == "classes" {
+			if m.classes != nil || len(f) < 2 {
+				return nil, fmt.Errorf("classify: model.tsv:%d: bad classes row", n)
+			}
+			m.classes = f[1:]
+			continue
+		}
+		if m.classes == nil {
+			return nil, fmt.Errorf("classify: model.tsv:%d: a classes row must come first", n)
+		}
+		nc := len(m.classes)
+		if len(f) != nc+1 {
+			return nil, fmt.Errorf("classify: model.tsv:%d: want %d fields, got %d", n, nc+1, len(f))
+		}
+		row := make([]float64, nc)
+		for i := range nc {
 			v, err := strconv.ParseFloat(f[i+1], 64)
 			if err != nil || math.IsNaN(v) || math.Abs(v) > 50 {
 				return nil, fmt.Errorf("classify: model.tsv:%d: bad weight %q", n, f[i+1])
@@ -95,26 +115,28 @@ func parseModel(src string) (*bowModel, error) {
 		if _, dup := m.index[f[0]]; dup {
 			return nil, fmt.Errorf("classify: model.tsv:%d: duplicate feature %q", n, f[0])
 		}
-		var w [nModelClasses]float32
-		for i := range row {
-			w[i] = float32(row[i])
+		m.index[f[0]] = int32(len(m.index))
+		for _, v := range row {
+			m.w = append(m.w, float32(v))
 		}
-		m.index[f[0]] = int32(len(m.w))
-		m.w = append(m.w, w)
-		name := f[0]
-		if len(name) > 2 && name[1] == ':' {
-			name = name[2:]
-		}
-		m.names = append(m.names, "model:"+name)
 	}
 	if err := sc.Err(); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("classify: model.tsv: %w", err)
 	}
 	if !sawBias {
 		return nil, fmt.Errorf("classify: model.tsv: no bias row")
 	}
+	if m.scale == 0 {
+		m.scale = 1
+	}
 	m.hash = shortHash(src)
 	return m, nil
+}
+
+// row returns the weights of feature row j.
+func (m *linModel) row(j int32) []float32 {
+	nc := len(m.classes)
+	return m.w[int(j)*nc : int(j)*nc+nc]
 }
 
 // modelStop are English words too common to be features.
@@ -152,14 +174,15 @@ func stem(w []byte) []byte {
 	return w
 }
 
-// modelFeatures calls fn with every distinct feature of a normalised text
-// (see normalize): English stems ("w:hack"), consecutive-stem bigrams
-// ("b:cyber attack") and Chinese character bigrams ("z:网信"). buf is scratch
-// space; the slices passed to fn are only valid during the call.
-func modelFeatures(norm []byte, buf []byte, fn func(feat []byte)) []byte {
+// modelFeatures calls fn with every feature occurrence of a normalised text
+// (see normalize) and its range [start,end) there: English stems
+// ("w:hack"), consecutive-stem bigrams ("b:cyber attack") and Chinese
+// character bigrams ("z:网信"). A feature may occur more than once. buf is
+// scratch space; the slices passed to fn are only valid during the call.
+func modelFeatures(norm []byte, buf []byte, fn func(feat []byte, start, end int)) []byte {
 	buf = buf[:0]
 	var prev []byte // previous stem, inside buf
-	prevOK := false
+	prevOK, prevStart := false, 0
 	i := 0
 	for i < len(norm) {
 		b := norm[i]
@@ -171,10 +194,11 @@ func modelFeatures(norm []byte, buf []byte, fn func(feat []byte)) []byte {
 			for j < len(norm) && norm[j] < 0x80 && norm[j] != ' ' {
 				j++
 			}
-			word := norm[i:j]
+			word, ws := norm[i:j], i
 			i = j
 			for len(word) > 0 && word[0] == '\'' {
 				word = word[1:] // opening quote
+				ws++
 			}
 			if isDigits(word) {
 				prevOK = false
@@ -190,49 +214,64 @@ func modelFeatures(norm []byte, buf []byte, fn func(feat []byte)) []byte {
 				continue // stop words are skipped, bigrams join across them
 			}
 			cur := buf[start+2:]
-			fn(buf[start:])
+			we := j
+			for we > ws+1 && norm[we-1] == '\'' {
+				we-- // a closing quote is not part of the word's range
+			}
+			fn(buf[start:], ws, we)
 			if prevOK {
 				bs := len(buf)
 				buf = append(buf, "b:"...)
 				buf = append(buf, prev...)
 				buf = append(buf, ' ')
 				buf = append(buf, cur...)
-				fn(buf[bs:])
+				fn(buf[bs:], prevStart, we)
 				buf = buf[:bs]
 			}
-			prev, prevOK = buf[start+2:], true
+			prev, prevOK, prevStart = buf[start+2:], true, ws
 			// keep the stem in buf so prev stays valid; buf only grows
-			// within one text, which is a title or summary.
+			// within one text, which is a title or a lead.
 		default:
 			// A run of non-ASCII: Chinese characters as bigrams.
 			j := i
 			for j < len(norm) && norm[j] >= 0x80 {
 				j++
 			}
-			run := norm[i:j]
+			run, rs := norm[i:j], i
 			i = j
 			prevOK = false
 			var p0, p1 int = -1, 0 // previous rune's [start,end) in run
+			pp := -1               // the rune before's start
 			for k := 0; k < len(run); {
 				size := runeLen(run[k])
 				if k+size > len(run) {
 					break
+				}
+				if hanTrigrams && pp >= 0 {
+					bs := len(buf)
+					buf = append(buf, "y:"...)
+					buf = append(buf, run[pp:k+size]...)
+					fn(buf[bs:], rs+pp, rs+k+size)
+					buf = buf[:bs]
 				}
 				if p0 >= 0 {
 					bs := len(buf)
 					buf = append(buf, "z:"...)
 					buf = append(buf, run[p0:p1]...)
 					buf = append(buf, run[k:k+size]...)
-					fn(buf[bs:])
+					fn(buf[bs:], rs+p0, rs+k+size)
 					buf = buf[:bs]
 				}
-				p0, p1 = k, k+size
+				pp, p0, p1 = p0, k, k+size
 				k += size
 			}
 		}
 	}
 	return buf
 }
+
+// hanTrigrams adds Chinese character trigrams ("y:网信办") to the bigrams.
+const hanTrigrams = true
 
 func isDigits(w []byte) bool {
 	for _, c := range w {
@@ -262,42 +301,22 @@ func shortHash(s string) string {
 	return hex.EncodeToString(sum[:4])
 }
 
-// score adds up the model's logits for the features of a normalised text,
-// appending the rows it used (each once) to rows.
-func (m *bowModel) score(norm []byte, buf []byte, rows []int32) ([]byte, []int32) {
-	return modelFeatures(norm, buf, func(f []byte) {
-		j, ok := m.index[string(f)]
-		if !ok {
-			return
-		}
-		for _, r := range rows {
-			if r == j {
-				return
-			}
-		}
-		rows = append(rows, j)
-	}), rows
-}
-
-// probs are the class probabilities for the rows: [0] not relevant, then
-// one per modelClasses entry.
-func (m *bowModel) probs(rows []int32) [nModelClasses + 1]float64 {
-	z := m.bias
-	for _, j := range rows {
-		for k, v := range m.w[j] {
-			z[k] += float64(v)
-		}
+// scaledScore maps the model's P(relevant) to the reported score,
+// σ(scale · logit p); p = 0.5 stays 0.5.
+func (m *linModel) scaledScore(p float64) float64 {
+	if m.scale == 1 || p <= 0 || p >= 1 {
+		return p
 	}
-	return softmax(z)
+	return 1 / (1 + math.Exp(-m.scale*math.Log(p/(1-p))))
 }
 
-// softmax over the implicit class 0 (logit 0) and z.
-func softmax(z [nModelClasses]float64) [nModelClasses + 1]float64 {
+// softmaxInto writes to p the class probabilities for logits z over the
+// implicit class 0 (logit 0) and z: p[0] not relevant, p[k+1] class k.
+func softmaxInto(p []float64, z []float64) {
 	mx := 0.0
 	for _, v := range z {
 		mx = max(mx, v)
 	}
-	var p [nModelClasses + 1]float64
 	p[0] = math.Exp(-mx)
 	s := p[0]
 	for k, v := range z {
@@ -307,5 +326,4 @@ func softmax(z [nModelClasses]float64) [nModelClasses + 1]float64 {
 	for k := range p {
 		p[k] /= s
 	}
-	return p
 }

@@ -59,10 +59,6 @@ type refClassifier struct {
 	ngroups   int
 	rules     [][]refCompiledRule // per topic
 	pool      sync.Pool           // *refScratch
-	// model is the learned component, nil when the taxonomy lacks its
-	// topics; modelTopic maps its classes to topic indexes.
-	model      *bowModel
-	modelTopic [nModelClasses]int
 }
 
 // refNew compiles a classifier for the taxonomy. A threshold outside (0,1]
@@ -74,20 +70,6 @@ func refNew(t *Taxonomy, cfg Config) *refClassifier {
 		c.threshold = DefaultThreshold
 	}
 	c.version = fmt.Sprintf("topics-%d-%s/alg-%d", t.Version, t.hash, AlgorithmVersion)
-	if m, err := loadDefaultModel(); err == nil {
-		c.model = m
-		for k, id := range modelTopicIDs {
-			ti := slices.IndexFunc(t.Topics, func(tp Topic) bool { return tp.ID == id })
-			if ti < 0 {
-				c.model = nil
-				break
-			}
-			c.modelTopic[k] = ti
-		}
-		if c.model != nil {
-			c.version += "/model-" + m.hash
-		}
-	}
 
 	index := map[string]int{}
 	add := func(term string, u refUse) {
@@ -206,6 +188,9 @@ type refModelEv struct {
 	weight float64
 }
 
+// refBodyCap bounds the body's contribution to one topic's raw score.
+const refBodyCap = 1.2
+
 // refFieldResult is what one field adds to each topic.
 type refFieldResult struct {
 	raw      []float64
@@ -238,7 +223,7 @@ func (c *refClassifier) Classify(in Input) model.Classification {
 		for ti := range nt {
 			r := fr.raw[ti]
 			if f.name == FieldBody {
-				r = min(r, bodyCap)
+				r = min(r, refBodyCap)
 			}
 			raw[ti] += r
 			ev[ti] = append(ev[ti], fr.evidence[ti]...)
@@ -250,9 +235,6 @@ func (c *refClassifier) Classify(in Input) model.Classification {
 		ruleRaw[ti] = max(raw[ti], 0)
 	}
 	mraw := 0.0
-	if c.model != nil {
-		mraw = c.applyModel(s, in, raw, ev)
-	}
 
 	out := model.Classification{Version: c.version, Topics: []model.TopicScore{}}
 	best, sum := 0.0, 0.0
@@ -280,78 +262,6 @@ func (c *refClassifier) Classify(in Input) model.Classification {
 	out.Score = refRound4(overall)
 	out.Relevant = overall >= c.threshold
 	return out
-}
-
-// applyModel scores the title and summary with the learned model; adds to
-// raw, with "model:<feature>" evidence, the share of the model's raw score
-// (-ln P(not relevant) times the topic's probability given relevance) of
-// its top topic and of topics with at least minModelTopicQ; discounts the
-// rule score of topics the model finds unlikely (see offTopicQ); and
-// returns the model's raw score, which counts in full towards the overall
-// score.
-func (c *refClassifier) applyModel(s *refScratch, in Input, raw []float64, ev [][]model.Evidence) float64 {
-	m := c.model
-	s.mrows, s.mfield = s.mrows[:0], s.mfield[:0]
-	for fi, text := range [...]string{in.Title, in.Summary} {
-		if text == "" {
-			continue
-		}
-		s.mnorm, _ = refNormalize(s.mnorm[:0], nil, text)
-		s.mbuf, s.mrows = refModelScore(m, s.mnorm, s.mbuf, s.mrows)
-		for len(s.mfield) < len(s.mrows) {
-			s.mfield = append(s.mfield, uint8(fi))
-		}
-	}
-	p := refModelProbs(m, s.mrows)
-	if p[0] >= 1 {
-		return 0
-	}
-	mraw := -math.Log(p[0])
-	top := 0
-	for k := 1; k < nModelClasses; k++ {
-		if p[k+1] > p[top+1] {
-			top = k
-		}
-	}
-	for k := range nModelClasses {
-		ti := c.modelTopic[k]
-		q := p[k+1] / (1 - p[0])
-		if k != top && q < offTopicQ && raw[ti] > 0 {
-			cut := raw[ti] * (1 - offTopicKeep)
-			raw[ti] -= cut
-			ev[ti] = append(ev[ti], model.Evidence{Term: offTopicTerm, Field: FieldTitle, Weight: -refRound4(cut)})
-		}
-		share := mraw * q
-		if share < minModelShare || k != top && q < minModelTopicQ {
-			continue
-		}
-		raw[ti] += share
-		// Attribute the share to the features in proportion to their
-		// positive weight for the class.
-		s.mev = s.mev[:0]
-		pos := 0.0
-		for i, j := range s.mrows {
-			if w := float64(m.w[j][k]); w > 0 {
-				pos += w
-				s.mev = append(s.mev, refModelEv{row: int32(i), weight: w})
-			}
-		}
-		if pos == 0 {
-			ev[ti] = append(ev[ti], model.Evidence{Term: "model", Field: FieldTitle, Weight: refRound4(share)})
-			continue
-		}
-		slices.SortFunc(s.mev, func(a, b refModelEv) int { return cmp.Compare(b.weight, a.weight) })
-		for _, e := range s.mev[:min(len(s.mev), maxModelEvidence)] {
-			field := FieldTitle
-			if s.mfield[e.row] == 1 {
-				field = FieldSummary
-			}
-			ev[ti] = append(ev[ti], model.Evidence{
-				Term: m.names[s.mrows[e.row]], Field: field, Weight: refRound4(share * e.weight / pos),
-			})
-		}
-	}
-	return mraw
 }
 
 // refSquash maps a non-negative raw score to [0,1).
@@ -870,54 +780,6 @@ func refRuneLen(b byte) int {
 		return 2
 	}
 	return 1
-}
-
-// score adds up the model's logits for the features of a normalised text,
-// appending the rows it used (each once) to rows.
-func refModelScore(m *bowModel, norm []byte, buf []byte, rows []int32) ([]byte, []int32) {
-	return refModelFeatures(norm, buf, func(f []byte) {
-		j, ok := m.index[string(f)]
-		if !ok {
-			return
-		}
-		for _, r := range rows {
-			if r == j {
-				return
-			}
-		}
-		rows = append(rows, j)
-	}), rows
-}
-
-// probs are the class probabilities for the rows: [0] not relevant, then
-// one per modelClasses entry.
-func refModelProbs(m *bowModel, rows []int32) [nModelClasses + 1]float64 {
-	z := m.bias
-	for _, j := range rows {
-		for k, v := range m.w[j] {
-			z[k] += float64(v)
-		}
-	}
-	return refSoftmax(z)
-}
-
-// refSoftmax over the implicit class 0 (logit 0) and z.
-func refSoftmax(z [nModelClasses]float64) [nModelClasses + 1]float64 {
-	mx := 0.0
-	for _, v := range z {
-		mx = max(mx, v)
-	}
-	var p [nModelClasses + 1]float64
-	p[0] = math.Exp(-mx)
-	s := p[0]
-	for k, v := range z {
-		p[k+1] = math.Exp(v - mx)
-		s += p[k+1]
-	}
-	for k := range p {
-		p[k] /= s
-	}
-	return p
 }
 
 func refParseTerm(term string) (key string, prefix bool, err error) {

@@ -43,6 +43,9 @@ type Taxonomy struct {
 type Topic struct {
 	// ID is the stable machine name stored with results ("data-security").
 	ID string `yaml:"id"`
+	// Code is the topic's short code in the annotation rubric and the
+	// label files (GOV, DATA, HACK, LAW, TECH, INFO); optional, unique.
+	Code string `yaml:"code"`
 	// Label is the short human name.
 	Label string `yaml:"label"`
 	// Description says in one paragraph what belongs in the topic.
@@ -66,7 +69,21 @@ type Rule struct {
 	Weight float64 `yaml:"weight"`
 }
 
-var idPattern = regexp.MustCompile(`^[a-z][a-z0-9-]*$`)
+var (
+	idPattern   = regexp.MustCompile(`^[a-z][a-z0-9-]*$`)
+	codePattern = regexp.MustCompile(`^[A-Z][A-Z0-9]*$`)
+)
+
+// TopicByCode returns the id of the topic with the rubric code (GOV, …),
+// case-insensitively, and whether there is one.
+func (t *Taxonomy) TopicByCode(code string) (string, bool) {
+	for _, tp := range t.Topics {
+		if tp.Code != "" && strings.EqualFold(tp.Code, code) {
+			return tp.ID, true
+		}
+	}
+	return "", false
+}
 
 // LoadTaxonomy parses and validates a taxonomy in YAML. Unknown keys,
 // duplicate keys and invalid entries are errors naming the topic and key.
@@ -146,6 +163,14 @@ func (t *Taxonomy) validate() error {
 			errs = append(errs, fmt.Errorf("%s: id: duplicate", where))
 		}
 		seen[tp.ID] = true
+		if tp.Code != "" {
+			if !codePattern.MatchString(tp.Code) {
+				errs = append(errs, fmt.Errorf("%s: code: must match %s", where, codePattern))
+			} else if seen["code:"+tp.Code] {
+				errs = append(errs, fmt.Errorf("%s: code: duplicate %q", where, tp.Code))
+			}
+			seen["code:"+tp.Code] = true
+		}
 		if strings.TrimSpace(tp.Label) == "" {
 			errs = append(errs, fmt.Errorf("%s: label: empty", where))
 		}

@@ -1,0 +1,451 @@
+package classify
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+)
+
+// TrainItem is one labelled item for training the model.
+type TrainItem struct {
+	In Input
+	// Relevant and Topics (topic ids, main first) are the label.
+	Relevant bool
+	Topics   []string
+	// Weight is the item's weight in the loss (1 for a plain item).
+	Weight float64
+	// PopWeight weighs the item in estimates at the real base rate: the
+	// population share of its sampling pool over the pool's share of the
+	// sample. 0 leaves it out of those estimates (written probes).
+	PopWeight float64
+	// Fold assigns the item to a cross-validation fold (0 … Folds-1); -1
+	// keeps it in every training fold.
+	Fold int
+	// Lang is "en" or "zh", for per-language estimates.
+	Lang string
+	// TitleOnly marks a copy of an item without its lead, so that the model
+	// also learns to decide on a headline alone (feeds without summaries);
+	// the estimates report such copies apart as well.
+	TitleOnly bool
+}
+
+// TrainParams are the training hyper-parameters.
+type TrainParams struct {
+	Epochs int     // full-batch AdaGrad passes
+	L2     float64 // L2 penalty on the weighted mean loss
+	Rate   float64 // AdaGrad learning rate
+	MinDF  int     // a feature must occur in this many items
+	Keep   float64 // rows whose largest |weight| is below are dropped
+	// TargetPrecision is the precision at the real base rate, estimated by
+	// cross-validation, that the decision threshold is set for.
+	TargetPrecision float64
+}
+
+// DefaultTrainParams are the parameters `make train` uses.
+func DefaultTrainParams() TrainParams {
+	return TrainParams{Epochs: 300, L2: 5e-4, Rate: 0.3, MinDF: 2, Keep: 0.02, TargetPrecision: 0.93}
+}
+
+// headFeatures returns the distinct text features of an item's head and
+// its per-topic rule scores, as the classifier computes them.
+func (c *Classifier) headFeatures(in Input) ([]string, []float64) {
+	s := c.pool.Get().(*scratch)
+	defer c.pool.Put(s)
+	c.scoreHead(s, in)
+	seen := map[string]bool{}
+	var names []string
+	for _, f := range [...]int{fieldTitle, fieldSummary} {
+		s.mbuf = modelFeatures(s.norm[f], s.mbuf, func(feat []byte, start, end int) {
+			if len(s.fmasks[f]) > 0 && overlapsMask(s.fmasks[f], start, end) {
+				return
+			}
+			if !seen[string(feat)] {
+				seen[string(feat)] = true
+				names = append(names, string(feat))
+			}
+		})
+	}
+	rule := make([]float64, len(s.raw))
+	for ti, r := range s.raw {
+		rule[ti] = squash(r)
+	}
+	return names, rule
+}
+
+// trainData is the training set in index form.
+type trainData struct {
+	names   []string // text features; then one rule feature per topic
+	classes []string
+	feats   [][]int32
+	rule    [][]float64
+	target  [][]float64 // per item: class 0 = not relevant, then classes
+	weight  []float64
+}
+
+// prepare turns items into index form with the vocabulary of features
+// that occur in at least minDF items.
+func (c *Classifier) prepare(items []TrainItem, minDF int) (*trainData, error) {
+	d := &trainData{}
+	for _, tp := range c.tax.Topics {
+		d.classes = append(d.classes, tp.ID)
+	}
+	raw := make([][]string, len(items))
+	df := map[string]int{}
+	d.rule = make([][]float64, len(items))
+	for i, it := range items {
+		raw[i], d.rule[i] = c.headFeatures(it.In)
+		for _, f := range raw[i] {
+			df[f]++
+		}
+	}
+	for f, n := range df {
+		if n >= minDF {
+			d.names = append(d.names, f)
+		}
+	}
+	slices.Sort(d.names)
+	idx := make(map[string]int32, len(d.names))
+	for i, f := range d.names {
+		idx[f] = int32(i)
+	}
+	nc := len(d.classes)
+	for i, it := range items {
+		var fs []int32
+		for _, f := range raw[i] {
+			if j, ok := idx[f]; ok {
+				fs = append(fs, j)
+			}
+		}
+		d.feats = append(d.feats, fs)
+		t := make([]float64, nc+1)
+		if !it.Relevant {
+			t[0] = 1
+		} else {
+			if len(it.Topics) == 0 {
+				return nil, fmt.Errorf("classify: train: relevant item %q has no topic", it.In.ID)
+			}
+			for _, id := range it.Topics {
+				k := slices.Index(d.classes, id)
+				if k < 0 {
+					return nil, fmt.Errorf("classify: train: item %q: unknown topic %q", it.In.ID, id)
+				}
+				t[k+1] += 1 / float64(len(it.Topics))
+			}
+		}
+		d.target = append(d.target, t)
+		d.weight = append(d.weight, cmp.Or(it.Weight, 1))
+	}
+	return d, nil
+}
+
+// fit trains the weights on the items in use (all when use is nil) and
+// returns the model with rows for every feature.
+func (d *trainData) fit(use []bool, tp TrainParams) *linModel {
+	nc := len(d.classes)
+	nt := len(d.names)
+	nf := nt + nc // text features, then rule features (one per topic = class)
+	w := make([]float64, nf*nc)
+	g2 := make([]float64, nf*nc)
+	grad := make([]float64, nf*nc)
+	bias, bg2, gb := make([]float64, nc), make([]float64, nc), make([]float64, nc)
+	z, p := make([]float64, nc), make([]float64, nc+1)
+	total := 0.0
+	for i := range d.feats {
+		if use == nil || use[i] {
+			total += d.weight[i]
+		}
+	}
+	for range tp.Epochs {
+		clear(grad)
+		clear(gb)
+		for i, fs := range d.feats {
+			if use != nil && !use[i] {
+				continue
+			}
+			copy(z, bias)
+			for _, j := range fs {
+				row := w[int(j)*nc : int(j)*nc+nc]
+				for k := range z {
+					z[k] += row[k]
+				}
+			}
+			for ti, v := range d.rule[i] {
+				if v == 0 {
+					continue
+				}
+				row := w[(nt+ti)*nc : (nt+ti)*nc+nc]
+				for k := range z {
+					z[k] += v * row[k]
+				}
+			}
+			softmaxInto(p, z)
+			sw := d.weight[i] / total
+			for k := range nc {
+				e := (p[k+1] - d.target[i][k+1]) * sw
+				gb[k] += e
+				for _, j := range fs {
+					grad[int(j)*nc+k] += e
+				}
+				for ti, v := range d.rule[i] {
+					if v != 0 {
+						grad[(nt+ti)*nc+k] += e * v
+					}
+				}
+			}
+		}
+		for j := range w {
+			g := grad[j] + tp.L2*w[j]
+			g2[j] += g * g
+			w[j] -= tp.Rate * g / (math.Sqrt(g2[j]) + 1e-8)
+		}
+		for k := range bias {
+			bg2[k] += gb[k] * gb[k]
+			bias[k] -= tp.Rate * gb[k] / (math.Sqrt(bg2[k]) + 1e-8)
+		}
+	}
+	m := &linModel{classes: d.classes, bias: bias, index: map[string]int32{}}
+	add := func(name string, row []float64) {
+		m.index[name] = int32(len(m.index))
+		for _, v := range row {
+			m.w = append(m.w, float32(v))
+		}
+	}
+	for j, name := range d.names {
+		row := w[j*nc : j*nc+nc]
+		if slices.ContainsFunc(row, func(v float64) bool { return math.Abs(v) >= tp.Keep }) {
+			add(name, row)
+		}
+	}
+	for ti, id := range d.classes {
+		add(ruleFeature(id), w[(nt+ti)*nc:(nt+ti)*nc+nc])
+	}
+	return m
+}
+
+// CVResult is a cross-validated estimate: each item's relevance
+// probability from a model that did not see it.
+type CVResult struct {
+	Prob []float64
+}
+
+// TrainReport says how the model was made.
+type TrainReport struct {
+	Items, Features int
+	// Threshold is the cross-validated threshold on the raw model's
+	// P(relevant) that reaches the target precision; the shipped model's
+	// bias is shifted so that it sits at DefaultThreshold.
+	Threshold float64
+	// Scale is the fitted score scale (linModel.scale).
+	Scale float64
+	// Lines is the cross-validation table, one line per threshold tried.
+	Lines []string
+}
+
+// fitScale finds the scale s of score = σ(s · (logit p + shift)) that
+// minimises the log loss of the cross-validated probabilities at the real
+// base rate (items weighted by PopWeight), by golden-section search.
+func fitScale(items []TrainItem, prob []float64, shift float64) float64 {
+	loss := func(s float64) float64 {
+		l := 0.0
+		for i, it := range items {
+			if it.PopWeight == 0 {
+				continue
+			}
+			p := min(max(prob[i], 1e-9), 1-1e-9)
+			q := 1 / (1 + math.Exp(-s*(math.Log(p/(1-p))+shift)))
+			q = min(max(q, 1e-12), 1-1e-12)
+			if it.Relevant {
+				l -= it.PopWeight * math.Log(q)
+			} else {
+				l -= it.PopWeight * math.Log(1-q)
+			}
+		}
+		return l
+	}
+	a, b := 0.2, 5.0
+	const g = 0.6180339887
+	for range 60 {
+		x1, x2 := b-g*(b-a), a+g*(b-a)
+		if loss(x1) < loss(x2) {
+			b = x2
+		} else {
+			a = x1
+		}
+	}
+	return math.Round((a+b)/2*1000) / 1000
+}
+
+// Train fits the model on items with the taxonomy's rule scores as
+// features, chooses the decision threshold by cross-validation (folds from
+// TrainItem.Fold) at the real base rate (PopWeight), shifts the model's
+// bias so that P(relevant) >= DefaultThreshold is the decision, and returns
+// the model table (model.tsv) with header's lines as its comment.
+func Train(tax *Taxonomy, items []TrainItem, tp TrainParams, header string) (string, TrainReport, error) {
+	m, rep, err := train(tax, items, tp)
+	if err != nil {
+		return "", rep, err
+	}
+	return formatModel(m, header), rep, nil
+}
+
+func train(tax *Taxonomy, items []TrainItem, tp TrainParams) (*linModel, TrainReport, error) {
+	c := New(tax, DefaultConfig())
+	c.model = nil
+	d, err := c.prepare(items, tp.MinDF)
+	if err != nil {
+		return nil, TrainReport{}, err
+	}
+	rep := TrainReport{Items: len(items)}
+	folds := 0
+	for _, it := range items {
+		folds = max(folds, it.Fold+1)
+	}
+	prob := make([]float64, len(items))
+	for f := range folds {
+		use := make([]bool, len(items))
+		for i, it := range items {
+			use[i] = it.Fold != f
+		}
+		m := d.fit(use, tp)
+		for i, it := range items {
+			if it.Fold == f {
+				prob[i] = m.prob(d, i)
+			}
+		}
+	}
+	rep.Threshold, rep.Lines = chooseThreshold(items, prob, tp.TargetPrecision)
+	m := d.fit(nil, tp)
+	shift := -math.Log(rep.Threshold / (1 - rep.Threshold))
+	for k := range m.bias {
+		m.bias[k] += shift
+	}
+	m.scale = fitScale(items, prob, shift)
+	rep.Scale = m.scale
+	rep.Features = len(m.index)
+	return m, rep, nil
+}
+
+// prob is the model's P(relevant) for training item i of d (the model was
+// fitted on d, so rows are looked up by name).
+func (m *linModel) prob(d *trainData, i int) float64 {
+	nc := len(m.classes)
+	z, p := make([]float64, nc), make([]float64, nc+1)
+	copy(z, m.bias)
+	for _, j := range d.feats[i] {
+		if r, ok := m.index[d.names[j]]; ok {
+			for k, w := range m.row(r) {
+				z[k] += float64(w)
+			}
+		}
+	}
+	for ti, v := range d.rule[i] {
+		if r, ok := m.index[ruleFeature(d.classes[ti])]; ok && v != 0 {
+			for k, w := range m.row(r) {
+				z[k] += v * float64(w)
+			}
+		}
+	}
+	softmaxInto(p, z)
+	return 1 - p[0]
+}
+
+// chooseThreshold returns the lowest threshold whose cross-validated
+// precision at the real base rate reaches target (in each language with
+// enough positives), and the table behind the choice.
+func chooseThreshold(items []TrainItem, prob []float64, target float64) (float64, []string) {
+	type acc struct{ tp, fp, fn float64 }
+	best := 0.9
+	found := false
+	var lines []string
+	for t := 0.20; t <= 0.951; t += 0.01 {
+		per := map[string]*acc{"all": {}, "en": {}, "zh": {}, "title-en": {}, "title-zh": {}}
+		for i, it := range items {
+			if it.PopWeight == 0 {
+				continue
+			}
+			pred := prob[i] >= t
+			keys := []string{"all", it.Lang}
+			if it.TitleOnly {
+				keys = append(keys, "title-"+it.Lang)
+			}
+			for _, key := range keys {
+				a := per[key]
+				if a == nil {
+					continue
+				}
+				switch {
+				case pred && it.Relevant:
+					a.tp += it.PopWeight
+				case pred && !it.Relevant:
+					a.fp += it.PopWeight
+				case !pred && it.Relevant:
+					a.fn += it.PopWeight
+				}
+			}
+		}
+		ok := true
+		var b strings.Builder
+		fmt.Fprintf(&b, "t=%.2f", t)
+		for _, key := range []string{"all", "en", "zh", "title-en", "title-zh"} {
+			a := per[key]
+			if a.tp+a.fn == 0 {
+				continue
+			}
+			p := a.tp / max(a.tp+a.fp, 1e-9)
+			r := a.tp / max(a.tp+a.fn, 1e-9)
+			fmt.Fprintf(&b, "  %s P %.3f R %.3f", key, p, r)
+			if p < target && !strings.HasPrefix(key, "title-") {
+				ok = false
+			}
+		}
+		lines = append(lines, b.String())
+		if ok && !found {
+			best, found = math.Round(t*100)/100, true
+		}
+	}
+	return best, lines
+}
+
+// formatModel writes the model table: header comment lines, the classes,
+// the bias and one row per feature, sorted.
+func formatModel(m *linModel, header string) string {
+	var b strings.Builder
+	for _, line := range strings.Split(strings.TrimRight(header, "\n"), "\n") {
+		b.WriteString("# " + line + "\n")
+	}
+	b.WriteString("classes\t" + strings.Join(m.classes, "\t") + "\n")
+	if m.scale != 0 && m.scale != 1 {
+		b.WriteString("scale\t" + trimFloat(m.scale) + "\n")
+	}
+	row := func(name string, v []float64) {
+		b.WriteString(name)
+		for _, x := range v {
+			b.WriteString("\t" + trimFloat(x))
+		}
+		b.WriteByte('\n')
+	}
+	row("bias", m.bias)
+	names := make([]string, 0, len(m.index))
+	for f := range m.index {
+		names = append(names, f)
+	}
+	slices.Sort(names)
+	v := make([]float64, len(m.classes))
+	for _, f := range names {
+		for k, x := range m.row(m.index[f]) {
+			v[k] = float64(x)
+		}
+		row(f, v)
+	}
+	return b.String()
+}
+
+func trimFloat(x float64) string {
+	s := strings.TrimRight(strings.TrimRight(fmt.Sprintf("%.3f", x), "0"), ".")
+	if s == "-0" || s == "" {
+		s = "0"
+	}
+	return s
+}

@@ -1,0 +1,189 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/wirewatch/wirewatch/classify"
+	"github.com/wirewatch/wirewatch/daemon"
+)
+
+func init() {
+	register("eval", "measure the classifier on the labelled real test sets (precision, recall, F1, false alarms with 95% intervals)", runEval)
+}
+
+func runEval(ctx context.Context, e *env, args []string) error {
+	var g globalFlags
+	fs := e.newFlags("eval")
+	g.add(fs)
+	dir := fs.String("labels", "classify/testdata/labels", "folder of the label files (test.tsv, fulltext.tsv, fulltext.jsonl, second-pass.tsv)")
+	corpus := fs.String("corpus", "../shared/corpora/statemedia/headlines.jsonl.gz", "the state-media headline corpus the test set's labels refer to")
+	sets := fs.String("sets", "test,fulltext", "sets to measure, comma-separated: test, fulltext")
+	preds := fs.String("predictions", "", "score these predictions instead of the classifier: JSON lines of `wirewatch classify` output in the order of `eval --dump`")
+	titleOnly := fs.Bool("title-only", false, "classify the test set's headlines alone, without their lead (the full-text set keeps its body)")
+	dump := fs.Bool("dump", false, "print the sets' items as `wirewatch classify` input lines and exit (to measure another build)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg, _, err := g.load(e)
+	if err != nil {
+		return err
+	}
+	c, err := daemon.LoadClassifier(cfg.Classify)
+	if err != nil {
+		return err
+	}
+	var items []classify.EvalItem
+	for _, set := range strings.Split(*sets, ",") {
+		var labels, texts string
+		switch set {
+		case "test":
+			labels, texts = filepath.Join(*dir, "test.tsv"), *corpus
+		case "fulltext":
+			labels, texts = filepath.Join(*dir, "fulltext.tsv"), filepath.Join(*dir, "fulltext.jsonl")
+		default:
+			return fmt.Errorf("%w: unknown set %q (want test or fulltext)", errUsage, set)
+		}
+		got, err := loadSet(c.Taxonomy(), set, labels, texts)
+		if err != nil {
+			return err
+		}
+		if *titleOnly && set == "test" {
+			for i := range got {
+				got[i].In.Summary, got[i].In.Body = "", ""
+			}
+		}
+		items = append(items, got...)
+	}
+	if *dump {
+		enc := json.NewEncoder(e.stdout)
+		for _, it := range items {
+			if err := enc.Encode(it.In); err != nil {
+				return fmt.Errorf("eval: %w", err)
+			}
+		}
+		return nil
+	}
+	var pred []classify.Prediction
+	if *preds != "" {
+		if pred, err = readPredictions(*preds, len(items)); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "predictions from %s\n", *preds)
+	} else {
+		pred = c.Predict(items)
+		fmt.Fprintf(e.stdout, "classifier %s, threshold %.2f\n", c.Version(), c.Threshold())
+	}
+	classify.Evaluate(items, pred).Write(e.stdout)
+	if sp := filepath.Join(*dir, "second-pass.tsv"); strings.Contains(*sets, "test") {
+		if err := writeAgreement(e, filepath.Join(*dir, "test.tsv"), sp); err != nil {
+			return err
+		}
+	}
+	return ctx.Err()
+}
+
+func loadSet(tax *classify.Taxonomy, set, labels, texts string) ([]classify.EvalItem, error) {
+	lf, err := os.Open(labels)
+	if err != nil {
+		return nil, fmt.Errorf("eval: %w", err)
+	}
+	defer lf.Close()
+	tf, err := os.Open(texts)
+	if err != nil {
+		return nil, fmt.Errorf("eval: the items' text is needed (the corpus lives in ../shared; see docs/relevance.md): %w", err)
+	}
+	defer tf.Close()
+	return classify.LoadEvalSet(tax, set, lf, tf)
+}
+
+// readPredictions reads `wirewatch classify` output lines.
+func readPredictions(path string, n int) ([]classify.Prediction, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("eval: %w", err)
+	}
+	defer f.Close()
+	var out []classify.Prediction
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 0, 1<<16), 1<<24)
+	for sc.Scan() {
+		var r struct {
+			Relevant bool `json:"relevant"`
+			Topics   []struct {
+				ID string `json:"id"`
+			} `json:"topics"`
+		}
+		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+			return nil, fmt.Errorf("eval: %s: line %d: %w", path, len(out)+1, err)
+		}
+		p := classify.Prediction{Relevant: r.Relevant}
+		if len(r.Topics) > 0 {
+			p.Topic = r.Topics[0].ID
+		}
+		out = append(out, p)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("eval: %s: %w", path, err)
+	}
+	if len(out) != n {
+		return nil, fmt.Errorf("eval: %s has %d predictions for %d items", path, len(out), n)
+	}
+	return out, nil
+}
+
+// writeAgreement prints Cohen's kappa between the test set's labels and
+// the blind second pass over some of its items.
+func writeAgreement(e *env, testPath, secondPath string) error {
+	read := func(p string) (map[string]int, error) {
+		f, err := os.Open(p)
+		if err != nil {
+			return nil, fmt.Errorf("eval: %w", err)
+		}
+		defer f.Close()
+		lf, err := classify.ReadLabels(f)
+		if err != nil {
+			return nil, err
+		}
+		m := map[string]int{}
+		for _, l := range lf.Labels {
+			m[l.ID] = l.Label
+		}
+		return m, nil
+	}
+	a, err := read(testPath)
+	if err != nil {
+		return err
+	}
+	b, err := read(secondPath)
+	if err != nil {
+		if os.IsNotExist(err) {
+			return nil
+		}
+		return err
+	}
+	var x, y, x2, y2 []int
+	for id, lb := range b {
+		la, ok := a[id]
+		if !ok {
+			continue
+		}
+		x, y = append(x, la), append(y, lb)
+		x2, y2 = append(x2, b2i(la == 2)), append(y2, b2i(lb == 2))
+	}
+	fmt.Fprintf(e.stdout, "\nsecond pass: %d items re-labelled blind; Cohen's kappa %.3f on 0/1/2, %.3f on relevant (2) vs not\n",
+		len(x), classify.Kappa(x, y), classify.Kappa(x2, y2))
+	return nil
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
