@@ -14,7 +14,9 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/wirewatch/wirewatch/alert"
 	"github.com/wirewatch/wirewatch/config"
+	"github.com/wirewatch/wirewatch/daemon/deliver"
 	"github.com/wirewatch/wirewatch/fetch"
 	"github.com/wirewatch/wirewatch/fetch/dates"
 	"github.com/wirewatch/wirewatch/fetch/urlnorm"
@@ -445,12 +447,20 @@ func (d *Daemon) processArticle(ctx context.Context, a store.DueArticle) {
 	now := d.now()
 	switch {
 	case err != nil && d.deps.Fetcher.Gone(err) && a.FetchState == "fetched":
-		first, err := d.st.MarkRemoved(ctx, a.ID, d.owner, d.deps.Outbox)
+		var r store.Removal
+		err := d.st.InTx(ctx, func(tx *store.Tx) error {
+			var err error
+			if r, err = tx.MarkRemoved(ctx, a.ID, d.owner); err != nil || !r.First || !d.deps.Alerts {
+				return err
+			}
+			_, err = deliver.Queue(ctx, tx, a.ID, alert.Change{WasRelevant: r.Relevant, Removed: true})
+			return err
+		})
 		if err != nil {
 			d.dbFail(log, "mark removed", err)
 			return
 		}
-		if first {
+		if r.First {
 			d.m.articles.WithLabelValues("removed").Inc()
 			log.Info("article removed by the outlet")
 		}
@@ -575,11 +585,27 @@ func (d *Daemon) save(ctx context.Context, log *slog.Logger, a store.DueArticle,
 	summary := a.Summary
 	cls := d.deps.Classifier.Classify(ex.Title, summary, ex.Text, ex.Lang)
 	h := sha256.Sum256([]byte(ex.Title + "\n" + ex.Text))
-	res, err := d.st.SaveArticle(ctx, store.ArticleSave{
+	save := store.ArticleSave{
 		ID: a.ID, Owner: d.owner, Extracted: ex, ContentHash: hex.EncodeToString(h[:16]),
 		Raw: f.raw, RawCharset: f.charset, ETag: f.etag, LastModified: f.lastModified, PublishedSuspect: suspect,
 		Classification: cls, NextCheck: next, Prev: a.State(),
-	}, d.deps.Outbox)
+	}
+	var res store.SaveResult
+	var err error
+	if !d.deps.Alerts {
+		res, err = d.st.SaveArticle(ctx, save)
+	} else {
+		// One unit of work: the article, its decision and the deliveries
+		// planned for it commit together.
+		err = d.st.InTx(ctx, func(tx *store.Tx) error {
+			var err error
+			if res, err = tx.SaveArticle(ctx, save); err != nil || !res.Decided {
+				return err
+			}
+			_, err = deliver.Queue(ctx, tx, a.ID, alert.Change{WasRelevant: res.WasRelevant, Edited: res.Edited})
+			return err
+		})
+	}
 	if err != nil {
 		d.dbFail(log, "save article", err)
 		return

@@ -77,9 +77,9 @@ type Deps struct {
 	Fetcher    Fetcher
 	Extractor  Extractor
 	Classifier Classifier
-	// Outbox runs in the transaction that stores a classification; nil
-	// means no alerts are queued.
-	Outbox store.Hook
+	// Alerts queues deliveries (deliver.Queue) in the transaction that
+	// stores a decision; false (no subscribers) queues none.
+	Alerts bool
 	// Alerter sends queued alerts; nil means none are sent by this process.
 	Alerter Alerter
 }

@@ -6,7 +6,7 @@ import (
 	"io"
 	"log/slog"
 
-	"github.com/wirewatch/wirewatch/alert"
+	"github.com/wirewatch/wirewatch/daemon/deliver"
 	"github.com/wirewatch/wirewatch/classify"
 	"github.com/wirewatch/wirewatch/config"
 )
@@ -42,7 +42,7 @@ func runDigest(ctx context.Context, e *env, args []string) error {
 	// This command sees only its own configuration, which need not list
 	// every subscriber the daemon serves: it touches the one named and
 	// never prunes the others (that is the daemon's job at start-up).
-	sub, err := alert.ConfiguredSubscriber(cfg.Alert, *name)
+	sub, err := deliver.ConfiguredSubscriber(cfg.Alert, *name)
 	if err != nil {
 		return err
 	}
@@ -60,14 +60,14 @@ func runDigest(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer st.Close()
-	svc, err := alert.NewService(cfg.Alert, st.Pool, logger, nil, alert.Options{
+	svc, err := deliver.NewService(cfg.Alert, st, logger, nil, deliver.Options{
 		ReplicaID: "cli-digest", TopicLabels: topicLabels(cfg.Classify, logger),
 	})
 	if err != nil {
 		return err
 	}
 	if *send {
-		if err := alert.UpsertSubscriber(ctx, st.Pool, sub); err != nil {
+		if err := st.UpsertSubscriber(ctx, sub); err != nil {
 			return err
 		}
 		n, err := svc.SendDigestNow(ctx, *name)
