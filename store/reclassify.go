@@ -34,4 +34,3 @@ func (s *Store) EachArticleText(ctx context.Context, since time.Time, fn func(Ar
 	}
 	return nil
 }
-

@@ -6,9 +6,9 @@ import (
 	"io"
 	"log/slog"
 
-	"github.com/wirewatch/wirewatch/daemon/deliver"
 	"github.com/wirewatch/wirewatch/classify"
 	"github.com/wirewatch/wirewatch/config"
+	"github.com/wirewatch/wirewatch/daemon/deliver"
 )
 
 func init() {

@@ -12,7 +12,7 @@ func TestString(t *testing.T) {
 		{"数据安全法", 10},
 		{"网络，安全。", 12},
 		{"e\u0301", 1}, // a combining accent takes no cell
-		{"ｄａｔａ", 8}, // full-width Latin
+		{"ｄａｔａ", 8},    // full-width Latin
 		{"a\tb", 2},
 	} {
 		if got := String(tc.s); got != tc.want {
