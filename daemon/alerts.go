@@ -34,11 +34,9 @@ func (s *Setup) addAlerts(ctx context.Context, cfg config.Config, st *store.Stor
 		return nil
 	}
 	s.Deps.Alerts = true
-	labels := map[string]string{}
+	var labels map[string]string
 	if s.Classifier != nil {
-		for _, t := range s.Classifier.Taxonomy().Topics {
-			labels[t.ID] = t.Label
-		}
+		labels = TopicLabels(s.Classifier.Taxonomy())
 	}
 	svc, err := deliver.NewService(cfg.Alert, st, logger, reg, deliver.Options{
 		ReplicaID:   cfg.Daemon.ReplicaID,

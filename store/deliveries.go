@@ -6,8 +6,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/wirewatch/wirewatch/model"
 )
 
@@ -43,13 +41,9 @@ type ExpiredLease struct {
 func (s *Store) ReapExpiredLeases(ctx context.Context, maxAttempts int) ([]ExpiredLease, error) {
 	var out []ExpiredLease
 	for _, q := range []string{qReapDeliveries, qReapDigests} {
-		rows, err := s.Pool.Query(ctx, q, maxAttempts)
+		got, err := queryRows[ExpiredLease](ctx, s.Pool, "reap expired leases", q, maxAttempts)
 		if err != nil {
-			return out, fmt.Errorf("store: reap expired leases: %w", err)
-		}
-		got, err := pgx.CollectRows(rows, pgx.RowToStructByPos[ExpiredLease])
-		if err != nil {
-			return out, fmt.Errorf("store: reap expired leases: %w", err)
+			return out, err
 		}
 		out = append(out, got...)
 	}
@@ -97,15 +91,7 @@ type Claim struct {
 // ClaimDueDeliveries leases up to c.Limit immediate deliveries due at c.Now;
 // email rows only when withEmail (email is configured).
 func (s *Store) ClaimDueDeliveries(ctx context.Context, c Claim, withEmail bool) ([]model.ClaimedDelivery, error) {
-	rows, err := s.Pool.Query(ctx, qClaimDeliveries, c.Now, c.Lease.Milliseconds(), c.Owner, c.Limit, withEmail)
-	if err != nil {
-		return nil, fmt.Errorf("store: claim deliveries: %w", err)
-	}
-	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[model.ClaimedDelivery])
-	if err != nil {
-		return nil, fmt.Errorf("store: claim deliveries: %w", err)
-	}
-	return out, nil
+	return queryRows[model.ClaimedDelivery](ctx, s.Pool, "claim deliveries", qClaimDeliveries, c.Now, c.Lease.Milliseconds(), c.Owner, c.Limit, withEmail)
 }
 
 const qDeliverySent = `
@@ -180,13 +166,9 @@ FROM articles a WHERE a.id = ANY ($1::bigint[])`
 // StoredArticles reads articles with their current classification, for
 // messages, keyed by id. Missing ids are left out.
 func (s *Store) StoredArticles(ctx context.Context, ids []int64) (map[int64]model.StoredArticle, error) {
-	rows, err := s.Pool.Query(ctx, qStoredArticles, ids)
+	list, err := queryRows[model.StoredArticle](ctx, s.Pool, "load articles", qStoredArticles, ids)
 	if err != nil {
-		return nil, fmt.Errorf("store: load articles: %w", err)
-	}
-	list, err := pgx.CollectRows(rows, pgx.RowToStructByPos[model.StoredArticle])
-	if err != nil {
-		return nil, fmt.Errorf("store: load articles: %w", err)
+		return nil, err
 	}
 	out := make(map[int64]model.StoredArticle, len(list))
 	for _, a := range list {
@@ -226,13 +208,9 @@ func (s *Store) ListDeliveries(ctx context.Context, status, subscriber string, l
 	if limit <= 0 {
 		limit = 100
 	}
-	rows, err := s.Pool.Query(ctx, qListDeliveries, status, subscriber, limit)
+	out, err := queryRows[DeliveryRow](ctx, s.Pool, "list deliveries", qListDeliveries, status, subscriber, limit)
 	if err != nil {
-		return nil, fmt.Errorf("store: list deliveries: %w", err)
-	}
-	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[DeliveryRow])
-	if err != nil {
-		return nil, fmt.Errorf("store: list deliveries: %w", err)
+		return nil, err
 	}
 	slices.Reverse(out)
 	return out, nil

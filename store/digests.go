@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/wirewatch/wirewatch/model"
 )
 
@@ -36,15 +34,7 @@ RETURNING g.id, g.subscriber_id, g.period_start, g.period_end, g.attempts`
 
 // ClaimDueDigests leases up to c.Limit digests due at c.Now.
 func (s *Store) ClaimDueDigests(ctx context.Context, c Claim) ([]model.ClaimedDigest, error) {
-	rows, err := s.Pool.Query(ctx, qClaimDigests, c.Now, c.Lease.Milliseconds(), c.Owner, c.Limit)
-	if err != nil {
-		return nil, fmt.Errorf("store: claim digests: %w", err)
-	}
-	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[model.ClaimedDigest])
-	if err != nil {
-		return nil, fmt.Errorf("store: claim digests: %w", err)
-	}
-	return out, nil
+	return queryRows[model.ClaimedDigest](ctx, s.Pool, "claim digests", qClaimDigests, c.Now, c.Lease.Milliseconds(), c.Owner, c.Limit)
 }
 
 // qAttach gives a digest the digest-mode rows of its subscriber that were
@@ -66,7 +56,7 @@ func (s *Store) AttachToDigest(ctx context.Context, digestID, subscriberID int64
 	if _, err := s.Pool.Exec(ctx, qAttach, digestID, subscriberID, end); err != nil {
 		return nil, fmt.Errorf("store: attach deliveries to digest %d: %w", digestID, err)
 	}
-	return s.deliveryRefs(ctx, "digest", qAttached, digestID)
+	return queryRows[model.DeliveryRef](ctx, s.Pool, "load digest deliveries", qAttached, digestID)
 }
 
 const qWaitingEmail = `
@@ -78,19 +68,7 @@ ORDER BY id`
 // WaitingEmail returns the subscriber's email rows waiting, not yet in a
 // digest, created before t: what a digest now would hold.
 func (s *Store) WaitingEmail(ctx context.Context, subscriberID int64, before time.Time) ([]model.DeliveryRef, error) {
-	return s.deliveryRefs(ctx, "waiting email", qWaitingEmail, subscriberID, before)
-}
-
-func (s *Store) deliveryRefs(ctx context.Context, what, q string, args ...any) ([]model.DeliveryRef, error) {
-	rows, err := s.Pool.Query(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("store: load %s deliveries: %w", what, err)
-	}
-	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[model.DeliveryRef])
-	if err != nil {
-		return nil, fmt.Errorf("store: load %s deliveries: %w", what, err)
-	}
-	return out, nil
+	return queryRows[model.DeliveryRef](ctx, s.Pool, "load waiting email deliveries", qWaitingEmail, subscriberID, before)
 }
 
 // qDigestDone and qDigestUnsent record a digest's outcome if its sender

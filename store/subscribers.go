@@ -139,13 +139,5 @@ ORDER BY s.id`
 // Subscribers returns the enabled subscribers, with the cadence of their
 // (first) subscription.
 func (s *Store) Subscribers(ctx context.Context) ([]model.Subscriber, error) {
-	rows, err := s.Pool.Query(ctx, qSubscribers)
-	if err != nil {
-		return nil, fmt.Errorf("store: load subscribers: %w", err)
-	}
-	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[model.Subscriber])
-	if err != nil {
-		return nil, fmt.Errorf("store: load subscribers: %w", err)
-	}
-	return out, nil
+	return queryRows[model.Subscriber](ctx, s.Pool, "load subscribers", qSubscribers)
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/wirewatch/wirewatch/daemon"
 	"io"
 	"log/slog"
 
@@ -55,7 +56,7 @@ func runDigest(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("subscriber %s has no email address: digests go by email only, and its webhook gets one POST per article as it arrives; nothing to %s",
 			sub.Name, what)
 	}
-	st, err := openStore(ctx, cfg, logger, false)
+	st, err := openStore(ctx, cfg, logger, storeOpen{})
 	if err != nil {
 		return err
 	}
@@ -101,9 +102,5 @@ func topicLabels(c config.Classify, logger *slog.Logger) map[string]string {
 		logger.Warn("topic names unavailable; showing ids", "error", err)
 		return nil
 	}
-	out := make(map[string]string, len(tax.Topics))
-	for _, t := range tax.Topics {
-		out[t.ID] = t.Label
-	}
-	return out
+	return daemon.TopicLabels(tax)
 }

@@ -14,33 +14,11 @@ import (
 
 	"github.com/wirewatch/wirewatch/config"
 	"github.com/wirewatch/wirewatch/daemon"
-	"github.com/wirewatch/wirewatch/store"
 )
 
 func init() {
 	register("run", "run the daemon: poll, fetch, classify, store and alert until stopped", runDaemon)
 	register("poll", "run one full cycle over due sources and articles, then exit (--once)", runPoll)
-}
-
-// startStore connects with retries (a daemon started before its database
-// waits for it), creates the database if allowed, migrates if configured,
-// and checks the schema version.
-func startStore(ctx context.Context, cfg config.Config, logger *slog.Logger) (*store.Store, error) {
-	st, err := store.OpenRetry(ctx, cfg.Database, logger)
-	if err != nil {
-		return nil, err
-	}
-	if cfg.Database.Migrate {
-		if _, err := st.Migrate(ctx); err != nil {
-			st.Close()
-			return nil, err
-		}
-	}
-	if err := st.CheckSchema(ctx); err != nil {
-		st.Close()
-		return nil, err
-	}
-	return st, nil
 }
 
 func newRegistry() *prometheus.Registry {
@@ -94,7 +72,8 @@ func runDaemon(ctx context.Context, e *env, args []string) error {
 		}()
 	}
 
-	st, err := startStore(ctx, cfg, logger)
+	// A daemon started before its database waits for it.
+	st, err := openStore(ctx, cfg, logger, storeOpen{retry: true, migrate: cfg.Database.Migrate})
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
 			return nil
@@ -129,7 +108,7 @@ func runPoll(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	st, err := openStore(ctx, cfg, logger, cfg.Database.Migrate)
+	st, err := openStore(ctx, cfg, logger, storeOpen{migrate: cfg.Database.Migrate})
 	if err != nil {
 		return err
 	}

@@ -94,7 +94,7 @@ func runSearch(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	s, err := openStore(ctx, cfg, logger, false)
+	s, err := openStore(ctx, cfg, logger, storeOpen{})
 	if err != nil {
 		return err
 	}

@@ -19,7 +19,8 @@ import (
 	"github.com/wirewatch/wirewatch/config"
 )
 
-// logBuffer collects log lines for assertions.
+// logBuffer collects log lines for assertions. (cmd/wirewatch has a twin,
+// syncBuffer, in package main, which no other package can import.)
 type logBuffer struct {
 	mu  sync.Mutex
 	buf bytes.Buffer
