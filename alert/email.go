@@ -163,7 +163,7 @@ func newMailer(cfg config.SMTP) (*mailer, error) {
 		m.port = 587
 	}
 	if m.timeout <= 0 {
-		m.timeout = 30 * time.Second
+		m.timeout = config.DefaultSMTPTimeout
 	}
 	return m, nil
 }
@@ -205,7 +205,7 @@ func MaxSMTPSend(cfg config.SMTP) time.Duration { return maxSMTPSend(cfg.Timeout
 // send bounds the whole by a context of 3×timeout.
 func maxSMTPSend(timeout time.Duration) time.Duration {
 	if timeout <= 0 {
-		timeout = 30 * time.Second
+		timeout = config.DefaultSMTPTimeout
 	}
 	return 3 * timeout
 }

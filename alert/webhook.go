@@ -209,14 +209,14 @@ func postWebhook(ctx context.Context, client *http.Client, timeout time.Duration
 	}
 	defer resp.Body.Close()
 	snippet, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, config.DefaultWebhookDrain))
 	r := webhookResult{status: resp.StatusCode, response: headerSafe(resp.Status + " " + string(snippet))}
 	r.retryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), now)
 	return r, nil
 }
 
 // maxRetryAfter caps a receiver's Retry-After.
-const maxRetryAfter = 24 * time.Hour
+const maxRetryAfter = config.DefaultMaxRetryAfter
 
 // parseRetryAfter reads delay-seconds or an HTTP date, capped at a day.
 func parseRetryAfter(v string, now time.Time) time.Duration {

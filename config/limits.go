@@ -63,6 +63,28 @@ const (
 	// DefaultLeaseMargin is what a delivery lease holds beyond the longest
 	// send: loading and rendering before it, recording the outcome after.
 	DefaultLeaseMargin = 10 * time.Second
+	// DefaultArticleRetryBase is the wait after an article's first failed
+	// fetch; it doubles per attempt up to fetch.max_interval.
+	DefaultArticleRetryBase = time.Minute
+	// DefaultDiffTimeout bounds computing the diff between two revisions'
+	// texts; past it the diff is coarser, never missing.
+	DefaultDiffTimeout = time.Second
+	// DefaultHealthCheckTimeout bounds the database ping behind /readyz and
+	// the gauges read at each /metrics scrape.
+	DefaultHealthCheckTimeout = 2 * time.Second
+	// DefaultHealthReadHeaderTimeout bounds reading a request's headers on
+	// the health and metrics listener.
+	DefaultHealthReadHeaderTimeout = 5 * time.Second
+	// DefaultHealthShutdown is how long the health listener gets to close.
+	DefaultHealthShutdown = 3 * time.Second
+	// DefaultMaxRetryAfter caps a webhook receiver's Retry-After.
+	DefaultMaxRetryAfter = 24 * time.Hour
+	// DefaultWebhookDrain is how much of a webhook response body is read
+	// (and dropped) so the connection can be reused.
+	DefaultWebhookDrain = 1 << 20
+	// DefaultExtractInput caps the page `wirewatch extract` reads from
+	// standard input.
+	DefaultExtractInput = 64 << 20
 	// DefaultMaxClaimRounds bounds the claims of one delivery pass, so a
 	// pass ends even when work keeps arriving.
 	DefaultMaxClaimRounds = 50

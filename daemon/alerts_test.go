@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-
 	"github.com/wirewatch/wirewatch/config"
 	"github.com/wirewatch/wirewatch/daemon"
 	"github.com/wirewatch/wirewatch/store/storetest"

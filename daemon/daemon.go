@@ -48,14 +48,8 @@ type Daemon struct {
 	cpu chan struct{}
 }
 
-// downloadsPerWorker is how many article downloads may be in flight per
-// fetch worker: a page spends most of its time on the network, and its
-// extraction only a few milliseconds of CPU. fetch.host_concurrency still
-// caps what one host sees.
-const downloadsPerWorker = 8
-
 // downloads is how many article jobs run at once.
-func (d *Daemon) downloads() int { return d.cfg.Daemon.FetchWorkers * downloadsPerWorker }
+func (d *Daemon) downloads() int { return d.cfg.Daemon.FetchWorkers * config.DefaultDownloadsPerWorker }
 
 // New builds a daemon. reg may be nil (no metrics registered).
 func New(cfg config.Config, deps Deps, logger *slog.Logger, reg prometheus.Registerer) *Daemon {
@@ -74,7 +68,7 @@ func New(cfg config.Config, deps Deps, logger *slog.Logger, reg prometheus.Regis
 		now:       time.Now,
 		wake:      make(chan struct{}, 1),
 		cpu:       make(chan struct{}, cfg.Daemon.FetchWorkers),
-		unchanged: &notModifiedBatch{st: deps.Store, max: max(cfg.Daemon.PollWorkers, 1), wait: notModifiedWait},
+		unchanged: &notModifiedBatch{st: deps.Store, max: max(cfg.Daemon.PollWorkers, 1), wait: config.DefaultNotModifiedWait},
 	}
 }
 
@@ -107,7 +101,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 		cancelWork()
 		<-done
 	}
-	relCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	relCtx, cancel := context.WithTimeout(context.Background(), config.DefaultReleaseTimeout)
 	defer cancel()
 	n, err := d.st.ReleaseLeases(relCtx, d.owner)
 	if err != nil {
@@ -129,7 +123,7 @@ func (d *Daemon) alertLoop(ctx, workCtx context.Context) {
 		wait := d.cfg.Daemon.Tick
 		switch {
 		case err != nil && ctx.Err() == nil:
-			backoff = store.Backoff(max(backoff, 250*time.Millisecond), d.cfg.Database.RetryMax)
+			backoff = store.Backoff(max(backoff, config.DefaultBackoffFloor), d.cfg.Database.RetryMax)
 			wait = backoff
 			d.log.Warn("alert pass failed", "error", err, "retry_in", backoff.String())
 		case err == nil:
@@ -167,7 +161,7 @@ func (d *Daemon) loop(ctx, workCtx context.Context, stage string, workers int, c
 		free := workers - len(sem)
 		claimed := 0
 		if free > 0 {
-			cctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+			cctx, cancel := context.WithTimeout(ctx, config.DefaultClaimTimeout)
 			fns, err := claim(cctx, free)
 			cancel()
 			switch {
@@ -175,7 +169,7 @@ func (d *Daemon) loop(ctx, workCtx context.Context, stage string, workers int, c
 				return
 			case err != nil:
 				d.m.dbErrors.Inc()
-				backoff = store.Backoff(max(backoff, 250*time.Millisecond), d.cfg.Database.RetryMax)
+				backoff = store.Backoff(max(backoff, config.DefaultBackoffFloor), d.cfg.Database.RetryMax)
 				if !down {
 					d.log.Error("database unavailable: pausing work", "stage", stage, "error", err)
 				} else {
@@ -324,10 +318,6 @@ func (d *Daemon) pollSource(ctx context.Context, src model.Source) {
 	}
 }
 
-// notModifiedWait is how long a 304 outcome waits for others to share its
-// statement when fewer than a full group of polls is running.
-const notModifiedWait = 20 * time.Millisecond
-
 // notModifiedBatch groups the outcomes of polls answered 304 so that one
 // statement and one commit record a whole group (store.FinishNotModified).
 // A poll job hands its outcome over and waits until it is stored, so a
@@ -387,7 +377,7 @@ func (b *notModifiedBatch) flushLocked() {
 	go func() {
 		// Not the caller's context: the group is shared, and a poll that
 		// was answered deserves recording even during shutdown.
-		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), config.DefaultRecordTimeout)
 		defer cancel()
 		err := b.st.FinishNotModified(ctx, outs)
 		for _, w := range waiters {
@@ -411,7 +401,7 @@ func (d *Daemon) nextPoll(ctx context.Context, src model.Source, items []model.I
 		}
 		if len(published) == 0 {
 			// A 304 lists nothing: judge by what the source published lately.
-			recent, err := d.st.RecentPublished(ctx, src.ID, d.now().Add(-7*24*time.Hour))
+			recent, err := d.st.RecentPublished(ctx, src.ID, d.now().Add(-config.DefaultAdaptiveWindow))
 			if err != nil {
 				d.log.Debug("adaptive interval: could not read recent articles", "source", src.Name, "error", err)
 			}
@@ -480,7 +470,7 @@ func (d *Daemon) processArticle(ctx context.Context, a store.DueArticle) {
 			return
 		}
 		retry, ok := d.deps.Fetcher.RetryAfter(err)
-		wait := min(time.Minute<<min(attempts, 10), d.cfg.Fetch.MaxInterval)
+		wait := min(config.DefaultArticleRetryBase<<min(attempts, 10), d.cfg.Fetch.MaxInterval)
 		next := now.Add(wait)
 		if ok && retry.After(next) {
 			next = retry
@@ -521,7 +511,7 @@ func (d *Daemon) processArticle(ctx context.Context, a store.DueArticle) {
 			}
 		}
 	}
-	if err != nil || len(ex.Text) < 40 {
+	if err != nil || len(ex.Text) < config.DefaultMinArticleText {
 		if err != nil {
 			log.Warn("extraction failed, using the feed summary", "error", err)
 		}

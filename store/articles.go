@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/wirewatch/wirewatch/config"
 	"io"
 	"sync"
 	"time"
@@ -463,7 +464,7 @@ type diffOp struct {
 // text splits multi-byte characters.
 func textDiff(a, b string) []byte {
 	dmp := diffmatchpatch.New()
-	dmp.DiffTimeout = time.Second
+	dmp.DiffTimeout = config.DefaultDiffTimeout
 	diffs := dmp.DiffCleanupSemantic(dmp.DiffMain(a, b, false))
 	ops := []diffOp{}
 	for _, d := range diffs {
