@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -37,19 +38,20 @@ type Daemon struct {
 	m     *metrics
 	owner string
 	now   func() time.Time
-	// wake is signalled when a poll queued new articles, so fetchers start
-	// without waiting for the next tick.
-	wake chan struct{}
+	// pipeline is the stages in order (see pipeline.go).
+	pipeline []*stage
 	// unchanged records 304 polls in groups.
 	unchanged *notModifiedBatch
 	// cpu admits daemon.fetch_workers articles at a time to extraction,
 	// classification and storing; more downloads than that may wait on the
 	// network meanwhile (see downloads).
 	cpu chan struct{}
+	// sent counts messages the delivery stage sent (PollOnce reports it).
+	sent atomic.Int64
+	// housekept is when the delivery stage last did its housekeeping (only
+	// its claims read and write it).
+	housekept time.Time
 }
-
-// downloads is how many article jobs run at once.
-func (d *Daemon) downloads() int { return d.cfg.Daemon.FetchWorkers * config.DefaultDownloadsPerWorker }
 
 // New builds a daemon. reg may be nil (no metrics registered).
 func New(cfg config.Config, deps Deps, logger *slog.Logger, reg prometheus.Registerer) *Daemon {
@@ -58,7 +60,7 @@ func New(cfg config.Config, deps Deps, logger *slog.Logger, reg prometheus.Regis
 		host, _ := os.Hostname()
 		owner = fmt.Sprintf("%s-%d-%04x", host, os.Getpid(), rand.IntN(1<<16))
 	}
-	return &Daemon{
+	d := &Daemon{
 		cfg:       cfg,
 		deps:      deps,
 		st:        deps.Store,
@@ -66,192 +68,15 @@ func New(cfg config.Config, deps Deps, logger *slog.Logger, reg prometheus.Regis
 		m:         newMetrics(reg, deps.Store),
 		owner:     owner,
 		now:       time.Now,
-		wake:      make(chan struct{}, 1),
 		cpu:       make(chan struct{}, cfg.Daemon.FetchWorkers),
 		unchanged: &notModifiedBatch{st: deps.Store, max: max(cfg.Daemon.PollWorkers, 1), wait: config.DefaultNotModifiedWait},
 	}
+	d.pipeline = d.newPipeline()
+	return d
 }
 
 // Owner is the name this process writes into lease columns.
 func (d *Daemon) Owner() string { return d.owner }
-
-// Run claims and works due sources and articles until ctx is cancelled.
-// Then it stops claiming, lets in-flight work finish within the shutdown
-// grace period, cancels what is left, and releases its leases. A database
-// outage pauses claiming (with backoff) and never ends Run.
-func (d *Daemon) Run(ctx context.Context) error {
-	workCtx, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
-	defer cancelWork()
-
-	var wg sync.WaitGroup
-	if d.deps.Alerter != nil {
-		wg.Go(func() { d.alertLoop(ctx, workCtx) })
-	}
-	wg.Go(func() { d.loop(ctx, workCtx, "poll", d.cfg.Daemon.PollWorkers, d.claimSources, nil) })
-	wg.Go(func() { d.loop(ctx, workCtx, "fetch", d.downloads(), d.claimArticles, d.wake) })
-
-	<-ctx.Done()
-	d.log.Info("shutting down: no new work is claimed", "grace", d.cfg.Daemon.ShutdownGrace.String())
-	done := make(chan struct{})
-	go func() { wg.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(d.cfg.Daemon.ShutdownGrace):
-		d.log.Warn("grace period over, cancelling in-flight work")
-		cancelWork()
-		<-done
-	}
-	relCtx, cancel := context.WithTimeout(context.Background(), config.DefaultReleaseTimeout)
-	defer cancel()
-	n, err := d.st.ReleaseLeases(relCtx, d.owner)
-	if err != nil {
-		d.log.Error("could not release leases; they expire on their own", "error", err, "lease", d.cfg.Daemon.Lease.String())
-	} else {
-		d.log.Info("stopped", "leases_released", n)
-	}
-	return nil
-}
-
-// alertLoop runs passes of the alert sender until ctx is done. A pass runs
-// on workCtx, so a message being sent at SIGTERM is finished within the grace
-// period rather than cut off and sent again later; no pass starts after ctx
-// is done. A failing pass (database down) is retried with backoff.
-func (d *Daemon) alertLoop(ctx, workCtx context.Context) {
-	backoff := time.Duration(0)
-	for ctx.Err() == nil {
-		n, err := d.deps.Alerter.RunOnce(workCtx)
-		wait := d.cfg.Daemon.Tick
-		switch {
-		case err != nil && ctx.Err() == nil:
-			backoff = store.Backoff(max(backoff, config.DefaultBackoffFloor), d.cfg.Database.RetryMax)
-			wait = backoff
-			d.log.Warn("alert pass failed", "error", err, "retry_in", backoff.String())
-		case err == nil:
-			backoff = 0
-			if n > 0 {
-				continue
-			}
-		}
-		select {
-		case <-ctx.Done():
-		case <-time.After(wait):
-		}
-	}
-}
-
-// claimFunc claims up to n jobs and returns them as closures to run.
-type claimFunc func(ctx context.Context, n int) ([]func(context.Context), error)
-
-// loop keeps up to workers jobs of one stage running. It claims with ctx
-// (stops at shutdown) and runs jobs with workCtx (lives through the grace
-// period). It returns when ctx is done and its jobs have finished.
-func (d *Daemon) loop(ctx, workCtx context.Context, stage string, workers int, claim claimFunc, wake <-chan struct{}) {
-	sem := make(chan struct{}, workers)
-	freed := make(chan struct{}, workers)
-	var jobs sync.WaitGroup
-	defer jobs.Wait()
-	backoff := time.Duration(0)
-	down := false
-	tick := time.NewTicker(d.cfg.Daemon.Tick)
-	defer tick.Stop()
-	for {
-		if ctx.Err() != nil {
-			return
-		}
-		free := workers - len(sem)
-		claimed := 0
-		if free > 0 {
-			cctx, cancel := context.WithTimeout(ctx, config.DefaultClaimTimeout)
-			fns, err := claim(cctx, free)
-			cancel()
-			switch {
-			case err != nil && ctx.Err() != nil:
-				return
-			case err != nil:
-				d.m.dbErrors.Inc()
-				backoff = store.Backoff(max(backoff, config.DefaultBackoffFloor), d.cfg.Database.RetryMax)
-				if !down {
-					d.log.Error("database unavailable: pausing work", "stage", stage, "error", err)
-				} else {
-					d.log.Debug("database still unavailable", "stage", stage, "error", err, "retry_in", backoff.String())
-				}
-				down = true
-				select {
-				case <-ctx.Done():
-					return
-				case <-time.After(backoff):
-				}
-				continue
-			case down:
-				d.log.Info("database back: resuming work", "stage", stage)
-				down, backoff = false, 0
-			}
-			claimed = len(fns)
-			for _, fn := range fns {
-				sem <- struct{}{}
-				jobs.Go(func() {
-					d.m.inflight.WithLabelValues(stage).Inc()
-					defer func() {
-						d.m.inflight.WithLabelValues(stage).Dec()
-						<-sem
-						select {
-						case freed <- struct{}{}:
-						default:
-						}
-					}()
-					fn(workCtx)
-				})
-			}
-		}
-		if claimed > 0 && claimed == free {
-			// There may be more due work: claim again as soon as a worker frees.
-			select {
-			case <-ctx.Done():
-				return
-			case <-freed:
-			}
-			continue
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		case <-wake:
-		case <-freed:
-		}
-	}
-}
-
-func (d *Daemon) signal() {
-	select {
-	case d.wake <- struct{}{}:
-	default:
-	}
-}
-
-func (d *Daemon) claimSources(ctx context.Context, n int) ([]func(context.Context), error) {
-	srcs, err := d.st.ClaimDueSources(ctx, d.owner, d.cfg.Daemon.Lease, n)
-	if err != nil {
-		return nil, err
-	}
-	fns := make([]func(context.Context), len(srcs))
-	for i, src := range srcs {
-		fns[i] = func(ctx context.Context) { d.pollSource(ctx, src) }
-	}
-	return fns, nil
-}
-
-func (d *Daemon) claimArticles(ctx context.Context, n int) ([]func(context.Context), error) {
-	arts, err := d.st.ClaimDueArticles(ctx, d.owner, d.cfg.Daemon.Lease, n)
-	if err != nil {
-		return nil, err
-	}
-	fns := make([]func(context.Context), len(arts))
-	for i, a := range arts {
-		fns[i] = func(ctx context.Context) { d.processArticle(ctx, a) }
-	}
-	return fns, nil
-}
 
 // pollSource polls one claimed source and records the outcome.
 func (d *Daemon) pollSource(ctx context.Context, src model.Source) {
@@ -314,7 +139,7 @@ func (d *Daemon) pollSource(ctx context.Context, src model.Source) {
 	if added > 0 {
 		d.m.articles.WithLabelValues("new").Add(float64(added))
 		log.Info("new articles", "count", added, "items", len(out.Items))
-		d.signal()
+		d.pipeline[fetchStage].signal()
 	}
 }
 
@@ -438,14 +263,16 @@ func (d *Daemon) processArticle(ctx context.Context, a store.DueArticle) {
 	switch {
 	case err != nil && d.deps.Fetcher.Gone(err) && a.FetchState == "fetched":
 		var r store.Removal
+		var queued int
 		err := d.st.InTx(ctx, func(tx *store.Tx) error {
 			var err error
 			if r, err = tx.MarkRemoved(ctx, a.ID, d.owner); err != nil || !r.First || !d.deps.Alerts {
 				return err
 			}
-			_, err = deliver.Queue(ctx, tx, a.ID, alert.Change{WasRelevant: r.Relevant, Removed: true})
+			queued, err = deliver.Queue(ctx, tx, a.ID, alert.Change{WasRelevant: r.Relevant, Removed: true})
 			return err
 		})
+		d.queued(queued, err)
 		if err != nil {
 			d.dbFail(log, "mark removed", err)
 			return
@@ -581,6 +408,7 @@ func (d *Daemon) save(ctx context.Context, log *slog.Logger, a store.DueArticle,
 		Classification: cls, NextCheck: next, Prev: a.State(),
 	}
 	var res store.SaveResult
+	var queued int
 	var err error
 	if !d.deps.Alerts {
 		res, err = d.st.SaveArticle(ctx, save)
@@ -592,9 +420,10 @@ func (d *Daemon) save(ctx context.Context, log *slog.Logger, a store.DueArticle,
 			if res, err = tx.SaveArticle(ctx, save); err != nil || !res.Decided {
 				return err
 			}
-			_, err = deliver.Queue(ctx, tx, a.ID, alert.Change{WasRelevant: res.WasRelevant, Edited: res.Edited})
+			queued, err = deliver.Queue(ctx, tx, a.ID, alert.Change{WasRelevant: res.WasRelevant, Edited: res.Edited})
 			return err
 		})
+		d.queued(queued, err)
 	}
 	if err != nil {
 		d.dbFail(log, "save article", err)
@@ -614,6 +443,14 @@ func (d *Daemon) save(ctx context.Context, log *slog.Logger, a store.DueArticle,
 			decision = "relevant"
 		}
 		d.m.classifications.WithLabelValues(decision).Inc()
+	}
+}
+
+// queued wakes the delivery stage when a committed unit of work queued
+// deliveries.
+func (d *Daemon) queued(n int, err error) {
+	if err == nil && n > 0 {
+		d.pipeline[deliverStage].signal()
 	}
 }
 

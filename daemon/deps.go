@@ -8,6 +8,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/wirewatch/wirewatch/daemon/deliver"
 	"github.com/wirewatch/wirewatch/model"
 	"github.com/wirewatch/wirewatch/store"
 )
@@ -64,11 +65,13 @@ type Classifier interface {
 	Version() string
 }
 
-// Alerter sends what the outbox holds.
+// Alerter sends what the outbox holds: the delivery stage's work
+// (deliver.Service).
 type Alerter interface {
-	// RunOnce makes one pass over due deliveries and digests and returns
-	// how many messages it sent.
-	RunOnce(ctx context.Context) (int, error)
+	// Housekeep returns expired leases to pending and opens due digests.
+	Housekeep(ctx context.Context) error
+	// Claim leases up to n due messages and returns a job per message.
+	Claim(ctx context.Context, n int) ([]deliver.Job, error)
 }
 
 // Deps are the stages behind the scheduler.

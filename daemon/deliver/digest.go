@@ -33,26 +33,6 @@ func (s *Service) scheduleDigests(ctx context.Context, subs map[int64]*recipient
 	return nil
 }
 
-// sendDigests sends due digests, claimed as sendImmediate claims
-// deliveries.
-func (s *Service) sendDigests(ctx context.Context, subs map[int64]*recipient) (int, error) {
-	if s.email == nil {
-		return 0, nil
-	}
-	total := 0
-	for round := 0; round < config.DefaultMaxClaimRounds && ctx.Err() == nil; round++ {
-		claims, err := s.st.ClaimDueDigests(ctx, s.claim())
-		if err != nil {
-			return total, err
-		}
-		if len(claims) == 0 {
-			break
-		}
-		total += sendAll(claims, func(c model.ClaimedDigest) bool { return s.deliverDigest(ctx, c, subs[c.SubscriberID]) })
-	}
-	return total, nil
-}
-
 // deliverDigest attaches, renders, sends and records one digest. It reports
 // whether a message left.
 func (s *Service) deliverDigest(ctx context.Context, c model.ClaimedDigest, sub *recipient) bool {
@@ -145,7 +125,7 @@ func (s *Service) digest(ctx context.Context, refs []model.DeliveryRef, sub *rec
 // configured but not synced yet (the daemon has not run), a recipient from
 // the configuration with ID 0.
 func (s *Service) subscriberByName(ctx context.Context, name string) (*recipient, bool, error) {
-	subs, err := s.recipients(ctx)
+	subs, err := s.readRecipients(ctx)
 	if err != nil {
 		return nil, false, err
 	}

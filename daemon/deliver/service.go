@@ -111,6 +111,9 @@ type Service struct {
 	email    *alert.Email
 	channels map[string]alert.Channel
 	m        *metrics
+
+	mu   sync.Mutex
+	subs map[int64]*recipient // as of the last Housekeep (or a miss)
 }
 
 // NewService checks the configuration and builds a Service. reg may be nil.
@@ -162,31 +165,82 @@ func NewService(cfg config.Alert, st *store.Store, logger *slog.Logger, reg prom
 	}, nil
 }
 
-// RunOnce makes one pass over due work: returns expired leases to pending,
-// opens the digests whose period has closed, sends due immediate
-// deliveries and due digests. It returns how many messages were sent.
-func (s *Service) RunOnce(ctx context.Context) (int, error) {
+// Job sends one claimed message and records the outcome; it reports
+// whether the message left.
+type Job func(ctx context.Context) bool
+
+// Housekeep returns expired leases to pending, reads the subscribers, opens
+// the digests whose period has closed and updates the pending gauge. The
+// delivery stage runs it before claiming, at most once per tick.
+func (s *Service) Housekeep(ctx context.Context) error {
 	if err := s.reap(ctx); err != nil {
-		return 0, err
+		return err
 	}
-	subs, err := s.recipients(ctx)
+	subs, err := s.loadRecipients(ctx)
 	if err != nil {
-		return 0, err
+		return err
 	}
 	if err := s.scheduleDigests(ctx, subs); err != nil {
-		return 0, err
-	}
-	sent, err := s.sendImmediate(ctx, subs)
-	if err != nil {
-		return sent, err
-	}
-	n, err := s.sendDigests(ctx, subs)
-	sent += n
-	if err != nil {
-		return sent, err
+		return err
 	}
 	if pending, err := s.st.PendingDeliveries(ctx); err == nil {
 		s.m.pending.Set(float64(pending))
+	}
+	return nil
+}
+
+// Claim leases up to n due messages, immediate deliveries first, then
+// digests, and returns one Job per message.
+func (s *Service) Claim(ctx context.Context, n int) ([]Job, error) {
+	c := s.claim()
+	c.Limit = n
+	deliveries, err := s.st.ClaimDueDeliveries(ctx, c, s.email != nil)
+	if err != nil {
+		return nil, err
+	}
+	var digests []model.ClaimedDigest
+	if c.Limit = n - len(deliveries); c.Limit > 0 && s.email != nil {
+		if digests, err = s.st.ClaimDueDigests(ctx, c); err != nil {
+			// The deliveries are claimed: send them; the digests wait.
+			s.log.Warn("claiming digests failed", "error", err)
+		}
+	}
+	jobs := make([]Job, 0, len(deliveries)+len(digests))
+	for _, d := range deliveries {
+		sub, err := s.recipient(ctx, d.SubscriberID)
+		if err != nil {
+			return nil, err
+		}
+		jobs = append(jobs, func(ctx context.Context) bool { return s.deliver(ctx, d, sub) })
+	}
+	for _, g := range digests {
+		sub, err := s.recipient(ctx, g.SubscriberID)
+		if err != nil {
+			return nil, err
+		}
+		jobs = append(jobs, func(ctx context.Context) bool { return s.deliverDigest(ctx, g, sub) })
+	}
+	return jobs, nil
+}
+
+// RunOnce makes one pass over due work, as the daemon's delivery stage
+// does: Housekeep, then claims of opts.Workers messages sent at once, until
+// a claim finds fewer due (at most config.DefaultMaxClaimRounds claims, so a pass ends
+// while work keeps arriving). It returns how many messages were sent.
+func (s *Service) RunOnce(ctx context.Context) (int, error) {
+	if err := s.Housekeep(ctx); err != nil {
+		return 0, err
+	}
+	sent := 0
+	for round := 0; round < config.DefaultMaxClaimRounds && ctx.Err() == nil; round++ {
+		jobs, err := s.Claim(ctx, s.opts.Workers)
+		if err != nil {
+			return sent, err
+		}
+		sent += sendAll(jobs, func(j Job) bool { return j(ctx) })
+		if len(jobs) < s.opts.Workers {
+			break // nothing more was due when this claim ran
+		}
 	}
 	return sent, nil
 }
@@ -258,9 +312,37 @@ func (s *Service) reap(ctx context.Context) error {
 	return err
 }
 
-// recipients reads the enabled subscribers, with the cadence of their
-// (first) subscription and the webhook secret from the configuration.
-func (s *Service) recipients(ctx context.Context) (map[int64]*recipient, error) {
+// loadRecipients reads the enabled subscribers, with the cadence of their
+// (first) subscription and the webhook secret from the configuration, and
+// keeps them for Claim.
+func (s *Service) loadRecipients(ctx context.Context) (map[int64]*recipient, error) {
+	subs, err := s.readRecipients(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	s.subs = subs
+	s.mu.Unlock()
+	return subs, nil
+}
+
+// recipient returns the subscriber a claimed row is for; nil when it is not
+// enabled. One not seen since the last Housekeep makes it read them again.
+func (s *Service) recipient(ctx context.Context, id int64) (*recipient, error) {
+	s.mu.Lock()
+	sub, ok := s.subs[id]
+	s.mu.Unlock()
+	if ok {
+		return sub, nil
+	}
+	subs, err := s.loadRecipients(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return subs[id], nil
+}
+
+func (s *Service) readRecipients(ctx context.Context) (map[int64]*recipient, error) {
 	rows, err := s.st.Subscribers(ctx)
 	if err != nil {
 		return nil, err
@@ -292,26 +374,8 @@ type recipient struct {
 	createdAt time.Time
 }
 
-// sendImmediate sends due immediate deliveries, up to
-// config.DefaultMaxClaimRounds claims of opts.Workers each, so a pass ends
-// even when work keeps arriving.
-func (s *Service) sendImmediate(ctx context.Context, subs map[int64]*recipient) (int, error) {
-	total := 0
-	for round := 0; round < config.DefaultMaxClaimRounds && ctx.Err() == nil; round++ {
-		claims, err := s.st.ClaimDueDeliveries(ctx, s.claim(), s.email != nil)
-		if err != nil {
-			return total, err
-		}
-		total += sendAll(claims, func(c model.ClaimedDelivery) bool { return s.deliver(ctx, c, subs[c.SubscriberID]) })
-		if len(claims) < s.opts.Workers {
-			break
-		}
-	}
-	return total, nil
-}
-
-// sendAll runs send for every claim at once (a claim holds at most
-// opts.Workers rows) and counts the messages that left.
+// sendAll runs send for every job at once (a claim holds at most
+// opts.Workers) and counts the messages that left.
 func sendAll[C any](claims []C, send func(C) bool) int {
 	var (
 		wg   sync.WaitGroup
