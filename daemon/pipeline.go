@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/wirewatch/wirewatch/config"
+	"github.com/wirewatch/wirewatch/daemon/deliver"
 	"github.com/wirewatch/wirewatch/store"
 )
 
@@ -78,26 +79,24 @@ func (d *Daemon) downloads() int {
 
 func (d *Daemon) claimSources(ctx context.Context, n int) ([]func(context.Context), error) {
 	srcs, err := d.st.ClaimDueSources(ctx, d.owner, d.cfg.Daemon.Lease, n)
-	if err != nil {
-		return nil, err
-	}
-	fns := make([]func(context.Context), len(srcs))
-	for i, src := range srcs {
-		fns[i] = func(ctx context.Context) { d.pollSource(ctx, src) }
-	}
-	return fns, nil
+	return jobsOf(srcs, err, d.pollSource)
 }
 
 func (d *Daemon) claimArticles(ctx context.Context, n int) ([]func(context.Context), error) {
 	arts, err := d.st.ClaimDueArticles(ctx, d.owner, d.cfg.Daemon.Lease, n)
+	return jobsOf(arts, err, d.processArticle)
+}
+
+// jobsOf makes one job per claimed row.
+func jobsOf[T any](rows []T, err error, work func(context.Context, T)) ([]func(context.Context), error) {
 	if err != nil {
 		return nil, err
 	}
-	fns := make([]func(context.Context), len(arts))
-	for i, a := range arts {
-		fns[i] = func(ctx context.Context) { d.processArticle(ctx, a) }
+	jobs := make([]func(context.Context), len(rows))
+	for i, row := range rows {
+		jobs[i] = func(ctx context.Context) { work(ctx, row) }
 	}
-	return fns, nil
+	return jobs, nil
 }
 
 // claimDeliveries lets the sender do its housekeeping (expired leases, due
@@ -109,19 +108,12 @@ func (d *Daemon) claimDeliveries(ctx context.Context, n int) ([]func(context.Con
 		}
 		d.housekept = now
 	}
-	jobs, err := d.deps.Alerter.Claim(ctx, n)
-	if err != nil {
-		return nil, err
-	}
-	fns := make([]func(context.Context), len(jobs))
-	for i, job := range jobs {
-		fns[i] = func(ctx context.Context) {
-			if job(ctx) {
-				d.sent.Add(1)
-			}
+	msgs, err := d.deps.Alerter.Claim(ctx, n)
+	return jobsOf(msgs, err, func(ctx context.Context, send deliver.Job) {
+		if send(ctx) {
+			d.sent.Add(1)
 		}
-	}
-	return fns, nil
+	})
 }
 
 // Run works the pipeline until ctx is cancelled. Then it stops claiming,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/wirewatch/wirewatch/store"
 	"log/slog"
 	"os"
 	"runtime"
@@ -19,6 +20,33 @@ import (
 func init() {
 	register("run", "run the daemon: poll, fetch, classify, store and alert until stopped", runDaemon)
 	register("poll", "run one full cycle over due sources and articles, then exit (--once)", runPoll)
+}
+
+// built is a daemon with what it was built from.
+type built struct {
+	daemon *daemon.Daemon
+	setup  *daemon.Setup
+	st     *store.Store
+}
+
+func (b built) close() {
+	b.setup.Client.Close()
+	b.st.Close()
+}
+
+// newDaemon opens the database as how says and builds the daemon on it.
+// reg may be nil (no metrics).
+func newDaemon(ctx context.Context, cfg config.Config, logger *slog.Logger, reg prometheus.Registerer, how storeOpen) (built, error) {
+	st, err := openStore(ctx, cfg, logger, how)
+	if err != nil {
+		return built{}, err
+	}
+	setup, err := daemon.NewSetup(ctx, cfg, st, logger, reg)
+	if err != nil {
+		st.Close()
+		return built{}, err
+	}
+	return built{daemon: daemon.New(cfg, setup.Deps, logger, reg), setup: setup, st: st}, nil
 }
 
 func newRegistry() *prometheus.Registry {
@@ -73,21 +101,16 @@ func runDaemon(ctx context.Context, e *env, args []string) error {
 	}
 
 	// A daemon started before its database waits for it.
-	st, err := openStore(ctx, cfg, logger, storeOpen{retry: true, migrate: cfg.Database.Migrate})
+	r, err := newDaemon(ctx, cfg, logger, reg, storeOpen{retry: true, migrate: cfg.Database.Migrate})
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
 			return nil
 		}
 		return err
 	}
-	defer st.Close()
-	setup, err := daemon.NewSetup(ctx, cfg, st, logger, reg)
-	if err != nil {
-		return err
-	}
-	defer setup.Client.Close()
-	d := daemon.New(cfg, setup.Deps, logger, reg)
-	health.SetStore(st)
+	defer r.close()
+	setup, d := r.setup, r.daemon
+	health.SetStore(r.st)
 	logger.Info("daemon running", "sources", len(setup.Catalogue.Sources), "classifier", setup.Classifier.Version(),
 		"poll_workers", cfg.Daemon.PollWorkers, "fetch_workers", cfg.Daemon.FetchWorkers)
 	return d.Run(ctx)
@@ -108,18 +131,12 @@ func runPoll(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	st, err := openStore(ctx, cfg, logger, storeOpen{migrate: cfg.Database.Migrate})
+	r, err := newDaemon(ctx, cfg, logger, nil, storeOpen{migrate: cfg.Database.Migrate})
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	setup, err := daemon.NewSetup(ctx, cfg, st, logger, nil)
-	if err != nil {
-		return err
-	}
-	defer setup.Client.Close()
-	d := daemon.New(cfg, setup.Deps, logger, nil)
-	stats, err := d.PollOnce(ctx)
+	defer r.close()
+	stats, err := r.daemon.PollOnce(ctx)
 	fmt.Fprintf(e.stdout, "polled %d source(s), processed %d article(s), sent %d alert(s)\n", stats.Sources, stats.Articles, stats.Alerts)
 	return err
 }
