@@ -186,7 +186,7 @@ func (s *Service) WriteEML(ctx context.Context, w io.Writer, name string, r aler
 // off, nothing is sent.
 func (s *Service) SendDigestNow(ctx context.Context, name string) (int, error) {
 	if s.email == nil {
-		return 0, ErrNoSMTP
+		return 0, alert.ErrNoSMTP
 	}
 	sub, synced, err := s.subscriberByName(ctx, name)
 	if err == nil && !synced {

@@ -41,8 +41,6 @@ import (
 // ErrUnknownSubscriber means no enabled subscriber has the name asked for.
 var ErrUnknownSubscriber = errors.New("deliver: unknown subscriber")
 
-// ErrNoSMTP means email is off (alert.smtp.url is empty).
-var ErrNoSMTP = errors.New("deliver: email is off (alert.smtp.url is empty)")
 
 // Queue plans the deliveries of one article (alert.Plan) from what tx
 // reads, and stores them in tx: they commit or roll back with the decision
@@ -448,7 +446,7 @@ func (s *Service) attempt(ctx context.Context, c model.ClaimedDelivery, sub *rec
 	ch, ok := s.channels[c.Channel]
 	switch {
 	case c.Channel == model.ChannelEmail && !ok:
-		return alert.Result{Reason: ErrNoSMTP.Error()}
+		return alert.Result{Reason: alert.ErrNoSMTP.Error()}
 	case !ok:
 		return alert.Result{Permanent: true, Reason: "unknown channel " + c.Channel}
 	case ch.Address(sub.Recipient) == "" && sub.WebhookDisabled && c.Channel == model.ChannelWebhook:
