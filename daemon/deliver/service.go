@@ -449,12 +449,12 @@ func (s *Service) attempt(ctx context.Context, c model.ClaimedDelivery, sub *rec
 		return alert.Result{Reason: alert.ErrNoSMTP.Error()}
 	case !ok:
 		return alert.Result{Permanent: true, Reason: "unknown channel " + c.Channel}
-	case ch.Address(sub.Recipient) == "" && sub.WebhookDisabled && c.Channel == model.ChannelWebhook:
-		return alert.Result{Cancelled: true, Reason: "webhook endpoint disabled after 410 Gone"}
-	case ch.Address(sub.Recipient) == "" && c.Channel == model.ChannelEmail:
-		return alert.Result{Cancelled: true, Reason: "subscriber has no email address"}
 	case ch.Address(sub.Recipient) == "":
-		return alert.Result{Cancelled: true, Reason: "subscriber has no " + c.Channel}
+		reason := "subscriber has no " + c.Channel + " address"
+		if c.Channel == model.ChannelWebhook && sub.WebhookDisabled {
+			reason = "webhook endpoint disabled after 410 Gone"
+		}
+		return alert.Result{Cancelled: true, Reason: reason}
 	}
 	arts, err := s.st.StoredArticles(ctx, []int64{c.ArticleID})
 	if err != nil {
