@@ -320,7 +320,7 @@ func (d *Daemon) processArticle(ctx context.Context, a store.DueArticle) {
 		return
 	}
 	defer func() { <-d.cpu }()
-	ex, label, err := d.deps.Extractor.Extract(page.Body, page.ContentType, page.URL)
+	ex, label, err := d.deps.Extractor.Extract(page.Body, page.Header.Get("Content-Type"), page.URL)
 	if a.Revision == 0 {
 		// First fetch: the article's address is the page's own canonical
 		// one (or where the link redirected to), so two links to one story

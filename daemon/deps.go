@@ -9,39 +9,20 @@ import (
 	"time"
 
 	"github.com/wirewatch/wirewatch/daemon/deliver"
+	"github.com/wirewatch/wirewatch/fetch"
 	"github.com/wirewatch/wirewatch/model"
 	"github.com/wirewatch/wirewatch/store"
 )
-
-// PollResult is what polling one source found.
-type PollResult struct {
-	Items        []model.Item
-	NotModified  bool
-	Status       int
-	ETag         string
-	LastModified string
-}
-
-// Page is a fetched article page.
-type Page struct {
-	URL          string // final URL after redirects
-	Status       int
-	ContentType  string
-	Body         []byte
-	NotModified  bool
-	ETag         string
-	LastModified string
-}
 
 // Fetcher is the network side the daemon needs; package fetch provides it
 // (see cmd/wirewatch for the adapter), tests may provide another.
 type Fetcher interface {
 	// Poll fetches a feed or listing page conditionally and returns its items.
-	Poll(ctx context.Context, src model.Source) (PollResult, error)
+	Poll(ctx context.Context, src model.Source) (fetch.PollResult, error)
 	// Page fetches an article page conditionally (etag/lastModified may be
 	// empty), obeying robots.txt unless ignoreRobots. A 404 or 410 answer is
 	// an error for which Gone reports true.
-	Page(ctx context.Context, url, etag, lastModified string, ignoreRobots bool) (Page, error)
+	Page(ctx context.Context, url, etag, lastModified string, ignoreRobots bool) (*fetch.Response, error)
 	// Gone reports whether err means the page was removed (404 or 410).
 	Gone(err error) bool
 	// Kind names the class of a fetch error for logs and metrics.
