@@ -41,7 +41,6 @@ import (
 // ErrUnknownSubscriber means no enabled subscriber has the name asked for.
 var ErrUnknownSubscriber = errors.New("deliver: unknown subscriber")
 
-
 // Queue plans the deliveries of one article (alert.Plan) from what tx
 // reads, and stores them in tx: they commit or roll back with the decision
 // that caused them. It returns how many deliveries it queued.
