@@ -1,93 +1,77 @@
-// Package alert turns relevant articles into deliveries and sends them.
-//
-// The outbox is the deliveries table: Enqueue inserts one row per
-// subscriber, article, channel and event in the transaction that stores the
-// article's classification, and unique keys make a second row (and so a
-// second message) impossible. A Service claims due rows with
-// FOR UPDATE SKIP LOCKED and a lease, renders them (html/template and plain
-// text), and sends them by SMTP (go-mail) or as signed webhooks. Digest-mode
-// rows wait until the subscriber's period closes and are then attached to a
-// digests row and sent as one message.
-//
-// Crash safety: a claimed row is 'sending' with lease_until (on the
-// database's clock, shared by all replicas); a replica that dies mid-send
-// leaves it there, and once the lease expires any replica puts it back to
-// 'pending'. The lease is never shorter than the longest send, so a live
-// send is not taken over; the outcome is recorded only while the row is
-// still the sender's, and a lost lease is logged. So at most the message in
-// flight is sent twice, and it carries the same Message-ID (or webhook-id)
-// both times.
+// Package alert decides who gets which article and renders and sends the
+// messages. It holds no state and reads no database: Plan turns an
+// article's decision, the subscriptions and the existing deliveries into
+// planned outbox rows; NewItem and the renderer turn a stored article into
+// message content; one Channel per file (email.go, webhook.go) sends one
+// message. The caller (daemon/deliver) stores the plan and the outcomes
+// through package store.
 package alert
 
 import (
-	"errors"
-	"net/http"
+	"context"
 	"time"
 )
 
-// Channels and events, as stored in deliveries.channel and deliveries.event.
-const (
-	ChannelEmail   = "email"
-	ChannelWebhook = "webhook"
-
-	EventNew     = "new"
-	EventChanged = "changed"
-	EventRemoved = "removed"
-
-	ModeImmediate = "immediate"
-	ModeDigest    = "digest"
-)
-
-// Delivery statuses, as stored in deliveries.status.
-const (
-	StatusPending   = "pending"
-	StatusSending   = "sending"
-	StatusSent      = "sent"
-	StatusFailed    = "failed"
-	StatusCancelled = "cancelled"
-)
-
-// ErrUnknownSubscriber means no enabled subscriber has the name asked for.
-var ErrUnknownSubscriber = errors.New("alert: unknown subscriber")
-
-// Change describes an article before the save that calls Enqueue.
-type Change struct {
-	// WasRelevant is the article's relevant flag before this save (false for
-	// a new article).
-	WasRelevant bool
-	// Removed is set when the outlet removed the article now (404/410).
-	Removed bool
-	// Edited is set when this save stored a new revision of the text.
-	Edited bool
+// Recipient is who a message goes to, as the configuration and the
+// subscribers table describe them.
+type Recipient struct {
+	SubscriberID int64
+	Name         string
+	Email        string
+	Webhook      string
+	// WebhookDisabled is set after the endpoint answered 410 Gone.
+	WebhookDisabled bool
+	// Secret signs webhook bodies.
+	Secret string
+	// Location is the time zone times are shown in (nil: UTC).
+	Location *time.Location
 }
 
-// Options are the per-process settings of a Service.
-type Options struct {
-	// ReplicaID names this process in lease_owner columns and logs.
-	// Default "alert".
-	ReplicaID string
-	// Lease is how long a claimed delivery or digest stays with this
-	// replica, counted on the database's clock. It must exceed the longest
-	// send (3×smtp.timeout, webhook_timeout): NewService raises a shorter
-	// one to MinLease(cfg) and logs a warning. Default 2m.
-	Lease time.Duration
-	// Workers is how many messages are sent at once. Default 4.
-	Workers int
-	// Interval is how long Run waits between passes when idle. Default 2s.
-	Interval time.Duration
-	// Now returns the current time for digest periods, retry times and
-	// message dates (tests move it to a digest boundary); leases use the
-	// database's clock instead. Default time.Now.
-	Now func() time.Time
-	// HTTPClient posts webhooks. Its redirect policy is replaced (redirects
-	// are never followed) and each request gets the configured timeout.
-	// Default: a client with http.DefaultTransport.
-	HTTPClient *http.Client
-	// TopicLabels maps topic ids to the names shown in messages (from the
-	// taxonomy). Default: the id, made readable.
-	TopicLabels map[string]string
-	// BeforeSend, when set, is called after a message is claimed and
-	// rendered and before it is handed to the SMTP server or webhook. It is
-	// a seam for crash tests.
-	BeforeSend func(kind string, id int64)
+// Result is what one send came to.
+type Result struct {
+	Sent bool
+	// Permanent is set for a failure that another try will not mend (a 5xx
+	// SMTP reply, a bad address, HTTP 410).
+	Permanent bool
+	// Cancelled is set when there is nothing to send on the channel (the
+	// recipient has no address there).
+	Cancelled bool
+	// Gone is set when the endpoint is gone for good (HTTP 410): the
+	// channel should be turned off for the recipient.
+	Gone       bool
+	Reason     string // error text
+	Response   string // the far end's reply
+	MessageID  string // stable across retries
+	RetryAfter time.Duration
+	// CloseErr is an error after the message was accepted (SMTP QUIT); the
+	// message counts as sent.
+	CloseErr error
+}
+
+// Send is one message about one article to one recipient on one channel.
+type Send struct {
+	To   Recipient
+	Item Item
+	// DeliveryID is the deliveries row; message ids are derived from it, so
+	// a retry carries the same id.
+	DeliveryID int64
+	Now        time.Time
+	// BeforeSend, when set, runs after the message is rendered and before
+	// it leaves (a seam for crash tests).
+	BeforeSend func()
+}
+
+// Channel sends immediate messages on one channel. Adding a channel is a
+// file with a Channel, its settings in config.Alert, and its name in the
+// deliveries table's channel check.
+type Channel interface {
+	// Name is the channel as stored in deliveries.channel.
+	Name() string
+	// Address returns the recipient's address on this channel ("" when
+	// they have none, or it is turned off).
+	Address(to Recipient) string
+	// Send renders and sends one message.
+	Send(ctx context.Context, s Send) Result
+	// MaxSend is the longest one Send can take; leases must be longer.
+	MaxSend() time.Duration
 }

@@ -16,10 +16,96 @@ import (
 	gomail "github.com/wneessen/go-mail"
 
 	"github.com/wirewatch/wirewatch/config"
+	"github.com/wirewatch/wirewatch/model"
 )
 
 // ErrNoSMTP means email is off (alert.smtp.url is empty).
 var ErrNoSMTP = errors.New("alert: email is off (alert.smtp.url is empty)")
+
+// Email is the email channel: immediate alerts and digests, one message
+// per SMTP connection through the configured server. It is safe for
+// concurrent use.
+type Email struct {
+	m      *mailer
+	render *renderer
+}
+
+// NewEmail builds the email channel from the smtp section; nil (and no
+// error) when email is off (smtp.url is empty).
+func NewEmail(cfg config.SMTP) (*Email, error) {
+	m, err := newMailer(cfg)
+	if m == nil || err != nil {
+		return nil, err
+	}
+	return &Email{m: m, render: newRenderer()}, nil
+}
+
+// Name is "email".
+func (e *Email) Name() string { return model.ChannelEmail }
+
+// Address is the recipient's email address.
+func (e *Email) Address(to Recipient) string { return to.Email }
+
+// MaxSend is the longest one send can take (see maxSMTPSend).
+func (e *Email) MaxSend() time.Duration { return maxSMTPSend(e.m.timeout) }
+
+// Send renders and sends an immediate alert.
+func (e *Email) Send(ctx context.Context, s Send) Result {
+	r, err := e.render.RenderAlert(s.To.Name, s.To.Location, s.Item)
+	if err != nil {
+		return Result{Permanent: true, Reason: err.Error()}
+	}
+	return e.sendRendered(ctx, s.To, r, e.m.messageID("delivery", s.DeliveryID), s.Now, s.BeforeSend)
+}
+
+// SendDigest sends a rendered digest; digestID makes its Message-ID.
+func (e *Email) SendDigest(ctx context.Context, to Recipient, r Rendered, digestID int64, now time.Time, before func()) Result {
+	return e.sendRendered(ctx, to, r, e.m.messageID("digest", digestID), now, before)
+}
+
+func (e *Email) sendRendered(ctx context.Context, to Recipient, r Rendered, id string, now time.Time, before func()) Result {
+	msg, err := e.m.build(to.Email, r.Subject, r, id, now)
+	if err != nil {
+		return Result{Permanent: true, Reason: fmt.Sprintf("build message for %s: %v", to.Name, err), MessageID: id}
+	}
+	if before != nil {
+		before()
+	}
+	resp, closeErr, err := e.m.send(ctx, msg)
+	if err != nil {
+		perm, reason := smtpOutcome(err)
+		return Result{Permanent: perm, Reason: reason, Response: resp, MessageID: id}
+	}
+	return Result{Sent: true, Response: resp, MessageID: id, CloseErr: closeErr}
+}
+
+// RenderDigest renders a digest (subject, HTML and text).
+func (e *Email) RenderDigest(d Digest) (Rendered, error) { return e.render.RenderDigest(d) }
+
+// RenderDigest renders a digest without an email channel (previews).
+func RenderDigest(d Digest) (Rendered, error) { return newRenderer().RenderDigest(d) }
+
+// WriteEML writes a rendered message to address as the mail server would
+// receive it, with a Message-ID that says "preview". cfg gives the sender;
+// the server need not be set.
+func WriteEML(w io.Writer, cfg config.SMTP, to string, r Rendered, now time.Time) error {
+	if cfg.URL == "" {
+		cfg.URL = "smtp://localhost"
+	}
+	m, err := newMailer(cfg)
+	if err != nil {
+		return err
+	}
+	if to == "" {
+		to = "undisclosed-recipients@localhost"
+	}
+	msg, err := m.build(to, r.Subject, r, m.messageID("preview", now.Unix()), now)
+	if err != nil {
+		return fmt.Errorf("alert: build message: %w", err)
+	}
+	_, err = msg.WriteTo(w)
+	return err
+}
 
 // mailer sends one message per connection through the configured server.
 type mailer struct {
@@ -77,7 +163,7 @@ func newMailer(cfg config.SMTP) (*mailer, error) {
 		m.port = 587
 	}
 	if m.timeout <= 0 {
-		m.timeout = 30 * time.Second
+		m.timeout = config.DefaultSMTPTimeout
 	}
 	return m, nil
 }
@@ -109,11 +195,9 @@ func (m *mailer) build(to, subject string, r Rendered, messageID string, date ti
 	return msg, nil
 }
 
-// writeEML writes the message as it would be sent.
-func writeEML(w io.Writer, msg *gomail.Msg) error {
-	_, err := msg.WriteTo(w)
-	return err
-}
+// MaxSMTPSend is the longest one send can take with the smtp section's
+// timeout.
+func MaxSMTPSend(cfg config.SMTP) time.Duration { return maxSMTPSend(cfg.Timeout) }
 
 // maxSMTPSend is the longest one SMTP send can take: go-mail bounds the
 // dial (greeting, EHLO, STARTTLS, AUTH), the transaction (MAIL to the end
@@ -121,7 +205,7 @@ func writeEML(w io.Writer, msg *gomail.Msg) error {
 // send bounds the whole by a context of 3×timeout.
 func maxSMTPSend(timeout time.Duration) time.Duration {
 	if timeout <= 0 {
-		timeout = 30 * time.Second
+		timeout = config.DefaultSMTPTimeout
 	}
 	return 3 * timeout
 }

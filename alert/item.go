@@ -2,8 +2,6 @@ package alert
 
 import (
 	"cmp"
-	"context"
-	"fmt"
 	"net/url"
 	"slices"
 	"strings"
@@ -85,43 +83,13 @@ func (it Item) PrimaryTopic() TopicScore {
 	return it.Topics[0]
 }
 
-const qLoadItems = `
-SELECT a.id, a.canonical_url, a.title, a.outlet, a.language,
-       coalesce(a.published_at, a.first_seen_at), coalesce(a.score, 0)::float8,
-       a.topics, a.revision > 1, a.removed_at IS NOT NULL, a.summary,
-       coalesce((SELECT jsonb_agg(jsonb_build_object('id', c.topic, 'score', c.score, 'evidence', c.evidence)
-                                  ORDER BY c.score DESC, c.topic)
-                 FROM classifications c
-                 WHERE c.article_id = a.id AND c.classifier_version = a.classifier_version), '[]'::jsonb)
-FROM articles a WHERE a.id = ANY ($1::bigint[])`
-
-// loadItems reads the articles and their current classification and builds
-// the items, keyed by article id.
-func loadItems(ctx context.Context, q querier, ids []int64, labels map[string]string) (map[int64]Item, error) {
-	rows, err := q.Query(ctx, qLoadItems, ids)
-	if err != nil {
-		return nil, fmt.Errorf("alert: load articles: %w", err)
-	}
-	defer rows.Close()
-	out := make(map[int64]Item, len(ids))
-	for rows.Next() {
-		var (
-			it      Item
-			topics  []string
-			summary string
-			scores  []model.TopicScore
-		)
-		if err := rows.Scan(&it.ArticleID, &it.URL, &it.Title, &it.Outlet, &it.Language, &it.PublishedAt,
-			&it.Score, &topics, &it.Edited, &it.Removed, &summary, &scores); err != nil {
-			return nil, fmt.Errorf("alert: load articles: %w", err)
-		}
-		fillItem(&it, topics, summary, scores, labels)
-		out[it.ArticleID] = it
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("alert: load articles: %w", err)
-	}
-	return out, nil
+// NewItem builds the message content of a stored article; labels names
+// the topics (from the taxonomy).
+func NewItem(a model.StoredArticle, labels map[string]string) Item {
+	it := Item{ArticleID: a.ID, URL: a.URL, Title: a.Title, Outlet: a.Outlet, Language: a.Language,
+		PublishedAt: a.PublishedAt, Score: a.Score, Edited: a.Edited, Removed: a.Removed}
+	fillItem(&it, a.Topics, a.Summary, slices.Clone(a.Scores), labels)
+	return it
 }
 
 // fillItem derives topics, excerpt and terms from the classification.

@@ -11,6 +11,9 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/wirewatch/wirewatch/internal/textwidth"
+	"github.com/wirewatch/wirewatch/model"
 )
 
 // Digest is the content of one digest message.
@@ -131,7 +134,7 @@ func counts(items []Item, key func(Item) string) []Count {
 
 func countEvents(items []Item) (fresh, updates int) {
 	for _, it := range items {
-		if it.Event == EventNew || it.Event == "" {
+		if it.Event == model.EventNew || it.Event == "" {
 			fresh++
 		} else {
 			updates++
@@ -168,9 +171,9 @@ func digestSubject(d Digest) string {
 func alertSubject(it Item) string {
 	prefix := "wirewatch: "
 	switch {
-	case it.Event == EventRemoved || it.Removed:
+	case it.Event == model.EventRemoved || it.Removed:
 		prefix = "wirewatch [removed]: "
-	case it.Event == EventChanged:
+	case it.Event == model.EventChanged:
 		prefix = "wirewatch [updated]: "
 	}
 	return headerSafe(prefix + truncateRunes(it.Title, 140))
@@ -253,9 +256,9 @@ func (r *renderer) RenderAlert(subscriber string, loc *time.Location, it Item) (
 		Footer:    fmt.Sprintf("Sent by wirewatch to %s. Times are %s.", subscriber, zoneName(loc, it.PublishedAt)),
 	}
 	switch it.Event {
-	case EventChanged:
+	case model.EventChanged:
 		v.Intro = "An article you were alerted to has changed."
-	case EventRemoved:
+	case model.EventRemoved:
 		v.Intro = "An article you were alerted to was removed by the outlet."
 	default:
 		v.Intro = "A new cyber-policy article."
@@ -323,7 +326,7 @@ func digestText(d Digest, v htmlView) string {
 	for _, g := range v.Groups {
 		head := fmt.Sprintf("%s (%d)", g.Topic.Label, len(g.Items))
 		b.WriteString(wrap(head, 72, "") + "\n")
-		b.WriteString(strings.Repeat("-", min(72, textWidth(head))) + "\n\n")
+		b.WriteString(strings.Repeat("-", min(72, textwidth.String(head))) + "\n\n")
 		for _, it := range g.Items {
 			writeTextItem(&b, it, d.Location)
 		}
@@ -335,15 +338,15 @@ func digestText(d Digest, v htmlView) string {
 func writeTextItem(b *strings.Builder, it Item, loc *time.Location) {
 	var flags []string
 	switch it.Event {
-	case EventChanged:
+	case model.EventChanged:
 		flags = append(flags, "UPDATED")
-	case EventRemoved:
+	case model.EventRemoved:
 		flags = append(flags, "REMOVED")
 	}
-	if it.Edited && it.Event != EventChanged {
+	if it.Edited && it.Event != model.EventChanged {
 		flags = append(flags, "edited since first seen")
 	}
-	if it.Removed && it.Event != EventRemoved {
+	if it.Removed && it.Event != model.EventRemoved {
 		flags = append(flags, "removed by the outlet")
 	}
 	title := it.Title
@@ -372,24 +375,6 @@ func writeTextItem(b *strings.Builder, it Item, loc *time.Location) {
 	b.WriteString("\n")
 }
 
-// runeWidth is the display width of r in a monospaced font: East Asian wide
-// characters take two columns.
-func runeWidth(r rune) int {
-	if unicode.Is(unicode.Han, r) || unicode.Is(unicode.Hiragana, r) || unicode.Is(unicode.Katakana, r) ||
-		unicode.Is(unicode.Hangul, r) || (r >= 0x3000 && r <= 0x303f) || (r >= 0xff00 && r <= 0xff60) {
-		return 2
-	}
-	return 1
-}
-
-func textWidth(s string) int {
-	n := 0
-	for _, r := range s {
-		n += runeWidth(r)
-	}
-	return n
-}
-
 // wrap folds s to width columns, breaking at spaces (or between wide
 // characters), and indents continuation lines with indent. Leading spaces of
 // s are kept; a word longer than a line (a URL) stays whole.
@@ -400,13 +385,13 @@ func wrap(s string, width int, indent string) string {
 	col := lead
 	lineStart := true
 	space := false
-	iw := textWidth(indent)
+	iw := textwidth.String(indent)
 	for _, tok := range tokens(s[lead:]) {
 		if tok == " " {
 			space = !lineStart
 			continue
 		}
-		w := textWidth(tok)
+		w := textwidth.String(tok)
 		sp := 0
 		if space {
 			sp = 1
@@ -443,7 +428,7 @@ func tokens(s string) []string {
 			if len(out) == 0 || out[len(out)-1] != " " {
 				out = append(out, " ")
 			}
-		case runeWidth(r) == 2:
+		case textwidth.Rune(r) == 2:
 			flush()
 			out = append(out, string(r))
 		default:

@@ -2,6 +2,8 @@ package alert
 
 import (
 	"flag"
+	"github.com/wirewatch/wirewatch/alert/alerttest"
+	"github.com/wirewatch/wirewatch/config"
 	"os"
 	"path/filepath"
 	"strings"
@@ -45,24 +47,24 @@ func goldenDigest() Digest {
 				[]model.TopicScore{{ID: "data-security", Score: 0.91, Evidence: []model.Evidence{
 					{Term: "cross-border data", Field: "body", Weight: 3, Snippet: "The Cyberspace Administration of China said the rules on cross-border data transfers take effect on 1 January. Critical information infrastructure operators must pass a security assessment."},
 					{Term: "security assessment", Field: "body", Weight: 1},
-				}}}, false, false, EventNew),
+				}}}, false, false, model.EventNew),
 			mk(102, "http://www.people.com.cn/n1/2026/1122/c1001.html", "国家网信办发布《网络数据安全管理条例》实施细则", "人民网", "zh",
 				day.Add(3*time.Hour), 0.84,
 				[]model.TopicScore{{ID: "data-security", Score: 0.84, Evidence: []model.Evidence{
 					{Term: "网络数据安全", Field: "body", Weight: 2, Snippet: "国家互联网信息办公室22日发布《网络数据安全管理条例》实施细则，明确数据出境安全评估的适用范围。"},
-				}}}, true, false, EventNew),
+				}}}, true, false, model.EventNew),
 			mk(103, "https://www.globaltimes.cn/page/202611/1300001.shtml", "Beijing accuses foreign intelligence agency of cyberattacks on research institute", "Global Times", "en",
 				day.Add(14*time.Hour+40*time.Minute), 0.88,
 				[]model.TopicScore{
 					{ID: "hacking-espionage", Score: 0.88, Evidence: []model.Evidence{{Term: "cyberattacks", Field: "body", Weight: 2, Snippet: "The National Computer Virus Emergency Response Center said the cyberattacks targeted a research institute in Wuhan. It attributed them to a foreign intelligence agency."}}},
 					{ID: "data-security", Score: 0.35},
-				}, false, false, EventNew),
+				}, false, false, model.EventNew),
 			mk(104, "https://www.chinadaily.com.cn/a/202611/22/WS01.html", `Ministry adds chip firms to unreliable entity list <script>alert(1)</script>`, "China Daily", "en",
 				day.Add(11*time.Hour), 0.73,
-				[]model.TopicScore{{ID: "tech-restrictions", Score: 0.73, Evidence: []model.Evidence{{Term: "unreliable entity list", Field: "summary", Weight: 2, Snippet: "The Ministry of Commerce added four companies to the unreliable entity list on Saturday."}}}}, false, true, EventNew),
+				[]model.TopicScore{{ID: "tech-restrictions", Score: 0.73, Evidence: []model.Evidence{{Term: "unreliable entity list", Field: "summary", Weight: 2, Snippet: "The Ministry of Commerce added four companies to the unreliable entity list on Saturday."}}}}, false, true, model.EventNew),
 			mk(105, "javascript:alert(document.cookie)", `Click <a href="https://evil.example">here</a> for the full report`, "Xinhua", "en",
 				day.Add(20*time.Hour), 0.62,
-				[]model.TopicScore{{ID: "hacking-espionage", Score: 0.62, Evidence: []model.Evidence{{Term: "hacker", Field: "body", Weight: 1, Snippet: `A hacker group <img src=x onerror=alert(1)> was named.`}}}}, false, false, EventChanged),
+				[]model.TopicScore{{ID: "hacking-espionage", Score: 0.62, Evidence: []model.Evidence{{Term: "hacker", Field: "body", Weight: 1, Snippet: `A hacker group <img src=x onerror=alert(1)> was named.`}}}}, false, false, model.EventChanged),
 		},
 	}
 }
@@ -160,13 +162,16 @@ func FuzzRender(f *testing.F) {
 	f.Add("a\r\nBcc: x@example.org", " JaVaScRiPt:alert(1)", "\x00\x1b", "\u2028\u2029", "\r\n")
 	f.Add("网络安全法\r\n", "data:text/html,<script>", "人民网", "网络数据安全管理条例。第二句。第三句。", "网络")
 	f.Add(`"><a href="https://evil.example">x</a>`, "https://user:pw@evil.example/", "o", `<a href="javascript:x">y</a>`, "a href")
-	m, err := newMailer(mailerConfigForTests())
+	c := config.DefaultAlert().SMTP
+	c.URL = "smtp://127.0.0.1:1"
+	c.From = "wirewatch <alerts@wirewatch.test>"
+	m, err := newMailer(c)
 	if err != nil {
 		f.Fatal(err)
 	}
 	r := newRenderer()
 	f.Fuzz(func(t *testing.T, title, link, outlet, passage, term string) {
-		it := Item{ArticleID: 1, Event: EventNew, URL: link, Title: title, Outlet: outlet, PublishedAt: time.Unix(1700000000, 0),
+		it := Item{ArticleID: 1, Event: model.EventNew, URL: link, Title: title, Outlet: outlet, PublishedAt: time.Unix(1700000000, 0),
 			Score: 0.5, Topics: []TopicScore{{ID: "t", Label: outlet, Score: 0.5}}}
 		fillItem(&it, []string{"t"}, passage, []model.TopicScore{{ID: "t", Score: 0.5, Evidence: []model.Evidence{{Term: term, Field: "body", Snippet: passage, Weight: 1}}}}, nil)
 		d := Digest{Subscriber: outlet, Location: time.UTC, PeriodEnd: time.Unix(1700000000, 0), Items: []Item{it, it}}
@@ -190,10 +195,10 @@ func FuzzRender(f *testing.F) {
 				t.Fatal(err)
 			}
 			var b strings.Builder
-			if err := writeEML(&b, msg); err != nil {
+			if _, err := msg.WriteTo(&b); err != nil {
 				t.Fatal(err)
 			}
-			p := parseMessage(t, []byte(b.String()))
+			p := alerttest.ParseMessage(t, []byte(b.String()))
 			if len(p.Header["Bcc"]) > 0 || len(p.Header["To"]) != 1 || p.Header.Get("To") != "<reader@example.org>" {
 				t.Fatalf("headers tampered: %v", p.Header)
 			}

@@ -6,6 +6,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -13,6 +14,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/wirewatch/wirewatch/config"
+	"github.com/wirewatch/wirewatch/model"
 )
 
 // Webhook headers, after the Standard Webhooks scheme
@@ -40,6 +44,62 @@ type WebhookPayload struct {
 	// Text is a Slack-compatible mrkdwn line, so a Slack incoming webhook
 	// can take the body as it is.
 	Text string `json:"text"`
+}
+
+// Webhook is the webhook channel: one signed JSON POST per delivery.
+// Redirects are never followed (a 3xx is a failure to retry).
+type Webhook struct {
+	client  *http.Client
+	timeout time.Duration
+}
+
+// NewWebhook builds the webhook channel. client may be nil (a client with
+// http.DefaultTransport); its redirect policy is replaced. timeout bounds
+// one POST.
+func NewWebhook(client *http.Client, timeout time.Duration) *Webhook {
+	return &Webhook{client: noRedirects(client), timeout: timeout}
+}
+
+// Name is "webhook".
+func (w *Webhook) Name() string { return model.ChannelWebhook }
+
+// Address is the recipient's webhook URL, "" while it is disabled.
+func (w *Webhook) Address(to Recipient) string {
+	if to.WebhookDisabled {
+		return ""
+	}
+	return to.Webhook
+}
+
+// MaxSend is the webhook timeout.
+func (w *Webhook) MaxSend() time.Duration { return w.timeout }
+
+// Send posts one delivery. A 2xx is sent; 410 Gone is permanent and Gone
+// (the endpoint should be disabled); other answers and transport errors are
+// retried, after Retry-After when the receiver gave one.
+func (w *Webhook) Send(ctx context.Context, s Send) Result {
+	id := webhookID(s.DeliveryID)
+	body, err := json.Marshal(WebhookPayload{
+		ID: id, Type: "article." + s.Item.Event, Timestamp: s.Now.UTC(), Subscriber: s.To.Name,
+		Article: s.Item, Text: slackText(s.Item),
+	})
+	if err != nil {
+		return Result{Permanent: true, Reason: err.Error(), MessageID: id}
+	}
+	if s.BeforeSend != nil {
+		s.BeforeSend()
+	}
+	res, err := postWebhook(ctx, w.client, w.timeout, s.To.Webhook, s.To.Secret, id, s.Now, body)
+	switch {
+	case err != nil:
+		return Result{Reason: fmt.Sprintf("webhook for %s: %v", s.To.Name, err), MessageID: id}
+	case res.status >= 200 && res.status < 300:
+		return Result{Sent: true, Response: res.response, MessageID: id}
+	case res.status == http.StatusGone:
+		return Result{Permanent: true, Gone: true, Reason: "410 Gone from " + config.RedactURL(s.To.Webhook), Response: res.response, MessageID: id}
+	default:
+		return Result{Reason: fmt.Sprintf("webhook for %s: HTTP %d", s.To.Name, res.status), Response: res.response, RetryAfter: res.retryAfter, MessageID: id}
+	}
 }
 
 // webhookID is the stable id of a webhook delivery.
@@ -95,9 +155,9 @@ func slackText(it Item) string {
 	esc := strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", "|", "¦")
 	var b strings.Builder
 	switch it.Event {
-	case EventChanged:
+	case model.EventChanged:
 		b.WriteString("[updated] ")
-	case EventRemoved:
+	case model.EventRemoved:
 		b.WriteString("[removed] ")
 	}
 	if u := it.SafeURL(); u != "" {
@@ -149,14 +209,14 @@ func postWebhook(ctx context.Context, client *http.Client, timeout time.Duration
 	}
 	defer resp.Body.Close()
 	snippet, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, config.DefaultWebhookDrain))
 	r := webhookResult{status: resp.StatusCode, response: headerSafe(resp.Status + " " + string(snippet))}
 	r.retryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), now)
 	return r, nil
 }
 
 // maxRetryAfter caps a receiver's Retry-After.
-const maxRetryAfter = 24 * time.Hour
+const maxRetryAfter = config.DefaultMaxRetryAfter
 
 // parseRetryAfter reads delay-seconds or an HTTP date, capped at a day.
 func parseRetryAfter(v string, now time.Time) time.Duration {

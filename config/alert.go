@@ -79,14 +79,22 @@ type Subscriber struct {
 	Cadence string `yaml:"cadence"`
 }
 
+// Defaults of the alert section's timeouts.
+const (
+	// DefaultSMTPTimeout is alert.smtp.timeout.
+	DefaultSMTPTimeout = 30 * time.Second
+	// DefaultWebhookTimeout is alert.webhook_timeout.
+	DefaultWebhookTimeout = 15 * time.Second
+)
+
 // DefaultAlert returns the alert defaults.
 func DefaultAlert() Alert {
 	return Alert{
 		SMTP: SMTP{
 			From:    "wirewatch <wirewatch@localhost>",
-			Timeout: 30 * time.Second,
+			Timeout: DefaultSMTPTimeout,
 		},
-		WebhookTimeout: 15 * time.Second,
+		WebhookTimeout: DefaultWebhookTimeout,
 		MaxAttempts:    8,
 		RetryBase:      30 * time.Second,
 		RetryMax:       time.Hour,

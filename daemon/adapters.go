@@ -20,21 +20,12 @@ type netFetcher struct{ c *fetch.Client }
 // NewFetcher adapts a fetch.Client to the daemon.
 func NewFetcher(c *fetch.Client) Fetcher { return netFetcher{c: c} }
 
-func (f netFetcher) Poll(ctx context.Context, src model.Source) (PollResult, error) {
-	r, err := f.c.Poll(ctx, src)
-	if err != nil {
-		return PollResult{}, err
-	}
-	return PollResult{Items: r.Items, NotModified: r.NotModified, Status: r.Status, ETag: r.ETag, LastModified: r.LastModified}, nil
+func (f netFetcher) Poll(ctx context.Context, src model.Source) (fetch.PollResult, error) {
+	return f.c.Poll(ctx, src)
 }
 
-func (f netFetcher) Page(ctx context.Context, url, etag, lastModified string, ignoreRobots bool) (Page, error) {
-	r, err := f.c.Get(ctx, url, fetch.Conditional{ETag: etag, LastModified: lastModified, IgnoreRobots: ignoreRobots})
-	if err != nil {
-		return Page{}, err
-	}
-	return Page{URL: r.URL, Status: r.Status, ContentType: r.Header.Get("Content-Type"), Body: r.Body,
-		NotModified: r.NotModified, ETag: r.ETag, LastModified: r.LastModified}, nil
+func (f netFetcher) Page(ctx context.Context, url, etag, lastModified string, ignoreRobots bool) (*fetch.Response, error) {
+	return f.c.Get(ctx, url, fetch.Conditional{ETag: etag, LastModified: lastModified, IgnoreRobots: ignoreRobots})
 }
 
 func (netFetcher) Gone(err error) bool {

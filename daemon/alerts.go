@@ -8,22 +8,15 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/wirewatch/wirewatch/alert"
 	"github.com/wirewatch/wirewatch/config"
+	"github.com/wirewatch/wirewatch/daemon/deliver"
 	"github.com/wirewatch/wirewatch/store"
 )
 
-// outboxHook queues alerts in the transaction that stored a decision.
-func outboxHook(ctx context.Context, tx pgx.Tx, c store.ArticleChange) error {
-	_, err := alert.Enqueue(ctx, tx, c.ArticleID, alert.Change{WasRelevant: c.WasRelevant, Removed: c.Removed, Edited: c.Edited})
-	return err
-}
-
-// addAlerts syncs the configured subscribers into the database and wires the
-// outbox hook and the sender. With no subscribers configured nothing is
+// addAlerts syncs the configured subscribers into the database and turns on
+// the queueing of deliveries and the sender. With no subscribers configured nothing is
 // queued and no sender runs.
 func (s *Setup) addAlerts(ctx context.Context, cfg config.Config, st *store.Store, logger *slog.Logger, reg prometheus.Registerer) error {
 	if err := s.checkSubscribers(cfg); err != nil {
@@ -32,7 +25,7 @@ func (s *Setup) addAlerts(ctx context.Context, cfg config.Config, st *store.Stor
 	if st == nil {
 		return nil
 	}
-	if err := alert.SyncSubscribers(ctx, st.Pool, cfg.Alert.Subscribers); err != nil {
+	if err := st.SyncSubscribers(ctx, cfg.Alert.Subscribers); err != nil {
 		return err
 	}
 	if len(cfg.Alert.Subscribers) == 0 {
@@ -40,14 +33,12 @@ func (s *Setup) addAlerts(ctx context.Context, cfg config.Config, st *store.Stor
 		// sender (the sync above disabled any subscriber left from before).
 		return nil
 	}
-	s.Deps.Outbox = outboxHook
-	labels := map[string]string{}
+	s.Deps.Alerts = true
+	var labels map[string]string
 	if s.Classifier != nil {
-		for _, t := range s.Classifier.Taxonomy().Topics {
-			labels[t.ID] = t.Label
-		}
+		labels = TopicLabels(s.Classifier.Taxonomy())
 	}
-	svc, err := alert.NewService(cfg.Alert, st.Pool, logger, reg, alert.Options{
+	svc, err := deliver.NewService(cfg.Alert, st, logger, reg, deliver.Options{
 		ReplicaID:   cfg.Daemon.ReplicaID,
 		Lease:       cfg.Daemon.Lease,
 		Workers:     cfg.Daemon.DeliveryWorkers,
@@ -59,12 +50,6 @@ func (s *Setup) addAlerts(ctx context.Context, cfg config.Config, st *store.Stor
 	s.Deps.Alerter = svc
 	return nil
 }
-
-// OutboxHook returns the hook that queues alerts for changed decisions, for
-// reclassify outside the daemon. It uses the subscriptions stored by the
-// daemon and does not sync the configuration: a command run with another
-// configuration must not disable the daemon's subscribers.
-func OutboxHook() store.Hook { return outboxHook }
 
 // checkSubscribers refuses subscriptions that could never match: a topic the
 // taxonomy does not have, a language other than en or zh, an outlet no

@@ -2,69 +2,15 @@ package daemon_test
 
 import (
 	"context"
-	"errors"
-	"io"
-	"net"
+	"github.com/wirewatch/wirewatch/alert/alerttest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
-
-	"github.com/emersion/go-smtp"
 
 	"github.com/wirewatch/wirewatch/config"
 	"github.com/wirewatch/wirewatch/daemon"
 	"github.com/wirewatch/wirewatch/store/storetest"
 )
-
-// mailbox is an in-process SMTP server on loopback that keeps what it gets.
-type mailbox struct {
-	mu   sync.Mutex
-	msgs []string
-	addr string
-}
-
-type mailSession struct{ m *mailbox }
-
-func (s mailSession) Mail(string, *smtp.MailOptions) error { return nil }
-func (s mailSession) Rcpt(string, *smtp.RcptOptions) error { return nil }
-func (s mailSession) Reset()                               {}
-func (s mailSession) Logout() error                        { return nil }
-func (s mailSession) Data(r io.Reader) error {
-	b, err := io.ReadAll(r)
-	if err != nil {
-		return err
-	}
-	s.m.mu.Lock()
-	s.m.msgs = append(s.m.msgs, string(b))
-	s.m.mu.Unlock()
-	return nil
-}
-
-func newMailbox(t *testing.T) *mailbox {
-	m := &mailbox{}
-	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return mailSession{m}, nil }))
-	srv.Domain = "localhost"
-	srv.AllowInsecureAuth = true
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	m.addr = ln.Addr().String()
-	go func() {
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, smtp.ErrServerClosed) {
-			t.Logf("smtp server: %v", err)
-		}
-	}()
-	t.Cleanup(func() { srv.Close() })
-	return m
-}
-
-func (m *mailbox) messages() []string {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return append([]string(nil), m.msgs...)
-}
 
 // A relevant article found by a poll reaches an immediate subscriber by
 // email within the same cycle, once; an irrelevant one does not.
@@ -73,10 +19,10 @@ func TestPipelineAlertsImmediateSubscriber(t *testing.T) {
 	db := storetest.New(t)
 	f := newFarm(t)
 	f.items = func(n int) []int { return []int{n} }
-	box := newMailbox(t)
+	box := alerttest.NewSMTPServer(t)
 	cfg := testConfig(db)
 	cfg.SourcesFile = catalogue(t, f.specs(2))
-	cfg.Alert.SMTP.URL = "smtp://" + box.addr
+	cfg.Alert.SMTP.URL = "smtp://" + box.Addr
 	cfg.Alert.SMTP.Timeout = 5 * time.Second
 	cfg.Alert.Subscribers = []config.Subscriber{{Name: "desk", Email: "desk@example.org", Cadence: "immediate"}}
 	d := newDaemon(t, ctx, cfg, db, "replica-alerts")
@@ -87,12 +33,12 @@ func TestPipelineAlertsImmediateSubscriber(t *testing.T) {
 	if st.Articles != 2 || st.Alerts != 2 {
 		t.Fatalf("cycle: %+v, want 2 articles and 2 alerts", st)
 	}
-	msgs := box.messages()
+	msgs := box.Messages()
 	if len(msgs) != 2 {
 		t.Fatalf("%d messages arrived, want 2", len(msgs))
 	}
-	if !strings.Contains(msgs[0], "/article/") || !strings.Contains(msgs[0], "Subject: ") {
-		t.Errorf("alert does not name the article:\n%s", msgs[0][:min(len(msgs[0]), 800)])
+	if m := string(msgs[0].Data); !strings.Contains(m, "/article/") || !strings.Contains(m, "Subject: ") {
+		t.Errorf("alert does not name the article:\n%s", m[:min(len(m), 800)])
 	}
 	if n := queryInt(t, db, `SELECT count(*) FROM deliveries WHERE status = 'sent' AND channel = 'email'`); n != 2 {
 		t.Errorf("%d sent deliveries, want 2", n)
@@ -104,7 +50,7 @@ func TestPipelineAlertsImmediateSubscriber(t *testing.T) {
 	if _, err := d.PollOnce(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if n := len(box.messages()); n != 2 {
+	if n := len(box.Messages()); n != 2 {
 		t.Errorf("%d messages after a second cycle, want still 2", n)
 	}
 }

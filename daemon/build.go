@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"os"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -26,21 +25,20 @@ type Setup struct {
 
 // LoadClassifier builds the classifier from the classify section.
 func LoadClassifier(cfg config.Classify) (*classify.Classifier, error) {
-	var tax *classify.Taxonomy
-	var err error
-	if cfg.TopicsFile == "" {
-		tax, err = classify.DefaultTaxonomy()
-	} else {
-		var data []byte
-		data, err = os.ReadFile(cfg.TopicsFile)
-		if err == nil {
-			tax, err = classify.LoadTaxonomy(data)
-		}
-	}
+	tax, err := classify.Config{TopicsFile: cfg.TopicsFile}.LoadTaxonomy()
 	if err != nil {
 		return nil, fmt.Errorf("load topics %q: %w", cfg.TopicsFile, err)
 	}
 	return classify.New(tax, classify.Config{Threshold: cfg.Threshold, TopicsFile: cfg.TopicsFile}), nil
+}
+
+// TopicLabels maps the taxonomy's topic ids to the names messages show.
+func TopicLabels(tax *classify.Taxonomy) map[string]string {
+	out := make(map[string]string, len(tax.Topics))
+	for _, t := range tax.Topics {
+		out[t.ID] = t.Label
+	}
+	return out
 }
 
 // LoadRules reads the site rules from the source catalogue (cfg.SourcesFile

@@ -10,11 +10,14 @@ import (
 	"math/rand/v2"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/wirewatch/wirewatch/alert"
 	"github.com/wirewatch/wirewatch/config"
+	"github.com/wirewatch/wirewatch/daemon/deliver"
 	"github.com/wirewatch/wirewatch/fetch"
 	"github.com/wirewatch/wirewatch/fetch/dates"
 	"github.com/wirewatch/wirewatch/fetch/urlnorm"
@@ -35,25 +38,20 @@ type Daemon struct {
 	m     *metrics
 	owner string
 	now   func() time.Time
-	// wake is signalled when a poll queued new articles, so fetchers start
-	// without waiting for the next tick.
-	wake chan struct{}
+	// pipeline is the stages in order (see pipeline.go).
+	pipeline []*stage
 	// unchanged records 304 polls in groups.
 	unchanged *notModifiedBatch
 	// cpu admits daemon.fetch_workers articles at a time to extraction,
 	// classification and storing; more downloads than that may wait on the
 	// network meanwhile (see downloads).
 	cpu chan struct{}
+	// sent counts messages the delivery stage sent (PollOnce reports it).
+	sent atomic.Int64
+	// housekept is when the delivery stage last did its housekeeping (only
+	// its claims read and write it).
+	housekept time.Time
 }
-
-// downloadsPerWorker is how many article downloads may be in flight per
-// fetch worker: a page spends most of its time on the network, and its
-// extraction only a few milliseconds of CPU. fetch.host_concurrency still
-// caps what one host sees.
-const downloadsPerWorker = 8
-
-// downloads is how many article jobs run at once.
-func (d *Daemon) downloads() int { return d.cfg.Daemon.FetchWorkers * downloadsPerWorker }
 
 // New builds a daemon. reg may be nil (no metrics registered).
 func New(cfg config.Config, deps Deps, logger *slog.Logger, reg prometheus.Registerer) *Daemon {
@@ -62,7 +60,7 @@ func New(cfg config.Config, deps Deps, logger *slog.Logger, reg prometheus.Regis
 		host, _ := os.Hostname()
 		owner = fmt.Sprintf("%s-%d-%04x", host, os.Getpid(), rand.IntN(1<<16))
 	}
-	return &Daemon{
+	d := &Daemon{
 		cfg:       cfg,
 		deps:      deps,
 		st:        deps.Store,
@@ -70,192 +68,15 @@ func New(cfg config.Config, deps Deps, logger *slog.Logger, reg prometheus.Regis
 		m:         newMetrics(reg, deps.Store),
 		owner:     owner,
 		now:       time.Now,
-		wake:      make(chan struct{}, 1),
 		cpu:       make(chan struct{}, cfg.Daemon.FetchWorkers),
-		unchanged: &notModifiedBatch{st: deps.Store, max: max(cfg.Daemon.PollWorkers, 1), wait: notModifiedWait},
+		unchanged: &notModifiedBatch{st: deps.Store, max: max(cfg.Daemon.PollWorkers, 1), wait: config.DefaultNotModifiedWait},
 	}
+	d.pipeline = d.newPipeline()
+	return d
 }
 
 // Owner is the name this process writes into lease columns.
 func (d *Daemon) Owner() string { return d.owner }
-
-// Run claims and works due sources and articles until ctx is cancelled.
-// Then it stops claiming, lets in-flight work finish within the shutdown
-// grace period, cancels what is left, and releases its leases. A database
-// outage pauses claiming (with backoff) and never ends Run.
-func (d *Daemon) Run(ctx context.Context) error {
-	workCtx, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
-	defer cancelWork()
-
-	var wg sync.WaitGroup
-	if d.deps.Alerter != nil {
-		wg.Go(func() { d.alertLoop(ctx, workCtx) })
-	}
-	wg.Go(func() { d.loop(ctx, workCtx, "poll", d.cfg.Daemon.PollWorkers, d.claimSources, nil) })
-	wg.Go(func() { d.loop(ctx, workCtx, "fetch", d.downloads(), d.claimArticles, d.wake) })
-
-	<-ctx.Done()
-	d.log.Info("shutting down: no new work is claimed", "grace", d.cfg.Daemon.ShutdownGrace.String())
-	done := make(chan struct{})
-	go func() { wg.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(d.cfg.Daemon.ShutdownGrace):
-		d.log.Warn("grace period over, cancelling in-flight work")
-		cancelWork()
-		<-done
-	}
-	relCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	n, err := d.st.ReleaseLeases(relCtx, d.owner)
-	if err != nil {
-		d.log.Error("could not release leases; they expire on their own", "error", err, "lease", d.cfg.Daemon.Lease.String())
-	} else {
-		d.log.Info("stopped", "leases_released", n)
-	}
-	return nil
-}
-
-// alertLoop runs passes of the alert sender until ctx is done. A pass runs
-// on workCtx, so a message being sent at SIGTERM is finished within the grace
-// period rather than cut off and sent again later; no pass starts after ctx
-// is done. A failing pass (database down) is retried with backoff.
-func (d *Daemon) alertLoop(ctx, workCtx context.Context) {
-	backoff := time.Duration(0)
-	for ctx.Err() == nil {
-		n, err := d.deps.Alerter.RunOnce(workCtx)
-		wait := d.cfg.Daemon.Tick
-		switch {
-		case err != nil && ctx.Err() == nil:
-			backoff = store.Backoff(max(backoff, 250*time.Millisecond), d.cfg.Database.RetryMax)
-			wait = backoff
-			d.log.Warn("alert pass failed", "error", err, "retry_in", backoff.String())
-		case err == nil:
-			backoff = 0
-			if n > 0 {
-				continue
-			}
-		}
-		select {
-		case <-ctx.Done():
-		case <-time.After(wait):
-		}
-	}
-}
-
-// claimFunc claims up to n jobs and returns them as closures to run.
-type claimFunc func(ctx context.Context, n int) ([]func(context.Context), error)
-
-// loop keeps up to workers jobs of one stage running. It claims with ctx
-// (stops at shutdown) and runs jobs with workCtx (lives through the grace
-// period). It returns when ctx is done and its jobs have finished.
-func (d *Daemon) loop(ctx, workCtx context.Context, stage string, workers int, claim claimFunc, wake <-chan struct{}) {
-	sem := make(chan struct{}, workers)
-	freed := make(chan struct{}, workers)
-	var jobs sync.WaitGroup
-	defer jobs.Wait()
-	backoff := time.Duration(0)
-	down := false
-	tick := time.NewTicker(d.cfg.Daemon.Tick)
-	defer tick.Stop()
-	for {
-		if ctx.Err() != nil {
-			return
-		}
-		free := workers - len(sem)
-		claimed := 0
-		if free > 0 {
-			cctx, cancel := context.WithTimeout(ctx, 15*time.Second)
-			fns, err := claim(cctx, free)
-			cancel()
-			switch {
-			case err != nil && ctx.Err() != nil:
-				return
-			case err != nil:
-				d.m.dbErrors.Inc()
-				backoff = store.Backoff(max(backoff, 250*time.Millisecond), d.cfg.Database.RetryMax)
-				if !down {
-					d.log.Error("database unavailable: pausing work", "stage", stage, "error", err)
-				} else {
-					d.log.Debug("database still unavailable", "stage", stage, "error", err, "retry_in", backoff.String())
-				}
-				down = true
-				select {
-				case <-ctx.Done():
-					return
-				case <-time.After(backoff):
-				}
-				continue
-			case down:
-				d.log.Info("database back: resuming work", "stage", stage)
-				down, backoff = false, 0
-			}
-			claimed = len(fns)
-			for _, fn := range fns {
-				sem <- struct{}{}
-				jobs.Go(func() {
-					d.m.inflight.WithLabelValues(stage).Inc()
-					defer func() {
-						d.m.inflight.WithLabelValues(stage).Dec()
-						<-sem
-						select {
-						case freed <- struct{}{}:
-						default:
-						}
-					}()
-					fn(workCtx)
-				})
-			}
-		}
-		if claimed > 0 && claimed == free {
-			// There may be more due work: claim again as soon as a worker frees.
-			select {
-			case <-ctx.Done():
-				return
-			case <-freed:
-			}
-			continue
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		case <-wake:
-		case <-freed:
-		}
-	}
-}
-
-func (d *Daemon) signal() {
-	select {
-	case d.wake <- struct{}{}:
-	default:
-	}
-}
-
-func (d *Daemon) claimSources(ctx context.Context, n int) ([]func(context.Context), error) {
-	srcs, err := d.st.ClaimDueSources(ctx, d.owner, d.cfg.Daemon.Lease, n)
-	if err != nil {
-		return nil, err
-	}
-	fns := make([]func(context.Context), len(srcs))
-	for i, src := range srcs {
-		fns[i] = func(ctx context.Context) { d.pollSource(ctx, src) }
-	}
-	return fns, nil
-}
-
-func (d *Daemon) claimArticles(ctx context.Context, n int) ([]func(context.Context), error) {
-	arts, err := d.st.ClaimDueArticles(ctx, d.owner, d.cfg.Daemon.Lease, n)
-	if err != nil {
-		return nil, err
-	}
-	fns := make([]func(context.Context), len(arts))
-	for i, a := range arts {
-		fns[i] = func(ctx context.Context) { d.processArticle(ctx, a) }
-	}
-	return fns, nil
-}
 
 // pollSource polls one claimed source and records the outcome.
 func (d *Daemon) pollSource(ctx context.Context, src model.Source) {
@@ -318,13 +139,9 @@ func (d *Daemon) pollSource(ctx context.Context, src model.Source) {
 	if added > 0 {
 		d.m.articles.WithLabelValues("new").Add(float64(added))
 		log.Info("new articles", "count", added, "items", len(out.Items))
-		d.signal()
+		d.pipeline[fetchStage].signal()
 	}
 }
-
-// notModifiedWait is how long a 304 outcome waits for others to share its
-// statement when fewer than a full group of polls is running.
-const notModifiedWait = 20 * time.Millisecond
 
 // notModifiedBatch groups the outcomes of polls answered 304 so that one
 // statement and one commit record a whole group (store.FinishNotModified).
@@ -385,7 +202,7 @@ func (b *notModifiedBatch) flushLocked() {
 	go func() {
 		// Not the caller's context: the group is shared, and a poll that
 		// was answered deserves recording even during shutdown.
-		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), config.DefaultRecordTimeout)
 		defer cancel()
 		err := b.st.FinishNotModified(ctx, outs)
 		for _, w := range waiters {
@@ -409,7 +226,7 @@ func (d *Daemon) nextPoll(ctx context.Context, src model.Source, items []model.I
 		}
 		if len(published) == 0 {
 			// A 304 lists nothing: judge by what the source published lately.
-			recent, err := d.st.RecentPublished(ctx, src.ID, d.now().Add(-7*24*time.Hour))
+			recent, err := d.st.RecentPublished(ctx, src.ID, d.now().Add(-config.DefaultAdaptiveWindow))
 			if err != nil {
 				d.log.Debug("adaptive interval: could not read recent articles", "source", src.Name, "error", err)
 			}
@@ -445,12 +262,22 @@ func (d *Daemon) processArticle(ctx context.Context, a store.DueArticle) {
 	now := d.now()
 	switch {
 	case err != nil && d.deps.Fetcher.Gone(err) && a.FetchState == "fetched":
-		first, err := d.st.MarkRemoved(ctx, a.ID, d.owner, d.deps.Outbox)
+		var r store.Removal
+		var queued int
+		err := d.st.InTx(ctx, func(tx *store.Tx) error {
+			var err error
+			if r, err = tx.MarkRemoved(ctx, a.ID, d.owner); err != nil || !r.First || !d.deps.Alerts {
+				return err
+			}
+			queued, err = deliver.Queue(ctx, tx, a.ID, alert.Change{WasRelevant: r.Relevant, Removed: true})
+			return err
+		})
+		d.queued(queued, err)
 		if err != nil {
 			d.dbFail(log, "mark removed", err)
 			return
 		}
-		if first {
+		if r.First {
 			d.m.articles.WithLabelValues("removed").Inc()
 			log.Info("article removed by the outlet")
 		}
@@ -470,7 +297,7 @@ func (d *Daemon) processArticle(ctx context.Context, a store.DueArticle) {
 			return
 		}
 		retry, ok := d.deps.Fetcher.RetryAfter(err)
-		wait := min(time.Minute<<min(attempts, 10), d.cfg.Fetch.MaxInterval)
+		wait := min(config.DefaultArticleRetryBase<<min(attempts, 10), d.cfg.Fetch.MaxInterval)
 		next := now.Add(wait)
 		if ok && retry.After(next) {
 			next = retry
@@ -493,7 +320,7 @@ func (d *Daemon) processArticle(ctx context.Context, a store.DueArticle) {
 		return
 	}
 	defer func() { <-d.cpu }()
-	ex, label, err := d.deps.Extractor.Extract(page.Body, page.ContentType, page.URL)
+	ex, label, err := d.deps.Extractor.Extract(page.Body, page.Header.Get("Content-Type"), page.URL)
 	if a.Revision == 0 {
 		// First fetch: the article's address is the page's own canonical
 		// one (or where the link redirected to), so two links to one story
@@ -511,7 +338,7 @@ func (d *Daemon) processArticle(ctx context.Context, a store.DueArticle) {
 			}
 		}
 	}
-	if err != nil || len(ex.Text) < 40 {
+	if err != nil || len(ex.Text) < config.DefaultMinArticleText {
 		if err != nil {
 			log.Warn("extraction failed, using the feed summary", "error", err)
 		}
@@ -575,11 +402,29 @@ func (d *Daemon) save(ctx context.Context, log *slog.Logger, a store.DueArticle,
 	summary := a.Summary
 	cls := d.deps.Classifier.Classify(ex.Title, summary, ex.Text, ex.Lang)
 	h := sha256.Sum256([]byte(ex.Title + "\n" + ex.Text))
-	res, err := d.st.SaveArticle(ctx, store.ArticleSave{
+	save := store.ArticleSave{
 		ID: a.ID, Owner: d.owner, Extracted: ex, ContentHash: hex.EncodeToString(h[:16]),
 		Raw: f.raw, RawCharset: f.charset, ETag: f.etag, LastModified: f.lastModified, PublishedSuspect: suspect,
 		Classification: cls, NextCheck: next, Prev: a.State(),
-	}, d.deps.Outbox)
+	}
+	var res store.SaveResult
+	var queued int
+	var err error
+	if !d.deps.Alerts {
+		res, err = d.st.SaveArticle(ctx, save)
+	} else {
+		// One unit of work: the article, its decision and the deliveries
+		// planned for it commit together.
+		err = d.st.InTx(ctx, func(tx *store.Tx) error {
+			var err error
+			if res, err = tx.SaveArticle(ctx, save); err != nil || !res.Decided {
+				return err
+			}
+			queued, err = deliver.Queue(ctx, tx, a.ID, alert.Change{WasRelevant: res.WasRelevant, Edited: res.Edited})
+			return err
+		})
+		d.queued(queued, err)
+	}
 	if err != nil {
 		d.dbFail(log, "save article", err)
 		return
@@ -598,6 +443,14 @@ func (d *Daemon) save(ctx context.Context, log *slog.Logger, a store.DueArticle,
 			decision = "relevant"
 		}
 		d.m.classifications.WithLabelValues(decision).Inc()
+	}
+}
+
+// queued wakes the delivery stage when a committed unit of work queued
+// deliveries.
+func (d *Daemon) queued(n int, err error) {
+	if err == nil && n > 0 {
+		d.pipeline[deliverStage].signal()
 	}
 }
 

@@ -8,39 +8,21 @@ import (
 	"context"
 	"time"
 
+	"github.com/wirewatch/wirewatch/daemon/deliver"
+	"github.com/wirewatch/wirewatch/fetch"
 	"github.com/wirewatch/wirewatch/model"
 	"github.com/wirewatch/wirewatch/store"
 )
-
-// PollResult is what polling one source found.
-type PollResult struct {
-	Items        []model.Item
-	NotModified  bool
-	Status       int
-	ETag         string
-	LastModified string
-}
-
-// Page is a fetched article page.
-type Page struct {
-	URL          string // final URL after redirects
-	Status       int
-	ContentType  string
-	Body         []byte
-	NotModified  bool
-	ETag         string
-	LastModified string
-}
 
 // Fetcher is the network side the daemon needs; package fetch provides it
 // (see cmd/wirewatch for the adapter), tests may provide another.
 type Fetcher interface {
 	// Poll fetches a feed or listing page conditionally and returns its items.
-	Poll(ctx context.Context, src model.Source) (PollResult, error)
+	Poll(ctx context.Context, src model.Source) (fetch.PollResult, error)
 	// Page fetches an article page conditionally (etag/lastModified may be
 	// empty), obeying robots.txt unless ignoreRobots. A 404 or 410 answer is
 	// an error for which Gone reports true.
-	Page(ctx context.Context, url, etag, lastModified string, ignoreRobots bool) (Page, error)
+	Page(ctx context.Context, url, etag, lastModified string, ignoreRobots bool) (*fetch.Response, error)
 	// Gone reports whether err means the page was removed (404 or 410).
 	Gone(err error) bool
 	// Kind names the class of a fetch error for logs and metrics.
@@ -64,11 +46,13 @@ type Classifier interface {
 	Version() string
 }
 
-// Alerter sends what the outbox holds.
+// Alerter sends what the outbox holds: the delivery stage's work
+// (deliver.Service).
 type Alerter interface {
-	// RunOnce makes one pass over due deliveries and digests and returns
-	// how many messages it sent.
-	RunOnce(ctx context.Context) (int, error)
+	// Housekeep returns expired leases to pending and opens due digests.
+	Housekeep(ctx context.Context) error
+	// Claim leases up to n due messages and returns a job per message.
+	Claim(ctx context.Context, n int) ([]deliver.Job, error)
 }
 
 // Deps are the stages behind the scheduler.
@@ -77,9 +61,9 @@ type Deps struct {
 	Fetcher    Fetcher
 	Extractor  Extractor
 	Classifier Classifier
-	// Outbox runs in the transaction that stores a classification; nil
-	// means no alerts are queued.
-	Outbox store.Hook
+	// Alerts queues deliveries (deliver.Queue) in the transaction that
+	// stores a decision; false (no subscribers) queues none.
+	Alerts bool
 	// Alerter sends queued alerts; nil means none are sent by this process.
 	Alerter Alerter
 }

@@ -4,10 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/wirewatch/wirewatch/config"
 	"net"
 	"net/http"
 	"sync/atomic"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -41,7 +41,7 @@ func (h *Health) Handler() http.Handler {
 			http.Error(w, "database not connected yet", http.StatusServiceUnavailable)
 			return
 		}
-		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		ctx, cancel := context.WithTimeout(r.Context(), config.DefaultHealthCheckTimeout)
 		defer cancel()
 		if err := st.Ping(ctx); err != nil {
 			http.Error(w, "database unreachable: "+err.Error(), http.StatusServiceUnavailable)
@@ -73,7 +73,7 @@ func Serve(ctx context.Context, addr string, h http.Handler) (net.Addr, <-chan e
 	if err != nil {
 		return nil, nil, fmt.Errorf("daemon: listen on %s: %w", addr, err)
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: config.DefaultHealthReadHeaderTimeout}
 	errc := make(chan error, 1)
 	go func() {
 		err := srv.Serve(ln)
@@ -84,7 +84,7 @@ func Serve(ctx context.Context, addr string, h http.Handler) (net.Addr, <-chan e
 	}()
 	go func() {
 		<-ctx.Done()
-		sctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		sctx, cancel := context.WithTimeout(context.Background(), config.DefaultHealthShutdown)
 		defer cancel()
 		_ = srv.Shutdown(sctx)
 	}()

@@ -2,7 +2,7 @@ package daemon
 
 import (
 	"context"
-	"time"
+	"github.com/wirewatch/wirewatch/config"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -51,7 +51,7 @@ func newMetrics(reg prometheus.Registerer, st *store.Store) *metrics {
 	overdue := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "wirewatch_oldest_overdue_source_seconds", Help: "How long the most overdue enabled source has waited past its poll time.",
 	}, func() float64 {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), config.DefaultHealthCheckTimeout)
 		defer cancel()
 		d, err := st.OldestOverdue(ctx)
 		if err != nil {

@@ -97,24 +97,6 @@ type Extracted struct {
 	CanonicalURL string `json:"canonical_url,omitempty"`
 }
 
-// Article is a stored article as the pipeline sees it.
-type Article struct {
-	ID           int64
-	CanonicalURL string
-	SourceID     int64
-	Outlet       string
-	Title        string
-	Byline       string
-	PublishedAt  *time.Time
-	FirstSeenAt  time.Time
-	Language     string
-	Summary      string
-	BodyText     string
-	Method       string
-	RemovedAt    *time.Time
-	Revision     int
-}
-
 // Evidence is one reason a topic scored: a matched term or phrase and where.
 type Evidence struct {
 	// Term is the taxonomy term or rule that matched.

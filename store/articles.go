@@ -6,12 +6,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/wirewatch/wirewatch/config"
 	"io"
 	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/klauspost/compress/gzip"
 	"github.com/sergi/go-diff/diffmatchpatch"
 
@@ -100,19 +100,6 @@ func (s *Store) ClaimDueArticles(ctx context.Context, owner string, lease time.D
 	return out, nil
 }
 
-// ArticleChange tells the outbox hook what a save did to an article.
-type ArticleChange struct {
-	ArticleID   int64
-	WasRelevant bool
-	Relevant    bool
-	Edited      bool // a new revision of an article that had text before
-	Removed     bool // the outlet removed it (404/410)
-}
-
-// Hook runs inside the transaction that saved an article, so outbox rows
-// commit or roll back with the classification that caused them.
-type Hook func(ctx context.Context, tx pgx.Tx, c ArticleChange) error
-
 // ArticleSave is the result of fetching, extracting and classifying a page.
 type ArticleSave struct {
 	ID               int64
@@ -136,7 +123,13 @@ type ArticleSave struct {
 type SaveResult struct {
 	NewRevision bool
 	Revision    int
-	Edited      bool
+	// Edited is set for a new revision of an article that had text before.
+	Edited bool
+	// Decided is set when the save stored a new classification (new text
+	// or a new classifier version).
+	Decided bool
+	// WasRelevant is the decision before the save, Relevant after it.
+	WasRelevant bool
 	Relevant    bool
 }
 
@@ -211,126 +204,138 @@ ON CONFLICT (article_id, classifier_version, topic) DO UPDATE SET
 const updateCurrentClassification = `
 UPDATE articles SET classifier_version = $2, relevant = $3, score = $4, topics = $5 WHERE id = $1`
 
-// execer is a pool or a transaction.
-type execer interface {
-	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
-	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+// SaveArticle stores a fetched page on the pool, for a caller with nothing
+// else to write in the same unit of work: see Tx.SaveArticle. When the save
+// is one statement (no edit to diff, nothing to read first) it runs without
+// an explicit transaction.
+func (s *Store) SaveArticle(ctx context.Context, a ArticleSave) (SaveResult, error) {
+	raw, err := rawForSave(a)
+	if err != nil {
+		return SaveResult{}, err
+	}
+	if a.Prev != nil && (a.Prev.ContentHash == a.ContentHash || a.Prev.Revision == 0) {
+		return saveArticle(ctx, s.Pool, a, raw)
+	}
+	var res SaveResult
+	err = s.InTx(ctx, func(tx *Tx) error {
+		res, err = saveArticle(ctx, tx.tx, a, raw)
+		return err
+	})
+	return res, err
 }
 
 // SaveArticle stores a fetched page: a new revision when the text changed
 // (with the diff and the gzip-compressed raw page), the article's current
-// text, fetch state and classification as one row version, the per-topic
-// scores, and whatever hook adds (the alert outbox), all or nothing. With
-// a.Prev (the state the claim returned) nothing is read first: the UPDATE's
-// lease condition is the check, and without a hook or an edit to diff the
-// save is a single statement, with no explicit transaction. ErrLeaseLost
-// means another worker owns the article.
-func (s *Store) SaveArticle(ctx context.Context, a ArticleSave, hook Hook) (SaveResult, error) {
-	var res SaveResult
-	var raw []byte
-	if a.Prev == nil || a.Prev.ContentHash != a.ContentHash {
-		// Compress before taking a pooled connection.
-		var err error
-		if raw, err = gzipBytes(a.Raw); err != nil {
-			return res, fmt.Errorf("store: save article %d: %w", a.ID, err)
-		}
-	}
-	save := func(tx execer) error {
-		prev := a.Prev
-		var oldBody string
-		if prev == nil {
-			prev = new(ArticleState)
-			err := tx.QueryRow(ctx, lockArticle, a.ID, a.Owner).Scan(&prev.ContentHash, &prev.Revision, &oldBody, &prev.Relevant, &prev.ClassifierVersion, &prev.Summary)
-			if errors.Is(err, pgx.ErrNoRows) {
-				return ErrLeaseLost
-			}
-			if err != nil {
-				return err
-			}
-		} else if prev.ContentHash != a.ContentHash && prev.Revision > 0 {
-			// An edit: the diff needs the text it replaces.
-			err := tx.QueryRow(ctx, `SELECT body_text FROM articles WHERE id = $1 AND lease_owner = $2 FOR UPDATE`, a.ID, a.Owner).Scan(&oldBody)
-			if errors.Is(err, pgx.ErrNoRows) {
-				return ErrLeaseLost
-			}
-			if err != nil {
-				return err
-			}
-		}
-		changed := prev.ContentHash != a.ContentHash
-		reclassify := changed || prev.ClassifierVersion != a.Classification.Version
-		rev := prev.Revision
-		if changed {
-			rev++
-		}
-		res = SaveResult{NewRevision: changed, Revision: rev, Edited: changed && prev.Revision > 0, Relevant: prev.Relevant}
-		ex, c := a.Extracted, a.Classification
-		if !reclassify {
-			tag, err := tx.Exec(ctx, saveUnchanged, a.ID, a.Owner, ex.Published, a.PublishedSuspect, a.ETag, a.LastModified, a.NextCheck)
-			if err == nil && tag.RowsAffected() == 0 {
-				err = ErrLeaseLost
-			}
-			return err // same text, same classifier: nothing new to decide
-		}
-		sc, err := classificationRows(c)
-		if err != nil {
-			return err
-		}
-		var diff []byte
-		if changed {
-			if raw == nil && len(a.Raw) > 0 {
-				if raw, err = gzipBytes(a.Raw); err != nil {
-					return err
-				}
-			}
-			if prev.Revision > 0 {
-				diff = textDiff(oldBody, ex.Text)
-			}
-		}
-		var zhTitle, zhSummary, zhBody string
-		zh, built := zhVector(ex.Title, prev.Summary, ex.Text)
-		zhArg := &zh
-		if !built {
-			zhArg = nil
-			zhTitle, zhSummary, zhBody = cjkBigrams(ex.Title), cjkBigrams(prev.Summary), cjkBigrams(leftRunes(ex.Text, searchBodyZh))
-		}
-		var n int
-		err = tx.QueryRow(ctx, saveFetched, a.ID, a.Owner, ex.Title, ex.Byline, ex.Published, a.PublishedSuspect, ex.Lang, ex.Text,
-			a.ContentHash, ex.Method, rev, a.ETag, a.LastModified, a.NextCheck,
-			c.Version, c.Relevant, float32(c.Score), sc.relevantTopics,
-			stripHan(ex.Title), stripHan(leftRunes(ex.Text, searchBodyEn)),
-			zhTitle, zhBody,
-			raw, a.RawCharset, diff, changed,
-			sc.topics, sc.scores, sc.evidence,
-			stripHan(prev.Summary), zhSummary, zhArg).Scan(&n)
-		if err == nil && n == 0 {
-			err = ErrLeaseLost
-		}
-		if err != nil {
-			return err
-		}
-		res.Relevant = c.Relevant
-		if hook != nil {
-			t, ok := tx.(pgx.Tx)
-			if !ok {
-				return errors.New("the alert hook needs a transaction")
-			}
-			return hook(ctx, t, ArticleChange{ArticleID: a.ID, WasRelevant: prev.Relevant, Relevant: c.Relevant, Edited: res.Edited})
-		}
-		return nil
-	}
-	var err error
-	if hook == nil && a.Prev != nil && (a.Prev.ContentHash == a.ContentHash || a.Prev.Revision == 0) {
-		err = save(s.Pool)
-	} else {
-		err = pgx.BeginFunc(ctx, s.Pool, func(tx pgx.Tx) error { return save(tx) })
-	}
+// text, fetch state and classification as one row version, and the
+// per-topic scores. With a.Prev (the state the claim returned) nothing is
+// read first: the UPDATE's lease condition is the check. ErrLeaseLost means
+// another worker owns the article; the caller should roll back.
+func (t *Tx) SaveArticle(ctx context.Context, a ArticleSave) (SaveResult, error) {
+	raw, err := rawForSave(a)
 	if err != nil {
-		if errors.Is(err, ErrLeaseLost) {
+		return SaveResult{}, err
+	}
+	return saveArticle(ctx, t.tx, a, raw)
+}
+
+// rawForSave compresses the raw page when the save may store a revision;
+// callers do it before taking a pooled connection.
+func rawForSave(a ArticleSave) ([]byte, error) {
+	if a.Prev != nil && a.Prev.ContentHash == a.ContentHash {
+		return nil, nil
+	}
+	raw, err := gzipBytes(a.Raw)
+	if err != nil {
+		return nil, fmt.Errorf("store: save article %d: %w", a.ID, err)
+	}
+	return raw, nil
+}
+
+func saveArticle(ctx context.Context, db execer, a ArticleSave, raw []byte) (SaveResult, error) {
+	res, err := saveArticleRows(ctx, db, a, raw)
+	if err != nil && !errors.Is(err, ErrLeaseLost) {
+		err = fmt.Errorf("store: save article %d: %w", a.ID, err)
+	}
+	return res, err
+}
+
+func saveArticleRows(ctx context.Context, tx execer, a ArticleSave, raw []byte) (SaveResult, error) {
+	var res SaveResult
+	prev := a.Prev
+	var oldBody string
+	if prev == nil {
+		prev = new(ArticleState)
+		err := tx.QueryRow(ctx, lockArticle, a.ID, a.Owner).Scan(&prev.ContentHash, &prev.Revision, &oldBody, &prev.Relevant, &prev.ClassifierVersion, &prev.Summary)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return res, ErrLeaseLost
+		}
+		if err != nil {
 			return res, err
 		}
-		return res, fmt.Errorf("store: save article %d: %w", a.ID, err)
+	} else if prev.ContentHash != a.ContentHash && prev.Revision > 0 {
+		// An edit: the diff needs the text it replaces.
+		err := tx.QueryRow(ctx, `SELECT body_text FROM articles WHERE id = $1 AND lease_owner = $2 FOR UPDATE`, a.ID, a.Owner).Scan(&oldBody)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return res, ErrLeaseLost
+		}
+		if err != nil {
+			return res, err
+		}
 	}
+	changed := prev.ContentHash != a.ContentHash
+	reclassify := changed || prev.ClassifierVersion != a.Classification.Version
+	rev := prev.Revision
+	if changed {
+		rev++
+	}
+	res = SaveResult{NewRevision: changed, Revision: rev, Edited: changed && prev.Revision > 0, WasRelevant: prev.Relevant, Relevant: prev.Relevant}
+	ex, c := a.Extracted, a.Classification
+	if !reclassify {
+		tag, err := tx.Exec(ctx, saveUnchanged, a.ID, a.Owner, ex.Published, a.PublishedSuspect, a.ETag, a.LastModified, a.NextCheck)
+		if err == nil && tag.RowsAffected() == 0 {
+			err = ErrLeaseLost
+		}
+		return res, err // same text, same classifier: nothing new to decide
+	}
+	sc, err := classificationRows(c)
+	if err != nil {
+		return res, err
+	}
+	var diff []byte
+	if changed {
+		if raw == nil && len(a.Raw) > 0 {
+			if raw, err = gzipBytes(a.Raw); err != nil {
+				return res, err
+			}
+		}
+		if prev.Revision > 0 {
+			diff = textDiff(oldBody, ex.Text)
+		}
+	}
+	var zhTitle, zhSummary, zhBody string
+	zh, built := zhVector(ex.Title, prev.Summary, ex.Text)
+	zhArg := &zh
+	if !built {
+		zhArg = nil
+		zhTitle, zhSummary, zhBody = cjkBigrams(ex.Title), cjkBigrams(prev.Summary), cjkBigrams(leftRunes(ex.Text, searchBodyZh))
+	}
+	var n int
+	err = tx.QueryRow(ctx, saveFetched, a.ID, a.Owner, ex.Title, ex.Byline, ex.Published, a.PublishedSuspect, ex.Lang, ex.Text,
+		a.ContentHash, ex.Method, rev, a.ETag, a.LastModified, a.NextCheck,
+		c.Version, c.Relevant, float32(c.Score), sc.relevantTopics,
+		stripHan(ex.Title), stripHan(leftRunes(ex.Text, searchBodyEn)),
+		zhTitle, zhBody,
+		raw, a.RawCharset, diff, changed,
+		sc.topics, sc.scores, sc.evidence,
+		stripHan(prev.Summary), zhSummary, zhArg).Scan(&n)
+	if err == nil && n == 0 {
+		err = ErrLeaseLost
+	}
+	if err != nil {
+		return res, err
+	}
+	res.Relevant = c.Relevant
+	res.Decided = true
 	return res, nil
 }
 
@@ -369,46 +374,26 @@ func classificationRows(c model.Classification) (classificationScores, error) {
 	return out, nil
 }
 
-func saveClassification(ctx context.Context, tx pgx.Tx, id int64, rev int, c model.Classification) error {
-	sc, err := classificationRows(c)
-	if err != nil {
-		return err
-	}
-	if len(sc.topics) > 0 {
-		if _, err := tx.Exec(ctx, upsertClassification, id, c.Version, c.Relevant, rev, sc.topics, sc.scores, sc.evidence); err != nil {
-			return fmt.Errorf("insert classification: %w", err)
-		}
-	}
-	if _, err := tx.Exec(ctx, updateCurrentClassification, id, c.Version, c.Relevant, float32(c.Score), sc.relevantTopics); err != nil {
-		return fmt.Errorf("update classification: %w", err)
-	}
-	return nil
-}
-
 // SaveClassification stores a new classification of an article's current
-// text (reclassify) and runs hook in the same transaction. It reports
-// whether the relevance decision changed.
-func (s *Store) SaveClassification(ctx context.Context, id int64, c model.Classification, hook Hook) (bool, error) {
-	var changed bool
-	err := pgx.BeginFunc(ctx, s.Pool, func(tx pgx.Tx) error {
-		var was bool
-		var rev int
-		if err := tx.QueryRow(ctx, `SELECT coalesce(relevant, false), revision FROM articles WHERE id = $1 FOR UPDATE`, id).Scan(&was, &rev); err != nil {
-			return interpretError(err)
-		}
-		if err := saveClassification(ctx, tx, id, rev, c); err != nil {
-			return err
-		}
-		changed = was != c.Relevant
-		if hook != nil && changed {
-			return hook(ctx, tx, ArticleChange{ArticleID: id, WasRelevant: was, Relevant: c.Relevant})
-		}
-		return nil
-	})
+// text (reclassify) and returns the relevance decision it had before.
+func (t *Tx) SaveClassification(ctx context.Context, id int64, c model.Classification) (wasRelevant bool, err error) {
+	var rev int
+	if err := t.tx.QueryRow(ctx, `SELECT coalesce(relevant, false), revision FROM articles WHERE id = $1 FOR UPDATE`, id).Scan(&wasRelevant, &rev); err != nil {
+		return false, fmt.Errorf("store: save classification of article %d: %w", id, interpretError(err))
+	}
+	sc, err := classificationRows(c)
 	if err != nil {
 		return false, fmt.Errorf("store: save classification of article %d: %w", id, err)
 	}
-	return changed, nil
+	if len(sc.topics) > 0 {
+		if _, err := t.tx.Exec(ctx, upsertClassification, id, c.Version, c.Relevant, rev, sc.topics, sc.scores, sc.evidence); err != nil {
+			return false, fmt.Errorf("store: insert classification of article %d: %w", id, err)
+		}
+	}
+	if _, err := t.tx.Exec(ctx, updateCurrentClassification, id, c.Version, c.Relevant, float32(c.Score), sc.relevantTopics); err != nil {
+		return false, fmt.Errorf("store: update classification of article %d: %w", id, err)
+	}
+	return wasRelevant, nil
 }
 
 // MarkUnchanged records a re-check that found the page as it was (304 or
@@ -440,35 +425,32 @@ func (s *Store) MarkFetchFailed(ctx context.Context, id int64, owner, reason str
 	return nil
 }
 
+// Removal says what MarkRemoved changed.
+type Removal struct {
+	// First is set when this call noticed the removal (removed_at was unset).
+	First bool
+	// Relevant is the article's decision.
+	Relevant bool
+}
+
 // MarkRemoved records that the outlet removed an article (404 or 410): the
-// last text is kept, removed_at is set once, and hook runs in the same
-// transaction (an alert for a removal of an article already sent).
-func (s *Store) MarkRemoved(ctx context.Context, id int64, owner string, hook Hook) (bool, error) {
-	var first bool
-	err := pgx.BeginFunc(ctx, s.Pool, func(tx pgx.Tx) error {
-		var relevant bool
-		var removed *time.Time
-		err := tx.QueryRow(ctx, `SELECT coalesce(relevant, false), removed_at FROM articles WHERE id = $1 AND lease_owner = $2 FOR UPDATE`, id, owner).Scan(&relevant, &removed)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return ErrLeaseLost
-		}
-		if err != nil {
-			return err
-		}
-		first = removed == nil
-		if _, err := tx.Exec(ctx, `UPDATE articles SET removed_at = coalesce(removed_at, now()), check_count = check_count + 1,
-            last_checked_at = now(), next_check_at = NULL, lease_until = NULL, lease_owner = NULL WHERE id = $1`, id); err != nil {
-			return err
-		}
-		if first && hook != nil {
-			return hook(ctx, tx, ArticleChange{ArticleID: id, WasRelevant: relevant, Relevant: relevant, Removed: true})
-		}
-		return nil
-	})
-	if err != nil && !errors.Is(err, ErrLeaseLost) {
-		err = fmt.Errorf("store: mark article %d removed: %w", id, err)
+// last text is kept and removed_at is set once.
+func (t *Tx) MarkRemoved(ctx context.Context, id int64, owner string) (Removal, error) {
+	var r Removal
+	var removed *time.Time
+	err := t.tx.QueryRow(ctx, `SELECT coalesce(relevant, false), removed_at FROM articles WHERE id = $1 AND lease_owner = $2 FOR UPDATE`, id, owner).Scan(&r.Relevant, &removed)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return r, ErrLeaseLost
 	}
-	return first, err
+	if err != nil {
+		return r, fmt.Errorf("store: mark article %d removed: %w", id, err)
+	}
+	r.First = removed == nil
+	if _, err := t.tx.Exec(ctx, `UPDATE articles SET removed_at = coalesce(removed_at, now()), check_count = check_count + 1,
+            last_checked_at = now(), next_check_at = NULL, lease_until = NULL, lease_owner = NULL WHERE id = $1`, id); err != nil {
+		return r, fmt.Errorf("store: mark article %d removed: %w", id, err)
+	}
+	return r, nil
 }
 
 // diffOp is one change between two revisions' texts.
@@ -482,7 +464,7 @@ type diffOp struct {
 // text splits multi-byte characters.
 func textDiff(a, b string) []byte {
 	dmp := diffmatchpatch.New()
-	dmp.DiffTimeout = time.Second
+	dmp.DiffTimeout = config.DefaultDiffTimeout
 	diffs := dmp.DiffCleanupSemantic(dmp.DiffMain(a, b, false))
 	ops := []diffOp{}
 	for _, d := range diffs {

@@ -6,8 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/wirewatch/wirewatch/model"
 	"github.com/wirewatch/wirewatch/store"
 	"github.com/wirewatch/wirewatch/store/storetest"
@@ -48,91 +46,124 @@ func counts(t *testing.T, s *store.Store) (revisions, classifications int) {
 	return revisions, classifications
 }
 
+// queueOne queues one delivery of article id in tx, as the daemon queues
+// what alert planned in the transaction that saved the article.
+func queueOne(ctx context.Context, tx *store.Tx, subscriber, id int64) error {
+	_, err := tx.QueueDeliveries(ctx, id, []model.PlannedDelivery{{Action: model.QueueDelivery, SubscriberID: subscriber,
+		Channel: model.ChannelEmail, Mode: model.ModeImmediate, Event: model.EventNew, Score: 0.8}})
+	return err
+}
+
+func deliveries(t *testing.T, s *store.Store) int {
+	t.Helper()
+	var n int
+	if err := s.Pool.QueryRow(context.Background(), `SELECT count(*) FROM deliveries`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
 // A first save writes the text, a revision with the raw page and the
 // per-topic scores; a save whose lease passed to another worker writes
-// nothing at all, with or without a hook.
+// nothing at all, on the pool or in a unit of work that also queues a
+// delivery.
 func TestSaveArticleWritesAllOrNothing(t *testing.T) {
 	ctx := context.Background()
-	for _, withHook := range []bool{false, true} {
+	for _, inTx := range []bool{false, true} {
 		s := storetest.New(t).Store
 		a := claimOne(t, s, "me")
-		calls := 0
-		var hook store.Hook
-		if withHook {
-			hook = func(ctx context.Context, tx pgx.Tx, c store.ArticleChange) error {
-				calls++
-				_, err := tx.Exec(ctx, `UPDATE articles SET byline = 'hooked' WHERE id = $1`, c.ArticleID)
-				return err
+		var sub int64
+		if err := s.Pool.QueryRow(ctx, `INSERT INTO subscribers (name, email) VALUES ('s', 's@example.org') RETURNING id`).Scan(&sub); err != nil {
+			t.Fatal(err)
+		}
+		save := func(as store.ArticleSave) (store.SaveResult, error) {
+			if !inTx {
+				return s.SaveArticle(ctx, as)
 			}
+			var res store.SaveResult
+			err := s.InTx(ctx, func(tx *store.Tx) error {
+				var err error
+				if res, err = tx.SaveArticle(ctx, as); err != nil {
+					return err
+				}
+				return queueOne(ctx, tx, sub, as.ID)
+			})
+			return res, err
 		}
 
 		// Another worker took the lease: nothing may be written.
 		if _, err := s.Pool.Exec(ctx, `UPDATE articles SET lease_owner = 'other' WHERE id = $1`, a.ID); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.SaveArticle(ctx, saveOf(a, "me", "h1", "Data security rules."), hook); !errors.Is(err, store.ErrLeaseLost) {
-			t.Fatalf("hook %v: save under a lost lease: err %v, want ErrLeaseLost", withHook, err)
+		if _, err := save(saveOf(a, "me", "h1", "Data security rules.")); !errors.Is(err, store.ErrLeaseLost) {
+			t.Fatalf("in a transaction %v: save under a lost lease: err %v, want ErrLeaseLost", inTx, err)
 		}
-		if r, c := counts(t, s); r != 0 || c != 0 || calls != 0 {
-			t.Fatalf("hook %v: a save under a lost lease wrote %d revisions, %d classifications, ran the hook %d times", withHook, r, c, calls)
+		if r, c := counts(t, s); r != 0 || c != 0 || deliveries(t, s) != 0 {
+			t.Fatalf("in a transaction %v: a save under a lost lease wrote %d revisions, %d classifications, %d deliveries", inTx, r, c, deliveries(t, s))
 		}
 
 		// With the lease back, the same save lands whole.
 		if _, err := s.Pool.Exec(ctx, `UPDATE articles SET lease_owner = 'me' WHERE id = $1`, a.ID); err != nil {
 			t.Fatal(err)
 		}
-		res, err := s.SaveArticle(ctx, saveOf(a, "me", "h1", "Data security rules."), hook)
+		res, err := save(saveOf(a, "me", "h1", "Data security rules."))
 		if err != nil {
-			t.Fatalf("hook %v: %v", withHook, err)
+			t.Fatalf("in a transaction %v: %v", inTx, err)
 		}
-		if !res.NewRevision || res.Revision != 1 || res.Edited || !res.Relevant {
-			t.Errorf("hook %v: result %+v, want revision 1, new, not an edit, relevant", withHook, res)
+		if !res.NewRevision || res.Revision != 1 || res.Edited || !res.Relevant || !res.Decided || res.WasRelevant {
+			t.Errorf("in a transaction %v: result %+v, want revision 1, new, decided, not an edit, relevant", inTx, res)
 		}
 		if r, c := counts(t, s); r != 1 || c != 2 {
-			t.Errorf("hook %v: %d revisions and %d classifications, want 1 and 2", withHook, r, c)
+			t.Errorf("in a transaction %v: %d revisions and %d classifications, want 1 and 2", inTx, r, c)
 		}
-		var title, body, state, byline string
+		var title, body, state string
 		var owner *string
 		var rawLen int
 		var matches bool
-		err = s.Pool.QueryRow(ctx, `SELECT a.title, a.body_text, a.fetch_state, a.byline, a.lease_owner, length(r.raw_gzip),
+		err = s.Pool.QueryRow(ctx, `SELECT a.title, a.body_text, a.fetch_state, a.lease_owner, length(r.raw_gzip),
                 a.search_en @@ wirewatch_en_query('security') AND a.search_en = wirewatch_search_en(a.title, a.summary, a.body_text)
                     AND a.search_zh @@ wirewatch_zh_query('数据安全') AND a.search_zh = wirewatch_search_zh(a.title, a.summary, a.body_text)
             FROM articles a JOIN article_revisions r ON r.article_id = a.id WHERE a.id = $1`, a.ID).
-			Scan(&title, &body, &state, &byline, &owner, &rawLen, &matches)
+			Scan(&title, &body, &state, &owner, &rawLen, &matches)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if title != "Page title" || body != "Data security rules." || state != "fetched" || owner != nil || rawLen == 0 || !matches {
-			t.Errorf("hook %v: stored %q %q %s, lease %v, raw %d bytes, search vector right: %v", withHook, title, body, state, owner, rawLen, matches)
+			t.Errorf("in a transaction %v: stored %q %q %s, lease %v, raw %d bytes, search vector right: %v", inTx, title, body, state, owner, rawLen, matches)
 		}
-		if withHook && (calls != 1 || byline != "hooked") {
-			t.Errorf("hook ran %d times (byline %q), want once, in the save's transaction", calls, byline)
+		if want := map[bool]int{false: 0, true: 1}[inTx]; deliveries(t, s) != want {
+			t.Errorf("in a transaction %v: %d deliveries, want %d", inTx, deliveries(t, s), want)
 		}
 	}
 }
 
 // An edit (new text for an article that had some) is saved as the next
-// revision with a diff, and a failing hook undoes the whole save.
-func TestSaveArticleEditAndFailingHook(t *testing.T) {
+// revision with a diff, and a failing later step of the unit of work
+// undoes the whole save.
+func TestSaveArticleEditAndFailingStep(t *testing.T) {
 	ctx := context.Background()
 	s := storetest.New(t).Store
 	a := claimOne(t, s, "me")
-	if _, err := s.SaveArticle(ctx, saveOf(a, "me", "h1", "First text."), nil); err != nil {
+	if _, err := s.SaveArticle(ctx, saveOf(a, "me", "h1", "First text.")); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.Pool.Exec(ctx, `UPDATE articles SET lease_owner = 'me', lease_until = now() + interval '1 minute' WHERE id = $1`, a.ID); err != nil {
 		t.Fatal(err)
 	}
 	a.ContentHash, a.Revision = "h1", 1 // as the next claim would return it
-	failing := func(context.Context, pgx.Tx, store.ArticleChange) error { return errors.New("outbox down") }
-	if _, err := s.SaveArticle(ctx, saveOf(a, "me", "h2", "Second text."), failing); err == nil {
-		t.Fatal("a failing hook did not fail the save")
+	err := s.InTx(ctx, func(tx *store.Tx) error {
+		if _, err := tx.SaveArticle(ctx, saveOf(a, "me", "h2", "Second text.")); err != nil {
+			return err
+		}
+		return errors.New("outbox down")
+	})
+	if err == nil {
+		t.Fatal("a failing step did not fail the unit of work")
 	}
 	if r, _ := counts(t, s); r != 1 {
 		t.Fatalf("%d revisions after a failed save, want 1", r)
 	}
-	res, err := s.SaveArticle(ctx, saveOf(a, "me", "h2", "Second text."), nil)
+	res, err := s.SaveArticle(ctx, saveOf(a, "me", "h2", "Second text."))
 	if err != nil {
 		t.Fatal(err)
 	}

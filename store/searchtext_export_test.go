@@ -9,3 +9,10 @@ var (
 
 // ZhVector is zhVector, for the external tests.
 var ZhVector = zhVector
+
+// The outbox's statements, for the plan test.
+const (
+	QOutboxExisting    = qOutboxExisting
+	QPendingDeliveries = qPendingDeliveries
+	QClaimDeliveries   = qClaimDeliveries
+)

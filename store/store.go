@@ -55,7 +55,7 @@ func PoolConfig(cfg config.Database) (*pgxpool.Config, error) {
 	pc.MaxConns = int32(cfg.MaxConns)
 	pc.MinConns = 0
 	pc.ConnConfig.ConnectTimeout = cfg.ConnectTimeout
-	pc.HealthCheckPeriod = 15 * time.Second
+	pc.HealthCheckPeriod = config.DefaultPoolHealthCheck
 	if pc.ConnConfig.RuntimeParams == nil {
 		pc.ConnConfig.RuntimeParams = map[string]string{}
 	}
@@ -98,7 +98,7 @@ func Open(ctx context.Context, cfg config.Database, logger *slog.Logger) (*Store
 // exponential backoff and logging each failure: a daemon started before its
 // database does not crash-loop.
 func OpenRetry(ctx context.Context, cfg config.Database, logger *slog.Logger) (*Store, error) {
-	wait := 500 * time.Millisecond
+	wait := config.DefaultConnectRetryFirst
 	for attempt := 1; ; attempt++ {
 		s, err := Open(ctx, cfg, logger)
 		if err == nil {

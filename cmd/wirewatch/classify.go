@@ -68,9 +68,10 @@ func runReclassify(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	hook := daemon.OutboxHook()
 	start := time.Now()
-	rep, err := daemon.Reclassify(ctx, st, daemon.NewClassifier(c), from, hook)
+	// Queue alerts for changed decisions, for the subscribers the daemon
+	// stored (this command does not sync its own configuration's).
+	rep, err := daemon.Reclassify(ctx, st, daemon.NewClassifier(c), from, true)
 	if err != nil {
 		return err
 	}

@@ -87,18 +87,31 @@ func (g *globalFlags) loadStore(ctx context.Context, e *env) (config.Config, *sl
 	if err != nil {
 		return cfg, nil, nil, err
 	}
-	st, err := openStore(ctx, cfg, logger, false)
+	st, err := openStore(ctx, cfg, logger, storeOpen{})
 	return cfg, logger, st, err
 }
 
-// openStore connects (once, no retries), migrates when asked, and checks the
-// schema version.
-func openStore(ctx context.Context, cfg config.Config, logger *slog.Logger, migrate bool) (*store.Store, error) {
-	s, err := store.Open(ctx, cfg.Database, logger)
+// storeOpen says how a command opens the database.
+type storeOpen struct {
+	// retry waits for an unreachable database (store.OpenRetry) instead of
+	// failing at once.
+	retry bool
+	// migrate applies pending migrations first.
+	migrate bool
+}
+
+// openStore connects (creating the database if allowed), migrates when
+// asked, and checks the schema version.
+func openStore(ctx context.Context, cfg config.Config, logger *slog.Logger, how storeOpen) (*store.Store, error) {
+	open := store.Open
+	if how.retry {
+		open = store.OpenRetry
+	}
+	s, err := open(ctx, cfg.Database, logger)
 	if err != nil {
 		return nil, err
 	}
-	if migrate {
+	if how.migrate {
 		if _, err := s.Migrate(ctx); err != nil {
 			s.Close()
 			return nil, err

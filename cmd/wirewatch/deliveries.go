@@ -6,7 +6,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/wirewatch/wirewatch/alert"
+	"github.com/wirewatch/wirewatch/model"
 )
 
 func init() {
@@ -24,7 +24,7 @@ func runDeliveries(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	switch *status {
-	case "", alert.StatusPending, alert.StatusSending, alert.StatusSent, alert.StatusFailed, alert.StatusCancelled:
+	case "", model.StatusPending, model.StatusSending, model.StatusSent, model.StatusFailed, model.StatusCancelled:
 	default:
 		return fmt.Errorf("%w: --status wants pending, sending, sent, failed or cancelled, got %q", errUsage, *status)
 	}
@@ -33,7 +33,7 @@ func runDeliveries(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer st.Close()
-	rows, err := alert.ListDeliveries(ctx, st.Pool, *status, *subscriber, *limit)
+	rows, err := st.ListDeliveries(ctx, *status, *subscriber, *limit)
 	if err != nil {
 		return err
 	}

@@ -3,12 +3,13 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/wirewatch/wirewatch/daemon"
 	"io"
 	"log/slog"
 
-	"github.com/wirewatch/wirewatch/alert"
 	"github.com/wirewatch/wirewatch/classify"
 	"github.com/wirewatch/wirewatch/config"
+	"github.com/wirewatch/wirewatch/daemon/deliver"
 )
 
 func init() {
@@ -42,7 +43,7 @@ func runDigest(ctx context.Context, e *env, args []string) error {
 	// This command sees only its own configuration, which need not list
 	// every subscriber the daemon serves: it touches the one named and
 	// never prunes the others (that is the daemon's job at start-up).
-	sub, err := alert.ConfiguredSubscriber(cfg.Alert, *name)
+	sub, err := deliver.ConfiguredSubscriber(cfg.Alert, *name)
 	if err != nil {
 		return err
 	}
@@ -55,19 +56,19 @@ func runDigest(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("subscriber %s has no email address: digests go by email only, and its webhook gets one POST per article as it arrives; nothing to %s",
 			sub.Name, what)
 	}
-	st, err := openStore(ctx, cfg, logger, false)
+	st, err := openStore(ctx, cfg, logger, storeOpen{})
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	svc, err := alert.NewService(cfg.Alert, st.Pool, logger, nil, alert.Options{
+	svc, err := deliver.NewService(cfg.Alert, st, logger, nil, deliver.Options{
 		ReplicaID: "cli-digest", TopicLabels: topicLabels(cfg.Classify, logger),
 	})
 	if err != nil {
 		return err
 	}
 	if *send {
-		if err := alert.UpsertSubscriber(ctx, st.Pool, sub); err != nil {
+		if err := st.UpsertSubscriber(ctx, sub); err != nil {
 			return err
 		}
 		n, err := svc.SendDigestNow(ctx, *name)
@@ -101,9 +102,5 @@ func topicLabels(c config.Classify, logger *slog.Logger) map[string]string {
 		logger.Warn("topic names unavailable; showing ids", "error", err)
 		return nil
 	}
-	out := make(map[string]string, len(tax.Topics))
-	for _, t := range tax.Topics {
-		out[t.ID] = t.Label
-	}
-	return out
+	return daemon.TopicLabels(tax)
 }

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/wirewatch/wirewatch/alert"
 	"github.com/wirewatch/wirewatch/config"
 	"github.com/wirewatch/wirewatch/store/storetest"
 )
@@ -23,7 +22,7 @@ func TestDigestSendLeavesOtherSubscribers(t *testing.T) {
 		{Name: "ana", Email: "ana@example.org", Cadence: "daily at 08:00 Europe/London"},
 		{Name: "bo", Email: "bo@example.org"},
 	}
-	if err := alert.SyncSubscribers(ctx, db.Store.Pool, daemonSubs); err != nil { // the daemon at start-up
+	if err := db.Store.SyncSubscribers(ctx, daemonSubs); err != nil { // the daemon at start-up
 		t.Fatal(err)
 	}
 	if _, err := db.Store.Pool.Exec(ctx, `

@@ -30,7 +30,7 @@ func runExtract(_ context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	raw, err := io.ReadAll(io.LimitReader(e.stdin, 64<<20))
+	raw, err := io.ReadAll(io.LimitReader(e.stdin, config.DefaultExtractInput))
 	if err != nil {
 		return fmt.Errorf("read page from stdin: %w", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/wirewatch/wirewatch/store"
 	"log/slog"
 	"os"
 	"runtime"
@@ -14,7 +15,6 @@ import (
 
 	"github.com/wirewatch/wirewatch/config"
 	"github.com/wirewatch/wirewatch/daemon"
-	"github.com/wirewatch/wirewatch/store"
 )
 
 func init() {
@@ -22,25 +22,31 @@ func init() {
 	register("poll", "run one full cycle over due sources and articles, then exit (--once)", runPoll)
 }
 
-// startStore connects with retries (a daemon started before its database
-// waits for it), creates the database if allowed, migrates if configured,
-// and checks the schema version.
-func startStore(ctx context.Context, cfg config.Config, logger *slog.Logger) (*store.Store, error) {
-	st, err := store.OpenRetry(ctx, cfg.Database, logger)
+// built is a daemon with what it was built from.
+type built struct {
+	daemon *daemon.Daemon
+	setup  *daemon.Setup
+	st     *store.Store
+}
+
+func (b built) close() {
+	b.setup.Client.Close()
+	b.st.Close()
+}
+
+// newDaemon opens the database as how says and builds the daemon on it.
+// reg may be nil (no metrics).
+func newDaemon(ctx context.Context, cfg config.Config, logger *slog.Logger, reg prometheus.Registerer, how storeOpen) (built, error) {
+	st, err := openStore(ctx, cfg, logger, how)
 	if err != nil {
-		return nil, err
+		return built{}, err
 	}
-	if cfg.Database.Migrate {
-		if _, err := st.Migrate(ctx); err != nil {
-			st.Close()
-			return nil, err
-		}
-	}
-	if err := st.CheckSchema(ctx); err != nil {
+	setup, err := daemon.NewSetup(ctx, cfg, st, logger, reg)
+	if err != nil {
 		st.Close()
-		return nil, err
+		return built{}, err
 	}
-	return st, nil
+	return built{daemon: daemon.New(cfg, setup.Deps, logger, reg), setup: setup, st: st}, nil
 }
 
 func newRegistry() *prometheus.Registry {
@@ -94,21 +100,17 @@ func runDaemon(ctx context.Context, e *env, args []string) error {
 		}()
 	}
 
-	st, err := startStore(ctx, cfg, logger)
+	// A daemon started before its database waits for it.
+	r, err := newDaemon(ctx, cfg, logger, reg, storeOpen{retry: true, migrate: cfg.Database.Migrate})
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
 			return nil
 		}
 		return err
 	}
-	defer st.Close()
-	setup, err := daemon.NewSetup(ctx, cfg, st, logger, reg)
-	if err != nil {
-		return err
-	}
-	defer setup.Client.Close()
-	d := daemon.New(cfg, setup.Deps, logger, reg)
-	health.SetStore(st)
+	defer r.close()
+	setup, d := r.setup, r.daemon
+	health.SetStore(r.st)
 	logger.Info("daemon running", "sources", len(setup.Catalogue.Sources), "classifier", setup.Classifier.Version(),
 		"poll_workers", cfg.Daemon.PollWorkers, "fetch_workers", cfg.Daemon.FetchWorkers)
 	return d.Run(ctx)
@@ -129,18 +131,12 @@ func runPoll(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	st, err := openStore(ctx, cfg, logger, cfg.Database.Migrate)
+	r, err := newDaemon(ctx, cfg, logger, nil, storeOpen{migrate: cfg.Database.Migrate})
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	setup, err := daemon.NewSetup(ctx, cfg, st, logger, nil)
-	if err != nil {
-		return err
-	}
-	defer setup.Client.Close()
-	d := daemon.New(cfg, setup.Deps, logger, nil)
-	stats, err := d.PollOnce(ctx)
+	defer r.close()
+	stats, err := r.daemon.PollOnce(ctx)
 	fmt.Fprintf(e.stdout, "polled %d source(s), processed %d article(s), sent %d alert(s)\n", stats.Sources, stats.Articles, stats.Alerts)
 	return err
 }

@@ -6,15 +6,14 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"github.com/wirewatch/wirewatch/internal/textwidth"
 	"io"
 	"os"
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 
 	"golang.org/x/term"
-	"golang.org/x/text/width"
 
 	"github.com/wirewatch/wirewatch/store"
 )
@@ -95,7 +94,7 @@ func runSearch(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	s, err := openStore(ctx, cfg, logger, false)
+	s, err := openStore(ctx, cfg, logger, storeOpen{})
 	if err != nil {
 		return err
 	}
@@ -263,11 +262,11 @@ func writeSearchTable(w io.Writer, res []store.SearchResult, width int) {
 	}
 	widths := make([]int, len(head))
 	for i, h := range head {
-		widths[i] = displayWidth(h)
+		widths[i] = textwidth.String(h)
 	}
 	for _, row := range rows {
 		for i, c := range row {
-			widths[i] = max(widths[i], displayWidth(c))
+			widths[i] = max(widths[i], textwidth.String(c))
 		}
 	}
 	used := 0
@@ -281,7 +280,7 @@ func writeSearchTable(w io.Writer, res []store.SearchResult, width int) {
 			c = clip(c, widths[i])
 			b.WriteString(c)
 			if i < len(cells)-1 {
-				b.WriteString(strings.Repeat(" ", widths[i]-displayWidth(c)+2))
+				b.WriteString(strings.Repeat(" ", widths[i]-textwidth.String(c)+2))
 			}
 		}
 		fmt.Fprintln(w, strings.TrimRight(b.String(), " "))
@@ -293,39 +292,17 @@ func writeSearchTable(w io.Writer, res []store.SearchResult, width int) {
 	}
 }
 
-// displayWidth is the number of terminal cells s takes: East Asian wide
-// and full-width characters take two, combining marks and controls none.
-func displayWidth(s string) int {
-	n := 0
-	for _, r := range s {
-		n += runeCells(r)
-	}
-	return n
-}
-
-func runeCells(r rune) int {
-	switch {
-	case r < 0x20 || r == 0x7f || unicode.Is(unicode.Mn, r) || unicode.Is(unicode.Me, r) || r == 0x200b:
-		return 0
-	}
-	switch width.LookupRune(r).Kind() {
-	case width.EastAsianWide, width.EastAsianFullwidth:
-		return 2
-	}
-	return 1
-}
-
 // clip cuts s to at most cells display cells, ending in "…" when cut, and
 // flattens whitespace (titles may carry newlines).
 func clip(s string, cells int) string {
 	s = strings.Join(strings.Fields(s), " ")
-	if displayWidth(s) <= cells {
+	if textwidth.String(s) <= cells {
 		return s
 	}
 	var b strings.Builder
 	n := 0
 	for _, r := range s {
-		c := runeCells(r)
+		c := textwidth.Rune(r)
 		if n+c > cells-1 {
 			break
 		}

@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"strings"
+	"net/url"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -139,26 +139,21 @@ func checkSource(ctx context.Context, c *fetch.Client, rules *extract.Rules, src
 			continue
 		}
 		r.article = &ex
+		var pageHost string
+		if u, err := url.Parse(resp.URL); err == nil {
+			pageHost = u.Hostname()
+		}
 		switch {
 		case utf8.RuneCountInString(ex.Text) < 200:
 			r.problems = append(r.problems, fmt.Sprintf("article %s: only %d characters of text", it.URL, utf8.RuneCountInString(ex.Text)))
-		case rules.For(hostOf(resp.URL)) != nil && ex.Method != "rule":
-			r.problems = append(r.problems, fmt.Sprintf("article %s: the site rule for %s matched no text (the generic extractor was used)", it.URL, hostOf(resp.URL)))
+		case ex.Method != "rule" && rules.For(pageHost) != nil:
+			r.problems = append(r.problems, fmt.Sprintf("article %s: the site rule for %s matched no text (the generic extractor was used)", it.URL, pageHost))
 		}
 		if ex.Published == nil {
 			r.warnings = append(r.warnings, fmt.Sprintf("article %s: no publication date on the page (the feed's date is used)", it.URL))
 		}
 	}
 	return r
-}
-
-func hostOf(u string) string {
-	_, rest, ok := strings.Cut(u, "://")
-	if !ok {
-		return ""
-	}
-	host, _, _ := strings.Cut(rest, "/")
-	return strings.ToLower(host)
 }
 
 func printReport(w io.Writer, r *sourceReport) {

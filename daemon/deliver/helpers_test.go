@@ -1,179 +1,24 @@
-package alert
+package deliver
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
+	"github.com/wirewatch/wirewatch/alert/alerttest"
 	"log/slog"
-	"mime"
-	"mime/multipart"
-	"net"
-	"net/mail"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/emersion/go-smtp"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/wirewatch/wirewatch/alert"
 	"github.com/wirewatch/wirewatch/config"
 	"github.com/wirewatch/wirewatch/model"
+	"github.com/wirewatch/wirewatch/store"
 	"github.com/wirewatch/wirewatch/store/storetest"
 )
-
-// smtpServer is an in-process SMTP server on loopback that records what it
-// accepts. Reply decides the answer to each DATA (nil accepts).
-type smtpServer struct {
-	Addr string
-	mu   sync.Mutex
-	msgs []received
-	// Reply is called with the 1-based number of the DATA command.
-	Reply func(n int) error
-	datas int
-	srv   *smtp.Server
-}
-
-type received struct {
-	From string
-	To   []string
-	Data []byte
-}
-
-type smtpSession struct {
-	s    *smtpServer
-	from string
-	to   []string
-}
-
-func (x *smtpSession) Reset()        { x.from, x.to = "", nil }
-func (x *smtpSession) Logout() error { return nil }
-func (x *smtpSession) Mail(from string, _ *smtp.MailOptions) error {
-	x.from = from
-	return nil
-}
-func (x *smtpSession) Rcpt(to string, _ *smtp.RcptOptions) error {
-	x.to = append(x.to, to)
-	return nil
-}
-func (x *smtpSession) Data(r io.Reader) error {
-	b, err := io.ReadAll(r)
-	if err != nil {
-		return err
-	}
-	x.s.mu.Lock()
-	x.s.datas++
-	n := x.s.datas
-	reply := x.s.Reply
-	x.s.mu.Unlock()
-	if reply != nil {
-		if err := reply(n); err != nil {
-			return err
-		}
-	}
-	x.s.mu.Lock()
-	x.s.msgs = append(x.s.msgs, received{From: x.from, To: x.to, Data: b})
-	x.s.mu.Unlock()
-	return nil
-}
-
-func newSMTPServer(t testing.TB) *smtpServer {
-	t.Helper()
-	return newSMTPServerWrapped(t, nil)
-}
-
-// newSMTPServerWrapped is newSMTPServer with its listener wrapped (nil: as
-// it is), to misbehave at the connection level.
-func newSMTPServerWrapped(t testing.TB, wrap func(net.Listener) net.Listener) *smtpServer {
-	t.Helper()
-	s := &smtpServer{}
-	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &smtpSession{s: s}, nil }))
-	srv.Domain = "localhost"
-	srv.AllowInsecureAuth = true
-	srv.ReadTimeout = 30 * time.Second
-	srv.WriteTimeout = 30 * time.Second
-	srv.MaxMessageBytes = 16 << 20
-	srv.MaxRecipients = 10
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.Addr = ln.Addr().String()
-	if wrap != nil {
-		ln = wrap(ln)
-	}
-	s.srv = srv
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close() })
-	return s
-}
-
-func (s *smtpServer) Messages() []received {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]received(nil), s.msgs...)
-}
-
-// parsed is a received message taken apart.
-type parsed struct {
-	Header  mail.Header
-	Subject string
-	Text    string
-	HTML    string
-	Type    string
-}
-
-func parseMessage(t testing.TB, data []byte) parsed {
-	t.Helper()
-	m, err := mail.ReadMessage(bytes.NewReader(data))
-	if err != nil {
-		t.Fatalf("parse message: %v\n%s", err, data)
-	}
-	dec := new(mime.WordDecoder)
-	subj, err := dec.DecodeHeader(m.Header.Get("Subject"))
-	if err != nil {
-		t.Fatalf("decode subject: %v", err)
-	}
-	p := parsed{Header: m.Header, Subject: subj}
-	mt, params, err := mime.ParseMediaType(m.Header.Get("Content-Type"))
-	if err != nil {
-		t.Fatalf("content-type: %v", err)
-	}
-	p.Type = mt
-	if mt != "multipart/alternative" {
-		t.Fatalf("content-type %s, want multipart/alternative", mt)
-	}
-	mr := multipart.NewReader(m.Body, params["boundary"])
-	for {
-		part, err := mr.NextPart() // decodes quoted-printable
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatalf("next part: %v", err)
-		}
-		b, err := io.ReadAll(part)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if cte := part.Header.Get("Content-Transfer-Encoding"); strings.EqualFold(cte, "base64") {
-			t.Fatalf("unexpected base64 part")
-		}
-		ct, _, _ := mime.ParseMediaType(part.Header.Get("Content-Type"))
-		switch ct {
-		case "text/plain":
-			p.Text = string(b)
-		case "text/html":
-			p.HTML = string(b)
-		default:
-			t.Fatalf("unexpected part %s", ct)
-		}
-	}
-	return p
-}
 
 // testArticle describes an article to insert.
 type testArticle struct {
@@ -199,9 +44,9 @@ func (a testArticle) relevantTopics() []string {
 
 const testVersion = "test-1"
 
-// storeArticle inserts (or updates) an article with its classification and
-// enqueues it in the same transaction, as the daemon does.
-func storeArticle(t testing.TB, pool *pgxpool.Pool, a testArticle, prev Change) (int64, int) {
+// storeArticle inserts (or updates) an article with its classification,
+// then queues its deliveries (Queue) as the daemon does after a save.
+func storeArticle(t testing.TB, pool *pgxpool.Pool, a testArticle, prev alert.Change) (int64, int) {
 	t.Helper()
 	ctx := context.Background()
 	var id int64
@@ -234,9 +79,14 @@ VALUES ($1, $2, $3, $4, true, $5)`, id, testVersion, tp.ID, tp.Score, ev); err !
 				return err
 			}
 		}
-		n, err = Enqueue(ctx, tx, id, prev)
-		return err
+		return nil
 	})
+	if err == nil {
+		err = (&store.Store{Pool: pool}).InTx(ctx, func(tx *store.Tx) error {
+			n, err = Queue(ctx, tx, id, prev)
+			return err
+		})
+	}
 	if err != nil {
 		t.Fatalf("store article %s: %v", a.URL, err)
 	}
@@ -261,14 +111,14 @@ func simpleArticle(i int, topic string, score float64) testArticle {
 type testEnv struct {
 	db   *storetest.Database
 	pool *pgxpool.Pool
-	smtp *smtpServer
+	smtp *alerttest.SMTPServer
 	cfg  config.Alert
 }
 
 func newTestEnv(t testing.TB, subs ...config.Subscriber) *testEnv {
 	t.Helper()
 	db := storetest.New(t)
-	srv := newSMTPServer(t)
+	srv := alerttest.NewSMTPServer(t)
 	cfg := config.DefaultAlert()
 	cfg.SMTP.URL = "smtp://" + srv.Addr
 	cfg.SMTP.From = "wirewatch <alerts@wirewatch.test>"
@@ -277,7 +127,7 @@ func newTestEnv(t testing.TB, subs ...config.Subscriber) *testEnv {
 	cfg.RetryMax = 50 * time.Millisecond
 	cfg.MaxAttempts = 5
 	cfg.Subscribers = subs
-	if err := SyncSubscribers(context.Background(), db.Store.Pool, subs); err != nil {
+	if err := db.Store.SyncSubscribers(context.Background(), subs); err != nil {
 		t.Fatal(err)
 	}
 	return &testEnv{db: db, pool: db.Store.Pool, smtp: srv, cfg: cfg}
@@ -288,7 +138,7 @@ func (e *testEnv) service(t testing.TB, opts Options) *Service {
 	if opts.ReplicaID == "" {
 		opts.ReplicaID = "test"
 	}
-	s, err := NewService(e.cfg, e.pool, testLogger(t), nil, opts)
+	s, err := NewService(e.cfg, e.db.Store, testLogger(t), nil, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -325,11 +175,4 @@ func statusCounts(t testing.TB, pool *pgxpool.Pool) map[string]int {
 		out[s] = n
 	}
 	return out
-}
-
-func mailerConfigForTests() config.SMTP {
-	c := config.DefaultAlert().SMTP
-	c.URL = "smtp://127.0.0.1:1"
-	c.From = "wirewatch <alerts@wirewatch.test>"
-	return c
 }

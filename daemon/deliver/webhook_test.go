@@ -1,8 +1,10 @@
-package alert
+package deliver
 
 import (
 	"context"
 	"encoding/json"
+	"github.com/wirewatch/wirewatch/alert"
+	"github.com/wirewatch/wirewatch/model"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -22,11 +24,11 @@ func TestWebhookSignedRetriedSameID(t *testing.T) {
 		mu    sync.Mutex
 		ids   []string
 		calls int
-		body  WebhookPayload
+		body  alert.WebhookPayload
 	)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
-		if err := Verify(secret, r.Header, b, time.Now(), 5*time.Minute); err != nil {
+		if err := alert.Verify(secret, r.Header, b, time.Now(), 5*time.Minute); err != nil {
 			t.Errorf("receiver: %v", err)
 			w.WriteHeader(http.StatusUnauthorized)
 			return
@@ -34,7 +36,7 @@ func TestWebhookSignedRetriedSameID(t *testing.T) {
 		mu.Lock()
 		defer mu.Unlock()
 		calls++
-		ids = append(ids, r.Header.Get(HeaderWebhookID))
+		ids = append(ids, r.Header.Get(alert.HeaderWebhookID))
 		switch calls {
 		case 1:
 			w.WriteHeader(http.StatusServiceUnavailable)
@@ -50,7 +52,7 @@ func TestWebhookSignedRetriedSameID(t *testing.T) {
 	}))
 	t.Cleanup(srv.Close)
 	e := newTestEnv(t, config.Subscriber{Name: "hook", Webhook: srv.URL + "/in", WebhookSecret: secret})
-	storeArticle(t, e.pool, simpleArticle(1, "data-security", 0.8), Change{})
+	storeArticle(t, e.pool, simpleArticle(1, "data-security", 0.8), alert.Change{})
 	s := e.service(t, Options{HTTPClient: srv.Client()})
 	ctx := context.Background()
 	s.RunOnce(ctx) // 503
@@ -103,8 +105,8 @@ func TestWebhookGoneDisables(t *testing.T) {
 		config.Subscriber{Name: "gone", Webhook: srv.URL + "/gone", WebhookSecret: "s"},
 		config.Subscriber{Name: "moved", Webhook: srv.URL + "/moved", WebhookSecret: "s"},
 	)
-	storeArticle(t, e.pool, simpleArticle(1, "data-security", 0.8), Change{})
-	storeArticle(t, e.pool, simpleArticle(2, "data-security", 0.8), Change{})
+	storeArticle(t, e.pool, simpleArticle(1, "data-security", 0.8), alert.Change{})
+	storeArticle(t, e.pool, simpleArticle(2, "data-security", 0.8), alert.Change{})
 	s := e.service(t, Options{HTTPClient: srv.Client(), Workers: 1})
 	ctx := context.Background()
 	s.RunOnce(ctx)
@@ -124,40 +126,15 @@ FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id WHERE s.name = 'g
 	var status, errText string
 	e.pool.QueryRow(ctx, `SELECT d.status, coalesce(d.error, '') FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id
 WHERE s.name = 'moved' ORDER BY d.id LIMIT 1`).Scan(&status, &errText)
-	if status != StatusPending || !strings.Contains(errText, "302") {
+	if status != model.StatusPending || !strings.Contains(errText, "302") {
 		t.Fatalf("redirect: status %s error %q; want pending with HTTP 302", status, errText)
 	}
 	// A new URL in the configuration gives the endpoint another chance.
 	subs := []config.Subscriber{{Name: "gone", Webhook: srv.URL + "/new", WebhookSecret: "s"}}
-	if err := SyncSubscribers(ctx, e.pool, subs); err != nil {
+	if err := e.db.Store.SyncSubscribers(ctx, subs); err != nil {
 		t.Fatal(err)
 	}
 	if err := e.pool.QueryRow(ctx, `SELECT webhook_disabled_at IS NOT NULL FROM subscribers WHERE name = 'gone'`).Scan(&disabled); err != nil || disabled {
 		t.Fatal("new URL still disabled")
-	}
-}
-
-func TestSignVerify(t *testing.T) {
-	t.Parallel()
-	ts := time.Unix(1700000000, 0)
-	body := []byte(`{"a":1}`)
-	h := http.Header{}
-	h.Set(HeaderWebhookID, "msg_1")
-	h.Set(HeaderWebhookTimestamp, "1700000000")
-	h.Set(HeaderWebhookSignature, Sign("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "msg_1", ts, body))
-	if err := Verify("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", h, body, ts, time.Minute); err != nil {
-		t.Fatal(err)
-	}
-	if err := Verify("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", h, []byte(`{"a":2}`), ts, time.Minute); err == nil {
-		t.Fatal("tampered body verified")
-	}
-	if err := Verify("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", h, body, ts.Add(time.Hour), time.Minute); err == nil {
-		t.Fatal("stale timestamp verified")
-	}
-	// The Standard Webhooks reference vector.
-	const want = "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
-	got := Sign("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "msg_p5jXN8AQM9LWM0D4loKWxJek", time.Unix(1614265330, 0), []byte(`{"test": 2432232314}`))
-	if got != want {
-		t.Fatalf("Sign = %s, want the reference %s", got, want)
 	}
 }

@@ -1,10 +1,13 @@
-package alert
+package deliver
 
 import (
 	"bufio"
 	"bytes"
 	"context"
 	"encoding/base64"
+	"github.com/wirewatch/wirewatch/alert"
+	"github.com/wirewatch/wirewatch/alert/alerttest"
+	"github.com/wirewatch/wirewatch/model"
 	"io"
 	"log/slog"
 	"net"
@@ -16,7 +19,8 @@ import (
 	"github.com/wirewatch/wirewatch/config"
 )
 
-// logBuffer collects log lines for assertions.
+// logBuffer collects log lines for assertions. (cmd/wirewatch has a twin,
+// syncBuffer, in package main, which no other package can import.)
 type logBuffer struct {
 	mu  sync.Mutex
 	buf bytes.Buffer
@@ -68,11 +72,11 @@ func (c quitDropConn) Read(p []byte) (int, error) {
 func TestSMTPAcceptedThenQuitFails(t *testing.T) {
 	t.Parallel()
 	e := newTestEnv(t, config.Subscriber{Name: "ana", Email: "ana@example.org"})
-	e.smtp = newSMTPServerWrapped(t, func(l net.Listener) net.Listener { return quitDropListener{l} })
+	e.smtp = alerttest.NewSMTPServerWrapped(t, func(l net.Listener) net.Listener { return quitDropListener{l} })
 	e.cfg.SMTP.URL = "smtp://" + e.smtp.Addr
-	storeArticle(t, e.pool, simpleArticle(1, "data-security", 0.8), Change{})
+	storeArticle(t, e.pool, simpleArticle(1, "data-security", 0.8), alert.Change{})
 	var logs logBuffer
-	s, err := NewService(e.cfg, e.pool, logs.logger(), nil, Options{ReplicaID: "test"})
+	s, err := NewService(e.cfg, e.db.Store, logs.logger(), nil, Options{ReplicaID: "test"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +95,7 @@ func TestSMTPAcceptedThenQuitFails(t *testing.T) {
 	if err := e.pool.QueryRow(ctx, `SELECT status, attempts FROM deliveries`).Scan(&status, &attempts); err != nil {
 		t.Fatal(err)
 	}
-	if status != StatusSent || attempts != 1 {
+	if status != model.StatusSent || attempts != 1 {
 		t.Fatalf("delivery %s after %d attempt(s), want sent after 1", status, attempts)
 	}
 	if !strings.Contains(logs.String(), "closing the connection failed") {
@@ -166,17 +170,17 @@ func TestSMTPRejectedBeforeMessage(t *testing.T) {
 		name, url, greeting, auth string
 		status, reason            string
 	}{
-		{"554 greeting", "smtp://%s", "554 5.3.2 no service for you", "", StatusFailed, "no service for you"},
-		{"535 auth", "smtp://u:wrong@%s", "220 localhost ESMTP", "535 5.7.8 authentication credentials invalid", StatusFailed, "authentication credentials invalid"},
-		{"421 greeting", "smtp://%s", "421 4.3.2 too busy, come back later", "", StatusPending, "too busy"},
-		{"454 auth", "smtp://u:pw@%s", "220 localhost ESMTP", "454 4.7.0 temporary authentication failure", StatusPending, "temporary authentication failure"},
+		{"554 greeting", "smtp://%s", "554 5.3.2 no service for you", "", model.StatusFailed, "no service for you"},
+		{"535 auth", "smtp://u:wrong@%s", "220 localhost ESMTP", "535 5.7.8 authentication credentials invalid", model.StatusFailed, "authentication credentials invalid"},
+		{"421 greeting", "smtp://%s", "421 4.3.2 too busy, come back later", "", model.StatusPending, "too busy"},
+		{"454 auth", "smtp://u:pw@%s", "220 localhost ESMTP", "454 4.7.0 temporary authentication failure", model.StatusPending, "temporary authentication failure"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			e := newTestEnv(t, config.Subscriber{Name: "ana", Email: "ana@example.org"})
 			e.cfg.SMTP.URL = strings.Replace(tt.url, "%s", scriptedSMTP(t, tt.greeting, tt.auth), 1)
-			storeArticle(t, e.pool, simpleArticle(1, "data-security", 0.8), Change{})
+			storeArticle(t, e.pool, simpleArticle(1, "data-security", 0.8), alert.Change{})
 			s := e.service(t, Options{})
 			ctx := context.Background()
 			if _, err := s.RunOnce(ctx); err != nil {
@@ -210,7 +214,7 @@ func TestLeaseCoversTheLongestSend(t *testing.T) {
 	ahead := func() time.Time { return time.Now().Add(time.Hour) } // a replica with a bad clock
 	var leaseLeft time.Duration
 	ctx := context.Background()
-	s, err := NewService(e.cfg, e.pool, logs.logger(), nil, Options{ReplicaID: "test", Lease: 5 * time.Second, Now: ahead,
+	s, err := NewService(e.cfg, e.db.Store, logs.logger(), nil, Options{ReplicaID: "test", Lease: 5 * time.Second, Now: ahead,
 		BeforeSend: func(_ string, id int64) {
 			if err := e.pool.QueryRow(ctx, `SELECT extract(epoch FROM lease_until - now())::float8 * 1e9 FROM deliveries WHERE id = $1`, id).Scan(&leaseLeft); err != nil {
 				t.Error(err)
@@ -219,14 +223,14 @@ func TestLeaseCoversTheLongestSend(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := 3*e.cfg.SMTP.Timeout + leaseMargin
+	want := 3*e.cfg.SMTP.Timeout + config.DefaultLeaseMargin
 	if MinLease(e.cfg) != want || s.opts.Lease != want {
 		t.Fatalf("lease %v, MinLease %v; want both %v (3×smtp.timeout + margin)", s.opts.Lease, MinLease(e.cfg), want)
 	}
 	if !strings.Contains(logs.String(), "lease shorter than the longest send") {
 		t.Errorf("raising the lease was not logged:\n%s", logs.String())
 	}
-	storeArticle(t, e.pool, simpleArticle(1, "data-security", 0.8), Change{})
+	storeArticle(t, e.pool, simpleArticle(1, "data-security", 0.8), alert.Change{})
 	if n, err := s.RunOnce(ctx); err != nil || n != 1 {
 		t.Fatalf("RunOnce = %d, %v", n, err)
 	}
@@ -234,7 +238,7 @@ func TestLeaseCoversTheLongestSend(t *testing.T) {
 		t.Fatalf("while sending the lease had %v left by the database's clock, want about %v", leaseLeft, want)
 	}
 	// A lease long enough is kept.
-	s2, err := NewService(e.cfg, e.pool, nil, nil, Options{Lease: time.Hour})
+	s2, err := NewService(e.cfg, e.db.Store, nil, nil, Options{Lease: time.Hour})
 	if err != nil || s2.opts.Lease != time.Hour {
 		t.Fatalf("lease %v, %v; want 1h kept", s2.opts.Lease, err)
 	}
@@ -245,7 +249,7 @@ func TestLeaseCoversTheLongestSend(t *testing.T) {
 func TestReapUsesDatabaseClock(t *testing.T) {
 	t.Parallel()
 	e := newTestEnv(t, config.Subscriber{Name: "ana", Email: "ana@example.org"})
-	storeArticle(t, e.pool, simpleArticle(1, "data-security", 0.8), Change{})
+	storeArticle(t, e.pool, simpleArticle(1, "data-security", 0.8), alert.Change{})
 	ctx := context.Background()
 	if _, err := e.pool.Exec(ctx, `UPDATE deliveries SET status = 'sending', attempts = 1, lease_owner = 'other/1', lease_until = now() + interval '1 minute'`); err != nil {
 		t.Fatal(err)
@@ -258,7 +262,7 @@ func TestReapUsesDatabaseClock(t *testing.T) {
 	if err := e.pool.QueryRow(ctx, `SELECT status, coalesce(lease_owner, '') FROM deliveries`).Scan(&status, &owner); err != nil {
 		t.Fatal(err)
 	}
-	if status != StatusSending || owner != "other/1" || len(e.smtp.Messages()) != 0 {
+	if status != model.StatusSending || owner != "other/1" || len(e.smtp.Messages()) != 0 {
 		t.Fatalf("live lease reaped: status %s owner %q, %d messages", status, owner, len(e.smtp.Messages()))
 	}
 	// Once it has expired by the database's clock, it is reaped.
@@ -271,7 +275,7 @@ func TestReapUsesDatabaseClock(t *testing.T) {
 	if err := e.pool.QueryRow(ctx, `SELECT status FROM deliveries`).Scan(&status); err != nil {
 		t.Fatal(err)
 	}
-	if status == StatusSending {
+	if status == model.StatusSending {
 		t.Fatalf("expired lease not reaped")
 	}
 }
@@ -285,7 +289,7 @@ func TestLostLeaseDetected(t *testing.T) {
 		config.Subscriber{Name: "ana", Email: "ana@example.org"},
 		config.Subscriber{Name: "bo", Email: "bo@example.org", Cadence: "daily at 08:00 Europe/London"},
 	)
-	storeArticle(t, e.pool, simpleArticle(1, "data-security", 0.8), Change{})
+	storeArticle(t, e.pool, simpleArticle(1, "data-security", 0.8), alert.Change{})
 	ctx := context.Background()
 	var logs logBuffer
 	reap := func(kind string, id int64) { // what another replica's reaper does
@@ -294,7 +298,7 @@ func TestLostLeaseDetected(t *testing.T) {
 			t.Error(err)
 		}
 	}
-	s, err := NewService(e.cfg, e.pool, logs.logger(), nil, Options{ReplicaID: "slow", BeforeSend: reap})
+	s, err := NewService(e.cfg, e.db.Store, logs.logger(), nil, Options{ReplicaID: "slow", BeforeSend: reap})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -305,7 +309,7 @@ func TestLostLeaseDetected(t *testing.T) {
 	if err := e.pool.QueryRow(ctx, `SELECT d.status FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id WHERE s.name = 'ana'`).Scan(&status); err != nil {
 		t.Fatal(err)
 	}
-	if status != StatusPending {
+	if status != model.StatusPending {
 		t.Fatalf("delivery %s, want pending (taken back; not ours to record)", status)
 	}
 	if !strings.Contains(logs.String(), "lease lost, a duplicate is possible") || !strings.Contains(logs.String(), "delivery_id=") {
@@ -318,7 +322,7 @@ func TestLostLeaseDetected(t *testing.T) {
 	if err := e.pool.QueryRow(ctx, `SELECT status FROM digests`).Scan(&status); err != nil {
 		t.Fatal(err)
 	}
-	if status != StatusPending || strings.Count(logs.String(), "lease lost, a duplicate is possible") != 2 || !strings.Contains(logs.String(), "digest_id=") {
+	if status != model.StatusPending || strings.Count(logs.String(), "lease lost, a duplicate is possible") != 2 || !strings.Contains(logs.String(), "digest_id=") {
 		t.Fatalf("digest %s; lost lease of a digest not logged:\n%s", status, logs.String())
 	}
 }
@@ -334,20 +338,20 @@ func TestEnqueueRevivesCancelled(t *testing.T) {
 	)
 	ctx := context.Background()
 	a := simpleArticle(1, "data-security", 0.8)
-	if _, n := storeArticle(t, e.pool, a, Change{}); n != 2 {
+	if _, n := storeArticle(t, e.pool, a, alert.Change{}); n != 2 {
 		t.Fatalf("new article: %d rows, want 2", n)
 	}
 	off := a
 	off.Score, off.Topics = 0, nil
-	storeArticle(t, e.pool, off, Change{WasRelevant: true, Edited: true})
-	if c := statusCounts(t, e.pool); c[StatusCancelled] != 2 {
+	storeArticle(t, e.pool, off, alert.Change{WasRelevant: true, Edited: true})
+	if c := statusCounts(t, e.pool); c[model.StatusCancelled] != 2 {
 		t.Fatalf("after losing relevance: %v, want 2 cancelled", c)
 	}
 	// Simulate an attempt made before the cancel.
 	if _, err := e.pool.Exec(ctx, `UPDATE deliveries SET attempts = 2, next_attempt_at = now() + interval '1 hour'`); err != nil {
 		t.Fatal(err)
 	}
-	if _, n := storeArticle(t, e.pool, a, Change{WasRelevant: false}); n != 2 {
+	if _, n := storeArticle(t, e.pool, a, alert.Change{WasRelevant: false}); n != 2 {
 		t.Fatalf("relevant again: %d rows queued, want 2", n)
 	}
 	var pending, clean int
@@ -371,10 +375,10 @@ func TestUpsertSubscriberDoesNotPrune(t *testing.T) {
 	ana := config.Subscriber{Name: "ana", Email: "ana@example.org", Cadence: "daily at 08:00"}
 	bo := config.Subscriber{Name: "bo", Email: "bo@example.org", Webhook: "https://hooks.example.org/x", WebhookSecret: "k"}
 	e := newTestEnv(t, ana, bo)
-	storeArticle(t, e.pool, simpleArticle(1, "data-security", 0.8), Change{})
+	storeArticle(t, e.pool, simpleArticle(1, "data-security", 0.8), alert.Change{})
 	ctx := context.Background()
 	ana.Email = "ana@example.net"
-	if err := UpsertSubscriber(ctx, e.pool, ana); err != nil {
+	if err := e.db.Store.UpsertSubscriber(ctx, ana); err != nil {
 		t.Fatal(err)
 	}
 	var enabled bool

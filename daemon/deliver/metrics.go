@@ -1,4 +1,4 @@
-package alert
+package deliver
 
 import (
 	"errors"
@@ -6,6 +6,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
+// metrics are the delivery stage's Prometheus series. Their definitions
+// have the shape of every other package's (fetch/metrics.go,
+// daemon/metrics.go): each names its own series, so they are not shared.
 type metrics struct {
 	deliveries *prometheus.CounterVec
 	pending    prometheus.Gauge
@@ -43,7 +46,9 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 }
 
 // register adds c to reg, or returns the collector already registered under
-// the same name (a second Service in one process shares it).
+// the same name (a second Service in one process shares it). fetch has a
+// near twin that reports other registration errors; joining them means a
+// shared package for one function, left for the fetch owners to decide.
 func register[C prometheus.Collector](reg prometheus.Registerer, c C) C {
 	if err := reg.Register(c); err != nil {
 		var are prometheus.AlreadyRegisteredError

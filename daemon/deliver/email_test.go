@@ -1,7 +1,10 @@
-package alert
+package deliver
 
 import (
 	"context"
+	"github.com/wirewatch/wirewatch/alert"
+	"github.com/wirewatch/wirewatch/alert/alerttest"
+	"github.com/wirewatch/wirewatch/model"
 	"strings"
 	"testing"
 	"time"
@@ -16,7 +19,7 @@ func TestImmediateEmail(t *testing.T) {
 	e := newTestEnv(t, config.Subscriber{Name: "ana", Email: "ana@example.org", Cadence: "immediate"})
 	a := simpleArticle(1, "data-security", 0.8)
 	a.Title = "网络安全法修订 \r\nBcc: victim@example.org"
-	_, n := storeArticle(t, e.pool, a, Change{})
+	_, n := storeArticle(t, e.pool, a, alert.Change{})
 	if n != 1 {
 		t.Fatalf("enqueued %d rows, want 1", n)
 	}
@@ -32,7 +35,7 @@ func TestImmediateEmail(t *testing.T) {
 	if len(msgs[0].To) != 1 || msgs[0].To[0] != "ana@example.org" {
 		t.Fatalf("recipients %v", msgs[0].To)
 	}
-	p := parseMessage(t, msgs[0].Data)
+	p := alerttest.ParseMessage(t, msgs[0].Data)
 	if want := "wirewatch: 网络安全法修订 Bcc: victim@example.org"; p.Subject != want {
 		t.Errorf("subject %q, want %q", p.Subject, want)
 	}
@@ -68,7 +71,7 @@ func TestSMTPTemporaryThenAccept(t *testing.T) {
 		}
 		return nil
 	}
-	storeArticle(t, e.pool, simpleArticle(1, "data-security", 0.8), Change{})
+	storeArticle(t, e.pool, simpleArticle(1, "data-security", 0.8), alert.Change{})
 	s := e.service(t, Options{})
 	ctx := context.Background()
 	if sent, err := s.RunOnce(ctx); err != nil || sent != 0 {
@@ -79,7 +82,7 @@ func TestSMTPTemporaryThenAccept(t *testing.T) {
 	if err := e.pool.QueryRow(ctx, `SELECT status, attempts, coalesce(error, '') FROM deliveries`).Scan(&status, &attempts, &errText); err != nil {
 		t.Fatal(err)
 	}
-	if status != StatusPending || attempts != 1 || !strings.Contains(errText, "451") {
+	if status != model.StatusPending || attempts != 1 || !strings.Contains(errText, "451") {
 		t.Fatalf("after 451: status %s attempts %d error %q", status, attempts, errText)
 	}
 	deadline := time.Now().Add(5 * time.Second)
@@ -95,7 +98,7 @@ func TestSMTPTemporaryThenAccept(t *testing.T) {
 	if got := len(e.smtp.Messages()); got != 1 {
 		t.Fatalf("server accepted %d messages, want exactly 1", got)
 	}
-	if c := statusCounts(t, e.pool); c[StatusSent] != 1 {
+	if c := statusCounts(t, e.pool); c[model.StatusSent] != 1 {
 		t.Fatalf("statuses %v", c)
 	}
 }
@@ -106,7 +109,7 @@ func TestSMTPPermanentFailure(t *testing.T) {
 	e.smtp.Reply = func(int) error {
 		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "mailbox unavailable"}
 	}
-	storeArticle(t, e.pool, simpleArticle(1, "data-security", 0.8), Change{})
+	storeArticle(t, e.pool, simpleArticle(1, "data-security", 0.8), alert.Change{})
 	s := e.service(t, Options{})
 	if _, err := s.RunOnce(context.Background()); err != nil {
 		t.Fatal(err)
@@ -115,7 +118,7 @@ func TestSMTPPermanentFailure(t *testing.T) {
 	if err := e.pool.QueryRow(context.Background(), `SELECT status, coalesce(error, '') FROM deliveries`).Scan(&status, &errText); err != nil {
 		t.Fatal(err)
 	}
-	if status != StatusFailed || !strings.Contains(errText, "550") || !strings.Contains(errText, "mailbox unavailable") {
+	if status != model.StatusFailed || !strings.Contains(errText, "550") || !strings.Contains(errText, "mailbox unavailable") {
 		t.Fatalf("after 550: status %s error %q", status, errText)
 	}
 }
@@ -130,7 +133,7 @@ func TestSMTPHangTimesOut(t *testing.T) {
 		return nil
 	}
 	e.cfg.SMTP.Timeout = 300 * time.Millisecond
-	storeArticle(t, e.pool, simpleArticle(1, "data-security", 0.8), Change{})
+	storeArticle(t, e.pool, simpleArticle(1, "data-security", 0.8), alert.Change{})
 	s := e.service(t, Options{})
 	start := time.Now()
 	if _, err := s.RunOnce(context.Background()); err != nil {
@@ -143,7 +146,7 @@ func TestSMTPHangTimesOut(t *testing.T) {
 	if err := e.pool.QueryRow(context.Background(), `SELECT status, coalesce(error, '') FROM deliveries`).Scan(&status, &errText); err != nil {
 		t.Fatal(err)
 	}
-	if status != StatusPending || errText == "" {
+	if status != model.StatusPending || errText == "" {
 		t.Fatalf("after hang: status %s error %q; want pending with an error", status, errText)
 	}
 	t.Logf("hang error: %s", errText)

@@ -1,15 +1,14 @@
-package alert
+package store
 
 import (
 	"context"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/wirewatch/wirewatch/config"
+	"github.com/wirewatch/wirewatch/model"
 )
 
 // subscriptionName is the one subscription a configured subscriber has; the
@@ -60,25 +59,25 @@ WHERE s.id = d.subscriber_id AND d.status = 'pending'
 // upserts subs into subscribers and subscriptions (one subscription named
 // "default" each), disables every subscriber not in subs and cancels their
 // pending deliveries (and those of channels a subscriber no longer has), all
-// in one transaction. Secrets are not stored: the Service reads them from
+// in one transaction. Secrets are not stored: the sender reads them from
 // the configuration.
 //
 // It prunes, so subs must be the whole configuration: only the daemon calls
 // it, at start-up. Commands that touch one subscriber use UpsertSubscriber.
-func SyncSubscribers(ctx context.Context, pool *pgxpool.Pool, subs []config.Subscriber) error {
-	return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+func (s *Store) SyncSubscribers(ctx context.Context, subs []config.Subscriber) error {
+	return s.InTx(ctx, func(tx *Tx) error {
 		names := make([]string, 0, len(subs))
-		for _, s := range subs {
-			if err := upsertSubscriber(ctx, tx, s); err != nil {
+		for _, sub := range subs {
+			if err := upsertSubscriber(ctx, tx.tx, sub); err != nil {
 				return err
 			}
-			names = append(names, s.Name)
+			names = append(names, sub.Name)
 		}
-		if _, err := tx.Exec(ctx, qDisableSubscribers, names); err != nil {
-			return fmt.Errorf("alert: disable unconfigured subscribers: %w", err)
+		if _, err := tx.tx.Exec(ctx, qDisableSubscribers, names); err != nil {
+			return fmt.Errorf("store: disable unconfigured subscribers: %w", err)
 		}
-		if _, err := tx.Exec(ctx, qCancelOrphans); err != nil {
-			return fmt.Errorf("alert: cancel deliveries of removed subscribers: %w", err)
+		if _, err := tx.tx.Exec(ctx, qCancelOrphans); err != nil {
+			return fmt.Errorf("store: cancel deliveries of removed subscribers: %w", err)
 		}
 		return nil
 	})
@@ -88,35 +87,22 @@ func SyncSubscribers(ctx context.Context, pool *pgxpool.Pool, subs []config.Subs
 // subscription) and enables it. It leaves every other subscriber, and every
 // delivery, as it is: a command run with a configuration that lists only
 // some subscribers must not disable the rest.
-func UpsertSubscriber(ctx context.Context, pool *pgxpool.Pool, sub config.Subscriber) error {
-	return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
-		return upsertSubscriber(ctx, tx, sub)
-	})
-}
-
-// ConfiguredSubscriber returns the subscriber named name in cfg, or an
-// error wrapping ErrUnknownSubscriber that says it is not configured.
-func ConfiguredSubscriber(cfg config.Alert, name string) (config.Subscriber, error) {
-	for _, s := range cfg.Subscribers {
-		if s.Name == name {
-			return s, nil
-		}
-	}
-	return config.Subscriber{}, fmt.Errorf("%w %q: it is not in alert.subscribers of this configuration", ErrUnknownSubscriber, name)
+func (s *Store) UpsertSubscriber(ctx context.Context, sub config.Subscriber) error {
+	return s.InTx(ctx, func(tx *Tx) error { return upsertSubscriber(ctx, tx.tx, sub) })
 }
 
 func upsertSubscriber(ctx context.Context, tx pgx.Tx, s config.Subscriber) error {
 	c, err := config.ParseCadence(s.Cadence)
 	if err != nil {
-		return fmt.Errorf("alert: sync subscriber %s: %w", s.Name, err)
+		return fmt.Errorf("store: sync subscriber %s: %w", s.Name, err)
 	}
 	var id int64
 	if err := tx.QueryRow(ctx, qSyncSubscriber, s.Name, strings.TrimSpace(s.Email), strings.TrimSpace(s.Webhook), c.Location.String()).Scan(&id); err != nil {
-		return fmt.Errorf("alert: sync subscriber %s: %w", s.Name, err)
+		return fmt.Errorf("store: sync subscriber %s: %w", s.Name, err)
 	}
 	var atTime *string
 	var weekday *int16
-	if c.Mode != ModeImmediate {
+	if c.Mode != model.ModeImmediate {
 		t := fmt.Sprintf("%02d:%02d", c.Hour, c.Minute)
 		atTime = &t
 	}
@@ -126,7 +112,7 @@ func upsertSubscriber(ctx context.Context, tx pgx.Tx, s config.Subscriber) error
 	}
 	if _, err := tx.Exec(ctx, qSyncSubscription, id, subscriptionName, nonNil(s.Topics), s.MinScore,
 		nonNil(s.Outlets), nonNil(s.Languages), c.Mode, atTime, weekday, c.Location.String(), c.Spec); err != nil {
-		return fmt.Errorf("alert: sync subscription of %s: %w", s.Name, err)
+		return fmt.Errorf("store: sync subscription of %s: %w", s.Name, err)
 	}
 	return nil
 }
@@ -138,19 +124,7 @@ func nonNil(s []string) []string {
 	return s
 }
 
-// subscriber is what sending needs to know about a subscriber.
-type subscriber struct {
-	ID        int64
-	Name      string
-	Email     string
-	Webhook   string
-	Disabled  bool // webhook disabled after a 410
-	Cadence   config.Cadence
-	Secret    string
-	CreatedAt time.Time
-}
-
-const qLoadSubscribers = `
+const qSubscribers = `
 SELECT s.id, s.name, coalesce(s.email, ''), coalesce(s.webhook_url, ''),
        s.webhook_disabled_at IS NOT NULL, coalesce(sub.spec, 'immediate'), s.created_at
 FROM subscribers s
@@ -162,42 +136,8 @@ LEFT JOIN LATERAL (
 WHERE s.enabled
 ORDER BY s.id`
 
-// loadSubscribers reads the enabled subscribers, with the cadence of their
-// (first) subscription and the webhook secret from the configuration.
-func loadSubscribers(ctx context.Context, q querier, cfg []config.Subscriber) (map[int64]*subscriber, error) {
-	secrets := map[string]string{}
-	for _, s := range cfg {
-		secrets[s.Name] = s.WebhookSecret.Reveal()
-	}
-	rows, err := q.Query(ctx, qLoadSubscribers)
-	if err != nil {
-		return nil, fmt.Errorf("alert: load subscribers: %w", err)
-	}
-	defer rows.Close()
-	out := map[int64]*subscriber{}
-	for rows.Next() {
-		var s subscriber
-		var spec string
-		if err := rows.Scan(&s.ID, &s.Name, &s.Email, &s.Webhook, &s.Disabled, &spec, &s.CreatedAt); err != nil {
-			return nil, fmt.Errorf("alert: load subscribers: %w", err)
-		}
-		c, err := config.ParseCadence(spec)
-		if err != nil {
-			// A hand-edited row: treat as immediate rather than stop.
-			c, _ = config.ParseCadence("immediate")
-		}
-		s.Cadence = c
-		s.Secret = secrets[s.Name]
-		out[s.ID] = &s
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("alert: load subscribers: %w", err)
-	}
-	return out, nil
-}
-
-// querier is what pgxpool.Pool, pgx.Conn and pgx.Tx have in common.
-type querier interface {
-	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
-	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+// Subscribers returns the enabled subscribers, with the cadence of their
+// (first) subscription.
+func (s *Store) Subscribers(ctx context.Context) ([]model.Subscriber, error) {
+	return queryRows[model.Subscriber](ctx, s.Pool, "load subscribers", qSubscribers)
 }

@@ -1,10 +1,11 @@
-package alert
+package store_test
 
 import (
 	"context"
 	"strings"
 	"testing"
 
+	"github.com/wirewatch/wirewatch/store"
 	"github.com/wirewatch/wirewatch/store/storetest"
 )
 
@@ -27,10 +28,10 @@ ANALYZE deliveries`)
 		t.Fatal(err)
 	}
 	for _, tc := range []struct{ name, query, index string }{
-		{"existing deliveries of an article", strings.ReplaceAll(qEnqueueExisting, "$1", "1234"), "deliveries_article_idx"},
-		{"waiting deliveries", qPendingDeliveries, "deliveries_due_idx"},
-		{"deliveries being sent", qPendingDeliveries, "deliveries_sending_idx"},
-		{"the sender's claim", strings.NewReplacer("$1", "now()", "$2", "60000", "$3", "'me'", "$4", "8", "$5", "true").Replace(qClaimDeliveries), "deliveries_immediate_due_idx"},
+		{"existing deliveries of an article", strings.ReplaceAll(store.QOutboxExisting, "$1", "1234"), "deliveries_article_idx"},
+		{"waiting deliveries", store.QPendingDeliveries, "deliveries_due_idx"},
+		{"deliveries being sent", store.QPendingDeliveries, "deliveries_sending_idx"},
+		{"the sender's claim", strings.NewReplacer("$1", "now()", "$2", "60000", "$3", "'me'", "$4", "8", "$5", "true").Replace(store.QClaimDeliveries), "deliveries_immediate_due_idx"},
 	} {
 		var plan strings.Builder
 		rows, err := pool.Query(ctx, "EXPLAIN "+tc.query)

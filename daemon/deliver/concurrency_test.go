@@ -1,9 +1,10 @@
-package alert
+package deliver
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/wirewatch/wirewatch/alert/alerttest"
 	"os"
 	"os/exec"
 	"regexp"
@@ -14,7 +15,10 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/wirewatch/wirewatch/alert"
 	"github.com/wirewatch/wirewatch/config"
+	"github.com/wirewatch/wirewatch/model"
+	"github.com/wirewatch/wirewatch/store"
 )
 
 var articleURL = regexp.MustCompile(`https://english\.news\.cn/2026/\d{4}\.html`)
@@ -42,32 +46,38 @@ func TestTwoDaemons(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer pool.Close()
-		s, err := NewService(e.cfg, pool, testLogger(t), nil, Options{
-			ReplicaID: fmt.Sprintf("replica-%d", i), Workers: 4, Interval: 20 * time.Millisecond, Now: now,
+		s, err := NewService(e.cfg, &store.Store{Pool: pool}, testLogger(t), nil, Options{
+			ReplicaID: fmt.Sprintf("replica-%d", i), Workers: 4, Now: now,
 		})
 		if err != nil {
 			t.Fatal(err)
 		}
-		wg.Go(func() { s.Run(ctx) })
+		wg.Go(func() { // the daemon's delivery stage: passes until cancelled
+			for ctx.Err() == nil {
+				if n, _ := s.RunOnce(ctx); n == 0 {
+					time.Sleep(20 * time.Millisecond)
+				}
+			}
+		})
 	}
 	const n = 200
 	topics := []string{"data-security", "tech-restrictions"}
 	for i := 1; i <= n; i++ {
-		storeArticle(t, e.pool, simpleArticle(i, topics[i%2], 0.6), Change{})
+		storeArticle(t, e.pool, simpleArticle(i, topics[i%2], 0.6), alert.Change{})
 	}
 	// Close the digest period once everything is in.
 	offset.Store(int64(25 * time.Hour))
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
 		c := statusCounts(t, e.pool)
-		if c[StatusSent] == 3*n {
+		if c[model.StatusSent] == 3*n {
 			break
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
 	cancel()
 	wg.Wait()
-	if c := statusCounts(t, e.pool); c[StatusSent] != 3*n {
+	if c := statusCounts(t, e.pool); c[model.StatusSent] != 3*n {
 		t.Fatalf("statuses %v, want %d sent", c, 3*n)
 	}
 	got := map[string]map[string]int{}
@@ -77,7 +87,7 @@ func TestTwoDaemons(t *testing.T) {
 		if got[to] == nil {
 			got[to] = map[string]int{}
 		}
-		p := parseMessage(t, m.Data)
+		p := alerttest.ParseMessage(t, m.Data)
 		if to == "dig@example.org" {
 			digests++
 		}
@@ -113,7 +123,7 @@ func TestCrashMidSend(t *testing.T) {
 	t.Parallel()
 	e := newTestEnv(t, config.Subscriber{Name: "ana", Email: "ana@example.org"})
 	for i := 1; i <= 3; i++ {
-		storeArticle(t, e.pool, simpleArticle(i, "data-security", 0.7), Change{})
+		storeArticle(t, e.pool, simpleArticle(i, "data-security", 0.7), alert.Change{})
 	}
 	inData := make(chan struct{})
 	release := make(chan struct{})
@@ -158,25 +168,23 @@ func TestCrashMidSend(t *testing.T) {
 	}
 	s := e.service(t, Options{ReplicaID: "survivor"})
 	deadline := time.Now().Add(10 * time.Second)
-	for statusCounts(t, e.pool)[StatusSent] < 3 && time.Now().Before(deadline) {
+	for statusCounts(t, e.pool)[model.StatusSent] < 3 && time.Now().Before(deadline) {
 		if _, err := s.RunOnce(ctx); err != nil {
 			t.Fatal(err)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	if c := statusCounts(t, e.pool); c[StatusSent] != 3 {
+	if c := statusCounts(t, e.pool); c[model.StatusSent] != 3 {
 		t.Fatalf("statuses %v, want 3 sent", c)
 	}
 	counts := map[string]int{}
 	for _, m := range e.smtp.Messages() {
-		counts[parseMessage(t, m.Data).Header.Get("Message-Id")]++
+		counts[alerttest.ParseMessage(t, m.Data).Header.Get("Message-Id")]++
 	}
 	if len(counts) != 3 {
 		t.Fatalf("accepted messages %v, want 3 distinct", counts)
 	}
-	e.smtp.mu.Lock()
-	datas := e.smtp.datas
-	e.smtp.mu.Unlock()
+	datas := e.smtp.DataCommands()
 	if datas > 4 {
 		t.Fatalf("%d DATA commands for 3 articles; more than one repeat", datas)
 	}
@@ -197,7 +205,7 @@ func TestHelperProcess(t *testing.T) {
 	cfg.SMTP.URL = os.Getenv("WIREWATCH_ALERT_HELPER_SMTP")
 	cfg.SMTP.From = "wirewatch <alerts@wirewatch.test>"
 	cfg.SMTP.Timeout = 30 * time.Second
-	s, err := NewService(cfg, pool, nil, nil, Options{ReplicaID: "doomed", Lease: time.Second, Workers: 1})
+	s, err := NewService(cfg, &store.Store{Pool: pool}, nil, nil, Options{ReplicaID: "doomed", Lease: time.Second, Workers: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
