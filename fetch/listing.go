@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
 
@@ -51,6 +52,37 @@ func compileListing(l *model.Listing) (*listingSelectors, error) {
 	return &s, nil
 }
 
+// ListingStats counts what a listing's selectors matched, for `wirewatch
+// sources check` and for telling a changed page from an empty one.
+type ListingStats struct {
+	// Containers is how many elements (or JSON entries) the item
+	// selector (path) matched.
+	Containers int `json:"containers"`
+	// Links is how many of them gave a usable link (after LinkPattern).
+	Links int `json:"links"`
+	// Titled is how many items have a title.
+	Titled int `json:"titled"`
+	// Dated is how many items have a date.
+	Dated int `json:"dated"`
+}
+
+// ListingResult is what ReadListing found.
+type ListingResult struct {
+	Title string
+	Items []model.Item
+	Stats ListingStats
+}
+
+// ReadListing reads a listing page, HTML (ParseListing) or a JSON data file
+// (listing format "json", ParseJSONListing), and counts what the selectors
+// matched. On ErrListingEmpty the stats say how far the selectors got.
+func ReadListing(body []byte, contentType string, page *url.URL, l *model.Listing, opts ListingOptions) (ListingResult, error) {
+	if l != nil && l.Format == model.ListingFormatJSON {
+		return ParseJSONListing(body, page, l, opts)
+	}
+	return parseHTMLListing(body, contentType, page, l, opts)
+}
+
 // ParseListing reads the articles of an HTML listing page with the source's
 // selectors. The page is decoded to UTF-8 first (charset.DecodeHTML); links
 // are resolved against <base href> or the page URL and canonicalised. It
@@ -58,20 +90,30 @@ func compileListing(l *model.Listing) (*listingSelectors, error) {
 // a usable link the error wraps ErrListingEmpty (the page changed: the source
 // is broken and must be reported, not silently polled).
 func ParseListing(body []byte, contentType string, page *url.URL, l *model.Listing, opts ListingOptions) (string, []model.Item, error) {
+	r, err := parseHTMLListing(body, contentType, page, l, opts)
+	return r.Title, r.Items, err
+}
+
+func parseHTMLListing(body []byte, contentType string, page *url.URL, l *model.Listing, opts ListingOptions) (ListingResult, error) {
+	var res ListingResult
 	sel, err := compileListing(l)
 	if err != nil {
-		return "", nil, err
+		return res, err
+	}
+	pattern, err := linkPattern(l)
+	if err != nil {
+		return res, err
 	}
 	if opts.Now.IsZero() {
 		opts.Now = time.Now()
 	}
 	doc, _, err := charset.DecodeHTML(body, contentType)
 	if err != nil {
-		return "", nil, fmt.Errorf("%w: listing: %w", ErrListingEmpty, err)
+		return res, fmt.Errorf("%w: listing: %w", ErrListingEmpty, err)
 	}
 	d, err := goquery.NewDocumentFromReader(bytes.NewReader(doc))
 	if err != nil {
-		return "", nil, fmt.Errorf("%w: listing: %w", ErrParse, err)
+		return res, fmt.Errorf("%w: listing: %w", ErrParse, err)
 	}
 	base := page
 	if href, ok := d.Find("base[href]").First().Attr("href"); ok {
@@ -97,7 +139,7 @@ func ParseListing(body []byte, contentType string, page *url.URL, l *model.Listi
 		}
 		href, _ := a.Attr("href")
 		link, err := urlnorm.Canonical(strings.TrimSpace(href), base)
-		if err != nil || seen[link] {
+		if err != nil || seen[link] || (pattern != nil && !pattern.MatchString(link)) {
 			return
 		}
 		seen[link] = true
@@ -116,10 +158,38 @@ func ParseListing(body []byte, contentType string, page *url.URL, l *model.Listi
 		}
 		items = append(items, it)
 	})
+	res.Title, res.Items = title, items
+	res.Stats = countListing(containers.Length(), items)
 	if len(items) == 0 {
-		return title, nil, fmt.Errorf("%w: item selector %q matched %d elements, none with a usable link", ErrListingEmpty, l.Item, containers.Length())
+		return res, fmt.Errorf("%w: item selector %q matched %d elements, none with a usable link", ErrListingEmpty, l.Item, containers.Length())
 	}
-	return title, items, nil
+	return res, nil
+}
+
+// countListing fills the stats of a listing's items.
+func countListing(containers int, items []model.Item) ListingStats {
+	st := ListingStats{Containers: containers, Links: len(items)}
+	for _, it := range items {
+		if it.Title != "" {
+			st.Titled++
+		}
+		if it.Published != nil {
+			st.Dated++
+		}
+	}
+	return st
+}
+
+// linkPattern compiles a listing's LinkPattern (nil when unset).
+func linkPattern(l *model.Listing) (*regexp.Regexp, error) {
+	if l == nil || l.LinkPattern == "" {
+		return nil, nil
+	}
+	re, err := regexp.Compile(l.LinkPattern)
+	if err != nil {
+		return nil, fmt.Errorf("%w: link_pattern %q: %w", ErrParse, l.LinkPattern, err)
+	}
+	return re, nil
 }
 
 // listingLink finds an item's link: the link selector, the item itself when
