@@ -100,7 +100,7 @@ func classifyStatus(status int, head []byte) error {
 const (
 	// challengeCookieText: a page that sets a cookie from a script and has
 	// less visible text than this is a JavaScript cookie check.
-	challengeCookieText = 2000
+	challengeCookieText = 300
 	// challengePhraseText: a page naming a verification or captcha with
 	// less visible text than this asks for it rather than reports on it.
 	challengePhraseText = 600

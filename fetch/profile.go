@@ -62,6 +62,9 @@ func hostKey(host string) string {
 // isPublicSuffix reports whether h is a public suffix such as "gov.cn",
 // under which unrelated sites live.
 func isPublicSuffix(h string) bool {
+	if _, err := netip.ParseAddr(strings.Trim(h, "[]")); err == nil {
+		return false
+	}
 	ps, _ := publicsuffix.PublicSuffix(h)
 	return ps == h
 }
@@ -112,6 +115,9 @@ func (c *Client) profileFor(source string, u *url.URL) *profile {
 	for h := hostKey(u.Host); h != "" && !isPublicSuffix(h); {
 		if p, ok := c.profiles.byHost[h]; ok {
 			return p
+		}
+		if _, err := netip.ParseAddr(h); err == nil {
+			break // an address has no parent domain
 		}
 		_, h, _ = strings.Cut(h, ".")
 	}
