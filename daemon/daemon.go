@@ -44,6 +44,8 @@ type Daemon struct {
 	// classification and storing; more downloads than that may wait on the
 	// network meanwhile (see downloads).
 	cpu chan struct{}
+	// health follows each source's state (sourcehealth.go).
+	health *sourceHealth
 }
 
 // downloadsPerWorker is how many article downloads may be in flight per
@@ -73,6 +75,7 @@ func New(cfg config.Config, deps Deps, logger *slog.Logger, reg prometheus.Regis
 		wake:      make(chan struct{}, 1),
 		cpu:       make(chan struct{}, cfg.Daemon.FetchWorkers),
 		unchanged: &notModifiedBatch{st: deps.Store, max: max(cfg.Daemon.PollWorkers, 1), wait: notModifiedWait},
+		health:    newSourceHealth(cfg.Fetch, deps, logger, reg),
 	}
 }
 
@@ -262,6 +265,7 @@ func (d *Daemon) pollSource(ctx context.Context, src model.Source) {
 	start := d.now()
 	log := d.log.With("source", src.Name)
 	res, err := d.deps.Fetcher.Poll(ctx, src)
+	d.health.observePoll(ctx, src, res.Items, res.NotModified, err)
 	if err == nil && !res.NotModified && len(res.Items) == 0 {
 		// An empty feed is a broken source as far as analysts are
 		// concerned: record it like any failure, never silently.
@@ -494,6 +498,9 @@ func (d *Daemon) processArticle(ctx context.Context, a store.DueArticle) {
 	}
 	defer func() { <-d.cpu }()
 	ex, label, err := d.deps.Extractor.Extract(page.Body, page.ContentType, page.URL)
+	if err == nil {
+		d.health.observeExtraction(ctx, model.Source{ID: a.SourceID, Name: a.SourceName, Outlet: a.Outlet}, page.URL, ex.Method)
+	}
 	if a.Revision == 0 {
 		// First fetch: the article's address is the page's own canonical
 		// one (or where the link redirected to), so two links to one story
