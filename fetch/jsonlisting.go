@@ -72,6 +72,9 @@ func ParseJSONListing(body []byte, page *url.URL, l *model.Listing, opts Listing
 		if l.Date != "" {
 			it.Published = jsonDate(jsonPath(e, l.Date), l.DateLayout, opts)
 		}
+		if it.Published == nil && l.DateFromURL {
+			it.Published = DateFromURL(link, opts.Location, opts.Now)
+		}
 		items = append(items, it)
 	}
 	res.Items = items
@@ -135,6 +138,9 @@ func jsonDate(v any, layout string, opts ListingOptions) *time.Time {
 		s := strings.TrimSpace(x)
 		if s == "" {
 			return nil
+		}
+		if (len(s) == 10 || len(s) == 13) && strings.Trim(s, "0123456789") == "" {
+			return jsonDate(json.Number(s), layout, opts)
 		}
 		p, err := dates.Parse(s, layout, opts.Location)
 		if err != nil {

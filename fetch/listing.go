@@ -156,15 +156,85 @@ func parseHTMLListing(body []byte, contentType string, page *url.URL, l *model.L
 		if sel.date != nil {
 			it.Published = listingDate(s.FindMatcher(sel.date).First(), l.DateLayout, opts)
 		}
+		if it.Published == nil && l.DateFromURL {
+			it.Published = DateFromURL(link, opts.Location, opts.Now)
+		}
 		items = append(items, it)
 	})
 	res.Title, res.Items = title, items
+	if len(items) == 0 && l.DataSource != "" {
+		if ds := dataSourceURL(d, l.DataSource, base); ds != "" {
+			res.Stats = countListing(containers.Length(), nil)
+			return res, &DataSourceError{URL: ds}
+		}
+	}
 	res.Stats = countListing(containers.Length(), items)
 	if len(items) == 0 {
 		return res, fmt.Errorf("%w: item selector %q matched %d elements, none with a usable link", ErrListingEmpty, l.Item, containers.Length())
 	}
 	return res, nil
 }
+
+// urlDate finds a date in an article URL: /2026-12/05/, /202612/05/,
+// /2026/1205/ or /20261205/.
+var urlDate = regexp.MustCompile(`/(20\d{2})-?(\d{2})/(\d{2})/|/(20\d{2})/(\d{2})(\d{2})/|/(20\d{2})(\d{2})(\d{2})/`)
+
+// DateFromURL returns the date an article URL carries, at midnight in loc,
+// or nil when it has none or an implausible one.
+func DateFromURL(link string, loc *time.Location, now time.Time) *time.Time {
+	m := urlDate.FindStringSubmatch(link)
+	if m == nil {
+		return nil
+	}
+	var parts []string
+	for _, g := range m[1:] {
+		if g != "" {
+			parts = append(parts, g)
+		}
+	}
+	if len(parts) != 3 {
+		return nil
+	}
+	if loc == nil {
+		loc = time.UTC
+	}
+	t, err := time.ParseInLocation("2006-01-02", parts[0]+"-"+parts[1]+"-"+parts[2], loc)
+	if err != nil || !dates.Plausible(t, now) {
+		return nil
+	}
+	return &t
+}
+
+// DataSourceError says that an HTML listing is filled by a data file: the
+// caller reads URL as a JSON listing instead.
+type DataSourceError struct{ URL string }
+
+// Error implements error.
+func (e *DataSourceError) Error() string { return "the list is filled from the data file " + e.URL }
+
+// Unwrap makes the error an empty listing for callers that do not follow.
+func (e *DataSourceError) Unwrap() error { return ErrListingEmpty }
+
+// dataSourceURL reads "datasource:<id>" from the data attribute of the first
+// element matching sel and returns the data file's URL ("" when none).
+func dataSourceURL(d *goquery.Document, sel string, base *url.URL) string {
+	v, ok := d.Find(sel).First().Attr("data")
+	if !ok {
+		return ""
+	}
+	id := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(v), "datasource:"))
+	if id == "" || strings.ContainsAny(id, "/?#\\ ") {
+		return ""
+	}
+	u, err := base.Parse("ds_" + id + ".json")
+	if err != nil {
+		return ""
+	}
+	return u.String()
+}
+
+// NewsCNDataListing is how a news.cn data file is read.
+var NewsCNDataListing = model.Listing{Format: model.ListingFormatJSON, Item: "datasource", Link: "publishUrl", Title: "title", Date: "publishTime"}
 
 // countListing fills the stats of a listing's items.
 func countListing(containers int, items []model.Item) ListingStats {

@@ -2,6 +2,7 @@ package fetch
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -64,6 +65,10 @@ func (c *Client) Poll(ctx context.Context, src model.Source) (PollResult, error)
 	switch src.Kind {
 	case model.KindListing:
 		lr, err := ReadListing(resp.Body, ct, base, src.Listing, ListingOptions{Location: loc, Now: c.now()})
+		var dse *DataSourceError
+		if errors.As(err, &dse) {
+			lr, err = c.readDataSource(ctx, src, dse.URL, loc)
+		}
 		res.Listing = &lr.Stats
 		if err != nil {
 			return PollResult{Status: resp.Status, Title: lr.Title, Listing: &lr.Stats}, fmt.Errorf("fetch: listing %s: %w", resp.URL, err)
@@ -77,6 +82,25 @@ func (c *Client) Poll(ctx context.Context, src model.Source) (PollResult, error)
 		res.Title, res.Items = f.Title, f.Items
 	}
 	return res, nil
+}
+
+// readDataSource reads the news.cn data file that fills a listing page.
+func (c *Client) readDataSource(ctx context.Context, src model.Source, dataURL string, loc *time.Location) (ListingResult, error) {
+	resp, err := c.Get(ctx, dataURL, Conditional{IgnoreRobots: !src.RespectRobots, Accept: AcceptJSON, Source: src.Name})
+	if err != nil {
+		return ListingResult{}, fmt.Errorf("data file: %w", err)
+	}
+	u, err := url.Parse(resp.URL)
+	if err != nil {
+		return ListingResult{}, fmt.Errorf("data file: %w", err)
+	}
+	l := NewsCNDataListing
+	l.LinkPattern, l.DateFromURL = src.Listing.LinkPattern, src.Listing.DateFromURL
+	r, err := ParseJSONListing(resp.Body, u, &l, ListingOptions{Location: loc, Now: c.now()})
+	if err != nil {
+		return r, fmt.Errorf("data file %s: %w", resp.URL, err)
+	}
+	return r, nil
 }
 
 // ParseFeed parses a feed with the client's limits (fetch.max_feed_depth,

@@ -36,6 +36,15 @@ type Listing struct {
 	// be kept (e.g. `/zhengce/.*content_\d+\.htm`), for lists that mix
 	// articles with navigation links.
 	LinkPattern string `yaml:"link_pattern,omitempty" json:"link_pattern,omitempty"`
+	// DateFromURL dates an item whose listing shows no date from its URL
+	// (/2026-12/05/, /202612/05/, /2026/1205/, /20261205/), at midnight in
+	// the source's zone.
+	DateFromURL bool `yaml:"date_from_url,omitempty" json:"date_from_url,omitempty"`
+	// DataSource is a CSS selector for the element whose data attribute
+	// names a news.cn data file ("datasource:<id>" → ds_<id>.json beside
+	// the page); when the HTML list is empty the data file is read
+	// instead ({"datasource": [{title, publishUrl, publishTime}]}).
+	DataSource string `yaml:"data_source,omitempty" json:"data_source,omitempty"`
 }
 
 // ListingFormatJSON marks a listing whose page is a JSON data file.
