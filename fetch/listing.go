@@ -131,18 +131,37 @@ func parseHTMLListing(body []byte, contentType string, page *url.URL, l *model.L
 
 	containers := d.FindMatcher(sel.item)
 	var items []model.Item
-	seen := map[string]bool{}
+	// seen maps a link to its item, so that an image link listed before
+	// the text link to the same article lends its title from the second.
+	seen := map[string]int{}
 	containers.Each(func(_ int, s *goquery.Selection) {
 		a := listingLink(s, sel.link)
 		if a == nil {
 			return
 		}
 		href, _ := a.Attr("href")
+		if strings.TrimSpace(a.Text()) == "" {
+			// An image link: the text link to the same page, when the
+			// item has one, gives the title.
+			s.Find("a[href]").EachWithBreak(func(_ int, b *goquery.Selection) bool {
+				if b.AttrOr("href", "") == href && strings.TrimSpace(b.Text()) != "" {
+					a = b
+					return false
+				}
+				return true
+			})
+		}
 		link, err := urlnorm.Canonical(strings.TrimSpace(href), base)
-		if err != nil || seen[link] || (pattern != nil && !pattern.MatchString(link)) {
+		if err != nil || (pattern != nil && !pattern.MatchString(link)) {
 			return
 		}
-		seen[link] = true
+		if i, ok := seen[link]; ok {
+			if items[i].Title == "" {
+				items[i].Title = PlainText(a.Text(), maxTitleRunes)
+			}
+			return
+		}
+		seen[link] = len(items)
 		it := model.Item{URL: link}
 		if sel.title != nil {
 			it.Title = PlainText(s.FindMatcher(sel.title).First().Text(), maxTitleRunes)
