@@ -92,3 +92,38 @@ func TestListingFollowsNewsCNDataFile(t *testing.T) {
 		t.Fatalf("items %+v", res.Items)
 	}
 }
+
+func FuzzParseJSONListing(f *testing.F) {
+	f.Add(`{"datasource":[{"title":"t","publishUrl":"a/b.html","publishTime":"2026-12-05 10:00:00"}]}`, "datasource")
+	f.Add(`[{"url":"/x","title":"y","date":1764900000000}]`, "")
+	f.Add(`{"data":{"list":[[1,2],{"url":3}]}}`, "data.list.0")
+	page, _ := url.Parse("https://www.news.cn/politics/")
+	now := time.Date(2026, 12, 6, 0, 0, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, body, item string) {
+		l := &model.Listing{Format: model.ListingFormatJSON, Item: item, Link: "publishUrl", Title: "title", Date: "publishTime", DateFromURL: true}
+		r, err := ParseJSONListing([]byte(body), page, l, ListingOptions{Now: now})
+		if err == nil && len(r.Items) == 0 {
+			t.Fatal("no error and no items")
+		}
+		for _, it := range r.Items {
+			if u, err := url.Parse(it.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") {
+				t.Fatalf("item URL %q", it.URL)
+			}
+		}
+	})
+}
+
+func FuzzClassifyPage(f *testing.F) {
+	f.Add(200, "text/html", jsCookiePage)
+	f.Add(412, "text/html", "<html><body>访问频繁</body></html>")
+	f.Add(200, "", "<!doctype html><p>hello</p>")
+	f.Fuzz(func(t *testing.T, status int, ct, body string) {
+		err := classifyPage(status, ct, []byte(body), 32<<10)
+		if err != nil && !errors.Is(err, ErrChallenge) && !errors.Is(err, ErrBlocked) {
+			t.Fatalf("unexpected error %v", err)
+		}
+		if len(body) > 32<<10 && err != nil {
+			t.Fatal("a large page was classified")
+		}
+	})
+}
