@@ -25,6 +25,9 @@ type outlet struct {
 	srv *httptest.Server
 	mu  sync.Mutex
 	age time.Duration // age of the feed's newest item
+	// ruleMarkup serves the rule feed's articles with the markup their
+	// site rule expects.
+	ruleMarkup bool
 }
 
 func newOutlet(t *testing.T) *outlet {
@@ -58,6 +61,25 @@ func (o *outlet) serve(w http.ResponseWriter, r *http.Request) {
 				i, o.srv.URL, newest.Unix(), i, newest.Add(-time.Duration(i)*24*time.Hour).Format(time.RFC1123Z))
 		}
 		fmt.Fprint(w, `</channel></rss>`)
+	case "/rule-feed.xml":
+		w.Header().Set("Content-Type", "application/rss+xml")
+		fmt.Fprint(w, `<?xml version="1.0"?><rss version="2.0"><channel><title>Ruled</title>`)
+		for i := range 5 {
+			fmt.Fprintf(w, `<item><title>Ruled %d</title><link>%s/ruled/%d.html</link><pubDate>%s</pubDate></item>`,
+				i, o.srv.URL, i, time.Now().Add(-time.Duration(i)*time.Hour).Format(time.RFC1123Z))
+		}
+		fmt.Fprint(w, `</channel></rss>`)
+	case "/ruled/0.html", "/ruled/1.html", "/ruled/2.html", "/ruled/3.html", "/ruled/4.html":
+		o.mu.Lock()
+		marked := o.ruleMarkup
+		o.mu.Unlock()
+		w.Header().Set("Content-Type", "text/html")
+		text := strings.Repeat("The regulator published new data security rules for platforms. ", 12)
+		if marked {
+			fmt.Fprintf(w, `<html lang="en"><head><title>Ruled</title></head><body><div id="story-body"><p>%s</p></div></body></html>`, text)
+		} else {
+			fmt.Fprintf(w, `<html lang="en"><head><title>Ruled</title></head><body><article><h1>Ruled</h1><p>%s</p></article></body></html>`, text)
+		}
 	case "/challenge.html":
 		w.Header().Set("Content-Type", "text/html")
 		w.WriteHeader(http.StatusPreconditionFailed)
@@ -239,5 +261,63 @@ sources:
 	}
 	if hook.bad != 0 {
 		t.Fatalf("%d webhook posts failed verification", hook.bad)
+	}
+}
+
+// A site rule whose body selector finds nothing on fetch.rule_miss_limit
+// articles in a row makes its source broken; an article the rule reads
+// again mends it. Each change reaches the operators' webhook once.
+func TestSiteRuleMissesBreakTheSource(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.New(t)
+	site := newOutlet(t)
+	hook, hookURL := newHook(t, "s3cret")
+	cfg := testConfig(db)
+	cfg.SourcesFile = writeCatalogue(t, fmt.Sprintf(`version: 1
+sources:
+  - {name: ruled, outlet: Ruled, kind: feed, url: %q, language: en, interval: 1h}
+site_rules:
+  - outlet: Ruled
+    hosts: [127.0.0.1]
+    body: "#story-body"
+`, site.srv.URL+"/rule-feed.xml"))
+	cfg.Fetch.RuleMissLimit = 5
+	cfg.Alert.Operators = config.Operators{Webhook: hookURL, WebhookSecret: "s3cret"}
+	d := newDaemon(t, ctx, cfg, db, "replica-rules")
+	if _, err := d.PollOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var state, reason string
+	var misses int
+	read := func() {
+		if err := db.Store.Pool.QueryRow(ctx, `SELECT health_state, health_reason, rule_misses FROM sources WHERE name = 'ruled'`).Scan(&state, &reason, &misses); err != nil {
+			t.Fatal(err)
+		}
+	}
+	read()
+	if state != "broken" || misses != 5 || !strings.Contains(reason, "site rule") {
+		t.Fatalf("after 5 misses: state %q (%s), misses %d", state, reason, misses)
+	}
+	if got := hook.got(); len(got) != 1 || got[0].To != "broken" {
+		t.Fatalf("webhook: %+v", got)
+	}
+
+	// The outlet's markup matches the rule again: the next article read by
+	// the rule mends the source.
+	site.mu.Lock()
+	site.ruleMarkup = true
+	site.mu.Unlock()
+	if _, err := db.Store.Pool.Exec(ctx, `UPDATE articles SET next_check_at = now()`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.PollOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	read()
+	if state != "ok" || misses != 0 {
+		t.Fatalf("after a hit: state %q (%s), misses %d", state, reason, misses)
+	}
+	if got := hook.got(); len(got) != 2 || got[1].From != "broken" || got[1].To != "ok" {
+		t.Fatalf("webhook: %+v", got)
 	}
 }
