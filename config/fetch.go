@@ -85,6 +85,14 @@ type Fetch struct {
 	// RuleMissLimit is how many articles in a row whose site rule's body
 	// selector yields nothing make a source broken. Default 5.
 	RuleMissLimit int `yaml:"rule_miss_limit"`
+	// BrowserPath is the Chromium executable for via: browser sources;
+	// empty looks for chromium, chromium-browser, google-chrome or
+	// headless-shell on PATH. Default "".
+	BrowserPath string `yaml:"browser_path"`
+	// BrowserSettle is how long a via: browser page is left to run its
+	// scripts (a JavaScript cookie check sets its cookie and reloads)
+	// before its document is read; at most half of Timeout. Default 3s.
+	BrowserSettle time.Duration `yaml:"browser_settle"`
 	// MaxArticleAttempts is how often a failing article fetch is tried
 	// before the feed summary is kept instead. Default 5.
 	MaxArticleAttempts int `yaml:"max_article_attempts"`
@@ -118,6 +126,7 @@ func DefaultFetch() Fetch {
 		StaleAfter:          7 * 24 * time.Hour,
 		StaleGapFactor:      10,
 		RuleMissLimit:       5,
+		BrowserSettle:       3 * time.Second,
 	}
 }
 
@@ -188,6 +197,9 @@ func (f Fetch) Validate() error {
 	}
 	if f.StaleGapFactor < 1 {
 		return &Error{Key: "fetch.stale_gap_factor", Msg: fmt.Sprintf("want 1 or more, got %v", f.StaleGapFactor)}
+	}
+	if f.BrowserSettle < 0 {
+		return &Error{Key: "fetch.browser_settle", Msg: fmt.Sprintf("want 0 or more, got %s", f.BrowserSettle)}
 	}
 	if f.RuleMissLimit < 1 {
 		return &Error{Key: "fetch.rule_miss_limit", Msg: fmt.Sprintf("want 1 or more, got %d", f.RuleMissLimit)}

@@ -61,8 +61,6 @@ type Client struct {
 	// defaultProfile carries the global settings; profiles the sources'.
 	defaultProfile *profile
 	profiles       profiles
-	// browser fetches pages of via: browser sources; nil until first used.
-	browser   *browserFetcher
 	guard     *addressGuard
 	userAgent string
 	// robotsAgent is the product token matched against robots.txt groups.

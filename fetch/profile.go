@@ -29,6 +29,8 @@ type profile struct {
 	http *http.Client
 	// proxy is the proxy URL (redacted for logs); "" means direct.
 	proxy string
+	// proxyURL is the proxy URL as configured, for the browser.
+	proxyURL string
 	// browser marks a source fetched through headless Chromium.
 	browser bool
 }
@@ -188,7 +190,7 @@ func (c *Client) newProfile(opts model.FetchOptions, key string) (*profile, erro
 		return nil, err
 	}
 	if proxy != "" {
-		p.proxy = config.RedactURL(proxy)
+		p.proxy, p.proxyURL = config.RedactURL(proxy), proxy
 	}
 	p.http = &http.Client{Transport: rt, CheckRedirect: c.checkRedirect}
 	if opts.Cookies {
