@@ -61,8 +61,8 @@ type Client struct {
 	// defaultProfile carries the global settings; profiles the sources'.
 	defaultProfile *profile
 	profiles       profiles
-	guard     *addressGuard
-	userAgent string
+	guard          *addressGuard
+	userAgent      string
 	// robotsAgent is the product token matched against robots.txt groups.
 	robotsAgent string
 	hosts       *hostTable
