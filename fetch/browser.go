@@ -66,11 +66,11 @@ func (c *Client) browserGet(ctx context.Context, u *url.URL, p *profile) (resp *
 	}
 	// The page's own request counts against the host's rate and
 	// concurrency limits, like a plain fetch.
-	h := c.hosts.get(u.Host)
-	if err := h.acquire(ctx); err != nil {
+	hs := c.hosts.get(u.Host)
+	if err := hs.acquire(ctx); err != nil {
 		return nil, err
 	}
-	defer h.release()
+	defer hs.release()
 	start := c.now()
 	defer func() { c.metrics.observe(0, err, c.now().Sub(start), int64(len(bodyOf(resp)))) }()
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
