@@ -44,6 +44,10 @@ type RuleLookup interface {
 	For(host string) *model.SiteRule
 }
 
+// operatorNotifyTimeout bounds the sending of one state change to the
+// operators, retries included.
+const operatorNotifyTimeout = time.Minute
+
 // sourceHealth follows the state of each source (fetch.JudgeSource) and
 // records it on the source's row. A change is logged once, counted, and
 // sent to the operators by the replica whose update made it.
@@ -200,7 +204,11 @@ func (h *sourceHealth) record(ctx context.Context, src model.Source, cur store.S
 	if h.notify == nil {
 		return
 	}
-	if err := h.notify.NotifySourceState(ctx, ch); err != nil {
+	// The poll worker waits for the message, but not for long: a mail
+	// server that hangs must not stall polling.
+	nctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), operatorNotifyTimeout)
+	defer cancel()
+	if err := h.notify.NotifySourceState(nctx, ch); err != nil {
 		h.log.Error("operators not told of a source state change", "source", src.Name, "to", state, "error", err)
 	}
 }
