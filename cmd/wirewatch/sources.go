@@ -122,6 +122,7 @@ func runSources(ctx context.Context, e *env, args []string) error {
 	counts := map[string]int{}
 	bad := 0
 	enc := json.NewEncoder(e.stdout)
+	enc.SetEscapeHTML(false)
 	for _, r := range reports {
 		counts[r.State]++
 		if r.State != string(fetch.StateOK) {
