@@ -51,8 +51,9 @@ FROM old WHERE s.id = old.id
 RETURNING old.health_state, s.health_since`
 
 // SetSourceHealth records a source's state, reason, newest item time and
-// usual gap. It returns the previous state and when the current one began;
-// changed is true when this call changed the state.
+// usual gap. It returns the state the row had before (read under the row
+// lock, so the caller that sees prev != state is the one that changed it)
+// and when the current state began.
 func (s *Store) SetSourceHealth(ctx context.Context, sourceID int64, state, reason string, newest *time.Time, gap time.Duration) (prev string, since *time.Time, err error) {
 	var g *time.Duration
 	if gap > 0 {
