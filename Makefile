@@ -5,7 +5,7 @@ COMMIT   ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
 LDFLAGS  := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 FUZZTIME ?= 2000x
 
-.PHONY: run build test unit fuzz lint pg bench
+.PHONY: run build test unit fuzz lint pg bench train eval
 
 ## run: start PostgreSQL if needed, then the daemon on the built-in configuration
 run: pg build
@@ -47,3 +47,13 @@ lint:
 
 bench: pg
 	$(GO) run ./bench
+
+## train: retrain the classifier's model (classify/model.tsv) from the labelled real items;
+## needs the state-media corpus in ../shared (see docs/relevance.md)
+train:
+	$(GO) run ./classify/internal/trainmodel
+
+## eval: measure the classifier on the frozen real test sets (title and lead, then title only)
+eval:
+	$(GO) run ./cmd/wirewatch eval
+	$(GO) run ./cmd/wirewatch eval -title-only -sets test

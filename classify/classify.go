@@ -345,8 +345,10 @@ type scratch struct {
 	snip   []byte       // the snippets of the result
 	sref   []snipRef    // per kept evidence: its snippet in snip
 	skeys  []snipKey
-	// leadFromBody: the lead (in the summary's place) came from the body.
-	leadFromBody bool
+	// bodyFrom is where the body starts in the lead (in the summary's
+	// place): 0 when the lead is all body, past its end when it is all
+	// summary.
+	bodyFrom int
 	// fmasks are each field's mask ranges ("Cyber Monday"): model features
 	// inside them do not count either.
 	fmasks [nFields][][2]int
@@ -456,7 +458,7 @@ func (c *Classifier) Classify(in Input) model.Classification {
 			ref := s.sref[r]
 			r++
 			te = append(te, model.Evidence{
-				Term: x.term, Field: s.fieldName(x.field), Snippet: snips[ref.from:ref.to], Weight: x.weight,
+				Term: x.term, Field: s.fieldName(x.field, x.start), Snippet: snips[ref.from:ref.to], Weight: x.weight,
 			})
 		}
 		out.Topics = append(out.Topics, model.TopicScore{ID: c.tax.Topics[t.ti].ID, Score: round4(t.score), Evidence: te})
@@ -478,13 +480,22 @@ func (c *Classifier) scoreHead(s *scratch, in Input) {
 	for ti := range s.ev {
 		s.ev[ti] = s.ev[ti][:0]
 	}
-	lead := in.Summary
-	s.leadFromBody = strings.TrimSpace(lead) == ""
-	if s.leadFromBody {
-		lead = in.Body
-	}
 	// The lead is scored in the summary's place, whatever it came from, as
-	// the model was trained on title + lead.
+	// the model was trained on title + lead: the summary, then as much of
+	// the body as fits (a feed's one-line description says little), or the
+	// body alone when it starts with the summary or there is none.
+	lead := strings.TrimSpace(in.Summary)
+	body := strings.TrimSpace(in.Body)
+	s.bodyFrom = 0
+	switch {
+	case lead == "" || strings.HasPrefix(body, lead):
+		lead = body
+	case body != "" && utf8.RuneCountInString(lead) < leadRunesHan:
+		s.bodyFrom = len(lead) + 1
+		lead += "\n" + body
+	default:
+		s.bodyFrom = len(lead) + 1 // none of the body
+	}
 	s.text = [nFields]string{in.Title, leadOf(lead), ""}
 	for f, text := range s.text {
 		s.norm[f], s.offs[f], s.fmasks[f] = s.norm[f][:0], s.offs[f][:0], s.fmasks[f][:0]
@@ -498,10 +509,10 @@ func (c *Classifier) scoreHead(s *scratch, in Input) {
 	}
 }
 
-// fieldName is the evidence field of scratch field f: the lead is the
-// summary's, or the body's when it came from the body.
-func (s *scratch) fieldName(f int) string {
-	if f == fieldSummary && s.leadFromBody {
+// fieldName is the evidence field of scratch field f at normalised offset
+// start: in the lead, the summary's or the body's, by where it came from.
+func (s *scratch) fieldName(f int, start int32) string {
+	if f == fieldSummary && start >= 0 && int(start) < len(s.offs[f]) && int(s.offs[f][start]) >= s.bodyFrom {
 		return FieldBody
 	}
 	return fieldNames[f]
@@ -651,7 +662,7 @@ func (c *Classifier) rulesOnly(s *scratch) model.Classification {
 			if x.start >= 0 && !strings.HasPrefix(term, "rule:") {
 				term = s.surface(x.field, int(x.start), int(x.end))
 			}
-			te = append(te, model.Evidence{Term: term, Field: s.fieldName(x.field), Snippet: string(s.snip[ref.from:ref.to]), Weight: x.weight})
+			te = append(te, model.Evidence{Term: term, Field: s.fieldName(x.field, x.start), Snippet: string(s.snip[ref.from:ref.to]), Weight: x.weight})
 		}
 		out.Topics = append(out.Topics, model.TopicScore{ID: c.tax.Topics[ti].ID, Score: round4(squash(r)), Evidence: te})
 	}

@@ -28,6 +28,22 @@ type Alert struct {
 	// waits for them); `wirewatch digest` only adds or updates the one it
 	// names, so its configuration need not list everyone.
 	Subscribers []Subscriber `yaml:"subscribers"`
+	// Operators receive one message when a source's state (stale, broken,
+	// blocked, challenge) starts and one when it ends.
+	Operators Operators `yaml:"operators"`
+}
+
+// Operators is the operators' address for source-state messages: an email
+// (sent through alert.smtp), a webhook (a signed JSON POST), or both.
+type Operators struct {
+	// Email receives source-state messages. Default "" (none).
+	Email string `yaml:"email"`
+	// Webhook receives source-state messages as signed JSON. Default "".
+	Webhook string `yaml:"webhook"`
+	// WebhookSecret signs the webhook bodies; required with Webhook.
+	WebhookSecret Secret `yaml:"webhook_secret"`
+	// WebhookSecretFile names a file holding WebhookSecret. Default "".
+	WebhookSecretFile string `yaml:"webhook_secret_file"`
 }
 
 // SMTP is an outgoing mail server.
@@ -123,6 +139,20 @@ func (a Alert) Validate() error {
 	}
 	if a.RetryBase <= 0 || a.RetryMax < a.RetryBase {
 		return &Error{Key: "alert.retry_base", Msg: "want 0 < retry_base <= retry_max"}
+	}
+	if o := a.Operators; o.Email != "" {
+		if _, err := mail.ParseAddress(o.Email); err != nil {
+			return &Error{Key: "alert.operators.email", Msg: fmt.Sprintf("want an email address, got %q", o.Email)}
+		}
+	}
+	if o := a.Operators; o.Webhook != "" {
+		u, err := url.Parse(o.Webhook)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return &Error{Key: "alert.operators.webhook", Msg: fmt.Sprintf("want an http(s) URL, got %q", RedactURL(o.Webhook))}
+		}
+		if o.WebhookSecret == "" {
+			return &Error{Key: "alert.operators.webhook_secret", Msg: "a webhook needs a signing secret (webhook_secret or webhook_secret_file)"}
+		}
 	}
 	seen := map[string]bool{}
 	for i, s := range a.Subscribers {

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/goccy/go-yaml"
@@ -38,6 +39,17 @@ type SourceSpec struct {
 	Enabled *bool `yaml:"enabled"`
 	// Listing holds the selectors of a listing page.
 	Listing *model.Listing `yaml:"listing"`
+	// UserAgent replaces fetch.user_agent for this source. Default "".
+	UserAgent string `yaml:"user_agent"`
+	// Headers are extra request headers for this source. Default none.
+	Headers map[string]string `yaml:"headers"`
+	// Cookies keeps a cookie jar for this source's host. Default false.
+	Cookies bool `yaml:"cookies"`
+	// Proxy replaces fetch.proxy for this source: http://, https:// or
+	// socks5:// URL, or "direct" for none. Default "" (fetch.proxy).
+	Proxy string `yaml:"proxy"`
+	// Via is "" (plain HTTP) or "browser" (headless Chromium). Default "".
+	Via string `yaml:"via"`
 	// Notes documents the entry for operators.
 	Notes string `yaml:"notes"`
 }
@@ -98,8 +110,12 @@ func ParseCatalogue(name string, data []byte) (*Catalogue, error) {
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return nil, &Error{File: name, Key: key + ".url", Msg: fmt.Sprintf("want an http(s) URL, got %q", s.URL)}
 		}
-		if s.Kind == string(model.KindListing) && (s.Listing == nil || s.Listing.Item == "") {
+		if s.Kind == string(model.KindListing) && (s.Listing == nil || (s.Listing.Item == "" && s.Listing.Format != model.ListingFormatJSON)) {
 			return nil, &Error{File: name, Key: key + ".listing.item", Msg: "a listing source needs at least an item selector"}
+		}
+		if err := checkFetchOptions(s); err != nil {
+			err.File, err.Key = name, key+"."+err.Key
+			return nil, err
 		}
 		if s.Interval == 0 {
 			s.Interval = 30 * time.Minute
@@ -109,6 +125,68 @@ func ParseCatalogue(name string, data []byte) (*Catalogue, error) {
 		}
 	}
 	return &c, nil
+}
+
+// headerName is a valid HTTP header field name (RFC 9110 token).
+var headerName = regexp.MustCompile("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+
+// reservedHeaders are set by the client itself and cannot be overridden.
+var reservedHeaders = map[string]bool{"host": true, "if-none-match": true, "if-modified-since": true, "content-length": true, "connection": true, "transfer-encoding": true}
+
+// checkFetchOptions validates a source's fetch options and listing format.
+func checkFetchOptions(s *SourceSpec) *Error {
+	if s.Listing != nil {
+		switch s.Listing.Format {
+		case "", "html", model.ListingFormatJSON:
+		default:
+			return &Error{Key: "listing.format", Msg: fmt.Sprintf("want html or json, got %q", s.Listing.Format)}
+		}
+		if s.Listing.LinkPattern != "" {
+			if _, err := regexp.Compile(s.Listing.LinkPattern); err != nil {
+				return &Error{Key: "listing.link_pattern", Msg: fmt.Sprintf("want a regular expression: %v", err)}
+			}
+		}
+	}
+	for k, v := range s.Headers {
+		if !headerName.MatchString(k) || reservedHeaders[strings.ToLower(k)] {
+			return &Error{Key: "headers", Msg: fmt.Sprintf("header %q cannot be set", k)}
+		}
+		if strings.ContainsAny(v, "\r\n\x00") {
+			return &Error{Key: "headers", Msg: fmt.Sprintf("header %q: value holds a line break", k)}
+		}
+	}
+	if strings.ContainsAny(s.UserAgent, "\r\n\x00") {
+		return &Error{Key: "user_agent", Msg: "holds a line break"}
+	}
+	if s.Proxy != "" && s.Proxy != "direct" {
+		if err := CheckProxyURL(s.Proxy); err != nil {
+			return &Error{Key: "proxy", Msg: err.Error()}
+		}
+	}
+	switch s.Via {
+	case "", "http", "browser":
+	default:
+		return &Error{Key: "via", Msg: fmt.Sprintf("want http or browser, got %q", s.Via)}
+	}
+	return nil
+}
+
+// CheckProxyURL checks a proxy URL: http://, https:// or socks5:// (also
+// socks5h://) with a host and port.
+func CheckProxyURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return fmt.Errorf("want a proxy URL such as socks5://127.0.0.1:1080: %w", err)
+	}
+	switch u.Scheme {
+	case "http", "https", "socks5", "socks5h":
+	default:
+		return fmt.Errorf("want an http://, https:// or socks5:// proxy URL, got %q", RedactURL(raw))
+	}
+	if u.Hostname() == "" || u.Port() == "" {
+		return fmt.Errorf("want a proxy URL with host and port, got %q", RedactURL(raw))
+	}
+	return nil
 }
 
 // Source converts a catalogue entry to the model type.
@@ -122,6 +200,9 @@ func (s SourceSpec) Source() model.Source {
 		Listing:       s.Listing,
 		Interval:      s.Interval,
 		RespectRobots: s.Robots == nil || *s.Robots,
+		Fetch: model.FetchOptions{
+			UserAgent: s.UserAgent, Headers: s.Headers, Cookies: s.Cookies, Proxy: s.Proxy, Via: s.Via,
+		},
 	}
 }
 

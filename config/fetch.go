@@ -62,6 +62,37 @@ type Fetch struct {
 	// Recheck lists when a known article is fetched again to notice edits
 	// and removal, counted from first sight. Default [1h, 6h, 24h, 168h].
 	Recheck []time.Duration `yaml:"recheck"`
+	// Proxy sends every request through this proxy: http://, https:// (HTTP
+	// CONNECT) or socks5:// URL with host and port; a source's proxy
+	// replaces it ("direct" for none). The proxy's own address is vetted by
+	// the address guard like any other: a proxy on loopback or a private
+	// network must be listed in AllowCIDRs. Through a proxy, targets that are
+	// literal special addresses are refused; names are resolved by the proxy,
+	// which must then keep its own egress rules. Default "" (none).
+	Proxy string `yaml:"proxy"`
+	// ChallengeMaxBytes is the size under which a 2xx HTML page that asks
+	// for JavaScript, a captcha or a cookie (访问频繁, 安全验证, 验证码, a
+	// document.cookie script) is taken as an anti-bot challenge rather than
+	// content. Default 32768.
+	ChallengeMaxBytes int `yaml:"challenge_max_bytes"`
+	// StaleAfter is the shortest age of a source's newest item at which the
+	// source is reported stale; a source that usually publishes less often
+	// is stale after StaleGapFactor times its usual gap instead. Default 168h.
+	StaleAfter time.Duration `yaml:"stale_after"`
+	// StaleGapFactor multiplies a source's usual gap between items to give
+	// its stale age, when that is longer than StaleAfter. Default 10.
+	StaleGapFactor float64 `yaml:"stale_gap_factor"`
+	// RuleMissLimit is how many articles in a row whose site rule's body
+	// selector yields nothing make a source broken. Default 5.
+	RuleMissLimit int `yaml:"rule_miss_limit"`
+	// BrowserPath is the Chromium executable for via: browser sources;
+	// empty looks for chromium, chromium-browser, google-chrome or
+	// headless-shell on PATH. Default "".
+	BrowserPath string `yaml:"browser_path"`
+	// BrowserSettle is how long a via: browser page is left to run its
+	// scripts (a JavaScript cookie check sets its cookie and reloads)
+	// before its document is read; at most half of Timeout. Default 3s.
+	BrowserSettle time.Duration `yaml:"browser_settle"`
 	// MaxArticleAttempts is how often a failing article fetch is tried
 	// before the feed summary is kept instead. Default 5.
 	MaxArticleAttempts int `yaml:"max_article_attempts"`
@@ -91,6 +122,11 @@ func DefaultFetch() Fetch {
 		MaxInterval:         6 * time.Hour,
 		Recheck:             []time.Duration{time.Hour, 6 * time.Hour, 24 * time.Hour, 168 * time.Hour},
 		MaxArticleAttempts:  5,
+		ChallengeMaxBytes:   32 << 10,
+		StaleAfter:          7 * 24 * time.Hour,
+		StaleGapFactor:      10,
+		RuleMissLimit:       5,
+		BrowserSettle:       3 * time.Second,
 	}
 }
 
@@ -147,6 +183,26 @@ func (f Fetch) Validate() error {
 	}
 	if f.MaxArticleAttempts < 1 {
 		return &Error{Key: "fetch.max_article_attempts", Msg: fmt.Sprintf("want 1 or more, got %d", f.MaxArticleAttempts)}
+	}
+	if f.Proxy != "" {
+		if err := CheckProxyURL(f.Proxy); err != nil {
+			return &Error{Key: "fetch.proxy", Msg: err.Error()}
+		}
+	}
+	if f.ChallengeMaxBytes < 0 {
+		return &Error{Key: "fetch.challenge_max_bytes", Msg: fmt.Sprintf("want 0 or more, got %d", f.ChallengeMaxBytes)}
+	}
+	if f.StaleAfter <= 0 {
+		return &Error{Key: "fetch.stale_after", Msg: fmt.Sprintf("want a positive duration, got %s", f.StaleAfter)}
+	}
+	if f.StaleGapFactor < 1 {
+		return &Error{Key: "fetch.stale_gap_factor", Msg: fmt.Sprintf("want 1 or more, got %v", f.StaleGapFactor)}
+	}
+	if f.BrowserSettle < 0 {
+		return &Error{Key: "fetch.browser_settle", Msg: fmt.Sprintf("want 0 or more, got %s", f.BrowserSettle)}
+	}
+	if f.RuleMissLimit < 1 {
+		return &Error{Key: "fetch.rule_miss_limit", Msg: fmt.Sprintf("want 1 or more, got %d", f.RuleMissLimit)}
 	}
 	if f.ContactURL != "" {
 		if u, err := url.Parse(f.ContactURL); err != nil || u.Scheme == "" {

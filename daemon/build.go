@@ -83,8 +83,17 @@ func NewSetup(ctx context.Context, cfg config.Config, st *store.Store, logger *s
 			Fetcher:    NewFetcher(client),
 			Extractor:  NewExtractor(rules),
 			Classifier: NewClassifier(cls),
+			Rules:      rules,
 		},
 	}
+	if err := client.UseSources(catalogueSources(cat)); err != nil {
+		return nil, err
+	}
+	ops, err := newOperators(cfg.Alert, logger)
+	if err != nil {
+		return nil, err
+	}
+	s.Deps.Operators = ops
 	if err := s.addAlerts(ctx, cfg, st, logger, reg); err != nil {
 		return nil, err
 	}

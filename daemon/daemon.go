@@ -51,6 +51,8 @@ type Daemon struct {
 	// housekept is when the delivery stage last did its housekeeping (only
 	// its claims read and write it).
 	housekept time.Time
+	// health follows each source's state (sourcehealth.go).
+	health *sourceHealth
 }
 
 // New builds a daemon. reg may be nil (no metrics registered).
@@ -70,6 +72,7 @@ func New(cfg config.Config, deps Deps, logger *slog.Logger, reg prometheus.Regis
 		now:       time.Now,
 		cpu:       make(chan struct{}, cfg.Daemon.FetchWorkers),
 		unchanged: &notModifiedBatch{st: deps.Store, max: max(cfg.Daemon.PollWorkers, 1), wait: config.DefaultNotModifiedWait},
+		health:    newSourceHealth(cfg.Fetch, deps, logger, reg),
 	}
 	d.pipeline = d.newPipeline()
 	return d
@@ -83,6 +86,7 @@ func (d *Daemon) pollSource(ctx context.Context, src model.Source) {
 	start := d.now()
 	log := d.log.With("source", src.Name)
 	res, err := d.deps.Fetcher.Poll(ctx, src)
+	d.health.observePoll(ctx, src, res.Items, res.NotModified, err)
 	if err == nil && !res.NotModified && len(res.Items) == 0 {
 		// An empty feed is a broken source as far as analysts are
 		// concerned: record it like any failure, never silently.
@@ -321,6 +325,9 @@ func (d *Daemon) processArticle(ctx context.Context, a store.DueArticle) {
 	}
 	defer func() { <-d.cpu }()
 	ex, label, err := d.deps.Extractor.Extract(page.Body, page.Header.Get("Content-Type"), page.URL)
+	if err == nil {
+		d.health.observeExtraction(ctx, model.Source{ID: a.SourceID, Name: a.SourceName, Outlet: a.Outlet}, page.URL, ex.Method)
+	}
 	if a.Revision == 0 {
 		// First fetch: the article's address is the page's own canonical
 		// one (or where the link redirected to), so two links to one story

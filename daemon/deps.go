@@ -66,4 +66,11 @@ type Deps struct {
 	Alerts bool
 	// Alerter sends queued alerts; nil means none are sent by this process.
 	Alerter Alerter
+	// Operators is told when a source turns stale, broken, blocked or
+	// challenged and when it recovers; nil means the changes are only
+	// logged and counted.
+	Operators OperatorNotifier
+	// Rules says which hosts have a site rule, for counting articles whose
+	// rule found no body; nil turns that count off.
+	Rules RuleLookup
 }

@@ -17,7 +17,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -27,6 +26,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/wirewatch/wirewatch/config"
+	"github.com/wirewatch/wirewatch/model"
 )
 
 // robotsMaxBytes caps robots.txt bodies; Google reads the first 500 KiB.
@@ -42,6 +42,8 @@ const (
 	AcceptFeed = "application/rss+xml, application/atom+xml, application/feed+json, application/rdf+xml;q=0.9, application/xml;q=0.9, text/xml;q=0.9, application/json;q=0.8, */*;q=0.5"
 	// AcceptHTML is sent for pages.
 	AcceptHTML = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
+	// AcceptJSON is sent for JSON listings (data files and APIs).
+	AcceptJSON = "application/json, text/javascript;q=0.9, */*;q=0.5"
 )
 
 // Client is the shared, concurrency-safe HTTP client of a wirewatch process.
@@ -50,10 +52,17 @@ const (
 type Client struct {
 	cfg       config.Fetch
 	log       *slog.Logger
-	http      *http.Client
 	transport *http.Transport
-	guard     *addressGuard
-	userAgent string
+	// direct is the rate-limited direct round tripper every profile without
+	// a proxy shares.
+	direct http.RoundTripper
+	// idle lists every transport made, for Close (guarded by profiles.mu).
+	idle []*http.Transport
+	// defaultProfile carries the global settings; profiles the sources'.
+	defaultProfile *profile
+	profiles       profiles
+	guard          *addressGuard
+	userAgent      string
 	// robotsAgent is the product token matched against robots.txt groups.
 	robotsAgent string
 	hosts       *hostTable
@@ -73,6 +82,10 @@ type Conditional struct {
 	IgnoreRobots bool
 	// Accept overrides the Accept header; default AcceptHTML.
 	Accept string
+	// Source names the source the request is made for, whose fetch options
+	// (UseSources) apply; empty means the options registered for the URL's
+	// host, if any.
+	Source string
 }
 
 // Response is a successful (2xx or 304) response with its body read.
@@ -130,38 +143,24 @@ func NewClient(cfg config.Fetch, logger *slog.Logger, reg prometheus.Registerer)
 		metrics:     m,
 		now:         time.Now,
 	}
-	dialer := &net.Dialer{
-		Timeout:   cfg.ConnectTimeout,
-		KeepAlive: 30 * time.Second,
-		// The guard runs after DNS resolution, on the address actually
-		// dialled, for every connection attempt including redirects and
-		// Happy Eyeballs fallbacks: DNS rebinding cannot slip past it.
-		Control: guard.control,
+	c.transport = c.newTransport()
+	c.idle = append(c.idle, c.transport)
+	c.direct = &limitedTransport{base: c.transport, hosts: c.hosts}
+	def, err := c.newProfile(model.FetchOptions{}, "")
+	if err != nil {
+		return nil, fmt.Errorf("fetch: new client: fetch.proxy: %w", err)
 	}
-	c.transport = &http.Transport{
-		// Never use an environment proxy: the guard would then vet the
-		// proxy's address instead of the target's.
-		Proxy:                  nil,
-		DialContext:            dialer.DialContext,
-		ForceAttemptHTTP2:      true,
-		TLSHandshakeTimeout:    cfg.ConnectTimeout,
-		ResponseHeaderTimeout:  cfg.HeaderTimeout,
-		ExpectContinueTimeout:  time.Second,
-		MaxIdleConns:           max(256, 4*cfg.MaxIdleConnsPerHost),
-		MaxIdleConnsPerHost:    cfg.MaxIdleConnsPerHost,
-		IdleConnTimeout:        90 * time.Second,
-		MaxResponseHeaderBytes: 1 << 20,
-	}
-	c.http = &http.Client{
-		Transport:     &limitedTransport{base: c.transport, hosts: c.hosts},
-		CheckRedirect: c.checkRedirect,
-	}
+	c.defaultProfile = def
 	return c, nil
 }
 
 // Close releases idle connections.
 func (c *Client) Close() {
-	c.transport.CloseIdleConnections()
+	c.profiles.mu.Lock()
+	defer c.profiles.mu.Unlock()
+	for _, t := range c.idle {
+		t.CloseIdleConnections()
+	}
 }
 
 // UserAgent returns the User-Agent header the client sends.
@@ -196,11 +195,12 @@ func (c *Client) Get(ctx context.Context, rawURL string, cond Conditional) (*Res
 	if u.Host == "" {
 		return nil, fmt.Errorf("fetch: GET %s: no host", u.Redacted())
 	}
+	p := c.profileFor(cond.Source, u)
 	if se := c.hosts.backoff(u.Host, c.now()); se != nil {
 		return nil, fmt.Errorf("fetch: GET %s: host still in back-off: %w", u.Redacted(), se)
 	}
 	if c.cfg.RespectRobots && !cond.IgnoreRobots {
-		ok, err := c.robotsAllowed(ctx, u)
+		ok, err := c.robotsAllowed(ctx, u, p)
 		if err != nil {
 			return nil, fmt.Errorf("fetch: GET %s: robots.txt: %w", u.Redacted(), err)
 		}
@@ -208,7 +208,12 @@ func (c *Client) Get(ctx context.Context, rawURL string, cond Conditional) (*Res
 			return nil, fmt.Errorf("fetch: GET %s: %w", u.Redacted(), ErrRobotsDisallowed)
 		}
 	}
-	resp, err := c.do(ctx, u, cond, c.cfg.MaxBodyBytes)
+	var resp *Response
+	if p.browser {
+		resp, err = c.browserGet(ctx, u, p)
+	} else {
+		resp, err = c.do(ctx, u, cond, p, c.cfg.MaxBodyBytes)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("fetch: GET %s: %w", u.Redacted(), err)
 	}
@@ -216,7 +221,7 @@ func (c *Client) Get(ctx context.Context, rawURL string, cond Conditional) (*Res
 }
 
 // do performs one request (following redirects) without the robots check.
-func (c *Client) do(ctx context.Context, u *url.URL, cond Conditional, maxBytes int64) (resp *Response, err error) {
+func (c *Client) do(ctx context.Context, u *url.URL, cond Conditional, p *profile, maxBytes int64) (resp *Response, err error) {
 	start := c.now()
 	status := 0
 	var n int64
@@ -233,13 +238,16 @@ func (c *Client) do(ctx context.Context, u *url.URL, cond Conditional, maxBytes 
 	if err != nil {
 		return nil, err
 	}
-	req.Header.Set("User-Agent", c.userAgent)
+	req.Header.Set("User-Agent", p.userAgent)
 	accept := cond.Accept
 	if accept == "" {
 		accept = AcceptHTML
 	}
 	req.Header.Set("Accept", accept)
 	req.Header.Set("Accept-Language", "zh-CN,zh;q=0.9,en;q=0.8")
+	for k, v := range p.headers {
+		req.Header[k] = v
+	}
 	if cond.ETag != "" {
 		req.Header.Set("If-None-Match", cond.ETag)
 	}
@@ -247,7 +255,7 @@ func (c *Client) do(ctx context.Context, u *url.URL, cond Conditional, maxBytes 
 		req.Header.Set("If-Modified-Since", cond.LastModified)
 	}
 
-	hr, err := c.http.Do(req)
+	hr, err := p.http.Do(req)
 	if err != nil {
 		if hr != nil {
 			hr.Body.Close()
@@ -267,6 +275,14 @@ func (c *Client) do(ctx context.Context, u *url.URL, cond Conditional, maxBytes 
 			LastModified: firstNonEmpty(hr.Header.Get("Last-Modified"), cond.LastModified),
 		}, nil
 	case hr.StatusCode < 200 || hr.StatusCode > 299:
+		if class := responseClass(hr.StatusCode); class != "" {
+			// Read a little of the page: a 403 that carries a
+			// JavaScript cookie script is a challenge, not a ban.
+			head, _ := io.ReadAll(io.LimitReader(hr.Body, int64(max(c.cfg.ChallengeMaxBytes, 4096))))
+			drain(hr.Body)
+			status = hr.StatusCode
+			return nil, classifyStatus(hr.StatusCode, head)
+		}
 		drain(hr.Body)
 		se := &StatusError{Status: hr.StatusCode}
 		if hr.StatusCode == http.StatusTooManyRequests || hr.StatusCode == http.StatusServiceUnavailable {
@@ -291,6 +307,9 @@ func (c *Client) do(ctx context.Context, u *url.URL, cond Conditional, maxBytes 
 	}
 	if n > maxBytes {
 		return nil, fmt.Errorf("%w: more than %d bytes", ErrTooLarge, maxBytes)
+	}
+	if err := classifyPage(hr.StatusCode, hr.Header.Get("Content-Type"), buf.Bytes(), c.cfg.ChallengeMaxBytes); err != nil {
+		return nil, err
 	}
 	return &Response{
 		URL: final, Status: hr.StatusCode, Header: hr.Header, Body: buf.Bytes(),

@@ -63,6 +63,8 @@ func (e *StatusError) Error() string {
 // Error kinds returned by ErrorKind.
 const (
 	KindTimeout        = "timeout"
+	KindBlocked        = "blocked"
+	KindChallenge      = "challenge"
 	KindBlockedAddress = "blocked_address"
 	KindTooLarge       = "too_large"
 	KindHTTP4xx        = "http_4xx"
@@ -96,6 +98,10 @@ func ErrorKind(err error) string {
 	switch {
 	case errors.Is(err, ErrBlockedAddress):
 		return KindBlockedAddress
+	case errors.Is(err, ErrChallenge):
+		return KindChallenge
+	case errors.Is(err, ErrBlocked):
+		return KindBlocked
 	case errors.Is(err, ErrTooLarge):
 		return KindTooLarge
 	case errors.Is(err, ErrRobotsDisallowed):

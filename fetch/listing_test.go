@@ -111,3 +111,29 @@ func TestPollListing(t *testing.T) {
 		t.Fatalf("empty listing: %+v, %v", res, err)
 	}
 }
+
+// A list whose items open with an image link takes the title from the text
+// link to the same article, and keeps one item per article.
+func TestListingImageLinkTakesTextTitle(t *testing.T) {
+	t.Parallel()
+	page, _ := url.Parse("https://www.chinadaily.com.cn/china")
+	body := `<html><body>
+<div class="x"><a href="/a/202612/05/WS1.html"><img src="p.jpg"></a><h4><a href="/a/202612/05/WS1.html">First story</a></h4></div>
+<a href="/a/202612/04/WS2.html"><img src="q.jpg"></a><a href="/a/202612/04/WS2.html">Second story</a>
+<a href="/china">China</a></body></html>`
+	for _, l := range []*model.Listing{
+		{Item: "div.x, a[href*='/a/']", LinkPattern: `/a/\d{6}/\d{2}/WS`},
+		{Item: "a[href*='/a/']", DateFromURL: true},
+	} {
+		_, items, err := ParseListing([]byte(body), "text/html", page, l, ListingOptions{Now: time.Date(2026, 12, 6, 0, 0, 0, 0, time.UTC)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(items) != 2 || items[0].Title != "First story" || items[1].Title != "Second story" {
+			t.Fatalf("%+v: items %+v", l, items)
+		}
+		if l.DateFromURL && (items[0].Published == nil || items[0].Published.Day() != 5) {
+			t.Fatalf("date from URL: %v", items[0].Published)
+		}
+	}
+}

@@ -26,6 +26,8 @@ type PollResult struct {
 	ETag, LastModified string
 	// Title is the feed's or page's title.
 	Title string
+	// Listing counts what a listing's selectors matched; nil for feeds.
+	Listing *ListingStats
 }
 
 // Poll fetches a source conditionally and parses it as a feed or a listing
@@ -36,17 +38,18 @@ func (c *Client) Poll(ctx context.Context, src model.Source) (PollResult, error)
 	if src.Kind == model.KindListing {
 		accept = AcceptHTML
 	}
+	if src.Listing != nil && src.Listing.Format == model.ListingFormatJSON {
+		accept = AcceptJSON
+	}
+	if _, err := c.sourceProfile(src); err != nil {
+		return PollResult{}, fmt.Errorf("fetch: poll %s: fetch options: %w", src.Name, err)
+	}
 	resp, err := c.Get(ctx, src.URL, Conditional{
 		ETag: src.ETag, LastModified: src.LastModified,
-		IgnoreRobots: !src.RespectRobots, Accept: accept,
+		IgnoreRobots: !src.RespectRobots, Accept: accept, Source: src.Name,
 	})
 	if err != nil {
-		var se *StatusError
-		res := PollResult{}
-		if errors.As(err, &se) {
-			res.Status = se.Status
-		}
-		return res, err
+		return PollResult{Status: HTTPStatus(err)}, err
 	}
 	res := PollResult{Status: resp.Status, ETag: resp.ETag, LastModified: resp.LastModified}
 	if resp.NotModified {
@@ -61,11 +64,16 @@ func (c *Client) Poll(ctx context.Context, src model.Source) (PollResult, error)
 	ct := resp.Header.Get("Content-Type")
 	switch src.Kind {
 	case model.KindListing:
-		title, items, err := ParseListing(resp.Body, ct, base, src.Listing, ListingOptions{Location: loc, Now: c.now()})
-		if err != nil {
-			return PollResult{Status: resp.Status, Title: title}, fmt.Errorf("fetch: listing %s: %w", resp.URL, err)
+		lr, err := ReadListing(resp.Body, ct, base, src.Listing, ListingOptions{Location: loc, Now: c.now()})
+		var dse *DataSourceError
+		if errors.As(err, &dse) {
+			lr, err = c.readDataSource(ctx, src, dse.URL, loc)
 		}
-		res.Title, res.Items = title, items
+		res.Listing = &lr.Stats
+		if err != nil {
+			return PollResult{Status: resp.Status, Title: lr.Title, Listing: &lr.Stats}, fmt.Errorf("fetch: listing %s: %w", resp.URL, err)
+		}
+		res.Title, res.Items = lr.Title, lr.Items
 	default:
 		f, err := ParseFeed(resp.Body, ct, base, FeedOptions{Location: loc, MaxDepth: c.cfg.MaxFeedDepth, MaxItems: c.cfg.MaxFeedItems, Now: c.now()})
 		if err != nil {
@@ -74,6 +82,25 @@ func (c *Client) Poll(ctx context.Context, src model.Source) (PollResult, error)
 		res.Title, res.Items = f.Title, f.Items
 	}
 	return res, nil
+}
+
+// readDataSource reads the news.cn data file that fills a listing page.
+func (c *Client) readDataSource(ctx context.Context, src model.Source, dataURL string, loc *time.Location) (ListingResult, error) {
+	resp, err := c.Get(ctx, dataURL, Conditional{IgnoreRobots: !src.RespectRobots, Accept: AcceptJSON, Source: src.Name})
+	if err != nil {
+		return ListingResult{}, fmt.Errorf("data file: %w", err)
+	}
+	u, err := url.Parse(resp.URL)
+	if err != nil {
+		return ListingResult{}, fmt.Errorf("data file: %w", err)
+	}
+	l := NewsCNDataListing
+	l.LinkPattern, l.DateFromURL = src.Listing.LinkPattern, src.Listing.DateFromURL
+	r, err := ParseJSONListing(resp.Body, u, &l, ListingOptions{Location: loc, Now: c.now()})
+	if err != nil {
+		return r, fmt.Errorf("data file %s: %w", resp.URL, err)
+	}
+	return r, nil
 }
 
 // ParseFeed parses a feed with the client's limits (fetch.max_feed_depth,

@@ -2,7 +2,6 @@ package fetch
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -25,14 +24,14 @@ type robotsEntry struct {
 // there are no rules. A 5xx, network error or timeout is treated as allow
 // (a state-media site with a flaky robots.txt must not go dark) but is
 // retried after fetch.robots_retry instead of the full TTL.
-func (c *Client) robotsAllowed(ctx context.Context, u *url.URL) (bool, error) {
+func (c *Client) robotsAllowed(ctx context.Context, u *url.URL, p *profile) (bool, error) {
 	key := u.Scheme + "://" + u.Host
 	e := c.robots.entry(key)
 	e.mu.Lock() // one fetch per host; other workers wait for its result
 	defer e.mu.Unlock()
 	now := c.now()
 	if now.After(e.expires) {
-		data, ttl, err := c.fetchRobots(ctx, key)
+		data, ttl, err := c.fetchRobots(ctx, key, p)
 		if err != nil {
 			return false, err
 		}
@@ -53,13 +52,13 @@ func (c *Client) robotsAllowed(ctx context.Context, u *url.URL) (bool, error) {
 
 // fetchRobots returns the parsed rules (nil: allow all) and how long to keep
 // them. It fails only when the caller's context ended.
-func (c *Client) fetchRobots(ctx context.Context, origin string) (*robotstxt.RobotsData, time.Duration, error) {
+func (c *Client) fetchRobots(ctx context.Context, origin string, p *profile) (*robotstxt.RobotsData, time.Duration, error) {
 	ru, _ := url.Parse(origin + "/robots.txt")
-	resp, err := c.do(ctx, ru, Conditional{Accept: "text/plain, */*;q=0.5"}, robotsMaxBytes)
+	resp, err := c.do(ctx, ru, Conditional{Accept: "text/plain, */*;q=0.5"}, p, robotsMaxBytes)
 	if ctx.Err() != nil {
 		return nil, 0, ctx.Err()
 	}
-	var se *StatusError
+	st := HTTPStatus(err)
 	switch {
 	case err == nil:
 		data, perr := robotstxt.FromBytes(resp.Body)
@@ -68,7 +67,7 @@ func (c *Client) fetchRobots(ctx context.Context, origin string) (*robotstxt.Rob
 			return nil, c.cfg.RobotsRetry, nil
 		}
 		return data, c.cfg.RobotsTTL, nil
-	case errors.As(err, &se) && se.Status >= 400 && se.Status < 500 && se.Status != http.StatusTooManyRequests:
+	case st >= 400 && st < 500 && st != http.StatusTooManyRequests:
 		return nil, c.cfg.RobotsTTL, nil
 	default:
 		c.log.Info("fetch: robots.txt unavailable, allowing for now", slog.String("url", ru.String()), slog.String("error", err.Error()), slog.String("kind", ErrorKind(err)))

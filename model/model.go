@@ -27,6 +27,51 @@ type Listing struct {
 	Date string `yaml:"date,omitempty" json:"date,omitempty"`
 	// DateLayout is a Go time layout for Date; empty means the built-in guesses.
 	DateLayout string `yaml:"date_layout,omitempty" json:"date_layout,omitempty"`
+	// Format is "html" (default: the fields are CSS selectors) or "json":
+	// the page is a JSON data file, Item is the dotted path to its array of
+	// entries ("" or "." for a top-level array; e.g. "data.list") and Link,
+	// Title and Date are dotted paths inside one entry.
+	Format string `yaml:"format,omitempty" json:"format,omitempty"`
+	// LinkPattern, when set, is a regular expression a link must match to
+	// be kept (e.g. `/zhengce/.*content_\d+\.htm`), for lists that mix
+	// articles with navigation links.
+	LinkPattern string `yaml:"link_pattern,omitempty" json:"link_pattern,omitempty"`
+	// DateFromURL dates an item whose listing shows no date from its URL
+	// (/2026-12/05/, /202612/05/, /2026/1205/, /20261205/), at midnight in
+	// the source's zone.
+	DateFromURL bool `yaml:"date_from_url,omitempty" json:"date_from_url,omitempty"`
+	// DataSource is a CSS selector for the element whose data attribute
+	// names a news.cn data file ("datasource:<id>" → ds_<id>.json beside
+	// the page); when the HTML list is empty the data file is read
+	// instead ({"datasource": [{title, publishUrl, publishTime}]}).
+	DataSource string `yaml:"data_source,omitempty" json:"data_source,omitempty"`
+}
+
+// ListingFormatJSON marks a listing whose page is a JSON data file.
+const ListingFormatJSON = "json"
+
+// FetchOptions are the HTTP settings of one source, beyond the shared
+// client's. Zero values mean "as the global fetch settings say".
+type FetchOptions struct {
+	// UserAgent replaces fetch.user_agent for this source's host.
+	UserAgent string `yaml:"user_agent,omitempty" json:"user_agent,omitempty"`
+	// Headers are extra request headers (e.g. Referer); they cannot replace
+	// the conditional-request headers.
+	Headers map[string]string `yaml:"headers,omitempty" json:"headers,omitempty"`
+	// Cookies keeps a cookie jar for the source's host across requests, so
+	// sites that set a cookie and redirect (anti-bot checks) can be read.
+	Cookies bool `yaml:"cookies,omitempty" json:"cookies,omitempty"`
+	// Proxy is an http://, https:// or socks5:// proxy URL replacing
+	// fetch.proxy; "direct" turns the global proxy off for the source.
+	Proxy string `yaml:"proxy,omitempty" json:"proxy,omitempty"`
+	// Via is "" (plain HTTP) or "browser" (headless Chromium, for pages that
+	// set their cookie in JavaScript).
+	Via string `yaml:"via,omitempty" json:"via,omitempty"`
+}
+
+// IsZero reports whether no option is set.
+func (o FetchOptions) IsZero() bool {
+	return o.UserAgent == "" && len(o.Headers) == 0 && !o.Cookies && o.Proxy == "" && o.Via == ""
 }
 
 // SiteRule names the CSS selectors that extract an article page of one outlet.
@@ -65,6 +110,10 @@ type Source struct {
 	Interval time.Duration
 	// RespectRobots is false only when the operator turned robots.txt off for this source.
 	RespectRobots bool
+	// Fetch holds the source's HTTP options (from the catalogue; not stored
+	// in the database: fetch.Client.UseSources registers them by name and
+	// host).
+	Fetch FetchOptions
 
 	// Poll state.
 	ETag         string
