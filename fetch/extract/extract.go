@@ -138,12 +138,17 @@ func extract(page []byte, pageURL string, rules *Rules, mode GenericMode, now ti
 			out.Text, out.Method = text, MethodRule
 		}
 	}
-	if out.Text == "" {
-		var buf bytes.Buffer
-		if err := html.Render(&buf, root); err != nil {
-			return out, fmt.Errorf("extract: %s: render pruned HTML: %w", pageURL, err)
+	if out.Text == "" && mode == ModeDefault {
+		body := ix.body
+		if body == nil {
+			body = root
 		}
-		text, gerr := generic(buf.Bytes(), u, mode)
+		if fast := fastExtract(body); fast.ok {
+			out.Text, out.Method = fast.text, MethodGeneric
+		}
+	}
+	if out.Text == "" {
+		text, gerr := generic(root, u, mode)
 		if text == "" {
 			if gerr != nil {
 				return out, fmt.Errorf("extract: %s: %w: %w", pageURL, ErrNoText, gerr)
