@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/wirewatch/wirewatch/store/storetest"
 )
 
 // TestExtractJSONL sends three pages (one GBK with its Content-Type, one
@@ -87,5 +89,23 @@ func TestExtractJSONL(t *testing.T) {
 	one.URL = res[0].URL
 	if one != res[0] {
 		t.Errorf("single-page output %+v differs from the --jsonl line %+v", one, res[0])
+	}
+}
+
+// TestReextractCommand runs `reextract` on a real, empty archive: it
+// reports what it did and rejects a bad --since.
+func TestReextractCommand(t *testing.T) {
+	db := storetest.New(t)
+	env := []string{"WIREWATCH_DATABASE_URL=" + db.URL}
+	out, errOut, code := runCmd(t, "", env, "reextract", "--dry-run")
+	if code != 0 || !strings.Contains(out, "re-extracted 0 stored page(s)") || !strings.Contains(out, "dry run") {
+		t.Errorf("exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	out, errOut, code = runCmd(t, "", env, "reextract")
+	if code != 0 || !strings.Contains(out, "0 text(s) changed") || !strings.Contains(errOut, "reextract: 0/0 pages") {
+		t.Errorf("exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	if _, errOut, code := runCmd(t, "", env, "reextract", "--since", "yesterday"); code != 2 || !strings.Contains(errOut, "YYYY-MM-DD") {
+		t.Errorf("bad --since: exit %d, %q", code, errOut)
 	}
 }
