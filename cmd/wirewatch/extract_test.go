@@ -109,3 +109,30 @@ func TestReextractCommand(t *testing.T) {
 		t.Errorf("bad --since: exit %d, %q", code, errOut)
 	}
 }
+
+// TestLinksCommand prints the article links of a GBK listing page, one per
+// line, and refuses a missing --url.
+func TestLinksCommand(t *testing.T) {
+	page := `<html><head><meta charset="gbk"><title>国内</title></head><body>
+<ul class="nav"><li><a href="/politics/">时政</a></li><li><a href="/video/index.htm">视频</a></li><li><a href="http://www.example.com/">友情链接</a></li></ul>
+<ul class="list">
+<li><a href="/politics/2025-03/04/c_1130001.htm">网信办发布数据出境安全评估办法</a></li>
+<li><a href="http://www.news.cn/politics/2025-03/04/c_1130002.htm">个人信息保护认证实施规则公布</a></li>
+<li><a href="/politics/2025-03/04/c_1130001.htm">网信办发布数据出境安全评估办法</a></li>
+</ul></body></html>`
+	out, errOut, code := runCmd(t, string(toGBK(t, page)), nil, "links", "--url", "http://www.xinhuanet.com/politics/")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	want := "http://www.xinhuanet.com/politics/2025-03/04/c_1130001.htm\nhttp://www.news.cn/politics/2025-03/04/c_1130002.htm\n"
+	if out != want {
+		t.Errorf("output %q, want %q", out, want)
+	}
+	out, _, _ = runCmd(t, string(toGBK(t, page)), nil, "links", "-v", "--url", "http://www.xinhuanet.com/politics/")
+	if !strings.Contains(out, "\tshape\t网信办发布数据出境安全评估办法") {
+		t.Errorf("verbose output %q", out)
+	}
+	if _, errOut, code := runCmd(t, page, nil, "links"); code != 2 || !strings.Contains(errOut, "--url") {
+		t.Errorf("no --url: exit %d, %q", code, errOut)
+	}
+}

@@ -323,11 +323,6 @@ func classify(u *url.URL, family map[string]bool) shape {
 			return shapeStatic
 		}
 	}
-	for _, p := range channelHosts {
-		if strings.HasPrefix(host, p) {
-			return shapeSection
-		}
-	}
 	segs := strings.FieldsFunc(lower, func(r rune) bool { return r == '/' })
 	if len(segs) == 0 {
 		return shapeSection
@@ -335,10 +330,16 @@ func classify(u *url.URL, family map[string]bool) shape {
 	last := segs[len(segs)-1]
 	name := strings.TrimSuffix(last, pathExt(last))
 	// A date in the path and an id in the name make an article even under
-	// a section word: /video/2018-03/14/c_129829617.htm is one video
-	// report, /video/index.htm the channel.
+	// a section word or on a channel's host: /video/2018-03/14/c_129829617.htm
+	// and tv.81.cn/jbmdm/2018-03/17/content_7975587.htm are video reports,
+	// /video/index.htm and tv.81.cn/ the channels.
 	dated := reDatePath.MatchString(lower) && len(segs) >= 2
 	if !(dated && reNumericID.MatchString(name)) {
+		for _, p := range channelHosts {
+			if strings.HasPrefix(host, p) {
+				return shapeSection
+			}
+		}
 		for _, s := range segs[:len(segs)-1] {
 			if sectionWords[s] {
 				return shapeSection
