@@ -12,6 +12,7 @@ import (
 
 	"github.com/wirewatch/wirewatch/fetch/charset"
 	"github.com/wirewatch/wirewatch/fetch/dates"
+	"github.com/wirewatch/wirewatch/fetch/discover"
 	"github.com/wirewatch/wirewatch/fetch/urlnorm"
 	"github.com/wirewatch/wirewatch/model"
 )
@@ -23,6 +24,10 @@ type ListingOptions struct {
 	Location *time.Location
 	// Now is the reference for date plausibility. Default time.Now().
 	Now time.Time
+	// Profile is what earlier polls of the source taught the discovery of
+	// links on a listing without selectors (listing_discover.go); nil
+	// means none.
+	Profile *discover.Profile
 }
 
 // listingSelectors are a Listing's compiled selectors; nil means unset.
@@ -58,6 +63,9 @@ func compileListing(l *model.Listing) (*listingSelectors, error) {
 // a usable link the error wraps ErrListingEmpty (the page changed: the source
 // is broken and must be reported, not silently polled).
 func ParseListing(body []byte, contentType string, page *url.URL, l *model.Listing, opts ListingOptions) (string, []model.Item, error) {
+	if l == nil || strings.TrimSpace(l.Item) == "" {
+		return parseDiscovered(body, contentType, page, opts)
+	}
 	sel, err := compileListing(l)
 	if err != nil {
 		return "", nil, err
