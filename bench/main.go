@@ -70,7 +70,7 @@ func main() {
 	flag.BoolVar(&o.verbose, "v", false, "progress on stderr")
 	flag.StringVar(&o.label, "label", "", "a label printed with the results")
 	flag.StringVar(&o.preSQL, "pre-sql", "", "what-if: migrate, then run this SQL file in the fresh database before measuring (a proposed migration)")
-	flag.StringVar(&o.extract, "extract", "rule", "article text: rule (a site rule for the farm host, as catalogue outlets have) or generic (go-trafilatura with readability fallback)")
+	flag.StringVar(&o.extract, "extract", "rule", "article text: rule (a site rule for the farm host, as catalogue outlets have) or generic (no rule: the density scorer, go-trafilatura where its gate refuses)")
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write wirewatch's CPU profile of each run to FILE.N (go tool pprof)")
 	flag.StringVar(&o.memProfile, "memprofile", "", "write wirewatch's heap profile at the end of each run to FILE.N (go tool pprof)")
 	flag.Parse()
