@@ -60,6 +60,9 @@ type Client struct {
 	robots      *robotsCache
 	metrics     *metrics
 	now         func() time.Time
+	// profiles holds what link discovery learned per listing source
+	// without selectors (listing_discover.go).
+	profiles profileTable
 }
 
 // Conditional carries the validators of a previous response and per-request

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"fmt"
 	"net/url"
+	"strings"
+	"sync"
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
@@ -59,4 +61,37 @@ func pageTitle(doc []byte) string {
 			}
 		}
 	}
+}
+
+// maxProfiles bounds the profiles a client keeps (one per listing source
+// without selectors); past it, new sources are polled without one.
+const maxProfiles = 10000
+
+// profileTable keeps one discovery profile per listing source without
+// selectors, for the life of the process (a restart relearns in a few
+// polls). The zero value is ready.
+type profileTable struct {
+	mu sync.Mutex
+	m  map[string]*discover.Profile
+}
+
+// get returns src's profile, or nil for a source that has selectors.
+func (t *profileTable) get(src model.Source) *discover.Profile {
+	if src.Kind != model.KindListing || (src.Listing != nil && strings.TrimSpace(src.Listing.Item) != "") {
+		return nil
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if p, ok := t.m[src.URL]; ok {
+		return p
+	}
+	if len(t.m) >= maxProfiles {
+		return nil
+	}
+	if t.m == nil {
+		t.m = map[string]*discover.Profile{}
+	}
+	p := discover.NewProfile()
+	t.m[src.URL] = p
+	return p
 }

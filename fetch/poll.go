@@ -61,7 +61,7 @@ func (c *Client) Poll(ctx context.Context, src model.Source) (PollResult, error)
 	ct := resp.Header.Get("Content-Type")
 	switch src.Kind {
 	case model.KindListing:
-		title, items, err := ParseListing(resp.Body, ct, base, src.Listing, ListingOptions{Location: loc, Now: c.now()})
+		title, items, err := ParseListing(resp.Body, ct, base, src.Listing, ListingOptions{Location: loc, Now: c.now(), Profile: c.profiles.get(src)})
 		if err != nil {
 			return PollResult{Status: resp.Status, Title: title}, fmt.Errorf("fetch: listing %s: %w", resp.URL, err)
 		}
