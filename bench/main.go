@@ -32,6 +32,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 type options struct {
@@ -68,7 +70,7 @@ func main() {
 	flag.BoolVar(&o.verbose, "v", false, "progress on stderr")
 	flag.StringVar(&o.label, "label", "", "a label printed with the results")
 	flag.StringVar(&o.preSQL, "pre-sql", "", "what-if: migrate, then run this SQL file in the fresh database before measuring (a proposed migration)")
-	flag.StringVar(&o.extract, "extract", "rule", "article text: rule (a site rule for the farm host, as catalogue outlets have) or generic (go-trafilatura with readability fallback)")
+	flag.StringVar(&o.extract, "extract", "rule", "article text: rule (a site rule for the farm host, as catalogue outlets have) or generic (no rule: the density scorer, go-trafilatura where its gate refuses)")
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write wirewatch's CPU profile of each run to FILE.N (go tool pprof)")
 	flag.StringVar(&o.memProfile, "memprofile", "", "write wirewatch's heap profile at the end of each run to FILE.N (go tool pprof)")
 	flag.Parse()
@@ -114,10 +116,11 @@ func run(ctx context.Context, o options, log *slog.Logger) error {
 	if err := goBuild(ctx, o.farmDir, farmBin, "."); err != nil {
 		return err
 	}
-	postmaster, err := findPostmaster()
+	postmaster, err := serverOf(ctx, o.pgURL)
 	if err != nil {
 		return err
 	}
+	log.Info("measuring the PostgreSQL server", "postmaster_pid", postmaster)
 
 	var results []runResult
 	for i := range o.runs {
@@ -162,4 +165,19 @@ func goBuild(ctx context.Context, dir, out, pkg string) error {
 		return fmt.Errorf("go build %s in %s: %w", pkg, dir, err)
 	}
 	return nil
+}
+
+// serverOf connects to pgURL and returns the process id of the server
+// behind it (see postmasterOf).
+func serverOf(ctx context.Context, pgURL string) (int, error) {
+	conn, err := pgx.Connect(ctx, pgURL)
+	if err != nil {
+		return 0, fmt.Errorf("connect to %s: %w", pgURL, err)
+	}
+	defer conn.Close(context.Background())
+	var backend int
+	if err := conn.QueryRow(ctx, "SELECT pg_backend_pid()").Scan(&backend); err != nil {
+		return 0, fmt.Errorf("pg_backend_pid: %w", err)
+	}
+	return postmasterOf(backend)
 }

@@ -84,27 +84,20 @@ type pgTracker struct {
 // auxiliary names the server processes that work for every database.
 var auxiliary = []string{"checkpointer", "background writer", "walwriter", "autovacuum launcher"}
 
-func findPostmaster() (int, error) {
-	ents, err := os.ReadDir("/proc")
+// postmasterOf returns the process id of the PostgreSQL server that
+// backendPID (pg_backend_pid() of a connection to it) belongs to: the
+// backend's parent. With several clusters on the machine this is the one
+// the harness is connected to, whatever the others are doing.
+func postmasterOf(backendPID int) (int, error) {
+	st, err := readStat(backendPID)
 	if err != nil {
-		return 0, err
+		return 0, fmt.Errorf("backend %d of the benchmark's connection not found in /proc (is the server on this machine, outside a container?): %w", backendPID, err)
 	}
-	for _, e := range ents {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		cmd, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
-		if err != nil || !bytes.HasPrefix(cmd, []byte("postgres: ")) {
-			continue
-		}
-		st, err := readStat(pid)
-		if err != nil {
-			continue
-		}
-		return st.ppid, nil
+	cmd, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(backendPID), "cmdline"))
+	if err != nil || !bytes.HasPrefix(cmd, []byte("postgres: ")) {
+		return 0, fmt.Errorf("process %d is not a PostgreSQL backend (its command line is %q)", backendPID, bytes.ReplaceAll(cmd, []byte{0}, []byte{' '}))
 	}
-	return 0, fmt.Errorf("no PostgreSQL server process found in /proc (is the server local?)")
+	return st.ppid, nil
 }
 
 func newPGTracker(postmaster int, db string, exclude ...int) *pgTracker {

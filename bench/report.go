@@ -37,21 +37,6 @@ func (s stat) spread(unit string, prec int) string {
 	return fmt.Sprintf("%.*f–%.*f%s", prec, s.lo, prec, s.hi, unit)
 }
 
-// miniflux holds the issue's reference figures (500 feeds × 20 items).
-var miniflux = map[string]string{
-	"cold":       "25 s",
-	"cold200":    "153 s",
-	"cpu":        "18.4 s",
-	"pgcpu":      "19.9 s",
-	"total":      "38.3 s",
-	"rss":        "51 MB",
-	"rwall":      "0.82 s",
-	"rcpu":       "0.26 s",
-	"rpgcpu":     "0.65 s",
-	"rtotal":     "0.91 s",
-	"articles/s": "400",
-}
-
 func statuses(m map[string]int64) string {
 	var parts []string
 	for _, k := range slices.Sorted(maps.Keys(m)) {
@@ -71,19 +56,6 @@ func report(w io.Writer, o options, rs []runResult) {
 		}
 		return summarize(xs)
 	}
-	ref := o.feeds == 500 && o.items == 20
-	mf := func(k string) string {
-		if !ref {
-			return ""
-		}
-		if k == "cold" && o.latency == 200*time.Millisecond {
-			return miniflux["cold200"]
-		}
-		if o.latency != 0 && k != "rss" {
-			return ""
-		}
-		return miniflux[k]
-	}
 	host, _ := os.Hostname()
 	fmt.Fprintf(w, "\n### wirewatch on the feed farm%s\n\n", labelSuffix(o.label))
 	fmt.Fprintf(w, "Farm: `-feeds %d -items %d`", o.feeds, o.items)
@@ -96,10 +68,12 @@ func report(w io.Writer, o options, rs []runResult) {
 	fmt.Fprintf(w, "; wirewatch: %d poll + %d fetch workers, host_concurrency %d, tick %s, poll interval %s, extraction by %s; %d run(s) on %s (%d CPUs), load average at start of each run: %s.\n\n",
 		o.workers, o.workers, o.hostConcurrency, o.tick, o.interval, map[string]string{"rule": "site rule", "generic": "the generic extractor"}[o.extract], len(rs), host, runtime.NumCPU(), loads(rs))
 	fmt.Fprintf(w, "Command: `go run ./bench %s`\n\n", strings.Join(os.Args[1:], " "))
-	fmt.Fprintln(w, "| figure | median | spread (min–max) | Miniflux |")
-	fmt.Fprintln(w, "| --- | ---: | ---: | ---: |")
-	row := func(name string, s stat, unit string, prec int, k string) {
-		fmt.Fprintf(w, "| %s | %s | %s | %s |\n", name, s.cell(unit, prec), s.spread(unit, prec), mf(k))
+	// Only figures measured in this run are printed: other systems'
+	// figures belong in a table made from one run of each, on one machine.
+	fmt.Fprintln(w, "| figure | median | spread (min–max) |")
+	fmt.Fprintln(w, "| --- | ---: | ---: |")
+	row := func(name string, s stat, unit string, prec int, _ string) {
+		fmt.Fprintf(w, "| %s | %s | %s |\n", name, s.cell(unit, prec), s.spread(unit, prec))
 	}
 	n := o.feeds * o.items
 	row(fmt.Sprintf("cold ingest, process start → %d articles stored, extracted, classified", n), pick(func(r runResult) float64 { return r.Cold.Wall.Seconds() }), " s", 2, "cold")

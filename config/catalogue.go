@@ -110,8 +110,11 @@ func ParseCatalogue(name string, data []byte) (*Catalogue, error) {
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return nil, &Error{File: name, Key: key + ".url", Msg: fmt.Sprintf("want an http(s) URL, got %q", s.URL)}
 		}
-		if s.Kind == string(model.KindListing) && (s.Listing == nil || (s.Listing.Item == "" && s.Listing.Format != model.ListingFormatJSON)) {
-			return nil, &Error{File: name, Key: key + ".listing.item", Msg: "a listing source needs at least an item selector"}
+		// A listing without an item selector has its article links
+		// discovered from the page (fetch/discover); other selectors
+		// without an item selector would be ignored, so they are refused.
+		if s.Kind == string(model.KindListing) && s.Listing != nil && s.Listing.Item == "" && s.Listing.Format != model.ListingFormatJSON && (s.Listing.Link != "" || s.Listing.Title != "" || s.Listing.Date != "") {
+			return nil, &Error{File: name, Key: key + ".listing.item", Msg: "link, title and date selectors need an item selector (or leave all out to discover the links)"}
 		}
 		if err := checkFetchOptions(s); err != nil {
 			err.File, err.Key = name, key+"."+err.Key

@@ -69,6 +69,9 @@ type Client struct {
 	robots      *robotsCache
 	metrics     *metrics
 	now         func() time.Time
+	// learned holds what link discovery learned per listing source
+	// without selectors (listing_discover.go).
+	learned profileTable
 }
 
 // Conditional carries the validators of a previous response and per-request

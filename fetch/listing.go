@@ -13,6 +13,7 @@ import (
 
 	"github.com/wirewatch/wirewatch/fetch/charset"
 	"github.com/wirewatch/wirewatch/fetch/dates"
+	"github.com/wirewatch/wirewatch/fetch/discover"
 	"github.com/wirewatch/wirewatch/fetch/urlnorm"
 	"github.com/wirewatch/wirewatch/model"
 )
@@ -24,6 +25,10 @@ type ListingOptions struct {
 	Location *time.Location
 	// Now is the reference for date plausibility. Default time.Now().
 	Now time.Time
+	// Profile is what earlier polls of the source taught the discovery of
+	// links on a listing without selectors (listing_discover.go); nil
+	// means none.
+	Profile *discover.Profile
 }
 
 // listingSelectors are a Listing's compiled selectors; nil means unset.
@@ -96,6 +101,12 @@ func ParseListing(body []byte, contentType string, page *url.URL, l *model.Listi
 
 func parseHTMLListing(body []byte, contentType string, page *url.URL, l *model.Listing, opts ListingOptions) (ListingResult, error) {
 	var res ListingResult
+	if l == nil || strings.TrimSpace(l.Item) == "" {
+		title, items, err := parseDiscovered(body, contentType, page, opts)
+		res.Title, res.Items = title, items
+		res.Stats = ListingStats{Containers: len(items), Links: len(items), Titled: countTitled(items)}
+		return res, err
+	}
 	sel, err := compileListing(l)
 	if err != nil {
 		return res, err

@@ -64,7 +64,7 @@ func (c *Client) Poll(ctx context.Context, src model.Source) (PollResult, error)
 	ct := resp.Header.Get("Content-Type")
 	switch src.Kind {
 	case model.KindListing:
-		lr, err := ReadListing(resp.Body, ct, base, src.Listing, ListingOptions{Location: loc, Now: c.now()})
+		lr, err := ReadListing(resp.Body, ct, base, src.Listing, ListingOptions{Location: loc, Now: c.now(), Profile: c.learned.get(src)})
 		var dse *DataSourceError
 		if errors.As(err, &dse) {
 			lr, err = c.readDataSource(ctx, src, dse.URL, loc)

@@ -2,10 +2,12 @@
 // title, byline, publication time, language and canonical URL.
 //
 // The text comes from the outlet's site rule (CSS selectors from the
-// catalogue) when one matches the page's host and yields text, from a
-// generic extractor (go-trafilatura, chosen by measurement on the
-// extraction-dev corpus) otherwise; the caller falls back to the feed's
-// summary with FromSummary when both fail. Without the page's address the
+// catalogue) when one matches the page's host and yields text, otherwise
+// from the generic path: a text-density scorer on the same parsed tree
+// (density.go), kept when its quality gate trusts it, and go-trafilatura
+// (chosen by measurement on the extraction-dev corpus, generic.go) on a
+// copy of the tree when not. The caller falls back to the feed's summary
+// with FromSummary when all fail. Without the page's address the
 // rule is picked by the address the page declares or by the outlet its
 // links point to (site.go). The quality is measured by shingle F1 against
 // full gold texts (shingle_test.go) and by extraction-dev's snippets
@@ -138,12 +140,17 @@ func extract(page []byte, pageURL string, rules *Rules, mode GenericMode, now ti
 			out.Text, out.Method = text, MethodRule
 		}
 	}
-	if out.Text == "" {
-		var buf bytes.Buffer
-		if err := html.Render(&buf, root); err != nil {
-			return out, fmt.Errorf("extract: %s: render pruned HTML: %w", pageURL, err)
+	if out.Text == "" && mode == ModeDefault {
+		body := ix.body
+		if body == nil {
+			body = root
 		}
-		text, gerr := generic(buf.Bytes(), u, mode)
+		if fast := fastExtract(body); fast.ok {
+			out.Text, out.Method = fast.text, MethodGeneric
+		}
+	}
+	if out.Text == "" {
+		text, gerr := generic(root, u, mode)
 		if text == "" {
 			if gerr != nil {
 				return out, fmt.Errorf("extract: %s: %w: %w", pageURL, ErrNoText, gerr)

@@ -82,3 +82,24 @@ func BenchmarkExtractFarm(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkPageFarmGeneric is BenchmarkPageFarm without a site rule: the
+// path of every source a user adds without writing one (bench -extract
+// generic).
+func BenchmarkPageFarmGeneric(b *testing.B) {
+	pages := farmPages(b)
+	var n int64
+	for _, p := range pages {
+		n += int64(len(p.Body))
+	}
+	b.SetBytes(n / int64(len(pages)))
+	i := 0
+	for b.Loop() {
+		p := pages[i%len(pages)]
+		i++
+		ex, err := Page(p.Body, p.ContentType, p.URL, nil)
+		if err != nil || ex.Method != MethodGeneric {
+			b.Fatalf("%s: method %q, error %v", p.URL, ex.Method, err)
+		}
+	}
+}

@@ -1,7 +1,6 @@
 package extract
 
 import (
-	"bytes"
 	"fmt"
 	nurl "net/url"
 
@@ -50,8 +49,9 @@ const defaultMode = ModeTrafilaturaFallback
 // considered a failure and a second extractor is consulted.
 const shortText = 200
 
-// generic runs the generic extractor on raw (UTF-8 HTML). It never panics.
-func generic(raw []byte, pageURL *nurl.URL, mode GenericMode) (text string, err error) {
+// generic runs the heavy generic extractor on a copy of the parsed page (the
+// extractors change the tree they are given). It never panics.
+func generic(raw *html.Node, pageURL *nurl.URL, mode GenericMode) (text string, err error) {
 	if mode == ModeDefault {
 		mode = defaultMode
 	}
@@ -108,7 +108,7 @@ const (
 // candidate could not change its choice (no longer than trafilatura's own
 // substantial text), again with the candidate as fallback; a fallback
 // result that balloons is refused (see guardMin).
-func guardedFallback(raw []byte, pageURL *nurl.URL, focus trafilatura.ExtractionFocus) (string, error) {
+func guardedFallback(raw *html.Node, pageURL *nurl.URL, focus trafilatura.ExtractionFocus) (string, error) {
 	plain, perr := runTrafilatura(raw, pageURL, focus, false)
 	lenPlain := runeCount(plain)
 	cand := readabilityCandidate(raw, pageURL)
@@ -136,21 +136,17 @@ func guardedFallback(raw []byte, pageURL *nurl.URL, focus trafilatura.Extraction
 	return fb, nil
 }
 
-// readabilityCandidate parses raw afresh (readability changes the tree) and
-// returns readeck's article node, or nil.
-func readabilityCandidate(raw []byte, pageURL *nurl.URL) *html.Node {
-	doc, err := html.Parse(bytes.NewReader(raw))
-	if err != nil {
-		return nil
-	}
-	n, err := readabilityFromDocument(doc, pageURL)
+// readabilityCandidate runs readeck's readability on a copy of the page
+// (it changes the tree) and returns its article node, or nil.
+func readabilityCandidate(raw *html.Node, pageURL *nurl.URL) *html.Node {
+	n, err := readabilityFromDocument(cloneTree(raw), pageURL)
 	if err != nil {
 		return nil
 	}
 	return n
 }
 
-func runTrafilatura(raw []byte, pageURL *nurl.URL, focus trafilatura.ExtractionFocus, fallback bool) (text string, err error) {
+func runTrafilatura(raw *html.Node, pageURL *nurl.URL, focus trafilatura.ExtractionFocus, fallback bool) (text string, err error) {
 	var cand *html.Node
 	if fallback {
 		cand = readabilityCandidate(raw, pageURL)
@@ -158,16 +154,13 @@ func runTrafilatura(raw []byte, pageURL *nurl.URL, focus trafilatura.ExtractionF
 	return runTrafilaturaWith(raw, pageURL, focus, fallback, cand)
 }
 
-func runTrafilaturaWith(raw []byte, pageURL *nurl.URL, focus trafilatura.ExtractionFocus, fallback bool, cand *html.Node) (text string, err error) {
+func runTrafilaturaWith(raw *html.Node, pageURL *nurl.URL, focus trafilatura.ExtractionFocus, fallback bool, cand *html.Node) (text string, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			text, err = "", fmt.Errorf("extract: trafilatura panicked: %v", r)
 		}
 	}()
-	doc, err := html.Parse(bytes.NewReader(raw))
-	if err != nil {
-		return "", fmt.Errorf("extract: parse HTML: %w", err)
-	}
+	doc := cloneTree(raw)
 	opts := trafilatura.Options{
 		OriginalURL: pageURL,
 		Focus:       focus,
@@ -212,14 +205,40 @@ func readabilityFromDocument(doc *html.Node, pageURL *nurl.URL) (node *html.Node
 	return art.Node, nil
 }
 
-func runReadability(raw []byte, pageURL *nurl.URL) (string, error) {
-	doc, err := html.Parse(bytes.NewReader(raw))
-	if err != nil {
-		return "", fmt.Errorf("extract: parse HTML: %w", err)
-	}
-	n, err := readabilityFromDocument(doc, pageURL)
+func runReadability(raw *html.Node, pageURL *nurl.URL) (string, error) {
+	n, err := readabilityFromDocument(cloneTree(raw), pageURL)
 	if err != nil || n == nil {
 		return "", err
 	}
 	return nodeText(n), nil
+}
+
+// cloneTree copies the tree under n (n included), iteratively. Copying is a
+// fraction of the cost of rendering and parsing the page again, which is how
+// each extractor used to get its own tree.
+func cloneTree(n *html.Node) *html.Node {
+	root := cloneNode(n)
+	type pair struct{ src, dst *html.Node }
+	stack := []pair{{n, root}}
+	for len(stack) > 0 {
+		p := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		for c := p.src.FirstChild; c != nil; c = c.NextSibling {
+			d := cloneNode(c)
+			p.dst.AppendChild(d)
+			if c.FirstChild != nil {
+				stack = append(stack, pair{c, d})
+			}
+		}
+	}
+	return root
+}
+
+func cloneNode(n *html.Node) *html.Node {
+	c := &html.Node{Type: n.Type, DataAtom: n.DataAtom, Data: n.Data, Namespace: n.Namespace}
+	if len(n.Attr) > 0 {
+		c.Attr = make([]html.Attribute, len(n.Attr))
+		copy(c.Attr, n.Attr)
+	}
+	return c
 }

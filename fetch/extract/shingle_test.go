@@ -282,7 +282,11 @@ func plainReadability(raw []byte, pageURL string) string {
 	if err != nil {
 		return ""
 	}
-	text, _ := runReadability(page, parseURL(pageURL))
+	root, err := html.Parse(bytes.NewReader(page))
+	if err != nil {
+		return ""
+	}
+	text, _ := runReadability(root, parseURL(pageURL))
 	return text
 }
 
