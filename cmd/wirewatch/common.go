@@ -41,7 +41,7 @@ func (g *globalFlags) load(e *env) (config.Config, *slog.Logger, error) {
 	}
 	cfg, err := config.Load(path, e.environ)
 	if err != nil {
-		return cfg, nil, err
+		return cfg, nil, configError{err}
 	}
 	if g.logFormat != "" {
 		cfg.Log.Format = g.logFormat
@@ -50,9 +50,13 @@ func (g *globalFlags) load(e *env) (config.Config, *slog.Logger, error) {
 		cfg.Log.Level = g.logLevel
 	}
 	if err := cfg.Log.Validate(); err != nil {
-		return cfg, nil, err
+		return cfg, nil, configError{err}
 	}
-	return cfg, newLogger(e, cfg.Log), nil
+	logger := newLogger(e, cfg.Log)
+	if links := config.ServiceLinks(e.environ); len(links) > 0 {
+		logger.Debug("ignoring Kubernetes service-link variables; they are not settings", "variables", links)
+	}
+	return cfg, logger, nil
 }
 
 func cutPrefix(s, prefix string) (string, bool) {

@@ -17,15 +17,25 @@ func init() {
 }
 
 func runExtract(_ context.Context, e *env, args []string) error {
+	var g globalFlags
 	fs := e.newFlags("extract")
+	g.add(fs)
 	pageURL := fs.String("url", "", "the page's address (picks the site rule, resolves links)")
 	contentType := fs.String("content-type", "", "the Content-Type header the page came with (for its charset)")
-	sources := fs.String("sources", "", "source catalogue with site rules (default: the built-in one)")
-	if err := fs.Parse(args); err != nil {
+	sources := fs.String("sources", "", "source catalogue with site rules (default: sources_file of --config, else the built-in one)")
+	err := fs.Parse(args)
+	if err != nil {
 		return err
 	}
-	cfg := config.Default()
-	cfg.SourcesFile = *sources
+	cfg := config.Default() // without --config: the built-in catalogue, whatever the environment says
+	if g.configPath != "" {
+		if cfg, _, err = g.load(e); err != nil {
+			return err
+		}
+	}
+	if *sources != "" {
+		cfg.SourcesFile = *sources
+	}
 	_, rules, err := daemon.LoadRules(cfg)
 	if err != nil {
 		return err
