@@ -16,7 +16,7 @@ import (
 )
 
 func init() {
-	register("sources", "check the source catalogue: `sources check [--source NAME]` fetches each source and an article", runSources)
+	register("sources", "the source catalogue: check (fetch each source and an article), import FILE.opml, export --format opml|yaml", runSources)
 }
 
 // sourceReport is what checking one source found.
@@ -34,13 +34,18 @@ type sourceReport struct {
 }
 
 func runSources(ctx context.Context, e *env, args []string) error {
+	if len(args) > 0 && (args[0] == "import" || args[0] == "export") {
+		return runSourcesOPML(ctx, e, args[0], args[1:]) // opml.go
+	}
 	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
 		fmt.Fprintln(e.stdout, "Usage: wirewatch sources check [--source NAME] [--articles N] [--config FILE]")
+		fmt.Fprintln(e.stdout, "       wirewatch sources import [flags] FILE.opml   (sources import -h)")
+		fmt.Fprintln(e.stdout, "       wirewatch sources export [--format opml|yaml] [--config FILE]")
 		fmt.Fprintln(e.stdout, "Fetches each catalogue source and its first articles, and reports what looks broken.")
 		return nil
 	}
 	if len(args) == 0 || args[0] != "check" {
-		return fmt.Errorf("%w: want 'wirewatch sources check [--source NAME]'", errUsage)
+		return fmt.Errorf("%w: want 'wirewatch sources check|import|export' (sources -h)", errUsage)
 	}
 	var g globalFlags
 	fs := e.newFlags("sources check")
