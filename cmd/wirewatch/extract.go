@@ -7,7 +7,6 @@ import (
 	"io"
 	"time"
 
-	"github.com/wirewatch/wirewatch/config"
 	"github.com/wirewatch/wirewatch/daemon"
 	"github.com/wirewatch/wirewatch/fetch/extract"
 )
@@ -22,16 +21,13 @@ func runExtract(_ context.Context, e *env, args []string) error {
 	g.add(fs)
 	pageURL := fs.String("url", "", "the page's address (picks the site rule, resolves links)")
 	contentType := fs.String("content-type", "", "the Content-Type header the page came with (for its charset)")
-	sources := fs.String("sources", "", "source catalogue with site rules (default: sources_file of --config, else the built-in one)")
-	err := fs.Parse(args)
-	if err != nil {
+	sources := fs.String("sources", "", "source catalogue with site rules (default: the configuration's sources_file, else the built-in one)")
+	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	cfg := config.Default() // without --config: the built-in catalogue, whatever the environment says
-	if g.configPath != "" {
-		if cfg, _, err = g.load(e); err != nil {
-			return err
-		}
+	cfg, _, err := g.load(e)
+	if err != nil {
+		return err
 	}
 	if *sources != "" {
 		cfg.SourcesFile = *sources

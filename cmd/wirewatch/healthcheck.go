@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -23,7 +24,7 @@ func runHealthcheck(ctx context.Context, e *env, args []string) error {
 	fs := e.newFlags("healthcheck")
 	g.add(fs)
 	timeout := fs.Duration("timeout", 5*time.Second, "give up after this long (connection and answer)")
-	fs.Usage = usageWith(fs, e, "Usage: wirewatch healthcheck [--timeout 5s] [--config FILE] [URL]\n\n"+
+	fs.Usage = usageWith(fs, "Usage: wirewatch healthcheck [--timeout 5s] [--config FILE] [URL]\n\n"+
 		"Asks a running daemon whether it is ready: GET URL, by default http://<daemon.listen>/readyz\n"+
 		"(0.0.0.0 and :: become the loopback address). Exit status 0 when it answers 2xx,\n"+
 		"1 when it answers otherwise or not at all, 2 for a usage error.\n")
@@ -89,15 +90,10 @@ func readyzURL(listen string) (string, error) {
 	return "http://" + net.JoinHostPort(host, port) + "/readyz", nil
 }
 
-// usageWith replaces a FlagSet's usage text with text followed by its flags,
-// keeping the usage-error bookkeeping of newFlags.
-func usageWith(fs interface {
-	PrintDefaults()
-	Output() io.Writer
-}, e *env, text string) func() {
+// usageWith replaces a FlagSet's usage text with text followed by its flags.
+func usageWith(fs *flag.FlagSet, text string) func() {
 	return func() {
 		fmt.Fprint(fs.Output(), text+"\nFlags:\n")
 		fs.PrintDefaults()
-		e.badFlags = true
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"sort"
+	"strings"
 	"syscall"
 
 	"github.com/wirewatch/wirewatch/config"
@@ -44,9 +45,8 @@ type env struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	environ        []string
-	// badFlags is set when a FlagSet of this command printed its usage
-	// because of a flag it could not parse (exit status 2).
-	badFlags bool
+	// flagSets are the FlagSets the command made (for completion scripts).
+	flagSets []*flag.FlagSet
 }
 
 // Exit statuses, the same for every command (README, "Exit status").
@@ -108,7 +108,7 @@ func exitCode(e *env, name string, err error) int {
 	switch {
 	case err == nil, errors.Is(err, flag.ErrHelp):
 		return exitOK
-	case e.badFlags:
+	case isFlagError(err):
 		return exitUsage // the flag package has printed the error and the usage
 	case errors.Is(err, errUsage):
 		fmt.Fprintf(e.stderr, "wirewatch %s: %v\n", name, err)
@@ -120,6 +120,23 @@ func exitCode(e *env, name string, err error) int {
 		fmt.Fprintf(e.stderr, "wirewatch %s: %v\n", name, err)
 		return exitFailure
 	}
+}
+
+// isFlagError reports whether err is the flag package's complaint about the
+// command line, which it has already printed with the usage. The package
+// gives these errors no type, so they are known by their fixed wording
+// (flag.FlagSet.parseOne and failf).
+func isFlagError(err error) bool {
+	msg := err.Error()
+	for _, p := range []string{
+		"flag provided but not defined: ", "bad flag syntax: ", "flag needs an argument: ",
+		"invalid value ", "invalid boolean value ", "invalid boolean flag ",
+	} {
+		if strings.HasPrefix(msg, p) {
+			return true
+		}
+	}
+	return false
 }
 
 func usage(w io.Writer) {
@@ -143,16 +160,6 @@ func usage(w io.Writer) {
 func (e *env) newFlags(name string) *flag.FlagSet {
 	fs := flag.NewFlagSet("wirewatch "+name, flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage of %s:\n", fs.Name())
-		fs.PrintDefaults()
-	}
-	// Parse calls Usage for -h (then returns flag.ErrHelp) and for a flag
-	// it cannot parse; only the second is a usage error.
-	usage := fs.Usage
-	fs.Usage = func() {
-		usage()
-		e.badFlags = true
-	}
+	e.flagSets = append(e.flagSets, fs)
 	return fs
 }

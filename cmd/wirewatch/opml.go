@@ -63,7 +63,7 @@ func runSourcesImport(e *env, args []string) error {
 	interval := fs.Duration("interval", 0, "poll interval of the imported sources (default: the catalogue's, 30m)")
 	outlet := fs.String("outlet", "", "outlet of every imported source (default: the feed's title)")
 	output := fs.String("output", "", "write the catalogue to this file instead of standard output (it may be the configured sources_file)")
-	fs.Usage = usageWith(fs, e, "Usage: wirewatch sources import [flags] FILE.opml\n\n"+
+	fs.Usage = usageWith(fs, "Usage: wirewatch sources import [flags] FILE.opml\n\n"+
 		"Adds the feeds of an OPML subscription list (Miniflux, FreshRSS, Feedly, … exports) to the\n"+
 		"configured source catalogue (sources_file, else the built-in one) and writes the whole\n"+
 		"catalogue, comments and site rules kept. Feeds already in it (same URL) are skipped;\n"+
@@ -306,7 +306,7 @@ func runSourcesExport(e *env, args []string) error {
 	fs := e.newFlags("sources export")
 	g.add(fs)
 	format := fs.String("format", "opml", "opml (the feeds, for feed readers) or yaml (the whole catalogue file)")
-	fs.Usage = usageWith(fs, e, "Usage: wirewatch sources export [--format opml|yaml] [--config FILE]\n\n"+
+	fs.Usage = usageWith(fs, "Usage: wirewatch sources export [--format opml|yaml] [--config FILE]\n\n"+
 		"Writes the configured source catalogue (sources_file, else the built-in one) to standard\n"+
 		"output: as OPML 2.0, the feed sources grouped by category (listing pages are not feeds\n"+
 		"and are left out, counted on standard error); as yaml, the catalogue file itself.\n")
