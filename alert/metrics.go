@@ -35,8 +35,18 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 	}
 	if reg != nil {
 		m.deliveries = register(reg, m.deliveries)
+		// Every series at 0 from the start (dashboards and alerts see a
+		// zero, not "no data").
+		for _, ch := range []string{ChannelEmail, ChannelWebhook, "digest"} {
+			for _, o := range []string{"sent", "retry", "failed", "cancelled"} {
+				m.deliveries.WithLabelValues(ch, o)
+			}
+		}
 		m.pending = register(reg, m.pending)
 		m.duration = register(reg, m.duration)
+		for _, ch := range []string{ChannelEmail, ChannelWebhook, "digest"} {
+			m.duration.WithLabelValues(ch)
+		}
 		m.leaseLost = register(reg, m.leaseLost)
 	}
 	return m

@@ -185,10 +185,10 @@ func (s *Service) leaseMillis() int64 { return s.opts.Lease.Milliseconds() }
 func (s *Service) lostLease(log *slog.Logger, sent bool) {
 	s.m.leaseLost.Inc()
 	if sent {
-		log.Warn("lease lost, a duplicate is possible: the message left but the row was taken back after the lease expired", "lease", s.opts.Lease.String())
+		log.Warn("lease lost, a duplicate is possible: the message left but the row was taken back after the lease expired", "lease", s.opts.Lease)
 		return
 	}
-	log.Warn("lease lost: the outcome was not recorded; the row was taken back after the lease expired", "lease", s.opts.Lease.String())
+	log.Warn("lease lost: the outcome was not recorded; the row was taken back after the lease expired", "lease", s.opts.Lease)
 }
 
 // backoff is the delay before attempt+1: RetryBase doubling per attempt,

@@ -95,7 +95,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	wg.Go(func() { d.loop(ctx, workCtx, "fetch", d.downloads(), d.claimArticles, d.wake) })
 
 	<-ctx.Done()
-	d.log.Info("shutting down: no new work is claimed", "grace", d.cfg.Daemon.ShutdownGrace.String())
+	d.log.Info("shutting down: no new work is claimed", "grace", d.cfg.Daemon.ShutdownGrace)
 	done := make(chan struct{})
 	go func() { wg.Wait(); close(done) }()
 	select {
@@ -109,7 +109,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	defer cancel()
 	n, err := d.st.ReleaseLeases(relCtx, d.owner)
 	if err != nil {
-		d.log.Error("could not release leases; they expire on their own", "error", err, "lease", d.cfg.Daemon.Lease.String())
+		d.log.Error("could not release leases; they expire on their own", "error", err, "lease", d.cfg.Daemon.Lease)
 	} else {
 		d.log.Info("stopped", "leases_released", n)
 	}
@@ -129,7 +129,7 @@ func (d *Daemon) alertLoop(ctx, workCtx context.Context) {
 		case err != nil && ctx.Err() == nil:
 			backoff = store.Backoff(max(backoff, 250*time.Millisecond), d.cfg.Database.RetryMax)
 			wait = backoff
-			d.log.Warn("alert pass failed", "error", err, "retry_in", backoff.String())
+			d.log.Warn("alert pass failed", "error", err, "retry_in", backoff)
 		case err == nil:
 			backoff = 0
 			if n > 0 {
@@ -177,7 +177,7 @@ func (d *Daemon) loop(ctx, workCtx context.Context, stage string, workers int, c
 				if !down {
 					d.log.Error("database unavailable: pausing work", "stage", stage, "error", err)
 				} else {
-					d.log.Debug("database still unavailable", "stage", stage, "error", err, "retry_in", backoff.String())
+					d.log.Debug("database still unavailable", "stage", stage, "error", err, "retry_in", backoff)
 				}
 				down = true
 				select {

@@ -66,10 +66,20 @@ func cutPrefix(s, prefix string) (string, bool) {
 	return "", false
 }
 
+// durationsInSeconds writes every duration in the logs as a number of
+// seconds (retry_in=30, took=0.25), in both formats: JSON would otherwise
+// give nanoseconds and text "30s".
+func durationsInSeconds(_ []string, a slog.Attr) slog.Attr {
+	if a.Value.Kind() == slog.KindDuration {
+		return slog.Float64(a.Key, a.Value.Duration().Seconds())
+	}
+	return a
+}
+
 func newLogger(e *env, l config.Log) *slog.Logger {
 	var level slog.Level
 	_ = level.UnmarshalText([]byte(l.Level))
-	opts := &slog.HandlerOptions{Level: level}
+	opts := &slog.HandlerOptions{Level: level, ReplaceAttr: durationsInSeconds}
 	format := l.Format
 	if format == "auto" {
 		format = "json"

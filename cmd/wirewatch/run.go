@@ -46,6 +46,12 @@ func startStore(ctx context.Context, cfg config.Config, logger *slog.Logger) (*s
 func newRegistry() *prometheus.Registry {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	v, c := buildInfo()
+	info := prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "wirewatch_build_info", Help: "Always 1; the labels say which wirewatch runs.",
+	}, []string{"version", "commit", "goversion"})
+	info.WithLabelValues(v, c, runtime.Version()).Set(1)
+	reg.MustRegister(info)
 	return reg
 }
 
