@@ -104,7 +104,7 @@ func (lastSuccess) Describe(ch chan<- *prometheus.Desc) { ch <- lastSuccessDesc 
 func (l lastSuccess) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	rows, err := l.st.SourceLastSuccess(ctx)
+	rows, err := l.st.SourceStates(ctx)
 	if err != nil {
 		return // the database is down: no series, rather than a failed scrape (see wirewatch_database_errors_total)
 	}

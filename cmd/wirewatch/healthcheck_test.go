@@ -17,6 +17,13 @@ import (
 // listener; the daemon is stopped when the test ends.
 func startDaemon(t *testing.T, env []string) string {
 	t.Helper()
+	addr, _ := startDaemonLog(t, env)
+	return addr
+}
+
+// startDaemonLog is startDaemon that also returns the daemon's log (JSON).
+func startDaemonLog(t *testing.T, env []string) (string, *syncBuffer) {
+	t.Helper()
 	cmd := wirewatch(t, append(env, "WIREWATCH_DAEMON_LISTEN=127.0.0.1:0"), "run", "--log-format", "json")
 	var errb syncBuffer
 	cmd.Stderr = &errb
@@ -34,12 +41,12 @@ func startDaemon(t *testing.T, env []string) string {
 			if strings.Contains(l, "serving /healthz") {
 				var v struct{ Addr string }
 				json.Unmarshal([]byte(l), &v)
-				return v.Addr
+				return v.Addr, &errb
 			}
 		}
 	}
 	t.Fatalf("no listener; stderr:\n%s", errb.String())
-	return ""
+	return "", nil
 }
 
 func TestHealthcheck(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/pprof"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -25,16 +26,22 @@ func init() {
 // startStore connects with retries (a daemon started before its database
 // waits for it), creates the database if allowed, migrates if configured,
 // and checks the schema version.
+// Each phase logs a line with its duration.
 func startStore(ctx context.Context, cfg config.Config, logger *slog.Logger) (*store.Store, error) {
+	start := time.Now()
 	st, err := store.OpenRetry(ctx, cfg.Database, logger)
 	if err != nil {
 		return nil, err
 	}
+	logger.Info("database ready", "took", time.Since(start), "database", config.RedactURL(cfg.Database.URL))
 	if cfg.Database.Migrate {
-		if _, err := st.Migrate(ctx); err != nil {
+		start = time.Now()
+		n, err := st.Migrate(ctx)
+		if err != nil {
 			st.Close()
 			return nil, err
 		}
+		logger.Info("migrations done", "applied", n, "took", time.Since(start))
 	}
 	if err := st.CheckSchema(ctx); err != nil {
 		st.Close()
@@ -117,6 +124,9 @@ func runDaemon(ctx context.Context, e *env, args []string) error {
 	health.SetStore(st)
 	logger.Info("daemon running", "sources", len(setup.Catalogue.Sources), "classifier", setup.Classifier.Version(),
 		"poll_workers", cfg.Daemon.PollWorkers, "fetch_workers", cfg.Daemon.FetchWorkers)
+	reportCtx, stopReport := context.WithCancel(ctx)
+	defer stopReport()
+	go reportFirstPoll(reportCtx, st, reg, logger, time.Now())
 	return d.Run(ctx)
 }
 
