@@ -115,3 +115,39 @@ func TestAlertingRulesPromtool(t *testing.T) {
 		}
 	}
 }
+
+// The image checks itself with `wirewatch healthcheck`: the Dockerfile's
+// HEALTHCHECK and compose.yaml's, with no sidecar left in compose.
+func TestImageAndComposeHealthcheck(t *testing.T) {
+	df, err := os.ReadFile("../../Dockerfile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`(?m)^HEALTHCHECK .*\\\n\s+CMD \["wirewatch", "healthcheck"`).Match(df) {
+		t.Errorf("the Dockerfile has no HEALTHCHECK running wirewatch healthcheck")
+	}
+	b, err := os.ReadFile("../../compose.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var compose struct {
+		Services map[string]struct {
+			Image       string `yaml:"image"`
+			Healthcheck struct {
+				Test []string `yaml:"test"`
+			} `yaml:"healthcheck"`
+		} `yaml:"services"`
+	}
+	if err := yaml.Unmarshal(b, &compose); err != nil {
+		t.Fatal(err)
+	}
+	ww, ok := compose.Services["wirewatch"]
+	if !ok || !strings.HasPrefix(strings.Join(ww.Healthcheck.Test, " "), "CMD wirewatch healthcheck") {
+		t.Errorf("compose: wirewatch's health check is %v", ww.Healthcheck.Test)
+	}
+	for name, s := range compose.Services {
+		if strings.HasPrefix(s.Image, "busybox") {
+			t.Errorf("compose: service %s still runs busybox", name)
+		}
+	}
+}
