@@ -13,10 +13,11 @@ type SourceState struct {
 	LastOK    time.Time // last successful poll (feed or listing read, or 304); zero if none
 	PolledAt  time.Time // last poll, successful or not; zero if none
 	LastError string    // why the last poll failed; "" after a success
+	NextPoll  time.Time // when it is due
 }
 
 const qSourceStates = `
-SELECT name, last_ok_at, last_polled_at, coalesce(last_error, '')
+SELECT name, last_ok_at, last_polled_at, coalesce(last_error, ''), next_poll_at
 FROM sources WHERE enabled ORDER BY name`
 
 // SourceStates lists every enabled source with its last poll and last
@@ -31,7 +32,7 @@ func (s *Store) SourceStates(ctx context.Context) ([]SourceState, error) {
 	for rows.Next() {
 		var r SourceState
 		var ok, polled *time.Time
-		if err := rows.Scan(&r.Name, &ok, &polled, &r.LastError); err != nil {
+		if err := rows.Scan(&r.Name, &ok, &polled, &r.LastError, &r.NextPoll); err != nil {
 			return nil, fmt.Errorf("store: source poll states: %w", err)
 		}
 		if ok != nil {

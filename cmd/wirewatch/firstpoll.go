@@ -16,11 +16,12 @@ import (
 // been polled once since the start.
 const firstPollCheck = time.Second
 
-// reportFirstPoll waits until every enabled source has been polled since
-// started, then logs what is reachable and what is not, failures grouped by
-// kind of error (from wirewatch_fetch_errors_total: a source whose poll
-// failed had no articles to fetch, so its errors are its polls'). It gives
-// up quietly when ctx ends first.
+// reportFirstPoll waits until every enabled source that was due at started
+// has been polled, then logs what is reachable and what is not, failures
+// grouped by kind of error (from wirewatch_fetch_errors_total: a source
+// whose poll failed had no articles to fetch, so its errors are its polls').
+// A source not due yet (after a restart) counts with the state its last
+// poll left. It gives up quietly when ctx ends first.
 func reportFirstPoll(ctx context.Context, st *store.Store, gatherer prometheus.Gatherer, logger *slog.Logger, started time.Time) {
 	tick := time.NewTicker(firstPollCheck)
 	defer tick.Stop()
@@ -40,15 +41,25 @@ func reportFirstPoll(ctx context.Context, st *store.Store, gatherer prometheus.G
 		}
 	}
 	reachable, failing := summarizeFirstPoll(states, errorKinds(gatherer))
-	logger.Info("first poll done", "took", time.Since(started), "total", len(states), "reachable", reachable, "failing", len(states)-reachable)
+	polled := 0
+	for _, s := range states {
+		if !s.PolledAt.Before(started) {
+			polled++
+		}
+	}
+	// The groups first: the summary line ends the report.
 	for _, g := range failing {
 		logger.Warn("sources unreachable", "reason", g.kind, "count", len(g.sources), "sources", strings.Join(g.sources, ", "), "example", g.example)
 	}
+	logger.Info("first poll done", "took", time.Since(started), "total", len(states), "polled", polled,
+		"reachable", reachable, "failing", len(states)-reachable)
 }
 
+// allPolledSince reports whether every source due at t has been polled
+// since.
 func allPolledSince(states []store.SourceState, t time.Time) bool {
 	for _, s := range states {
-		if s.PolledAt.Before(t) {
+		if s.PolledAt.Before(t) && !s.NextPoll.After(t) {
 			return false
 		}
 	}
@@ -74,7 +85,7 @@ func summarizeFirstPoll(states []store.SourceState, kinds map[string]string) (in
 		}
 		kind := kinds[s.Name]
 		if kind == "" {
-			kind = "other"
+			kind = kindOfText(s.LastError) // failed in an earlier run: only its message is left
 		}
 		g := groups[kind]
 		if g == nil {
@@ -125,4 +136,28 @@ func errorKinds(g prometheus.Gatherer) map[string]string {
 		}
 	}
 	return out
+}
+
+// kindOfText guesses the kind of a stored poll error from its message, for
+// sources that failed before this process started (the message is all the
+// database keeps). It knows the common kinds of fetch.ErrorKind.
+func kindOfText(msg string) string {
+	m := strings.ToLower(msg)
+	switch {
+	case strings.Contains(m, "no such host"), strings.Contains(m, "server misbehaving"), strings.Contains(m, "dial tcp: lookup "):
+		return "dns"
+	case strings.Contains(m, "http 429"):
+		return "rate_limited"
+	case strings.Contains(m, "http 4"):
+		return "http_4xx"
+	case strings.Contains(m, "http 5"):
+		return "http_5xx"
+	case strings.Contains(m, "timeout"), strings.Contains(m, "deadline exceeded"):
+		return "timeout"
+	case strings.Contains(m, "x509"), strings.Contains(m, "tls:"), strings.Contains(m, "certificate"):
+		return "tls"
+	case strings.Contains(m, "robots.txt"):
+		return "robots"
+	}
+	return "other"
 }

@@ -45,25 +45,68 @@ func TestRunReportsPhasesAndFirstPoll(t *testing.T) {
 	catPath := filepath.Join(t.TempDir(), "sources.yaml")
 	os.WriteFile(catPath, []byte(cat.String()), 0o600)
 	db := storetest.NewEmpty(t)
-	_, log := startDaemonLog(t, []string{
+	env := []string{
 		"WIREWATCH_DATABASE_URL=" + db.URL,
 		"WIREWATCH_SOURCES_FILE=" + catPath,
 		"WIREWATCH_FETCH_ALLOW_CIDRS=127.0.0.1/32",
 		"WIREWATCH_FETCH_RESPECT_ROBOTS=false",
 		"WIREWATCH_DAEMON_TICK=50ms",
-	})
-	type line struct {
-		Msg       string
-		Took      *float64
-		Applied   int
-		Reachable int
-		Failing   int
-		Reason    string
-		Count     int
-		Sources   string
-		Example   string
-		Migration string
 	}
+	_, log := startDaemonLog(t, env)
+	seen, groups, migrations := firstPollLog(t, log)
+	for _, phase := range []string{"database ready", "migrations done", "first poll done"} {
+		if l, ok := seen[phase]; !ok || l.Took == nil {
+			t.Errorf("no %q line with its duration", phase)
+		}
+	}
+	if migrations == 0 || seen["migrations done"].Applied != migrations {
+		t.Errorf("%d migration lines, summary says %d", migrations, seen["migrations done"].Applied)
+	}
+	checkFirstPoll(t, seen["first poll done"], groups, 5)
+
+	// Restarted, the daemon finds no source due (the failed ones wait for
+	// their retry): the summary comes from what the last run left.
+	_, log = startDaemonLog(t, env)
+	seen, groups, _ = firstPollLog(t, log)
+	checkFirstPoll(t, seen["first poll done"], groups, 0)
+}
+
+func checkFirstPoll(t *testing.T, s firstPollLine, groups map[string]firstPollLine, polled int) {
+	t.Helper()
+	if s.Reachable != 2 || s.Failing != 3 || s.Polled != polled {
+		t.Errorf("first poll: %+v, want 2 reachable, 3 failing, %d polled", s, polled)
+	}
+	if g := groups["http_4xx"]; g.Count != 2 || g.Sources != "gone-1, gone-2" || !strings.Contains(g.Example, "404") {
+		t.Errorf("http_4xx group: %+v (groups %+v)", g, groups)
+	}
+	if g := groups["other"]; g.Count != 1 || g.Sources != "refused" || !strings.Contains(g.Example, "refused") {
+		t.Errorf("other group: %+v (groups %+v)", g, groups)
+	}
+	if len(groups) != 2 {
+		t.Errorf("groups: %+v", groups)
+	}
+}
+
+type firstPollLine struct {
+	Msg       string
+	Took      *float64
+	Applied   int
+	Polled    int
+	Reachable int
+	Failing   int
+	Reason    string
+	Count     int
+	Sources   string
+	Example   string
+	Migration string
+}
+
+// firstPollLog waits for the first-poll summary (logged after the groups) in a daemon's log and
+// returns the last line of each message, the failure groups by reason and
+// the number of "applied migration" lines.
+func firstPollLog(t *testing.T, log *syncBuffer) (map[string]firstPollLine, map[string]firstPollLine, int) {
+	t.Helper()
+	type line = firstPollLine
 	var lines []line
 	deadline := time.Now().Add(30 * time.Second)
 	for {
@@ -84,14 +127,6 @@ func TestRunReportsPhasesAndFirstPoll(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	time.Sleep(200 * time.Millisecond) // the group lines follow the summary
-	lines = lines[:0]
-	for _, l := range strings.Split(log.String(), "\n") {
-		var v line
-		if json.Unmarshal([]byte(l), &v) == nil {
-			lines = append(lines, v)
-		}
-	}
 	seen := map[string]line{}
 	migrations := 0
 	groups := map[string]line{}
@@ -107,21 +142,5 @@ func TestRunReportsPhasesAndFirstPoll(t *testing.T) {
 		}
 		seen[l.Msg] = l
 	}
-	for _, phase := range []string{"database ready", "migrations done", "first poll done"} {
-		if l, ok := seen[phase]; !ok || l.Took == nil {
-			t.Errorf("no %q line with its duration", phase)
-		}
-	}
-	if migrations == 0 || seen["migrations done"].Applied != migrations {
-		t.Errorf("%d migration lines, summary says %d", migrations, seen["migrations done"].Applied)
-	}
-	if s := seen["first poll done"]; s.Reachable != 2 || s.Failing != 3 {
-		t.Errorf("first poll: %+v, want 2 reachable and 3 failing", s)
-	}
-	if g := groups["http_4xx"]; g.Count != 2 || g.Sources != "gone-1, gone-2" || !strings.Contains(g.Example, "404") {
-		t.Errorf("http_4xx group: %+v (groups %+v)", g, groups)
-	}
-	if len(groups) != 2 {
-		t.Errorf("groups: %+v", groups)
-	}
+	return seen, groups, migrations
 }
