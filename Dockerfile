@@ -46,10 +46,14 @@ ENV PATH=/usr/local/bin \
     SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt \
     WIREWATCH_DAEMON_LISTEN=0.0.0.0:9090
 USER 65532:65532
-# /healthz, /readyz and /metrics. scratch has no shell or wget, so there is
-# no HEALTHCHECK here: probe http://<container>:9090/healthz from the
-# orchestrator (Kubernetes probes, compose healthcheck in a sidecar); see
-# docs/operations.md.
+# /healthz, /readyz and /metrics. scratch has no shell, curl or wget, so
+# the binary probes itself: `wirewatch healthcheck` asks this container's
+# listener (WIREWATCH_DAEMON_LISTEN above) for /readyz and exits 0 or 1.
+# Docker and podman use it; buildah keeps it only in the docker image format
+# (--format docker), not in OCI images; Kubernetes ignores it and uses its
+# own probes (docs/operations.md).
+HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
+    CMD ["wirewatch", "healthcheck", "--timeout", "4s"]
 EXPOSE 9090
 ENTRYPOINT ["wirewatch"]
 CMD ["run"]

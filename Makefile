@@ -7,9 +7,10 @@ FUZZTIME ?= 2000x
 
 .PHONY: run build test unit fuzz lint pg bench train eval
 
-## run: start PostgreSQL if needed, then the daemon on the built-in configuration
-run: pg build
-	./bin/wirewatch run
+## run: start PostgreSQL if needed, build, then the daemon on the built-in
+## configuration; each phase prints a line with its duration (scripts/run.sh)
+run:
+	@GO='$(GO)' LDFLAGS='$(LDFLAGS)' ./scripts/run.sh
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/wirewatch ./cmd/wirewatch
@@ -21,9 +22,12 @@ pg:
 ## test: a short run of every fuzz target, then the whole suite (unit, database, end-to-end)
 test: pg fuzz unit
 
+# The suite's output is a plain go test's (a line per package, failures in
+# full) plus the skipped tests with their reasons, and ends with the counts
+# (internal/testsummary reads go test -json).
 unit:
 	$(GO) vet ./...
-	$(GO) test -count=1 -timeout 15m ./...
+	@bash -o pipefail -c '$(GO) test -json -count=1 -timeout 15m ./... | $(GO) run ./internal/testsummary'
 
 # Each fuzz target runs briefly on top of its seed corpus. The budget is a
 # number of executions, not a duration: with a duration, Go 1.26's fuzzing

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Build the wirewatch container image from the Dockerfile with buildah, run
-# it (`wirewatch version`, `wirewatch migrate` against the test PostgreSQL)
-# and print its size.
+# it (`wirewatch version`, `wirewatch migrate` against the test PostgreSQL,
+# the HEALTHCHECK's command against a dead address and against the image's
+# own daemon) and print its size.
 #
 # No Docker engine runs on CI machines and no image registry is reachable,
 # so the Dockerfile's builder base (golang:1.26-bookworm for users) is
@@ -95,7 +96,8 @@ VERSION=$(git describe --tags --always --dirty 2>/dev/null || echo dev)
 COMMIT=$(git rev-parse HEAD 2>/dev/null || echo unknown)
 log "building $IMAGE (version $VERSION)"
 start=$(date +%s)
-bh bud --isolation chroot --layers=false --quiet \
+# --format docker: OCI images have no HEALTHCHECK; the docker format keeps it.
+bh bud --isolation chroot --layers=false --quiet --format docker \
 	--build-arg BUILDER_IMAGE="$BASE" --build-arg GOPROXY=off \
 	--build-arg VERSION="$VERSION" --build-arg COMMIT="$COMMIT" \
 	--volume "$GOMODCACHE_HOST:/go/pkg/mod:ro" \
@@ -126,6 +128,39 @@ case $out in "applied 0 migration(s)"*) ;; *) echo "image.sh: second migrate: $o
 applied=$(psql -X -At "$db_url" -c 'SELECT count(*) FROM schema_migrations')
 log "migrations recorded in the database: $applied"
 
-# 5. Size.
+# 5. The health check: the image declares `wirewatch healthcheck`, which
+#    fails against a dead address and passes against the image's own daemon.
+hc=$(bh inspect --type container --format '{{.Docker.Config.Healthcheck.Test}}' "$ctr")
+case $hc in *"wirewatch healthcheck"*) echo "HEALTHCHECK: $hc" ;; *)
+	echo "image.sh: image has no wirewatch HEALTHCHECK: '$hc'" >&2; exit 1 ;; esac
+if bh run --isolation chroot --network host "$ctr" -- wirewatch healthcheck --timeout 2s http://127.0.0.1:1/readyz; then
+	echo "image.sh: healthcheck passed against a dead address" >&2; exit 1
+fi
+port=$(( 20000 + $$ % 20000 ))
+cat_ctr=$(bh from --quiet "$IMAGE")
+containers+=("$cat_ctr")
+# An empty catalogue, so the daemon polls nothing while it is probed.
+mnt=$(bh mount "$cat_ctr")
+printf 'version: 1\nsources: []\n' >"$mnt/tmp/sources.yaml"
+bh umount "$cat_ctr" >/dev/null
+# Its own process group: buildah does not pass SIGTERM on to the daemon,
+# so the whole group gets it.
+setsid buildah --storage-driver vfs run --isolation chroot --network host \
+	--env WIREWATCH_DATABASE_URL="$db_url" --env WIREWATCH_DAEMON_LISTEN="127.0.0.1:$port" \
+	--env WIREWATCH_SOURCES_FILE=/tmp/sources.yaml "$cat_ctr" -- wirewatch run >/dev/null 2>&1 &
+daemon=$!
+healthy=
+for _ in $(seq 60); do
+	if bh run --isolation chroot --network host --env WIREWATCH_DAEMON_LISTEN="0.0.0.0:$port" "$ctr" -- wirewatch healthcheck --timeout 2s 2>/dev/null; then
+		healthy=1
+		break
+	fi
+	sleep 1
+done
+kill -TERM -- "-$daemon" 2>/dev/null || true
+wait "$daemon" 2>/dev/null || true
+[ -n "$healthy" ] || { echo "image.sh: the image's daemon never became healthy" >&2; exit 1; }
+
+# 6. Size.
 size=$(bh images --format '{{.Size}}' "$IMAGE" | head -1)
 echo "image size: $size (uncompressed; $IMAGE)"

@@ -31,6 +31,12 @@ type SourceSpec struct {
 	URL string `yaml:"url"`
 	// Language is "en" or "zh".
 	Language string `yaml:"language"`
+	// Title names the source in OPML exports. Default "" (the outlet and
+	// the name).
+	Title string `yaml:"title"`
+	// Category is the folder of the source in OPML exports and imports
+	// (folders nest with "/"). Default "" (none).
+	Category string `yaml:"category"`
 	// Interval is the poll interval. Default 30m.
 	Interval time.Duration `yaml:"interval"`
 	// Robots obeys robots.txt. Default true.

@@ -95,7 +95,7 @@ func applyEnv(cfg *Config, environ []string) error {
 		}
 	}
 	for k := range env {
-		if !known[k] && !ignoredEnv[k] && !strings.HasPrefix(k, "WIREWATCH_TEST_") {
+		if !known[k] && !ignoredEnv[k] && !strings.HasPrefix(k, "WIREWATCH_TEST_") && !isServiceLink(k, env[k]) {
 			return &Error{File: "environment", Key: k, Msg: "unknown setting (see the configuration reference in the README)"}
 		}
 	}

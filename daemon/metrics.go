@@ -3,9 +3,11 @@ package daemon
 import (
 	"context"
 	"github.com/wirewatch/wirewatch/config"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/wirewatch/wirewatch/fetch/extract"
 	"github.com/wirewatch/wirewatch/store"
 )
 
@@ -59,8 +61,59 @@ func newMetrics(reg prometheus.Registerer, st *store.Store) *metrics {
 		}
 		return d.Seconds()
 	})
+	// Every series whose label values are known is there at 0 from the
+	// start, so that rates and alerts see a zero, not "no data". The
+	// fetch errors' series appear per source and kind at the first error;
+	// the per-source metric present from the start is lastSuccess.
+	for _, v := range []string{"ok", "not_modified", "error"} {
+		m.polls.WithLabelValues(v)
+	}
+	for _, v := range []string{"new", "fetched", "updated", "removed", "failed", "duplicate"} {
+		m.articles.WithLabelValues(v)
+	}
+	for _, v := range []string{"relevant", "not_relevant"} {
+		m.classifications.WithLabelValues(v)
+	}
+	for _, v := range []string{extract.MethodRule, extract.MethodGeneric, extract.MethodSummary} {
+		m.extractions.WithLabelValues(v)
+	}
+	for _, v := range []string{"poll", "fetch"} {
+		m.inflight.WithLabelValues(v)
+	}
 	if reg != nil {
 		reg.MustRegister(m.polls, m.pollDuration, m.fetchErrors, m.articles, m.classifications, m.extractions, m.dbErrors, m.inflight, overdue)
+		if st != nil {
+			reg.MustRegister(lastSuccess{st: st})
+		}
 	}
 	return m
+}
+
+// lastSuccess exports wirewatch_source_last_success_timestamp_seconds for
+// every enabled source, read from the database at scrape time (so it is
+// there from the start, survives restarts and agrees between replicas); 0
+// means the source has never been polled successfully. It is absent while
+// the database does not answer.
+type lastSuccess struct{ st *store.Store }
+
+var lastSuccessDesc = prometheus.NewDesc("wirewatch_source_last_success_timestamp_seconds",
+	"Unix time of the last successful poll of each enabled source (feed or listing read, or 304); 0 if none yet.",
+	[]string{"source"}, nil)
+
+func (lastSuccess) Describe(ch chan<- *prometheus.Desc) { ch <- lastSuccessDesc }
+
+func (l lastSuccess) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	rows, err := l.st.SourceStates(ctx)
+	if err != nil {
+		return // the database is down: no series, rather than a failed scrape (see wirewatch_database_errors_total)
+	}
+	for _, r := range rows {
+		v := 0.0
+		if !r.LastOK.IsZero() {
+			v = float64(r.LastOK.UnixNano()) / 1e9
+		}
+		ch <- prometheus.MustNewConstMetric(lastSuccessDesc, prometheus.GaugeValue, v, r.Name)
+	}
 }

@@ -132,7 +132,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	}
 
 	<-ctx.Done()
-	d.log.Info("shutting down: no new work is claimed", "grace", d.cfg.Daemon.ShutdownGrace.String())
+	d.log.Info("shutting down: no new work is claimed", "grace", d.cfg.Daemon.ShutdownGrace)
 	done := make(chan struct{})
 	go func() { wg.Wait(); close(done) }()
 	select {
@@ -146,7 +146,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	defer cancel()
 	n, err := d.st.ReleaseLeases(relCtx, d.owner)
 	if err != nil {
-		d.log.Error("could not release leases; they expire on their own", "error", err, "lease", d.cfg.Daemon.Lease.String())
+		d.log.Error("could not release leases; they expire on their own", "error", err, "lease", d.cfg.Daemon.Lease)
 	} else {
 		d.log.Info("stopped", "leases_released", n)
 	}
@@ -184,7 +184,7 @@ func (d *Daemon) run(ctx, workCtx context.Context, s *stage) {
 				if !down {
 					d.log.Error("database unavailable: pausing work", "stage", s.name, "error", err)
 				} else {
-					d.log.Debug("database still unavailable", "stage", s.name, "error", err, "retry_in", backoff.String())
+					d.log.Debug("database still unavailable", "stage", s.name, "error", err, "retry_in", backoff)
 				}
 				down = true
 				select {

@@ -88,6 +88,10 @@ func newSourceHealth(cfg config.Fetch, deps Deps, logger *slog.Logger, reg prome
 				logger.Warn("source state metrics not registered", "error", err)
 			}
 		}
+		// Every state's counter at 0 from the start.
+		for _, st := range []fetch.SourceState{fetch.StateOK, fetch.StateStale, fetch.StateBroken, fetch.StateBlocked, fetch.StateChallenge} {
+			h.changes.WithLabelValues(string(st))
+		}
 	}
 	return h
 }

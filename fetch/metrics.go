@@ -44,6 +44,11 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	if m.bytes, err = register(reg, m.bytes); err != nil {
 		return nil, err
 	}
+	// The request counter's series are there at 0 from the start.
+	for _, l := range []string{"2xx", "304", "3xx", "4xx", "429", "5xx", "other",
+		KindTimeout, KindBlockedAddress, KindTooLarge, KindRobots, KindParse, KindDNS, KindTLS, KindRedirects, KindBadURL, KindCanceled, KindOther} {
+		m.requests.WithLabelValues(l)
+	}
 	return m, nil
 }
 

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -160,6 +161,7 @@ func (s *Store) Migrate(ctx context.Context) (int, error) {
 			}
 			continue
 		}
+		start := time.Now()
 		err := pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
 			if _, err := tx.Exec(ctx, m.SQL); err != nil {
 				return err
@@ -170,7 +172,7 @@ func (s *Store) Migrate(ctx context.Context) (int, error) {
 		if err != nil {
 			return n, fmt.Errorf("store: migration %s: %w", m.Name, err)
 		}
-		s.log.Info("applied migration", "migration", m.Name)
+		s.log.Info("applied migration", "migration", m.Name, "took", time.Since(start))
 		n++
 	}
 	return n, nil

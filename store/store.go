@@ -114,7 +114,7 @@ func OpenRetry(ctx context.Context, cfg config.Database, logger *slog.Logger) (*
 		if errors.As(err, &pgErr) && (pgErr.Code == "28P01" || pgErr.Code == "28000") {
 			return nil, err // wrong credentials will not fix themselves
 		}
-		logger.Error("database unreachable, will retry", "error", err, "attempt", attempt, "retry_in", wait.String())
+		logger.Error("database unreachable, will retry", "error", err, "attempt", attempt, "retry_in", wait)
 		select {
 		case <-ctx.Done():
 			return nil, ctx.Err()

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"time"
 
 	"golang.org/x/term"
 
@@ -41,7 +42,7 @@ func (g *globalFlags) load(e *env) (config.Config, *slog.Logger, error) {
 	}
 	cfg, err := config.Load(path, e.environ)
 	if err != nil {
-		return cfg, nil, err
+		return cfg, nil, configError{err}
 	}
 	if g.logFormat != "" {
 		cfg.Log.Format = g.logFormat
@@ -50,9 +51,13 @@ func (g *globalFlags) load(e *env) (config.Config, *slog.Logger, error) {
 		cfg.Log.Level = g.logLevel
 	}
 	if err := cfg.Log.Validate(); err != nil {
-		return cfg, nil, err
+		return cfg, nil, configError{err}
 	}
-	return cfg, newLogger(e, cfg.Log), nil
+	logger := newLogger(e, cfg.Log)
+	if links := config.ServiceLinks(e.environ); len(links) > 0 {
+		logger.Debug("ignoring Kubernetes service-link variables; they are not settings", "variables", links)
+	}
+	return cfg, logger, nil
 }
 
 func cutPrefix(s, prefix string) (string, bool) {
@@ -62,10 +67,20 @@ func cutPrefix(s, prefix string) (string, bool) {
 	return "", false
 }
 
+// durationsInSeconds writes every duration in the logs as a number of
+// seconds (retry_in=30, took=0.25), in both formats: JSON would otherwise
+// give nanoseconds and text "30s".
+func durationsInSeconds(_ []string, a slog.Attr) slog.Attr {
+	if a.Value.Kind() == slog.KindDuration {
+		return slog.Float64(a.Key, a.Value.Duration().Seconds())
+	}
+	return a
+}
+
 func newLogger(e *env, l config.Log) *slog.Logger {
 	var level slog.Level
 	_ = level.UnmarshalText([]byte(l.Level))
-	opts := &slog.HandlerOptions{Level: level}
+	opts := &slog.HandlerOptions{Level: level, ReplaceAttr: durationsInSeconds}
 	format := l.Format
 	if format == "auto" {
 		format = "json"
@@ -107,15 +122,21 @@ func openStore(ctx context.Context, cfg config.Config, logger *slog.Logger, how 
 	if how.retry {
 		open = store.OpenRetry
 	}
+	start := time.Now()
 	s, err := open(ctx, cfg.Database, logger)
 	if err != nil {
 		return nil, err
 	}
+	// Each phase logs a line with its duration.
+	logger.Info("database ready", "took", time.Since(start), "database", config.RedactURL(cfg.Database.URL))
 	if how.migrate {
-		if _, err := s.Migrate(ctx); err != nil {
+		start = time.Now()
+		n, err := s.Migrate(ctx)
+		if err != nil {
 			s.Close()
 			return nil, err
 		}
+		logger.Info("migrations done", "applied", n, "took", time.Since(start))
 	}
 	if err := s.CheckSchema(ctx); err != nil {
 		s.Close()

@@ -20,7 +20,6 @@ func init() {
 	register("extract", "extract an article: an HTML page on stdin → one JSON object on stdout (--jsonl: one page per line)", runExtract)
 }
 
-
 // extractOutput is what `extract` prints for one page. URL and Error are
 // set only with --jsonl.
 type extractOutput struct {
@@ -44,9 +43,11 @@ func newExtractOutput(ex model.Extracted) extractOutput {
 
 func runExtract(ctx context.Context, e *env, args []string) error {
 	fs := e.newFlags("extract")
+	var g globalFlags
+	g.add(fs)
 	pageURL := fs.String("url", "", "the page's address (picks the site rule, resolves links)")
 	contentType := fs.String("content-type", "", "the Content-Type header the page came with (for its charset)")
-	sources := fs.String("sources", "", "source catalogue with site rules (default: the built-in one)")
+	sources := fs.String("sources", "", "source catalogue with site rules (default: the configuration's sources_file, else the built-in one)")
 	jsonl := fs.Bool("jsonl", false, `read JSON lines {"url","html"} or {"url","html_base64","content_type"} and print one JSON object per line`)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -54,8 +55,13 @@ func runExtract(ctx context.Context, e *env, args []string) error {
 	if *jsonl && (*pageURL != "" || *contentType != "") {
 		return fmt.Errorf("%w: --url and --content-type belong in each line with --jsonl", errUsage)
 	}
-	cfg := config.Default()
-	cfg.SourcesFile = *sources
+	cfg, _, err := g.load(e)
+	if err != nil {
+		return err
+	}
+	if *sources != "" {
+		cfg.SourcesFile = *sources
+	}
 	_, rules, err := daemon.LoadRules(cfg)
 	if err != nil {
 		return err

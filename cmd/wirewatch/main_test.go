@@ -70,11 +70,11 @@ func TestConfigErrorsAreClear(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "bad.yaml")
 	os.WriteFile(p, []byte("daemon:\n  poll_workers: 0\n"), 0o600)
 	_, errOut, code := runCmd(t, "", nil, "run", "--config", p)
-	if code != 1 || !strings.Contains(errOut, "bad.yaml") || !strings.Contains(errOut, "daemon.poll_workers") {
+	if code != exitConfig || !strings.Contains(errOut, "bad.yaml") || !strings.Contains(errOut, "daemon.poll_workers") {
 		t.Fatalf("exit %d, stderr %q", code, errOut)
 	}
 	_, errOut, code = runCmd(t, "", []string{"WIREWATCH_DATABASE_URL=postgres://u:s3cr3t-pw@127.0.0.1:1/x", "WIREWATCH_DATABASE_MAX_CONNS=1"}, "migrate")
-	if code != 1 || strings.Contains(errOut, "s3cr3t-pw") || !strings.Contains(errOut, "max_conns") {
+	if code != exitConfig || strings.Contains(errOut, "s3cr3t-pw") || !strings.Contains(errOut, "max_conns") {
 		t.Fatalf("exit %d, stderr %q", code, errOut)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/pprof"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -52,6 +53,12 @@ func newDaemon(ctx context.Context, cfg config.Config, logger *slog.Logger, reg 
 func newRegistry() *prometheus.Registry {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	v, c := buildInfo()
+	info := prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "wirewatch_build_info", Help: "Always 1; the labels say which wirewatch runs.",
+	}, []string{"version", "commit", "goversion"})
+	info.WithLabelValues(v, c, runtime.Version()).Set(1)
+	reg.MustRegister(info)
 	return reg
 }
 
@@ -113,6 +120,9 @@ func runDaemon(ctx context.Context, e *env, args []string) error {
 	health.SetStore(r.st)
 	logger.Info("daemon running", "sources", len(setup.Catalogue.Sources), "classifier", setup.Classifier.Version(),
 		"poll_workers", cfg.Daemon.PollWorkers, "fetch_workers", cfg.Daemon.FetchWorkers)
+	reportCtx, stopReport := context.WithCancel(ctx)
+	defer stopReport()
+	go reportFirstPoll(reportCtx, r.st, reg, logger, time.Now())
 	return d.Run(ctx)
 }
 

@@ -19,7 +19,7 @@ import (
 )
 
 func init() {
-	register("sources", "check the source catalogue: `sources check [--source NAME]` fetches each source and an article", runSources)
+	register("sources", "the source catalogue: check (fetch each source and an article), import FILE.opml, export --format opml|yaml", runSources)
 }
 
 // sourceReport is what checking one source found; its JSON form is the
@@ -62,13 +62,18 @@ type sourceReport struct {
 const stateFailing = "failing"
 
 func runSources(ctx context.Context, e *env, args []string) error {
+	if len(args) > 0 && (args[0] == "import" || args[0] == "export") {
+		return runSourcesOPML(ctx, e, args[0], args[1:]) // opml.go
+	}
 	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
 		fmt.Fprintln(e.stdout, "Usage: wirewatch sources check [--source NAME] [--articles N] [--json] [--config FILE]")
+		fmt.Fprintln(e.stdout, "       wirewatch sources import [flags] FILE.opml   (sources import -h)")
+		fmt.Fprintln(e.stdout, "       wirewatch sources export [--format opml|yaml] [--config FILE]")
 		fmt.Fprintln(e.stdout, "Fetches each catalogue source and its first articles, and reports its state (ok, stale, broken, blocked, challenge, failing) and the next step to try.")
 		return nil
 	}
 	if len(args) == 0 || args[0] != "check" {
-		return fmt.Errorf("%w: want 'wirewatch sources check [--source NAME]'", errUsage)
+		return fmt.Errorf("%w: want 'wirewatch sources check|import|export' (sources -h)", errUsage)
 	}
 	var g globalFlags
 	fs := e.newFlags("sources check")

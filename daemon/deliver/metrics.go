@@ -2,6 +2,7 @@ package deliver
 
 import (
 	"errors"
+	"github.com/wirewatch/wirewatch/model"
 
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -38,8 +39,18 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 	}
 	if reg != nil {
 		m.deliveries = register(reg, m.deliveries)
+		// Every series at 0 from the start (dashboards and alerts see a
+		// zero, not "no data").
+		for _, ch := range []string{model.ChannelEmail, model.ChannelWebhook, "digest"} {
+			for _, o := range []string{"sent", "retry", "failed", "cancelled"} {
+				m.deliveries.WithLabelValues(ch, o)
+			}
+		}
 		m.pending = register(reg, m.pending)
 		m.duration = register(reg, m.duration)
+		for _, ch := range []string{model.ChannelEmail, model.ChannelWebhook, "digest"} {
+			m.duration.WithLabelValues(ch)
+		}
 		m.leaseLost = register(reg, m.leaseLost)
 	}
 	return m

@@ -259,10 +259,10 @@ func (s *Service) claim() store.Claim {
 func (s *Service) lostLease(log *slog.Logger, sent bool) {
 	s.m.leaseLost.Inc()
 	if sent {
-		log.Warn("lease lost, a duplicate is possible: the message left but the row was taken back after the lease expired", "lease", s.opts.Lease.String())
+		log.Warn("lease lost, a duplicate is possible: the message left but the row was taken back after the lease expired", "lease", s.opts.Lease)
 		return
 	}
-	log.Warn("lease lost: the outcome was not recorded; the row was taken back after the lease expired", "lease", s.opts.Lease.String())
+	log.Warn("lease lost: the outcome was not recorded; the row was taken back after the lease expired", "lease", s.opts.Lease)
 }
 
 // record stores an outcome (with rec: RecordDelivery or RecordDigest) and

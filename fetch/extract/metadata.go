@@ -10,7 +10,6 @@ import (
 	"unicode"
 
 	"github.com/PuerkitoBio/goquery"
-	"github.com/abadojack/whatlanggo"
 	"golang.org/x/net/html"
 	"golang.org/x/net/publicsuffix"
 
@@ -388,11 +387,22 @@ func normLang(s string) string {
 	return s
 }
 
-// scriptLang decides the language of text by script: a fair share of Han
-// characters means Chinese; Latin text goes to whatlanggo, with "en" when
-// unsure.
+// scriptLang decides the language of text by its script and, for Latin
+// text, by stop words:
+//   - kana among the Han characters means Japanese; otherwise a fair share
+//     of Han characters means Chinese (one Han character carries about as
+//     much as a Latin word of ~5 letters);
+//   - Hangul, Cyrillic or Arabic letters outnumbering the Latin ones mean
+//     Korean, Russian or Arabic;
+//   - Latin text is English unless another language's stop words clearly
+//     outnumber the English ones (French, German, Spanish, Portuguese,
+//     Italian, Dutch); "en" when unsure, as the sources are English and
+//     Chinese.
+//
+// On the state-media headline corpus it is right more often than the
+// general detector it replaced (fetch/extract/lang_test.go).
 func scriptLang(text string) string {
-	var han, latin, other int
+	var han, kana, hangul, latin, cyrillic, arabic, other int
 	for i, r := range text {
 		if i > 20000 {
 			break
@@ -400,28 +410,93 @@ func scriptLang(text string) string {
 		switch {
 		case unicode.Is(unicode.Han, r):
 			han++
+		case unicode.In(r, unicode.Hiragana, unicode.Katakana):
+			kana++
+		case unicode.Is(unicode.Hangul, r):
+			hangul++
 		case unicode.Is(unicode.Latin, r):
 			latin++
+		case unicode.Is(unicode.Cyrillic, r):
+			cyrillic++
+		case unicode.Is(unicode.Arabic, r):
+			arabic++
 		case unicode.IsLetter(r):
 			other++
 		}
 	}
-	if han+latin+other == 0 {
+	nonLatin := hangul + cyrillic + arabic + other
+	if han+kana+latin+nonLatin == 0 {
 		return ""
 	}
-	// One Han character carries about as much as a Latin word (~5 letters).
-	if han*5 >= latin && han >= other {
+	if kana > 0 && kana*10 >= han+kana && (han+kana)*5 >= latin {
+		return "ja"
+	}
+	if han*5 >= latin && han >= nonLatin {
 		return "zh"
 	}
-	if info := whatlanggo.Detect(text); info.IsReliable() {
-		if code := info.Lang.Iso6391(); code != "" {
-			return code
+	for _, s := range []struct {
+		n    int
+		lang string
+	}{{hangul, "ko"}, {cyrillic, "ru"}, {arabic, "ar"}} {
+		if s.n > latin && s.n*2 >= nonLatin {
+			return s.lang
 		}
 	}
-	if latin >= other {
-		return "en"
+	if latin < nonLatin {
+		return ""
 	}
-	return ""
+	return latinLang(text)
+}
+
+// stopWords are frequent short words that tell Latin-script languages apart.
+// A word may be in several lists; the decision needs a clear lead.
+var stopWords = map[string][]string{
+	"en": strings.Fields("the of and to in is for on with as by at from that this are was be has have will its it an not over after says new more than who their been were but about into"),
+	"fr": strings.Fields("le la les de des du une est et en dans pour que qui sur pas au aux avec ce cette sont par plus il elle nous vous ont été"),
+	"de": strings.Fields("der die das und ist nicht mit sich des den dem ein eine einer auf für von zu im auch wird bei nach über sind wie werden"),
+	"es": strings.Fields("el la los las de del que y en un una por con para es se su sus al como más pero fue han este esta"),
+	"pt": strings.Fields("o os as de da do das dos que e em um uma por com para não na no ao é mais foi são pelo pela"),
+	"it": strings.Fields("il lo gli la le di che e è un una per con non del della dei nel alla sono anche come più stato"),
+	"nl": strings.Fields("de het een en van is dat niet op te zijn met voor in ook aan er maar om bij naar werd"),
+}
+
+var reURL = regexp.MustCompile(`(?i)\b(?:https?://|www\.)\S+`)
+
+var stopWordLangs = func() map[string][]string {
+	m := map[string][]string{}
+	for lang, words := range stopWords {
+		for _, w := range words {
+			m[w] = append(m[w], lang)
+		}
+	}
+	return m
+}()
+
+// latinLang votes with stop words: another language wins only with at least
+// two of its stop words and more than twice as many as English has.
+func latinLang(text string) string {
+	if len(text) > 20000 {
+		text = text[:20000]
+	}
+	text = reURL.ReplaceAllString(text, " ") // "https://x.org/e/o/" is no Portuguese
+	score := map[string]int{}
+	for _, w := range strings.FieldsFunc(strings.ToLower(text), func(r rune) bool {
+		return !unicode.IsLetter(r)
+	}) {
+		for _, lang := range stopWordLangs[w] {
+			score[lang]++
+		}
+	}
+	best, bestN := "en", 0
+	for lang, n := range score {
+		if lang != "en" && (n > bestN || n == bestN && lang < best) {
+			best, bestN = lang, n
+		}
+	}
+	if bestN >= 2 && bestN > 2*score["en"] {
+		return best
+	}
+	return "en"
 }
 
 // cleanTitle removes a trailing (or leading) site name: "Headline - Xinhua",
