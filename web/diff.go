@@ -43,18 +43,7 @@ func sideBySide(older, newer string) []diffRow {
 	var rows []diffRow
 	var deleted []string
 	flush := func(inserted []string) {
-		n := max(len(deleted), len(inserted))
-		for i := range n {
-			switch {
-			case i < len(deleted) && i < len(inserted):
-				l, r := inlineDiff(dmp, deleted[i], inserted[i])
-				rows = append(rows, diffRow{Kind: "changed", Left: l, Right: r})
-			case i < len(deleted):
-				rows = append(rows, diffRow{Kind: "deleted", Left: []segment{{Text: deleted[i], Mark: true}}})
-			default:
-				rows = append(rows, diffRow{Kind: "inserted", Right: []segment{{Text: inserted[i], Mark: true}}})
-			}
-		}
+		rows = append(rows, pairParagraphs(dmp, deleted, inserted)...)
 		deleted = nil
 	}
 	for i, d := range diffs {
@@ -71,6 +60,69 @@ func sideBySide(older, newer string) []diffRow {
 	}
 	flush(nil)
 	return rows
+}
+
+// similarEnough is the share of a paragraph that must survive an edit for
+// the old and new versions to be shown side by side as one changed
+// paragraph rather than as one deleted and one added.
+const similarEnough = 0.5
+
+// pairLookahead bounds how far ahead a deleted paragraph looks for its
+// edited version, so a rewrite of many paragraphs costs a bounded number of
+// comparisons per paragraph.
+const pairLookahead = 8
+
+// pairParagraphs lines up a run of deleted paragraphs with the run of
+// inserted ones that replaced it, in order: a pair similar enough is one
+// edited paragraph, the rest are whole deletions and insertions.
+func pairParagraphs(dmp *diffmatchpatch.DiffMatchPatch, deleted, inserted []string) []diffRow {
+	var rows []diffRow
+	i, j := 0, 0
+	for i < len(deleted) || j < len(inserted) {
+		switch {
+		case i == len(deleted):
+			rows = append(rows, diffRow{Kind: "inserted", Right: []segment{{Text: inserted[j], Mark: true}}})
+			j++
+		case j == len(inserted):
+			rows = append(rows, diffRow{Kind: "deleted", Left: []segment{{Text: deleted[i], Mark: true}}})
+			i++
+		case similarity(dmp, deleted[i], inserted[j]) >= similarEnough:
+			l, r := inlineDiff(dmp, deleted[i], inserted[j])
+			rows = append(rows, diffRow{Kind: "changed", Left: l, Right: r})
+			i, j = i+1, j+1
+		default:
+			// Keep whichever side has a later match: a deleted paragraph
+			// whose edited version comes further down is preceded by
+			// insertions, and the other way round.
+			k := j + 1
+			for k < min(len(inserted), j+pairLookahead) && similarity(dmp, deleted[i], inserted[k]) < similarEnough {
+				k++
+			}
+			if k < min(len(inserted), j+pairLookahead) {
+				for ; j < k; j++ {
+					rows = append(rows, diffRow{Kind: "inserted", Right: []segment{{Text: inserted[j], Mark: true}}})
+				}
+				continue
+			}
+			rows = append(rows, diffRow{Kind: "deleted", Left: []segment{{Text: deleted[i], Mark: true}}})
+			i++
+		}
+	}
+	return rows
+}
+
+// similarity is the share of the longer text left unchanged by an edit
+// from a to b.
+func similarity(dmp *diffmatchpatch.DiffMatchPatch, a, b string) float64 {
+	la, lb := len([]rune(a)), len([]rune(b))
+	n := max(la, lb)
+	if n == 0 {
+		return 1
+	}
+	if float64(min(la, lb)) < similarEnough*float64(n) {
+		return 0 // too different in length to be similar enough
+	}
+	return 1 - float64(dmp.DiffLevenshtein(dmp.DiffMain(a, b, false)))/float64(n)
 }
 
 // foldSame shows unchanged paragraphs next to changes and folds the rest.
