@@ -32,7 +32,7 @@ var seedSources = []seedSource{
 	{"chinadaily-china", "China Daily", "listing", "https://www.chinadaily.com.cn/china/", "en", 4, "listing page matched no items (item selector \".mb10 .tw3_01_2\"): the outlet may have changed its markup", 200},
 	{"cgtn-tech", "CGTN", "feed", "https://www.cgtn.com/subscribe/rss/section/tech.xml", "en", 0, "", 200},
 	{"people-cn-it", "People's Daily", "listing", "http://it.people.com.cn/", "zh", 0, "", 200},
-	{"cac-gov-cn", "Cyberspace Administration of China", "listing", "https://www.cac.gov.cn/wxzw/A0937index_1.htm", "zh", 1, "HTTP 503 Service Unavailable", 503},
+	{"cac-gov-cn", "Cyberspace Administration of China", "listing", "https://www.cac.gov.cn/wxzw/A0937index_1.htm", "zh", 1, "GET https://www.cac.gov.cn/wxzw/A0937index_1.htm: server answered 503 Service Unavailable", 503},
 	{"xinhuanet-world", "Xinhua", "listing", "http://www.news.cn/world/", "zh", 0, "", 200},
 	{"ecns-society", "ecns", "feed", "http://www.ecns.cn/rss/rss.xml", "en", 0, "", 200},
 }
