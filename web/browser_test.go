@@ -118,6 +118,9 @@ func TestBrowser(t *testing.T) {
 			chromedp.Navigate(base+"/search"),
 			chromedp.SendKeys(chromedp.ID("q"), "hacking"),
 			chromedp.Click(chromedp.CSS("form.search button")),
+			// The value attribute is in the page the server returned, not in
+			// the form being typed into: the results are the new page's.
+			chromedp.WaitVisible(chromedp.CSS(`#q[value="hacking"]`)),
 			chromedp.WaitVisible(chromedp.CSS(".result")),
 		)
 		title := read(t, ctx, "result title", chromedp.Text(chromedp.CSS(".result .title")))
@@ -132,6 +135,9 @@ func TestBrowser(t *testing.T) {
 			chromedp.Navigate(base+"/search"),
 			chromedp.SendKeys(chromedp.ID("q"), "数据安全"),
 			chromedp.Click(chromedp.CSS("form.search button")),
+			// The value attribute is in the page the server returned, not in
+			// the form being typed into: the results are the new page's.
+			chromedp.WaitVisible(chromedp.CSS(`#q[value="数据安全"]`)),
 			chromedp.WaitVisible(chromedp.CSS(".result")),
 		)
 		title := read(t, ctx, "result title", chromedp.Text(chromedp.CSS(".result .title")))
