@@ -44,9 +44,12 @@ COPY --from=build /out/ /
 ENV PATH=/usr/local/bin \
     ZONEINFO=/usr/share/zoneinfo.zip \
     SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt \
-    WIREWATCH_DAEMON_LISTEN=0.0.0.0:9090
+    WIREWATCH_DAEMON_LISTEN=0.0.0.0:9090 \
+    WIREWATCH_WEB_ENABLED=false
 USER 65532:65532
-# /healthz, /readyz and /metrics. scratch has no shell or wget, so there is
+# /healthz, /readyz and /metrics. The web UI is off: on every address it
+# needs a login (web.password_hash or web.proxy_header), and the process
+# refuses to start without one. scratch has no shell or wget, so there is
 # no HEALTHCHECK here: probe http://<container>:9090/healthz from the
 # orchestrator (Kubernetes probes, compose healthcheck in a sidecar); see
 # docs/operations.md.

@@ -34,9 +34,9 @@ func TestHighlight(t *testing.T) {
 	}}})
 	for _, tc := range []struct{ in, want string }{
 		{"Hackers and hacking: the Data Security Law", "[Hackers] and [hacking]: the [Data Security Law]"},
-		{"He said AI, not said", "He said [AI], not said"},   // "ai" only as a word
-		{"shacks are not hacks", "shacks are not [hacks]"},     // a prefix term starts a word
-		{"维护网络安全和数据安全", "维护[网络安全]和数据安全"}, // Han terms match anywhere
+		{"He said AI, not said", "He said [AI], not said"}, // "ai" only as a word
+		{"shacks are not hacks", "shacks are not [hacks]"}, // a prefix term starts a word
+		{"维护网络安全和数据安全", "维护[网络安全]和数据安全"},                   // Han terms match anywhere
 		{"sanctions", "sanctions"},
 		{"", ""},
 	} {
