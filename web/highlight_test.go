@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/wirewatch/wirewatch/model"
 )
@@ -84,4 +85,29 @@ func TestRawHelpers(t *testing.T) {
 			t.Errorf("safeCharset(%q) = %q", in, got)
 		}
 	}
+}
+
+// Highlighting never loses or reorders text, whatever the text and terms.
+func FuzzHighlight(f *testing.F) {
+	f.Add("Hackers and hacking: the Data Security Law", "hack*")
+	f.Add("维护网络安全和数据安全", "网络安全")
+	f.Add("İstanbul ǅemal straße", "ǆ")
+	f.Fuzz(func(t *testing.T, text, termText string) {
+		if !utf8.ValidString(text) {
+			return
+		}
+		terms := evidenceTerms([]model.TopicScore{{Evidence: []model.Evidence{{Term: termText, Weight: 1}}}})
+		terms = append(terms, searchTerms(strings.Fields(termText))...)
+		var b strings.Builder
+		for _, s := range highlight(text, terms) {
+			if s.Mark && s.Text == "" {
+				t.Fatalf("empty mark")
+			}
+			b.WriteString(s.Text)
+		}
+		if b.String() != text {
+			t.Fatalf("highlight changed the text: %q → %q", text, b.String())
+		}
+		_ = sideBySide(text, termText)
+	})
 }
