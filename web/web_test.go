@@ -160,7 +160,7 @@ func TestSearchFiltersAndPaging(t *testing.T) {
 		t.Errorf("outlet+language filter: want only Xinhua's Chinese article")
 	}
 	// Relevant only drops the panda story.
-	r = u.get(t, "/search?relevant=1&sort=date")
+	r = u.get(t, "/search?relevant=1")
 	mustOK(t, r, "relevant only")
 	if strings.Contains(r.body, "Panda cub") {
 		t.Errorf("relevant-only lists an irrelevant article")
@@ -188,7 +188,7 @@ func TestSearchFiltersAndPaging(t *testing.T) {
 	titles := regexp.MustCompile(`class="title" href="/articles/(\d+)"`)
 	seen := map[string]bool{}
 	for page := 1; page <= 3; page++ {
-		r := u.get(t, fmt.Sprintf("/search?sort=date&page=%d", page))
+		r := u.get(t, fmt.Sprintf("/search?page=%d", page))
 		mustOK(t, r, "page")
 		ids := titles.FindAllStringSubmatch(r.body, -1)
 		want := 3
@@ -210,8 +210,20 @@ func TestSearchFiltersAndPaging(t *testing.T) {
 		}
 	}
 
+	// Newest first by default; best match on request (the title match of
+	// the older article ranks first).
+	link := func(key string) string { return fmt.Sprintf(`class="title" href="/articles/%d"`, u.fx.ids[key]) }
+	r = u.get(t, "/search?q=cyberspace")
+	if pos := order(t, r.body, link("hacking"), link("rumors")); pos[0] > pos[1] {
+		t.Errorf("default order is not newest first")
+	}
+	r = u.get(t, "/search?q=cyberspace&sort=rank")
+	if pos := order(t, r.body, link("hacking"), link("rumors")); pos[0] < pos[1] {
+		t.Errorf("sort=rank does not put the title match first")
+	}
+
 	// Bad input gets a clear message, not a 500.
-	for _, q := range []string{"since=yesterday", "lang=fr", "page=0", "page=x"} {
+	for _, q := range []string{"since=yesterday", "lang=fr", "page=0", "page=x", "sort=random"} {
 		r := u.get(t, "/search?"+q)
 		if r.status != http.StatusBadRequest || !strings.Contains(r.body, `id="error"`) {
 			t.Errorf("%s: status %d, want 400 with a message", q, r.status)
