@@ -175,6 +175,8 @@ type ChangedArticle struct {
 	ChangedAt time.Time // the later of the two
 }
 
+// changesSQL reads the rows of articles_changed_idx (migration 009): its
+// WHERE clause repeats the index's predicate.
 const changesSQL = `
 SELECT a.id, a.canonical_url, a.outlet, a.title, a.language, a.revision, a.relevant, a.topics, a.summary,
        e.edited_at, a.removed_at, greatest(e.edited_at, a.removed_at) AS changed_at

@@ -228,17 +228,16 @@ func (s SourceStatus) RelevantShare() (share float64, ok bool) {
 const sourceStatusSQL = `
 SELECT s.id, s.name, s.outlet, s.kind, s.url, s.language, s.enabled, s.failures, coalesce(s.last_error, ''),
        s.last_status, s.last_polled_at, s.last_ok_at, s.last_item_count, s.next_poll_at,
-       coalesce(c.d1, 0), coalesce(c.d7, 0), coalesce(c.judged, 0), coalesce(c.relevant, 0)
+       c.d1, c.d7, c.judged, c.relevant
 FROM sources s
-LEFT JOIN (
-    SELECT source_id,
-           count(*) FILTER (WHERE first_seen_at >= now() - interval '24 hours') AS d1,
+-- one range of articles_source_seen_idx (migration 009) per source
+CROSS JOIN LATERAL (
+    SELECT count(*) FILTER (WHERE a.first_seen_at >= now() - interval '24 hours') AS d1,
            count(*) AS d7,
-           count(*) FILTER (WHERE relevant IS NOT NULL) AS judged,
-           count(*) FILTER (WHERE relevant) AS relevant
-    FROM articles
-    WHERE first_seen_at >= now() - interval '7 days'
-    GROUP BY source_id) c ON c.source_id = s.id
+           count(*) FILTER (WHERE a.relevant IS NOT NULL) AS judged,
+           count(*) FILTER (WHERE a.relevant) AS relevant
+    FROM articles a
+    WHERE a.source_id = s.id AND a.first_seen_at >= now() - interval '7 days') c
 ORDER BY s.enabled DESC, (s.failures > 0) DESC, s.failures DESC, (s.last_polled_at IS NULL) DESC, s.name`
 
 // SourceStatuses lists every source with its poll state and recent
