@@ -27,7 +27,7 @@ type searchForm struct {
 	// every match (seconds for a term in a third of a 200,000-article
 	// archive; see the README's performance section).
 	ByRank bool
-	Page                                 int
+	Page   int
 }
 
 func parseSearchForm(v url.Values) (searchForm, store.SearchQuery, error) {
