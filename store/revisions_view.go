@@ -158,37 +158,49 @@ type ChangeQuery struct {
 	Limit, Offset int
 }
 
-// ChangedArticle is an article its outlet edited or removed after we first
-// stored it.
+// ChangedArticle is one change an outlet made to an article after
+// wirewatch first stored it: an edit (a new revision) or the removal.
 type ChangedArticle struct {
-	ID        int64
-	URL       string
-	Outlet    string
-	Title     string
-	Language  string
-	Revision  int
-	Relevant  *bool
-	Topics    []string
-	Summary   string
-	EditedAt  *time.Time // when the latest edit was seen; nil if never edited
-	RemovedAt *time.Time
-	ChangedAt time.Time // the later of the two
+	ID       int64
+	URL      string
+	Outlet   string
+	Title    string
+	Language string
+	Relevant *bool
+	Topics   []string
+	// Kind is "edited" or "removed".
+	Kind string
+	// Revision is the revision an edit produced (the current one for a
+	// removal).
+	Revision int
+	// ChangedAt is when wirewatch saw the edit or noticed the removal.
+	ChangedAt time.Time
 }
 
-// changesSQL reads the rows of articles_changed_idx (migration 009): its
-// WHERE clause repeats the index's predicate.
+// changesSQL merges two newest-first index walks, edits
+// (article_revisions_edits_idx) and removals (articles_removed_idx, both
+// migration 009), each cut at the rows the page can need, so a page costs
+// the same however many changes the archive holds. Relevant-only is
+// checked inside each walk, so the cut never drops a row the page needs.
 const changesSQL = `
-SELECT a.id, a.canonical_url, a.outlet, a.title, a.language, a.revision, a.relevant, a.topics, a.summary,
-       e.edited_at, a.removed_at, greatest(e.edited_at, a.removed_at) AS changed_at
-FROM articles a
-LEFT JOIN LATERAL (SELECT max(r.seen_at) AS edited_at FROM article_revisions r
-                   WHERE r.article_id = a.id AND r.revision > 1) e ON true
-WHERE (a.revision > 1 OR a.removed_at IS NOT NULL) AND (NOT $1 OR a.relevant)
-ORDER BY changed_at DESC, a.id DESC
+SELECT a.id, a.canonical_url, a.outlet, a.title, a.language, a.relevant, a.topics, c.kind, c.revision, c.at
+FROM (
+    (SELECT r.article_id, 'edited' AS kind, r.revision, r.seen_at AS at
+     FROM article_revisions r JOIN articles x ON x.id = r.article_id
+     WHERE r.revision > 1 AND (NOT $1 OR x.relevant)
+     ORDER BY r.seen_at DESC LIMIT $2::int + $3::int)
+    UNION ALL
+    (SELECT x.id, 'removed', x.revision, x.removed_at
+     FROM articles x
+     WHERE x.removed_at IS NOT NULL AND (NOT $1 OR x.relevant)
+     ORDER BY x.removed_at DESC LIMIT $2::int + $3::int)
+) c
+JOIN articles a ON a.id = c.article_id
+ORDER BY c.at DESC, a.id DESC, c.revision DESC
 LIMIT $2 OFFSET $3`
 
-// Changes lists articles edited or removed after publication, the latest
-// change first.
+// Changes lists edits and removals of articles after publication, the
+// latest first; an article edited twice and then removed has three rows.
 func (s *Store) Changes(ctx context.Context, q ChangeQuery) ([]ChangedArticle, error) {
 	rows, err := s.Pool.Query(ctx, changesSQL, q.RelevantOnly, max(q.Limit, 1), max(q.Offset, 0))
 	if err != nil {
@@ -196,8 +208,7 @@ func (s *Store) Changes(ctx context.Context, q ChangeQuery) ([]ChangedArticle, e
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ChangedArticle, error) {
 		var x ChangedArticle
-		err := r.Scan(&x.ID, &x.URL, &x.Outlet, &x.Title, &x.Language, &x.Revision, &x.Relevant, &x.Topics, &x.Summary,
-			&x.EditedAt, &x.RemovedAt, &x.ChangedAt)
+		err := r.Scan(&x.ID, &x.URL, &x.Outlet, &x.Title, &x.Language, &x.Relevant, &x.Topics, &x.Kind, &x.Revision, &x.ChangedAt)
 		return x, err
 	})
 	if err != nil {

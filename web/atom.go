@@ -72,16 +72,16 @@ func (s *Server) changesFeed(ctx context.Context, st *store.Store, w http.Respon
 		}
 		e := atomEntry{Updated: it.ChangedAt.UTC().Format(time.RFC3339)}
 		page := base + "/articles/" + strconv.FormatInt(it.ID, 10)
-		if it.RemovedAt != nil && it.RemovedAt.Equal(it.ChangedAt) { // the latest change was the removal
+		if it.Kind == "removed" {
 			e.Title = "Removed: " + it.Title
-			e.ID = fmt.Sprintf("%s#removed-%d", page, it.RemovedAt.Unix())
-			e.Summary = fmt.Sprintf("%s removed this article; wirewatch noticed at %s.", it.Outlet, it.RemovedAt.UTC().Format("2006-01-02 15:04 UTC"))
+			e.ID = fmt.Sprintf("%s#removed-%d", page, it.ChangedAt.Unix())
+			e.Summary = fmt.Sprintf("%s removed this article; wirewatch noticed at %s.", it.Outlet, when(it.ChangedAt))
 			e.Links = []atomLink{{Rel: "alternate", Href: page, Type: "text/html"}}
 		} else {
 			e.Title = "Edited: " + it.Title
 			e.ID = fmt.Sprintf("%s/revisions#r%d", page, it.Revision)
-			e.Summary = fmt.Sprintf("%s changed this article (now revision %d).", it.Outlet, it.Revision)
-			e.Links = []atomLink{{Rel: "alternate", Href: page + "/revisions", Type: "text/html"}}
+			e.Summary = fmt.Sprintf("%s changed this article: revision %d, seen at %s.", it.Outlet, it.Revision, when(it.ChangedAt))
+			e.Links = []atomLink{{Rel: "alternate", Href: fmt.Sprintf("%s/revisions#r%d", page, it.Revision), Type: "text/html"}}
 		}
 		e.Links = append(e.Links, atomLink{Rel: "related", Href: it.URL})
 		f.Entries = append(f.Entries, e)

@@ -350,16 +350,9 @@ func (s *Server) raw(ctx context.Context, st *store.Store, w http.ResponseWriter
 	return writeRaw(w, r, p)
 }
 
-// changeItem is a changed article; Removed says its latest change was the
-// removal (not an edit).
-type changeItem struct {
-	store.ChangedArticle
-	Removed bool
-}
-
 type changesPage struct {
 	Relevant bool
-	Items    []changeItem
+	Items    []store.ChangedArticle
 	Page     int
 	PrevURL  string
 	NextURL  string
@@ -402,9 +395,7 @@ func (s *Server) changes(ctx context.Context, st *store.Store, r *http.Request) 
 	if page > 1 {
 		p.PrevURL = fmt.Sprintf("/changes?%spage=%d", rel, page-1)
 	}
-	for _, it := range items {
-		p.Items = append(p.Items, changeItem{ChangedArticle: it, Removed: it.RemovedAt != nil && it.RemovedAt.Equal(it.ChangedAt)})
-	}
+	p.Items = items
 	return view{name: "changes", title: "Edited or removed after publication", data: p}, nil
 }
 

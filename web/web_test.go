@@ -399,7 +399,7 @@ func TestChangesPageAndFeed(t *testing.T) {
 	if feed.Entries[0].Title != "Removed: "+titleOf("rumors") || feed.Entries[1].Title != "Edited: "+titleOf("hacking") {
 		t.Errorf("atom titles: %q, %q", feed.Entries[0].Title, feed.Entries[1].Title)
 	}
-	if want := u.srv.URL + fmt.Sprintf("/articles/%d/revisions", u.fx.ids["hacking"]); feed.Entries[1].Links[0].Href != want {
+	if want := u.srv.URL + fmt.Sprintf("/articles/%d/revisions#r2", u.fx.ids["hacking"]); feed.Entries[1].Links[0].Href != want {
 		t.Errorf("atom link %q, want %q", feed.Entries[1].Links[0].Href, want)
 	}
 }
