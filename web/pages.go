@@ -204,10 +204,17 @@ func (s *Server) export(ctx context.Context, st *store.Store, w http.ResponseWri
 	}
 	w.Header().Set("Content-Type", ctype)
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="wirewatch-search-%s.%s"`, time.Now().UTC().Format("20060102-150405"), format))
-	if _, err := st.ExportArticles(ctx, ids, format, w); err != nil {
-		// Headers (and maybe rows) are out: all that is left is to log it
-		// and cut the download short.
-		s.log.Error("web export failed", "rows", len(ids), "error", err)
+	n, err := st.ExportArticles(ctx, ids, format, w)
+	if err != nil && n == 0 {
+		// Nothing was sent yet (rows leave in 64 KiB blocks): an error page
+		// can still replace the download.
+		w.Header().Del("Content-Disposition")
+		return err
+	}
+	if err != nil {
+		// Rows are out: all that is left is to log it and cut the download
+		// short.
+		s.log.Error("web export failed", "rows", len(ids), "written", n, "error", err)
 		return errWritten
 	}
 	return nil
