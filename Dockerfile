@@ -44,9 +44,12 @@ COPY --from=build /out/ /
 ENV PATH=/usr/local/bin \
     ZONEINFO=/usr/share/zoneinfo.zip \
     SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt \
-    WIREWATCH_DAEMON_LISTEN=0.0.0.0:9090
+    WIREWATCH_DAEMON_LISTEN=0.0.0.0:9090 \
+    WIREWATCH_WEB_ENABLED=false
 USER 65532:65532
-# /healthz, /readyz and /metrics. scratch has no shell, curl or wget, so
+# /healthz, /readyz and /metrics. The web UI is off: on every address it
+# needs a login (web.password_hash or web.proxy_header), and the process
+# refuses to start without one. scratch has no shell, curl or wget, so
 # the binary probes itself: `wirewatch healthcheck` asks this container's
 # listener (WIREWATCH_DAEMON_LISTEN above) for /readyz and exits 0 or 1.
 # Docker and podman use it; buildah keeps it only in the docker image format

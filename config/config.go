@@ -35,6 +35,8 @@ type Config struct {
 	Classify Classify `yaml:"classify"`
 	// Alert sets SMTP, webhooks and the subscribers.
 	Alert Alert `yaml:"alert"`
+	// Web sets the analysts' web UI and its login.
+	Web Web `yaml:"web"`
 	// SourcesFile is the source catalogue. Default "" (the catalogue built
 	// into the binary, configs/sources.yaml).
 	SourcesFile string `yaml:"sources_file"`
@@ -123,6 +125,7 @@ func Default() Config {
 		Fetch:    DefaultFetch(),
 		Classify: Classify{Threshold: 0.5},
 		Alert:    DefaultAlert(),
+		Web:      DefaultWeb(),
 	}
 }
 
@@ -284,7 +287,7 @@ func RedactURL(raw string) string {
 
 // Validate checks every section and returns the first problem.
 func (c Config) Validate() error {
-	checks := []func() error{c.Database.Validate, c.Daemon.Validate, c.Log.Validate, c.Fetch.Validate, c.Classify.Validate, c.Alert.Validate}
+	checks := []func() error{c.Database.Validate, c.Daemon.Validate, c.Log.Validate, c.Fetch.Validate, c.Classify.Validate, c.Alert.Validate, c.Web.Validate}
 	for _, check := range checks {
 		if err := check(); err != nil {
 			return err

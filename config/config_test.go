@@ -173,3 +173,48 @@ func TestKeysCoverEnvironment(t *testing.T) {
 		}
 	}
 }
+
+func TestWebSection(t *testing.T) {
+	hash := "$2a$10$abcdefghijklmnopqrstuu1234567890123456789012345678901"
+	p := writeFile(t, "web:\n  password_hash: \""+hash+"\"\n  proxy_header: X-Forwarded-User\n  trusted_proxies: [10.0.0.5/32]\n")
+	cfg, err := Load(p, []string{"WIREWATCH_WEB_PAGE_SIZE=50"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Web.PasswordHash.Reveal() != hash || cfg.Web.PageSize != 50 || !cfg.Web.HasLogin() {
+		t.Errorf("web section: %+v", cfg.Web)
+	}
+	if s := fmt.Sprintf("%v", cfg.Web); strings.Contains(s, hash) {
+		t.Errorf("the password hash is printed: %s", s)
+	}
+	for env, key := range map[string]string{
+		"WIREWATCH_WEB_PASSWORD_HASH=plaintext":     "web.password_hash",
+		"WIREWATCH_WEB_PROXY_HEADER=X-User":         "web.trusted_proxies",
+		"WIREWATCH_WEB_TRUSTED_PROXIES=10.0.0.0/33": "web.trusted_proxies",
+		"WIREWATCH_WEB_PAGE_SIZE=0":                 "web.page_size",
+		"WIREWATCH_WEB_USER=a:b":                    "web.user",
+	} {
+		_, err := Load(writeFile(t, ""), []string{env})
+		var ce *Error
+		if !errors.As(err, &ce) || ce.Key != key {
+			t.Errorf("%s: %v, want an error on %s", env, err, key)
+		}
+	}
+}
+
+func TestCheckListener(t *testing.T) {
+	w := DefaultWeb()
+	for addr, ok := range map[string]bool{
+		"127.0.0.1:9091": true, "[::1]:80": true, "localhost:1": true, "[::ffff:127.0.0.1]:1": true,
+		"0.0.0.0:9091": false, ":9091": false, "[::]:1": false, "10.1.2.3:80": false, "example.org:80": false, "nonsense": false,
+	} {
+		err := w.CheckListener(addr)
+		if (err == nil) != ok || (err != nil && !errors.Is(err, ErrWebNeedsLogin)) {
+			t.Errorf("CheckListener(%q) = %v", addr, err)
+		}
+	}
+	w.ProxyHeader, w.TrustedProxies = "X-Forwarded-User", []string{"10.0.0.5/32"}
+	if err := w.CheckListener("0.0.0.0:9091"); err != nil {
+		t.Errorf("with a proxy login: %v", err)
+	}
+}

@@ -31,6 +31,7 @@ var reachConfig = map[string][]string{
 	"sources import": {"testdata/opml/feedly.opml"},
 	"sources export": {},
 	"version":        nil,
+	"web":            {},
 	"completion":     nil,
 }
 

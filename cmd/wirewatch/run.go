@@ -16,6 +16,7 @@ import (
 
 	"github.com/wirewatch/wirewatch/config"
 	"github.com/wirewatch/wirewatch/daemon"
+	"github.com/wirewatch/wirewatch/web"
 )
 
 func init() {
@@ -94,8 +95,18 @@ func runDaemon(ctx context.Context, e *env, args []string) error {
 	// Health and metrics are served from the start, so an orchestrator sees
 	// a live process (and an unready one) while the database is still down.
 	health := daemon.NewHealth(reg)
+	// The analysts' UI shares the listener; web.New refuses a non-loopback
+	// address without a login before anything listens.
+	var ui *web.Server
+	handler := health.Handler()
+	if cfg.Daemon.Listen != "" && cfg.Web.Enabled {
+		if ui, err = web.New(cfg.Web, cfg.Daemon.Listen, logger); err != nil {
+			return err
+		}
+		handler = ui.Mount(handler)
+	}
 	if cfg.Daemon.Listen != "" {
-		addr, errc, err := daemon.Serve(ctx, cfg.Daemon.Listen, health.Handler())
+		addr, errc, err := daemon.Serve(ctx, cfg.Daemon.Listen, handler)
 		if err != nil {
 			return err
 		}
@@ -118,6 +129,14 @@ func runDaemon(ctx context.Context, e *env, args []string) error {
 	defer r.close()
 	setup, d := r.setup, r.daemon
 	health.SetStore(r.st)
+	if ui != nil {
+		rst, err := store.OpenReader(ctx, cfg.Database, cfg.Web.MaxConns, logger)
+		if err != nil {
+			return err
+		}
+		defer rst.Close()
+		ui.SetStore(rst)
+	}
 	logger.Info("daemon running", "sources", len(setup.Catalogue.Sources), "classifier", setup.Classifier.Version(),
 		"poll_workers", cfg.Daemon.PollWorkers, "fetch_workers", cfg.Daemon.FetchWorkers)
 	reportCtx, stopReport := context.WithCancel(ctx)
