@@ -553,6 +553,11 @@ func (c *Classifier) modelProbs(s *scratch) []float64 {
 			}
 		})
 	}
+	if len(s.norm[fieldSummary]) == 0 && m.titleShift != 0 {
+		for k := range z {
+			z[k] += m.titleShift
+		}
+	}
 	for ti, j := range c.ruleRow {
 		if j < 0 {
 			continue

@@ -42,6 +42,10 @@ type linModel struct {
 	// where it is and makes scores of items far from it calibrated at the
 	// real base rate (fitted by `make train`); 1 when the table has none.
 	scale float64
+	// titleShift is added to every class logit of a headline without a
+	// lead: a headline alone says less, and the threshold that keeps its
+	// precision is another (chosen by `make train` like the first).
+	titleShift float64
 	// hash identifies the table; part of the classifier version.
 	hash string
 }
@@ -84,6 +88,14 @@ func parseModel(src string) (*linModel, error) {
 				return nil, fmt.Errorf("classify: model.tsv:%d: bad scale row", n)
 			}
 			m.scale = v
+			continue
+		}
+		if f[0] == "titleshift" {
+			v, err := strconv.ParseFloat(f[len(f)-1], 64)
+			if len(f) != 2 || err != nil || math.IsNaN(v) || math.Abs(v) > 20 {
+				return nil, fmt.Errorf("classify: model.tsv:%d: bad titleshift row", n)
+			}
+			m.titleShift = v
 			continue
 		}
 		if f[0] == "classes" {

@@ -1,8 +1,8 @@
 package classify
 
 import (
-	"cmp"
 	"fmt"
+	"hash/fnv"
 	"math"
 	"slices"
 	"strings"
@@ -135,7 +135,7 @@ func (c *Classifier) prepare(items []TrainItem, minDF int) (*trainData, error) {
 			}
 		}
 		d.target = append(d.target, t)
-		d.weight = append(d.weight, cmp.Or(it.Weight, 1))
+		d.weight = append(d.weight, it.Weight)
 	}
 	return d, nil
 }
@@ -153,7 +153,7 @@ func (d *trainData) fit(use []bool, tp TrainParams) *linModel {
 	z, p := make([]float64, nc), make([]float64, nc+1)
 	total := 0.0
 	for i := range d.feats {
-		if use == nil || use[i] {
+		if (use == nil || use[i]) && d.weight[i] > 0 {
 			total += d.weight[i]
 		}
 	}
@@ -161,7 +161,7 @@ func (d *trainData) fit(use []bool, tp TrainParams) *linModel {
 		clear(grad)
 		clear(gb)
 		for i, fs := range d.feats {
-			if use != nil && !use[i] {
+			if use != nil && !use[i] || d.weight[i] == 0 {
 				continue
 			}
 			copy(z, bias)
@@ -237,6 +237,9 @@ type TrainReport struct {
 	// P(relevant) that reaches the target precision; the shipped model's
 	// bias is shifted so that it sits at DefaultThreshold.
 	Threshold float64
+	// TitleThreshold is the same for headlines without a lead (applied
+	// through linModel.titleShift).
+	TitleThreshold float64
 	// Scale is the fitted score scale (linModel.scale).
 	Scale float64
 	// Lines is the cross-validation table, one line per threshold tried.
@@ -250,7 +253,7 @@ func fitScale(items []TrainItem, prob []float64, shift float64) float64 {
 	loss := func(s float64) float64 {
 		l := 0.0
 		for i, it := range items {
-			if it.PopWeight == 0 {
+			if it.PopWeight == 0 || it.TitleOnly {
 				continue
 			}
 			p := min(max(prob[i], 1e-9), 1-1e-9)
@@ -315,12 +318,14 @@ func train(tax *Taxonomy, items []TrainItem, tp TrainParams) (*linModel, TrainRe
 			}
 		}
 	}
-	rep.Threshold, rep.Lines = chooseThreshold(items, prob, tp.TargetPrecision)
+	rep.Threshold, rep.TitleThreshold, rep.Lines = chooseThreshold(items, prob, tp.TargetPrecision)
 	m := d.fit(nil, tp)
-	shift := -math.Log(rep.Threshold / (1 - rep.Threshold))
+	logit := func(p float64) float64 { return math.Log(p / (1 - p)) }
+	shift := -logit(rep.Threshold)
 	for k := range m.bias {
 		m.bias[k] += shift
 	}
+	m.titleShift = logit(rep.Threshold) - logit(rep.TitleThreshold)
 	m.scale = fitScale(items, prob, shift)
 	rep.Scale = m.scale
 	rep.Features = len(m.index)
@@ -352,15 +357,15 @@ func (m *linModel) prob(d *trainData, i int) float64 {
 }
 
 // chooseThreshold returns the lowest threshold whose cross-validated
-// precision at the real base rate reaches target (in each language with
-// enough positives), and the table behind the choice.
-func chooseThreshold(items []TrainItem, prob []float64, target float64) (float64, []string) {
+// precision at the real base rate reaches target in each language, for
+// items with a lead, and the same for headlines alone (TitleOnly copies),
+// with the table behind the choice.
+func chooseThreshold(items []TrainItem, prob []float64, target float64) (lead, title float64, lines []string) {
 	type acc struct{ tp, fp, fn float64 }
-	best := 0.9
-	found := false
-	var lines []string
-	for t := 0.20; t <= 0.951; t += 0.01 {
-		per := map[string]*acc{"all": {}, "en": {}, "zh": {}, "title-en": {}, "title-zh": {}}
+	lead, title = 0.9, 0.9
+	leadFound, titleFound := false, false
+	for t := 0.10; t <= 0.951; t += 0.01 {
+		per := map[string]*acc{}
 		for i, it := range items {
 			if it.PopWeight == 0 {
 				continue
@@ -368,12 +373,13 @@ func chooseThreshold(items []TrainItem, prob []float64, target float64) (float64
 			pred := prob[i] >= t
 			keys := []string{"all", it.Lang}
 			if it.TitleOnly {
-				keys = append(keys, "title-"+it.Lang)
+				keys = []string{"title-" + it.Lang}
 			}
 			for _, key := range keys {
 				a := per[key]
 				if a == nil {
-					continue
+					a = &acc{}
+					per[key] = a
 				}
 				switch {
 				case pred && it.Relevant:
@@ -385,27 +391,34 @@ func chooseThreshold(items []TrainItem, prob []float64, target float64) (float64
 				}
 			}
 		}
-		ok := true
+		leadOK, titleOK := true, true
 		var b strings.Builder
 		fmt.Fprintf(&b, "t=%.2f", t)
 		for _, key := range []string{"all", "en", "zh", "title-en", "title-zh"} {
 			a := per[key]
-			if a.tp+a.fn == 0 {
+			if a == nil || a.tp+a.fn == 0 {
 				continue
 			}
 			p := a.tp / max(a.tp+a.fp, 1e-9)
 			r := a.tp / max(a.tp+a.fn, 1e-9)
 			fmt.Fprintf(&b, "  %s P %.3f R %.3f", key, p, r)
-			if p < target && !strings.HasPrefix(key, "title-") {
-				ok = false
+			if p < target {
+				if strings.HasPrefix(key, "title-") {
+					titleOK = false
+				} else {
+					leadOK = false
+				}
 			}
 		}
 		lines = append(lines, b.String())
-		if ok && !found {
-			best, found = math.Round(t*100)/100, true
+		if leadOK && !leadFound {
+			lead, leadFound = math.Round(t*100)/100, true
+		}
+		if titleOK && !titleFound {
+			title, titleFound = math.Round(t*100)/100, true
 		}
 	}
-	return best, lines
+	return lead, title, lines
 }
 
 // formatModel writes the model table: header comment lines, the classes,
@@ -418,6 +431,9 @@ func formatModel(m *linModel, header string) string {
 	b.WriteString("classes\t" + strings.Join(m.classes, "\t") + "\n")
 	if m.scale != 0 && m.scale != 1 {
 		b.WriteString("scale\t" + trimFloat(m.scale) + "\n")
+	}
+	if m.titleShift != 0 {
+		b.WriteString("titleshift\t" + trimFloat(m.titleShift) + "\n")
 	}
 	row := func(name string, v []float64) {
 		b.WriteString(name)
@@ -449,3 +465,31 @@ func trimFloat(x float64) string {
 	}
 	return s
 }
+
+// TrainingFingerprint identifies what a model was trained from: the label
+// file, the probe sets and the parameters. `make train` writes it into
+// model.tsv's header, and a test checks the shipped model against the files
+// in the repository, so a label change without retraining is caught.
+func TrainingFingerprint(labels []byte, probes [][]byte, tp TrainParams, borderline, titleCopies float64) string {
+	h := fnv.New64a()
+	h.Write(labels)
+	for _, p := range probes {
+		h.Write(p)
+	}
+	fmt.Fprintf(h, "%+v borderline=%v title-copies=%v", tp, borderline, titleCopies)
+	return fmt.Sprintf("%x", h.Sum64())
+}
+
+// The defaults of `make train` for borderline items and title-only copies
+// (see classify/internal/trainmodel).
+const (
+	defaultBorderline  = 0.5
+	defaultTitleCopies = 0
+)
+
+// DefaultBorderline and DefaultTitleCopies are exported for the training
+// command's flags.
+const (
+	DefaultBorderline  = defaultBorderline
+	DefaultTitleCopies = defaultTitleCopies
+)

@@ -22,8 +22,9 @@ type ReclassifyReport struct {
 // stores the results, config.DefaultReclassifyBatch articles per
 // transaction. With alerts, the deliveries of articles whose decision
 // changed are queued in the same transaction (from the subscriptions the
-// daemon stored: this does not sync the configuration).
-func Reclassify(ctx context.Context, st *store.Store, c Classifier, from time.Time, alerts bool) (ReclassifyReport, error) {
+// daemon stored: this does not sync the configuration). progress, if not
+// nil, is called with the counts so far after each batch.
+func Reclassify(ctx context.Context, st *store.Store, c Classifier, from time.Time, alerts bool, progress func(ReclassifyReport)) (ReclassifyReport, error) {
 	var rep ReclassifyReport
 	type result struct {
 		id  int64
@@ -64,6 +65,9 @@ func Reclassify(ctx context.Context, st *store.Store, c Classifier, from time.Ti
 		}
 		rep.BecameRelevant += became
 		rep.NoLongerRelevant += lost
+		if progress != nil {
+			progress(rep)
+		}
 		return nil
 	}
 	// The read stream and the batch writes use separate pool connections,

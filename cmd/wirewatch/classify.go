@@ -71,7 +71,15 @@ func runReclassify(ctx context.Context, e *env, args []string) error {
 	start := time.Now()
 	// Queue alerts for changed decisions, for the subscribers the daemon
 	// stored (this command does not sync its own configuration's).
-	rep, err := daemon.Reclassify(ctx, st, daemon.NewClassifier(c), from, true)
+	// Progress on stderr: a line every 2 s at most.
+	last := start
+	rep, err := daemon.Reclassify(ctx, st, daemon.NewClassifier(c), from, true, func(r daemon.ReclassifyReport) {
+		if time.Since(last) >= 2*time.Second {
+			last = time.Now()
+			fmt.Fprintf(e.stderr, "reclassify: %d article(s) done, %d now relevant, %d no longer relevant (%s)\n",
+				r.Articles, r.BecameRelevant, r.NoLongerRelevant, time.Since(start).Round(time.Second))
+		}
+	})
 	if err != nil {
 		return err
 	}
