@@ -16,7 +16,7 @@ ids = json.load(open(os.path.join(src, "ids.json")))
 out = os.path.join(src, "out")
 
 # batch file -> annotator name (each a separate reader)
-TRAIN = {"train-1": "r4", "train-2": "r5", "train-3": "r11", "train-4": "r12", "train-5": "r14", "train-6": "r17", "train-7": "r18", "train-8": "r21", "train-9": "r22"}
+TRAIN = {"train-1": "r4", "train-2": "r5", "train-3": "r11", "train-4": "r12", "train-5": "r14", "train-6": "r17", "train-7": "r18", "train-8": "r21", "train-9": "r22", "train-10": "r24", "train-12": "r26"}
 TEST = {"test-zh-1": "r1", "test-zh-2": "r2", "test-en": "r3", "test-zh-3": "r9"}
 
 def read(name):
