@@ -19,28 +19,6 @@ func defaultClassifier(t testing.TB) *Classifier {
 	return New(tax, DefaultConfig())
 }
 
-func topicScore(res model.Classification, id string) (model.TopicScore, bool) {
-	for _, ts := range res.Topics {
-		if ts.ID == id {
-			return ts, true
-		}
-	}
-	return model.TopicScore{}, false
-}
-
-func hasEvidence(res model.Classification, topic, term, field string) bool {
-	ts, ok := topicScore(res, topic)
-	if !ok {
-		return false
-	}
-	for _, e := range ts.Evidence {
-		if e.Term == term && (field == "" || e.Field == field) {
-			return true
-		}
-	}
-	return false
-}
-
 func TestClassifyBehaviour(t *testing.T) {
 	t.Parallel()
 	c := defaultClassifier(t)
