@@ -264,10 +264,10 @@ var probeSets = []struct {
 	topicF1 float64
 }{
 	{"testdata/probe2022.txt", 0.97, 0.93, 0.80},
-	{"testdata/probe2022b.txt", 0.97, 0.93, 0.80},
+	{"testdata/probe2022b.txt", 0.95, 0.93, 0.80},
 	{"testdata/probe2022c.txt", 0.85, 0.93, 0.65}, // team-written English headlines the real data pulls away from
 	{"testdata/probe2022d.txt", 0.97, 0.93, 0.80},
-	{"testdata/probe2022e.txt", 0.95, 0.93, 0.75},
+	{"testdata/probe2022e.txt", 0.93, 0.93, 0.75},
 	{"testdata/probe2022f.txt", 0.95, 0.93, 0.75},
 }
 
