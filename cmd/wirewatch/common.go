@@ -177,3 +177,16 @@ func runMigrate(ctx context.Context, e *env, args []string) error {
 	fmt.Fprintf(e.stdout, "applied %d migration(s); schema at version %d\n", n, v)
 	return nil
 }
+
+// parseDay reads a --NAME flag given as YYYY-MM-DD; empty is the zero time
+// (no bound).
+func parseDay(name, value string) (time.Time, error) {
+	if value == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse("2006-01-02", value)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%w: --%s wants YYYY-MM-DD, got %q", errUsage, name, value)
+	}
+	return t, nil
+}

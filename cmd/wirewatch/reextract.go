@@ -24,13 +24,9 @@ func runReextract(ctx context.Context, e *env, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	var from time.Time
-	if *since != "" {
-		t, err := time.Parse("2006-01-02", *since)
-		if err != nil {
-			return fmt.Errorf("%w: --since wants YYYY-MM-DD, got %q", errUsage, *since)
-		}
-		from = t
+	from, err := parseDay("since", *since)
+	if err != nil {
+		return err
 	}
 	cfg, _, st, err := g.loadStore(ctx, e)
 	if err != nil {
