@@ -470,16 +470,7 @@ func (c *Classifier) Classify(in Input) model.Classification {
 // scoreHead normalises the title and the lead into s, scores the taxonomy's
 // terms and rules on them (s.raw: per topic, s.ev: per topic evidence).
 func (c *Classifier) scoreHead(s *scratch, in Input) {
-	nt := len(c.tax.Topics)
-	s.raw = resize(s.raw, nt)
-	s.fraw = resize(s.fraw, nt)
-	if cap(s.ev) < nt {
-		s.ev = make([][]evidence, nt)
-	}
-	s.ev = s.ev[:nt]
-	for ti := range s.ev {
-		s.ev[ti] = s.ev[ti][:0]
-	}
+	s.resetTopics(len(c.tax.Topics))
 	// The lead is scored in the summary's place, whatever it came from, as
 	// the model was trained on title + lead: the summary, then as much of
 	// the body as fits (a feed's one-line description says little), or the
@@ -506,6 +497,19 @@ func (c *Classifier) scoreHead(s *scratch, in Input) {
 		for ti, r := range s.fraw {
 			s.raw[ti] += r
 		}
+	}
+}
+
+// resetTopics makes s's per-topic scores and evidence empty, for nt topics.
+func (s *scratch) resetTopics(nt int) {
+	s.raw = resize(s.raw, nt)
+	s.fraw = resize(s.fraw, nt)
+	if cap(s.ev) < nt {
+		s.ev = make([][]evidence, nt)
+	}
+	s.ev = s.ev[:nt]
+	for ti := range s.ev {
+		s.ev[ti] = s.ev[ti][:0]
 	}
 }
 

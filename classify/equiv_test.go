@@ -364,14 +364,7 @@ func equivCompare(t testing.TB, c *Classifier, ref *refClassifier, in Input) boo
 		s.text = [nFields]string{}
 		s.text[f] = text
 		s.norm[f], s.offs[f] = s.norm[f][:0], s.offs[f][:0]
-		s.fraw = resize(s.fraw, nt)
-		if cap(s.ev) < nt {
-			s.ev = make([][]evidence, nt)
-		}
-		s.ev = s.ev[:nt]
-		for ti := range s.ev {
-			s.ev[ti] = s.ev[ti][:0]
-		}
+		s.resetTopics(nt)
 		s.snip, s.skeys = s.snip[:0], s.skeys[:0]
 		c.scoreField(s, f)
 		want := ref.scoreField(rs, fieldNames[f], text, fieldFactors[f])
