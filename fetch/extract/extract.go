@@ -61,6 +61,29 @@ func Page(raw []byte, contentType, pageURL string, rules *Rules) (model.Extracte
 	return Extract(page, pageURL, rules)
 }
 
+// Caps on the metadata fields an article page gives (a hostile page can put
+// megabytes in its <title>): the same 1,000 runes as feed titles, and 500
+// for a byline, like a feed's author.
+const (
+	MaxTitleRunes  = 1000
+	MaxBylineRunes = 500
+)
+
+// capRunes cuts s to at most n runes.
+func capRunes(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	i := 0
+	for at := range s {
+		if i == n {
+			return s[:at]
+		}
+		i++
+	}
+	return s
+}
+
 // FromSummary builds the last-resort result from a feed item's title and
 // summary (which may hold HTML).
 func FromSummary(title, summary string) model.Extracted {
@@ -78,7 +101,7 @@ func FromSummary(title, summary string) model.Extracted {
 		text = b.String()
 	}
 	return model.Extracted{
-		Title:  cleanLine(title),
+		Title:  capRunes(cleanLine(title), MaxTitleRunes),
 		Lang:   scriptLang(title + " " + text),
 		Text:   text,
 		Method: MethodSummary,
@@ -134,6 +157,7 @@ func extract(page []byte, pageURL string, rules *Rules, mode GenericMode, now ti
 		crule = rules.compiledFor(rule)
 	}
 	out = readMetadata(doc, ix, u, rule, crule, now)
+	out.Title, out.Byline = capRunes(out.Title, MaxTitleRunes), capRunes(out.Byline, MaxBylineRunes)
 
 	if rule != nil {
 		if text := ruleText(doc, crule); text != "" {
