@@ -215,5 +215,9 @@ func (s *Store) ListDeliveries(ctx context.Context, status, subscriber string, l
 		return nil, err
 	}
 	slices.Reverse(out)
+	// Rows written before errors were redacted on the way in.
+	for i := range out {
+		out[i].Error, out[i].LastResponse = config.RedactText(out[i].Error), config.RedactText(out[i].LastResponse)
+	}
 	return out, nil
 }
