@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -196,7 +197,7 @@ func postWebhook(ctx context.Context, client *http.Client, timeout time.Duration
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
 	if err != nil {
-		return webhookResult{}, fmt.Errorf("build request: %w", err)
+		return webhookResult{}, fmt.Errorf("build request for %s: %s", config.RedactURL(target), config.RedactText(err.Error()))
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "wirewatch-webhook")
@@ -205,6 +206,11 @@ func postWebhook(ctx context.Context, client *http.Client, timeout time.Duration
 	req.Header.Set(HeaderWebhookSignature, Sign(secret, id, now, body))
 	resp, err := client.Do(req)
 	if err != nil {
+		// *url.Error prints the whole URL, and a webhook's path is its secret.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			return webhookResult{}, fmt.Errorf("%s %s: %w", ue.Op, config.RedactURL(target), ue.Err)
+		}
 		return webhookResult{}, err
 	}
 	defer resp.Body.Close()

@@ -33,19 +33,25 @@ type ErrorOutput struct {
 	Error string `json:"error"`
 }
 
+// ErrLinesFailed is returned by RunJSONL, after every line was read and
+// answered, when some input lines could not be classified.
+var ErrLinesFailed = errors.New("some input lines failed")
+
 // RunJSONL implements `wirewatch classify`: it reads one JSON object per
 // line from r ({"id","title","summary","body","lang"}, all but title
 // optional), classifies it and writes one JSON line per input line to w, in
 // order. Blank lines are skipped. A malformed line yields an ErrorOutput line
 // and the stream goes on; only read, write and context errors stop it.
 // Output is flushed whenever the input has no more buffered data, so it
-// works interactively in a pipe.
+// works interactively in a pipe. When some lines failed, the error at the
+// end wraps ErrLinesFailed.
 func RunJSONL(ctx context.Context, c *Classifier, r io.Reader, w io.Writer) error {
 	br := bufio.NewReaderSize(r, 64<<10)
 	bw := bufio.NewWriterSize(w, 64<<10)
 	enc := json.NewEncoder(bw)
 	enc.SetEscapeHTML(false)
 	var line []byte
+	failed := 0
 	for n := 1; ; n++ {
 		if err := ctx.Err(); err != nil {
 			_ = bw.Flush()
@@ -61,6 +67,9 @@ func RunJSONL(ctx context.Context, c *Classifier, r io.Reader, w io.Writer) erro
 			} else {
 				out = classifyLine(c, line, n)
 			}
+			if _, bad := out.(ErrorOutput); bad {
+				failed++
+			}
 			if werr := enc.Encode(out); werr != nil {
 				return fmt.Errorf("classify: write: %w", werr)
 			}
@@ -68,6 +77,9 @@ func RunJSONL(ctx context.Context, c *Classifier, r io.Reader, w io.Writer) erro
 		if errors.Is(err, io.EOF) {
 			if ferr := bw.Flush(); ferr != nil {
 				return fmt.Errorf("classify: write: %w", ferr)
+			}
+			if failed > 0 {
+				return fmt.Errorf("classify: %d input lines failed (each has an error line in the output): %w", failed, ErrLinesFailed)
 			}
 			return nil
 		}

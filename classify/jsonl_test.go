@@ -23,8 +23,10 @@ func TestRunJSONL(t *testing.T) {
 		`{"id":"f","title":"Huge","body":"` + strings.Repeat("cyberspace governance ", 200000) + `"}`,
 	}, "\n")
 	var out bytes.Buffer
-	if err := RunJSONL(context.Background(), c, strings.NewReader(in), &out); err != nil {
-		t.Fatal(err)
+	// Three lines fail (not JSON, a number for a title, no text): every
+	// line is answered, and the end says some failed.
+	if err := RunJSONL(context.Background(), c, strings.NewReader(in), &out); !errors.Is(err, ErrLinesFailed) {
+		t.Fatalf("RunJSONL with failed lines: %v, want ErrLinesFailed", err)
 	}
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
 	if len(lines) != 7 {
@@ -81,8 +83,8 @@ func TestRunJSONLTooLong(t *testing.T) {
 	c := defaultClassifier(t)
 	in := `{"id":"x","title":"` + strings.Repeat("a", MaxLineBytes) + "\"}\n" + `{"id":"y","title":"entity list"}` + "\n"
 	var out bytes.Buffer
-	if err := RunJSONL(context.Background(), c, strings.NewReader(in), &out); err != nil {
-		t.Fatal(err)
+	if err := RunJSONL(context.Background(), c, strings.NewReader(in), &out); !errors.Is(err, ErrLinesFailed) {
+		t.Fatalf("a line too long: %v, want ErrLinesFailed", err)
 	}
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
 	if len(lines) != 2 || !strings.Contains(lines[0], "longer than") || !strings.Contains(lines[1], `"id":"y"`) {

@@ -242,49 +242,6 @@ func (d *Database) moveURLPassword() {
 	d.URL = u.String()
 }
 
-// redactSecretsIn removes the values of secret-looking keys from a YAML error
-// excerpt, which quotes the lines around the fault.
-func redactSecretsIn(msg string, _ []byte) string {
-	var b strings.Builder
-	for line := range strings.SplitSeq(msg, "\n") {
-		low := strings.ToLower(line)
-		for _, k := range []string{"password:", "secret:", "token:"} {
-			if i := strings.Index(low, k); i >= 0 {
-				line = line[:i+len(k)] + " " + redacted
-				break
-			}
-		}
-		if i := strings.Index(low, "url:"); i >= 0 {
-			line = line[:i+4] + " " + RedactURL(strings.TrimSpace(line[i+4:]))
-		}
-		b.WriteString(line)
-		b.WriteByte('\n')
-	}
-	return strings.TrimRight(b.String(), "\n")
-}
-
-// RedactURL hides the password in a URL, for logs and error messages.
-func RedactURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		if strings.Contains(raw, "@") {
-			return redacted
-		}
-		return raw
-	}
-	if u.User != nil {
-		if _, ok := u.User.Password(); ok {
-			u.User = url.UserPassword(u.User.Username(), "xxxxx")
-		}
-	}
-	q := u.Query()
-	if q.Has("password") {
-		q.Set("password", "xxxxx")
-		u.RawQuery = q.Encode()
-	}
-	return u.String()
-}
-
 // Validate checks every section and returns the first problem.
 func (c Config) Validate() error {
 	checks := []func() error{c.Database.Validate, c.Daemon.Validate, c.Log.Validate, c.Fetch.Validate, c.Classify.Validate, c.Alert.Validate, c.Web.Validate}

@@ -47,7 +47,10 @@ type Fetch struct {
 	// MaxFeedDepth rejects feeds nesting elements deeper than this, before
 	// the feed parser (which recurses) sees them. Default 100.
 	MaxFeedDepth int `yaml:"max_feed_depth"`
-	// MaxFeedItems rejects feeds with more items than this. Default 5000.
+	// MaxFeedItems rejects feeds with more items than this, and cuts a
+	// listing page to its first MaxFeedItems items (the rest are dropped,
+	// logged once per poll and counted in
+	// wirewatch_listing_items_dropped_total). Default 5000.
 	MaxFeedItems int `yaml:"max_feed_items"`
 	// Jitter spreads poll times by ± this fraction of the interval. Default 0.1.
 	Jitter float64 `yaml:"jitter"`

@@ -83,7 +83,7 @@ func newMetrics(reg prometheus.Registerer, st *store.Store) *metrics {
 	if reg != nil {
 		reg.MustRegister(m.polls, m.pollDuration, m.fetchErrors, m.articles, m.classifications, m.extractions, m.dbErrors, m.inflight, overdue)
 		if st != nil {
-			reg.MustRegister(lastSuccess{st: st})
+			reg.MustRegister(lastSuccess{st: st}, hostQueues{st: st})
 		}
 	}
 	return m
@@ -115,5 +115,34 @@ func (l lastSuccess) Collect(ch chan<- prometheus.Metric) {
 			v = float64(r.LastOK.UnixNano()) / 1e9
 		}
 		ch <- prometheus.MustNewConstMetric(lastSuccessDesc, prometheus.GaugeValue, v, r.Name)
+	}
+}
+
+// hostQueues exports each host's fetch backlog, read from the database at
+// scrape time: the articles waiting for their first fetch and how long the
+// oldest has waited. Every host of an enabled source is there, at 0 when
+// nothing waits; the label set is bounded by the catalogue's hosts and
+// those its feeds link to.
+type hostQueues struct{ st *store.Store }
+
+var (
+	hostDepthDesc = prometheus.NewDesc("wirewatch_host_queue_depth",
+		"Articles waiting for their first fetch, by host.", []string{"host"}, nil)
+	hostOldestDesc = prometheus.NewDesc("wirewatch_host_oldest_pending_seconds",
+		"How long the oldest article waiting for its first fetch has waited since it was found, by host; 0 when none waits.", []string{"host"}, nil)
+)
+
+func (hostQueues) Describe(ch chan<- *prometheus.Desc) { ch <- hostDepthDesc; ch <- hostOldestDesc }
+
+func (h hostQueues) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), config.DefaultHealthCheckTimeout)
+	defer cancel()
+	qs, err := h.st.HostQueues(ctx)
+	if err != nil {
+		return // the database is down: no series (see wirewatch_database_errors_total)
+	}
+	for _, q := range qs {
+		ch <- prometheus.MustNewConstMetric(hostDepthDesc, prometheus.GaugeValue, float64(q.Pending), q.Host)
+		ch <- prometheus.MustNewConstMetric(hostOldestDesc, prometheus.GaugeValue, q.OldestAge.Seconds(), q.Host)
 	}
 }

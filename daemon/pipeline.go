@@ -83,7 +83,11 @@ func (d *Daemon) claimSources(ctx context.Context, n int) ([]func(context.Contex
 }
 
 func (d *Daemon) claimArticles(ctx context.Context, n int) ([]func(context.Context), error) {
-	arts, err := d.st.ClaimDueArticles(ctx, d.owner, d.cfg.Daemon.Lease, n)
+	// A host takes at most as many articles at once as it can be fetched
+	// from (fetch.host_concurrency, or its burst when larger): the rest of
+	// the workers stay free for the other hosts.
+	perHost := max(d.cfg.Fetch.HostConcurrency, d.cfg.Fetch.HostBurst)
+	arts, err := d.st.ClaimDueArticles(ctx, d.owner, d.cfg.Daemon.Lease, n, perHost)
 	return jobsOf(arts, err, d.processArticle)
 }
 

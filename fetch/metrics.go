@@ -13,6 +13,8 @@ type metrics struct {
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
 	bytes    prometheus.Counter
+	// listingDropped counts listing items beyond fetch.max_feed_items.
+	listingDropped prometheus.Counter
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
@@ -30,6 +32,10 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Name: "wirewatch_http_response_bytes_total",
 			Help: "Response body bytes read, after decompression.",
 		}),
+		listingDropped: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "wirewatch_listing_items_dropped_total",
+			Help: "Listing-page items dropped because a page held more than fetch.max_feed_items.",
+		}),
 	}
 	if reg == nil {
 		return m, nil
@@ -42,6 +48,9 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		return nil, err
 	}
 	if m.bytes, err = register(reg, m.bytes); err != nil {
+		return nil, err
+	}
+	if m.listingDropped, err = register(reg, m.listingDropped); err != nil {
 		return nil, err
 	}
 	// The request counter's series are there at 0 from the start.

@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math"
 	"math/rand/v2"
 	"net/url"
+	"slices"
 	"sort"
 	"time"
 
@@ -28,6 +30,9 @@ type PollResult struct {
 	Title string
 	// Listing counts what a listing's selectors matched; nil for feeds.
 	Listing *ListingStats
+	// Dropped is how many listing items were left out because the page
+	// held more than fetch.max_feed_items (the first ones are kept).
+	Dropped int
 }
 
 // Poll fetches a source conditionally and parses it as a feed or a listing
@@ -74,6 +79,13 @@ func (c *Client) Poll(ctx context.Context, src model.Source) (PollResult, error)
 			return PollResult{Status: resp.Status, Title: lr.Title, Listing: &lr.Stats}, fmt.Errorf("fetch: listing %s: %w", resp.URL, err)
 		}
 		res.Title, res.Items = lr.Title, lr.Items
+		if limit := c.cfg.MaxFeedItems; limit > 0 && len(res.Items) > limit {
+			res.Dropped = len(res.Items) - limit
+			res.Items = slices.Clip(res.Items[:limit])
+			c.metrics.listingDropped.Add(float64(res.Dropped))
+			c.log.Warn("fetch: listing page over the item cap", slog.String("source", src.Name),
+				slog.Int("items", limit+res.Dropped), slog.Int("kept", limit), slog.Int("dropped", res.Dropped))
+		}
 	default:
 		f, err := ParseFeed(resp.Body, ct, base, FeedOptions{Location: loc, MaxDepth: c.cfg.MaxFeedDepth, MaxItems: c.cfg.MaxFeedItems, Now: c.now()})
 		if err != nil {

@@ -68,23 +68,62 @@ type ArticleState struct {
 	Summary string
 }
 
-const claimArticles = `
-UPDATE articles SET lease_until = now() + $2::interval, lease_owner = $1
-WHERE id IN (
-    SELECT id FROM articles
-    WHERE next_check_at <= now() AND (lease_until IS NULL OR lease_until < now())
-    ORDER BY next_check_at
+// hostOfURL is the SQL expression for the host (and port, as the fetcher's
+// per-host rate limit counts it) of a URL column, without user info: the
+// unit of fairness in the article claim.
+const hostOfURL = `lower(substring(%s from '^[A-Za-z][A-Za-z0-9+.-]*://(?:[^@/?#]*@)?([^/?#]+)'))`
+
+// claimArticles takes due articles host by host in turn, so that no outlet
+// holds back another. Within its host every due article has a turn
+// (pending pages first, newest first, so the current poll comes before an
+// older backlog; then re-checks by due time); articles of the host already
+// leased (in flight here or on another replica) count as turns taken. The
+// claim takes the first turn of every host, then the second, and so on,
+// and never more than $4 per host at once, so that workers do not pile up
+// behind one host's rate limit while another host has due work. The
+// ranking reads every due row once per claim (through articles_due_idx),
+// which is cheap for backlogs of tens of thousands.
+var claimArticles = `
+WITH due AS (
+    SELECT id, coalesce(` + fmt.Sprintf(hostOfURL, "canonical_url") + `, '') AS host,
+           fetch_state, first_seen_at, next_check_at,
+           coalesce(lease_until >= now(), false) AS leased
+    FROM articles
+    WHERE next_check_at <= now()),
+busy AS (
+    SELECT host, count(*) FILTER (WHERE leased) AS n FROM due GROUP BY host),
+ranked AS (
+    SELECT id, host, next_check_at, row_number() OVER (
+               PARTITION BY host
+               ORDER BY (fetch_state = 'pending') DESC,
+                        CASE WHEN fetch_state = 'pending' THEN first_seen_at END DESC,
+                        next_check_at, id) AS turn
+    FROM due WHERE NOT leased),
+pick AS (
+    SELECT a.id FROM articles a
+    JOIN ranked r ON r.id = a.id
+    JOIN busy b ON b.host = r.host
+    WHERE a.next_check_at <= now() AND (a.lease_until IS NULL OR a.lease_until < now())
+      AND r.turn + b.n <= $4
+    ORDER BY r.turn + b.n, r.next_check_at, a.id
     LIMIT $3
-    FOR UPDATE SKIP LOCKED)
+    FOR UPDATE OF a SKIP LOCKED)
+UPDATE articles SET lease_until = now() + $2::interval, lease_owner = $1
+WHERE id IN (SELECT id FROM pick)
 RETURNING id, coalesce(source_id, 0), canonical_url, outlet, language, title, summary, byline, published_at,
     first_seen_at, fetch_state, fetch_attempts, check_count, revision, content_hash, etag, last_modified, relevant, removed_at,
     coalesce((SELECT name FROM sources s WHERE s.id = articles.source_id), ''),
     coalesce(classifier_version, ''),
     coalesce((SELECT respect_robots FROM sources s WHERE s.id = articles.source_id), true)`
 
-// ClaimDueArticles leases up to limit articles whose fetch or re-check is due.
-func (s *Store) ClaimDueArticles(ctx context.Context, owner string, lease time.Duration, limit int) ([]DueArticle, error) {
-	rows, err := s.Pool.Query(ctx, claimArticles, owner, lease, limit)
+// ClaimDueArticles leases up to limit articles whose fetch or re-check is
+// due, taking hosts in turn and leaving any host at most perHost articles
+// leased at once (0: no per-host cap).
+func (s *Store) ClaimDueArticles(ctx context.Context, owner string, lease time.Duration, limit, perHost int) ([]DueArticle, error) {
+	if perHost <= 0 {
+		perHost = limit
+	}
+	rows, err := s.Pool.Query(ctx, claimArticles, owner, lease, limit, perHost)
 	if err != nil {
 		return nil, fmt.Errorf("store: claim articles: %w", err)
 	}

@@ -18,7 +18,7 @@ func claimOne(t *testing.T, s *store.Store, owner string) store.DueArticle {
 	if _, err := s.Pool.Exec(ctx, `INSERT INTO articles (canonical_url, title, summary, next_check_at) VALUES ('https://x.example/a', 'Feed title', 'A summary of 数据安全 rules.', now())`); err != nil {
 		t.Fatal(err)
 	}
-	due, err := s.ClaimDueArticles(ctx, owner, time.Minute, 10)
+	due, err := s.ClaimDueArticles(ctx, owner, time.Minute, 10, 0)
 	if err != nil || len(due) != 1 {
 		t.Fatalf("claim: %v, %d articles", err, len(due))
 	}

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/wirewatch/wirewatch/config"
 	"github.com/wirewatch/wirewatch/model"
 )
 
@@ -122,6 +123,7 @@ type Outcome struct {
 // RecordDelivery records a delivery's outcome if owner still holds it. It
 // reports false when the lease was lost (another replica took the row back).
 func (s *Store) RecordDelivery(ctx context.Context, o Outcome) (bool, error) {
+	o.Reason, o.Response = config.RedactText(o.Reason), config.RedactText(o.Response)
 	var err error
 	var n int64
 	if o.Status == model.StatusSent {
@@ -147,7 +149,7 @@ WHERE subscriber_id = (SELECT id FROM d) AND channel = 'webhook' AND status = 'p
 // DisableWebhook turns a subscriber's webhook off (it answered 410 Gone)
 // and cancels its waiting webhook deliveries.
 func (s *Store) DisableWebhook(ctx context.Context, subscriberID int64, at time.Time, reason string) error {
-	if _, err := s.Pool.Exec(ctx, qDisableWebhook, subscriberID, at, reason); err != nil {
+	if _, err := s.Pool.Exec(ctx, qDisableWebhook, subscriberID, at, config.RedactText(reason)); err != nil {
 		return fmt.Errorf("store: disable webhook of subscriber %d: %w", subscriberID, err)
 	}
 	return nil
@@ -213,5 +215,9 @@ func (s *Store) ListDeliveries(ctx context.Context, status, subscriber string, l
 		return nil, err
 	}
 	slices.Reverse(out)
+	// Rows written before errors were redacted on the way in.
+	for i := range out {
+		out[i].Error, out[i].LastResponse = config.RedactText(out[i].Error), config.RedactText(out[i].LastResponse)
+	}
 	return out, nil
 }

@@ -3,13 +3,14 @@ package store
 import (
 	"bufio"
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/wirewatch/wirewatch/internal/csvsafe"
 )
 
 // ExportFilter selects the articles Export streams.
@@ -127,7 +128,7 @@ func (s *Store) ExportTo(ctx context.Context, f ExportFilter, format string, w i
 	finish := func() error { return nil }
 	switch format {
 	case "csv":
-		cw := csv.NewWriter(bw)
+		cw := csvsafe.NewWriter(bw)
 		if err := cw.Write(ExportColumns); err != nil {
 			return 0, fmt.Errorf("store: export: write: %w", err)
 		}

@@ -63,6 +63,10 @@ func runExport(ctx context.Context, e *env, args []string) error {
 	if f.Until, err = parseWhen(*until, now); err != nil {
 		return fmt.Errorf("%w: --until: %v", errUsage, err)
 	}
+	if !f.Until.IsZero() && !f.Since.IsZero() && !f.Until.After(f.Since) {
+		return fmt.Errorf("%w: --until (%s) is not after --since (%s): nothing could be exported", errUsage,
+			f.Until.UTC().Format(time.RFC3339), f.Since.UTC().Format(time.RFC3339))
+	}
 	f.RelevantOnly = *relevant
 
 	_, logger, s, err := g.loadStore(ctx, e)

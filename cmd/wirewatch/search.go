@@ -2,11 +2,9 @@ package main
 
 import (
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"flag"
 	"fmt"
-	"github.com/wirewatch/wirewatch/internal/textwidth"
 	"io"
 	"os"
 	"strconv"
@@ -15,6 +13,8 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/wirewatch/wirewatch/internal/csvsafe"
+	"github.com/wirewatch/wirewatch/internal/textwidth"
 	"github.com/wirewatch/wirewatch/store"
 )
 
@@ -106,10 +106,10 @@ func runSearch(ctx context.Context, e *env, args []string) error {
 		}
 		sql, args := store.SearchSQL(q, terms)
 		if terms.En != "" {
-			fmt.Fprintf(e.stdout, "-- %s = wirewatch_en_query(%s)\n", inlineSQL("$1", []any{terms.En}), inlineSQL("$1", []any{q.Text}))
+			fmt.Fprintf(e.stdout, "-- %s = wirewatch_en_query(%s)\n", commentSafe(inlineSQL("$1", []any{terms.En})), commentSafe(inlineSQL("$1", []any{q.Text})))
 		}
 		if terms.Zh != "" {
-			fmt.Fprintf(e.stdout, "-- %s = wirewatch_zh_query(%s)\n", inlineSQL("$1", []any{terms.Zh}), inlineSQL("$1", []any{q.Text}))
+			fmt.Fprintf(e.stdout, "-- %s = wirewatch_zh_query(%s)\n", commentSafe(inlineSQL("$1", []any{terms.Zh})), commentSafe(inlineSQL("$1", []any{q.Text})))
 		}
 		fmt.Fprintln(e.stdout, inlineSQL(sql, args)+";")
 		return nil
@@ -203,6 +203,21 @@ func terminalFd(w io.Writer) (int, bool) {
 	return fd, term.IsTerminal(fd)
 }
 
+// commentSafe makes s fit on one "--" comment line: PostgreSQL ends such a
+// comment at a newline or carriage return, so every control character is
+// shown as \xNN instead (the comment is for reading, not for running).
+func commentSafe(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f || r == 0x85 || r == 0x2028 || r == 0x2029 {
+			fmt.Fprintf(&b, "\\x%02x", r)
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
 // inlineSQL replaces $n placeholders with SQL literals, for pasting into
 // psql. Placeholders are replaced from the highest number down, so $1 does
 // not clobber $10.
@@ -225,7 +240,7 @@ func inlineSQL(sql string, args []any) string {
 }
 
 func writeSearchCSV(w io.Writer, res []store.SearchResult) error {
-	cw := csv.NewWriter(w)
+	cw := csvsafe.NewWriter(w)
 	_ = cw.Write([]string{"id", "published_at", "outlet", "language", "score", "rank", "topics", "title", "url", "snippet"})
 	for _, r := range res {
 		score := ""

@@ -172,7 +172,10 @@ func fromDeclaration(body []byte, label string) (choice, bool) {
 		// encoding; feeds that keep a stale prolog after re-encoding are.
 		return choice{label: LabelUTF8 + " (declared " + name + ", bytes are utf-8)"}, true
 	}
-	return choice{enc: enc, label: name}, true
+	if !hasMultibyteUTF8(body) {
+		return choice{enc: enc, label: name}, true
+	}
+	return doubtDeclared(body, choice{enc: enc, label: name}), true
 }
 
 func isUTF8Label(label string) bool {

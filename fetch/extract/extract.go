@@ -25,6 +25,7 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
 
 	"github.com/wirewatch/wirewatch/fetch/charset"
 	"github.com/wirewatch/wirewatch/model"
@@ -61,6 +62,29 @@ func Page(raw []byte, contentType, pageURL string, rules *Rules) (model.Extracte
 	return Extract(page, pageURL, rules)
 }
 
+// Caps on the metadata fields an article page gives (a hostile page can put
+// megabytes in its <title>): the same 1,000 runes as feed titles, and 500
+// for a byline, like a feed's author.
+const (
+	MaxTitleRunes  = 1000
+	MaxBylineRunes = 500
+)
+
+// capRunes cuts s to at most n runes.
+func capRunes(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	i := 0
+	for at := range s {
+		if i == n {
+			return s[:at]
+		}
+		i++
+	}
+	return s
+}
+
 // FromSummary builds the last-resort result from a feed item's title and
 // summary (which may hold HTML).
 func FromSummary(title, summary string) model.Extracted {
@@ -78,7 +102,7 @@ func FromSummary(title, summary string) model.Extracted {
 		text = b.String()
 	}
 	return model.Extracted{
-		Title:  cleanLine(title),
+		Title:  capRunes(cleanLine(title), MaxTitleRunes),
 		Lang:   scriptLang(title + " " + text),
 		Text:   text,
 		Method: MethodSummary,
@@ -134,6 +158,7 @@ func extract(page []byte, pageURL string, rules *Rules, mode GenericMode, now ti
 		crule = rules.compiledFor(rule)
 	}
 	out = readMetadata(doc, ix, u, rule, crule, now)
+	out.Title, out.Byline = capRunes(out.Title, MaxTitleRunes), capRunes(out.Byline, MaxBylineRunes)
 
 	if rule != nil {
 		if text := ruleText(doc, crule); text != "" {
@@ -246,11 +271,11 @@ func splitSelectors(group string) []string {
 }
 
 // maxTreeDepth is how deep the parsed tree may nest; deeper subtrees are
-// dropped (no real article nests that deep, and recursive extractors would
-// spend their time there).
+// flattened (see flatten), so recursive extractors never walk them, while a
+// paragraph wrapped in hundreds of <div>s keeps its text.
 const maxTreeDepth = 256
 
-// prune cuts the tree below maxDepth, iteratively.
+// prune flattens the tree below maxDepth, iteratively.
 func prune(root *html.Node, maxDepth int) {
 	type item struct {
 		n *html.Node
@@ -261,17 +286,79 @@ func prune(root *html.Node, maxDepth int) {
 		it := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
 		if it.d >= maxDepth {
-			for c := it.n.FirstChild; c != nil; {
-				next := c.NextSibling
-				it.n.RemoveChild(c)
-				c = next
-			}
+			flatten(it.n)
 			continue
 		}
 		for c := it.n.FirstChild; c != nil; c = c.NextSibling {
 			stack = append(stack, item{c, it.d + 1})
 		}
 	}
+}
+
+// flattenKeep are the blocks flatten keeps, each with its text only.
+var flattenKeep = map[atom.Atom]bool{
+	atom.P: true, atom.H1: true, atom.H2: true, atom.H3: true, atom.H4: true, atom.H5: true, atom.H6: true,
+	atom.Li: true, atom.Blockquote: true, atom.Pre: true, atom.Td: true, atom.Th: true, atom.Figcaption: true,
+}
+
+// flatten replaces the subtree under n by its text blocks in document
+// order, as n's children: every kept block (with its text as one text
+// node) and every run of text outside one. Wrappers, scripts, styles and
+// comments go.
+func flatten(n *html.Node) {
+	var out []*html.Node
+	var stack []*html.Node
+	for c := n.LastChild; c != nil; c = c.PrevSibling {
+		stack = append(stack, c)
+	}
+	for len(stack) > 0 {
+		c := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		switch {
+		case c.Type == html.TextNode:
+			if strings.TrimSpace(c.Data) != "" {
+				out = append(out, &html.Node{Type: html.TextNode, Data: c.Data})
+			}
+		case c.Type != html.ElementNode || c.DataAtom == atom.Script || c.DataAtom == atom.Style || c.DataAtom == atom.Template:
+		case flattenKeep[c.DataAtom]:
+			k := &html.Node{Type: html.ElementNode, DataAtom: c.DataAtom, Data: c.Data}
+			k.AppendChild(&html.Node{Type: html.TextNode, Data: subtreeText(c)})
+			out = append(out, k)
+		default:
+			for g := c.LastChild; g != nil; g = g.PrevSibling {
+				stack = append(stack, g)
+			}
+		}
+	}
+	for c := n.FirstChild; c != nil; {
+		next := c.NextSibling
+		n.RemoveChild(c)
+		c = next
+	}
+	for _, k := range out {
+		n.AppendChild(k)
+	}
+}
+
+// subtreeText is the text under n, iteratively (n may nest deeply).
+func subtreeText(n *html.Node) string {
+	var b strings.Builder
+	stack := []*html.Node{n}
+	for len(stack) > 0 {
+		c := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if c.Type == html.TextNode {
+			b.WriteString(c.Data)
+			continue
+		}
+		if c.Type == html.ElementNode && (c.DataAtom == atom.Script || c.DataAtom == atom.Style) {
+			continue
+		}
+		for g := c.LastChild; g != nil; g = g.PrevSibling {
+			stack = append(stack, g)
+		}
+	}
+	return b.String()
 }
 
 // dropTitleLine removes a first paragraph that only repeats the title.

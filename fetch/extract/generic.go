@@ -3,6 +3,7 @@ package extract
 import (
 	"fmt"
 	nurl "net/url"
+	"strings"
 
 	readability "codeberg.org/readeck/go-readability/v2"
 	trafilatura "github.com/markusmobius/go-trafilatura"
@@ -189,7 +190,24 @@ func runTrafilaturaWith(raw *html.Node, pageURL *nurl.URL, focus trafilatura.Ext
 	if res == nil || res.ContentNode == nil {
 		return "", nil
 	}
-	return nodeText(res.ContentNode), nil
+	return dropBaselineEcho(nodeText(res.ContentNode)), nil
+}
+
+// dropBaselineEcho removes the paragraph go-trafilatura appends to a short
+// document's content: all the text again in one paragraph (so "<p>x</p>"
+// came out as "x\n\nx"). It is dropped when it repeats, spaces aside, the
+// paragraphs before it.
+func dropBaselineEcho(text string) string {
+	i := strings.LastIndex(text, "\n\n")
+	if i < 0 {
+		return text
+	}
+	squeeze := func(s string) string { return strings.Join(strings.Fields(s), "") }
+	last := squeeze(text[i+2:])
+	if last != "" && last == squeeze(text[:i]) {
+		return strings.TrimRight(text[:i], "\n")
+	}
+	return text
 }
 
 func readabilityFromDocument(doc *html.Node, pageURL *nurl.URL) (node *html.Node, err error) {
