@@ -43,6 +43,9 @@ type Item struct {
 	Edited bool `json:"edited"`
 	// Removed is set when the outlet took the article down.
 	Removed bool `json:"removed"`
+	// SummaryOnly is set when the article was judged on the feed's summary
+	// alone (the page could not be fetched or yielded no text).
+	SummaryOnly bool `json:"summary_only"`
 }
 
 // TopicScore is one topic of an Item.
@@ -87,7 +90,7 @@ func (it Item) PrimaryTopic() TopicScore {
 // the topics (from the taxonomy).
 func NewItem(a model.StoredArticle, labels map[string]string) Item {
 	it := Item{ArticleID: a.ID, URL: a.URL, Title: a.Title, Outlet: a.Outlet, Language: a.Language,
-		PublishedAt: a.PublishedAt, Score: a.Score, Edited: a.Edited, Removed: a.Removed}
+		PublishedAt: a.PublishedAt, Score: a.Score, Edited: a.Edited, Removed: a.Removed, SummaryOnly: a.SummaryOnly}
 	fillItem(&it, a.Topics, a.Summary, slices.Clone(a.Scores), labels)
 	return it
 }

@@ -349,6 +349,9 @@ func writeTextItem(b *strings.Builder, it Item, loc *time.Location) {
 	if it.Removed && it.Event != model.EventRemoved {
 		flags = append(flags, "removed by the outlet")
 	}
+	if it.SummaryOnly {
+		flags = append(flags, "summary only")
+	}
 	title := it.Title
 	if len(flags) > 0 {
 		title = "[" + strings.Join(flags, ", ") + "] " + title

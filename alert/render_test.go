@@ -1,6 +1,7 @@
 package alert
 
 import (
+	"encoding/json"
 	"flag"
 	"github.com/wirewatch/wirewatch/alert/alerttest"
 	"github.com/wirewatch/wirewatch/config"
@@ -204,4 +205,27 @@ func FuzzRender(f *testing.F) {
 			}
 		}
 	})
+}
+
+// An item judged on the feed's summary alone says so, in both parts.
+func TestSummaryOnlyIsMarked(t *testing.T) {
+	r := newRenderer()
+	it := Item{ArticleID: 1, URL: "https://example.org/a", Title: "Rules on data", Outlet: "Xinhua", PublishedAt: time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC),
+		Score: 0.8, Topics: []TopicScore{{ID: "data-security", Label: "Data security", Score: 0.8}}, SummaryOnly: true}
+	m, err := r.RenderAlert("desk", time.UTC, it)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(m.HTML, "summary only") || !strings.Contains(m.Text, "summary only") {
+		t.Errorf("summary-only item not marked:\n%s\n%s", m.HTML, m.Text)
+	}
+	it.SummaryOnly = false
+	m, _ = r.RenderAlert("desk", time.UTC, it)
+	if strings.Contains(m.HTML, "summary only") || strings.Contains(m.Text, "summary only") {
+		t.Error("a fetched item is marked summary only")
+	}
+	b, _ := json.Marshal(Item{SummaryOnly: true})
+	if !strings.Contains(string(b), `"summary_only":true`) {
+		t.Errorf("webhook body lacks summary_only: %s", b)
+	}
 }

@@ -15,6 +15,18 @@ type Alert struct {
 	WebhookTimeout time.Duration `yaml:"webhook_timeout"`
 	// SendEmptyDigests sends a digest even when nothing is new. Default false.
 	SendEmptyDigests bool `yaml:"send_empty_digests"`
+	// Backfill holds back articles first seen more than this after their
+	// publication (a source's first poll, its return after an outage):
+	// they are archived and searchable but not alerted; `wirewatch alert
+	// replay --since` sends them on purpose. 0 alerts everything. Default
+	// 48h.
+	Backfill time.Duration `yaml:"backfill"`
+	// Burst folds immediate email alerts: when more than this many wait for
+	// one subscriber within BurstWindow, they leave as one message listing
+	// them. Default 5.
+	Burst int `yaml:"burst"`
+	// BurstWindow is the window Burst counts in. Default 1m.
+	BurstWindow time.Duration `yaml:"burst_window"`
 	// MaxAttempts is how often a delivery is retried before it is marked
 	// failed. Default 8.
 	MaxAttempts int `yaml:"max_attempts"`
@@ -101,6 +113,12 @@ const (
 	DefaultSMTPTimeout = 30 * time.Second
 	// DefaultWebhookTimeout is alert.webhook_timeout.
 	DefaultWebhookTimeout = 15 * time.Second
+	// DefaultBackfill is alert.backfill.
+	DefaultBackfill = 48 * time.Hour
+	// DefaultBurst is alert.burst.
+	DefaultBurst = 5
+	// DefaultBurstWindow is alert.burst_window.
+	DefaultBurstWindow = time.Minute
 )
 
 // DefaultAlert returns the alert defaults.
@@ -111,6 +129,9 @@ func DefaultAlert() Alert {
 			Timeout: DefaultSMTPTimeout,
 		},
 		WebhookTimeout: DefaultWebhookTimeout,
+		Backfill:       DefaultBackfill,
+		Burst:          DefaultBurst,
+		BurstWindow:    DefaultBurstWindow,
 		MaxAttempts:    8,
 		RetryBase:      30 * time.Second,
 		RetryMax:       time.Hour,
@@ -133,6 +154,15 @@ func (a Alert) Validate() error {
 	}
 	if a.WebhookTimeout <= 0 {
 		return &Error{Key: "alert.webhook_timeout", Msg: "want a positive duration"}
+	}
+	if a.Backfill < 0 {
+		return &Error{Key: "alert.backfill", Msg: "want 0 (alert everything) or a positive duration"}
+	}
+	if a.Burst < 1 {
+		return &Error{Key: "alert.burst", Msg: fmt.Sprintf("want 1 or more, got %d", a.Burst)}
+	}
+	if a.BurstWindow <= 0 {
+		return &Error{Key: "alert.burst_window", Msg: "want a positive duration"}
 	}
 	if a.MaxAttempts < 1 {
 		return &Error{Key: "alert.max_attempts", Msg: fmt.Sprintf("want 1 or more, got %d", a.MaxAttempts)}

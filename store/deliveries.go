@@ -160,7 +160,8 @@ SELECT a.id, a.canonical_url, a.title, a.outlet, a.language,
        coalesce((SELECT jsonb_agg(jsonb_build_object('id', c.topic, 'score', c.score, 'evidence', c.evidence)
                                   ORDER BY c.score DESC, c.topic)
                  FROM classifications c
-                 WHERE c.article_id = a.id AND c.classifier_version = a.classifier_version), '[]'::jsonb)
+                 WHERE c.article_id = a.id AND c.classifier_version = a.classifier_version), '[]'::jsonb),
+       a.extract_method = 'summary'
 FROM articles a WHERE a.id = ANY ($1::bigint[])`
 
 // StoredArticles reads articles with their current classification, for

@@ -1,0 +1,10 @@
+-- wirewatch schema, version 10: what the reader receives (issue 14).
+--
+-- An article whose fetch was refused (unsafe address, robots.txt, a
+-- permanent 4xx, a body over fetch.max_body_bytes) is kept as 'refused':
+-- it is never fetched again and never alerted, whatever its feed summary
+-- says.
+ALTER TABLE articles DROP CONSTRAINT articles_fetch_state_check;
+ALTER TABLE articles ADD CONSTRAINT articles_fetch_state_check
+    CHECK (fetch_state IN ('pending', 'fetched', 'failed', 'refused'));
+COMMENT ON COLUMN articles.fetch_state IS 'pending until fetched; fetched; failed (gave up, kept on the feed summary); refused (the fetch was refused for good: never fetched again, never alerted).';
