@@ -22,6 +22,9 @@ type Change struct {
 	// it is archived but not alerted. 0 holds nothing back (what
 	// `wirewatch alert replay` uses to send such articles on purpose).
 	Backfill time.Duration
+	// Replay queues a 'new' row for each matching subscriber channel that
+	// has none, and nothing else (`wirewatch alert replay`).
+	Replay bool
 }
 
 // HeldBack reports whether an article is too old to alert when first seen:
@@ -90,6 +93,12 @@ func Plan(in model.OutboxInput, change Change) []model.PlannedDelivery {
 				out = append(out, p)
 			}
 			row, hasNew := existing[key]
+			if change.Replay {
+				if match && !hasNew {
+					queue(model.EventNew)
+				}
+				continue
+			}
 			sent := hasNew && row.Status == model.StatusSent
 			fresh := !change.WasRelevant || change.Edited
 			switch {

@@ -72,8 +72,11 @@ func TestPlan(t *testing.T) {
 		{"held back, edited later: still held back", old, []model.Subscription{imm}, nil, Change{WasRelevant: true, Edited: true, Backfill: 48 * time.Hour}, nil},
 		{"first seen 47h after publication: alerted", fresh, []model.Subscription{imm}, nil, Change{Backfill: 48 * time.Hour},
 			[]model.PlannedDelivery{queue(2, model.ChannelEmail, model.ModeImmediate, model.EventNew, 0.7)}},
-		{"replay (no backfill): the old article is alerted", old, []model.Subscription{imm}, nil, Change{},
+		{"replay: the held-back article is alerted", old, []model.Subscription{imm}, nil, Change{WasRelevant: true, Replay: true},
 			[]model.PlannedDelivery{queue(2, model.ChannelEmail, model.ModeImmediate, model.EventNew, 0.7)}},
+		{"replay: an article already sent is not sent again", old, []model.Subscription{imm}, []model.DeliveryState{row(2, model.ChannelEmail, model.EventNew, model.StatusSent)},
+			Change{WasRelevant: true, Replay: true}, nil},
+		{"replay: a refused article stays unsent", refused, []model.Subscription{imm}, nil, Change{WasRelevant: true, Replay: true}, nil},
 	} {
 		got := Plan(model.OutboxInput{Decision: tc.decision, Subscriptions: tc.subs, Existing: tc.existing}, tc.change)
 		if !reflect.DeepEqual(got, tc.want) {

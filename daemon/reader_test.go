@@ -1,13 +1,18 @@
 package daemon_test
 
 import (
+	"bytes"
 	"context"
+	"log/slog"
 	"net/http"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/wirewatch/wirewatch/alert/alerttest"
 	"github.com/wirewatch/wirewatch/config"
+	"github.com/wirewatch/wirewatch/daemon"
 	"github.com/wirewatch/wirewatch/store/storetest"
 )
 
@@ -51,5 +56,83 @@ func TestRefusedArticlesAreNeverAlerted(t *testing.T) {
 	}
 	if n := len(box.Messages()); n != 1 {
 		t.Errorf("%d messages, want 1 (the article that was fetched)", n)
+	}
+}
+
+// syncBuffer is a log sink tests can read while the daemon writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// The first start on week-old items archives them and queues nothing; the
+// poll logs how many it held back; fresh items on the next poll are
+// alerted; `alert replay` queues the old ones on purpose, once.
+func TestBackfillHoldsBackOldItems(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.New(t)
+	f := newFarm(t)
+	f.items = func(n int) []int { return []int{n*10 + 1, n*10 + 2, n*10 + 3} }
+	f.pubDate = time.Now().Add(-7 * 24 * time.Hour).Format(time.RFC1123Z)
+	cfg := testConfig(db)
+	cfg.Alert.Backfill = config.DefaultBackfill
+	cfg.SourcesFile = catalogue(t, f.specs(2))
+	cfg.Alert.Subscribers = []config.Subscriber{{Name: "desk", Email: "desk@example.org", Cadence: "immediate"}}
+	cfg.Daemon.ReplicaID = "replica-backfill"
+	var logs syncBuffer
+	logger := slog.New(slog.NewTextHandler(&logs, nil))
+	setup, err := daemon.NewSetup(ctx, cfg, db.Store, logger, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(setup.Client.Close)
+	d := daemon.New(cfg, setup.Deps, logger, nil)
+	if _, err := d.PollOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := queryInt(t, db, `SELECT count(*) FROM articles WHERE relevant`); n != 6 {
+		t.Fatalf("%d relevant articles archived, want 6", n)
+	}
+	if n := queryInt(t, db, `SELECT count(*) FROM deliveries`); n != 0 {
+		t.Errorf("first start on week-old items queued %d deliveries, want 0", n)
+	}
+	if got := strings.Count(logs.String(), "held_back=3"); got != 2 {
+		t.Errorf("%d poll log lines say held_back=3, want 2 (one per source):\n%s", got, logs.String())
+	}
+	// Fresh items on the next poll are alerted.
+	f.mu.Lock()
+	f.pubDate = time.Now().Add(-time.Hour).Format(time.RFC1123Z)
+	f.mu.Unlock()
+	f.items = func(n int) []int { return []int{n*10 + 4} }
+	if _, err := db.Store.Pool.Exec(ctx, `UPDATE sources SET next_poll_at = now(), etag = ''`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.PollOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := queryInt(t, db, `SELECT count(*) FROM deliveries`); n != 2 {
+		t.Errorf("%d deliveries for 2 fresh items, want 2", n)
+	}
+	rep, err := daemon.Replay(ctx, db.Store, time.Now().Add(-8*24*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Articles != 8 || rep.Queued != 6 {
+		t.Errorf("replay: %+v, want 8 articles and 6 queued (the held-back ones)", rep)
+	}
+	if rep, _ := daemon.Replay(ctx, db.Store, time.Now().Add(-8*24*time.Hour)); rep.Queued != 0 {
+		t.Errorf("a second replay queued %d, want 0", rep.Queued)
 	}
 }

@@ -71,7 +71,7 @@ func runReclassify(ctx context.Context, e *env, args []string) error {
 	start := time.Now()
 	// Queue alerts for changed decisions, for the subscribers the daemon
 	// stored (this command does not sync its own configuration's).
-	rep, err := daemon.Reclassify(ctx, st, daemon.NewClassifier(c), from, true)
+	rep, err := daemon.Reclassify(ctx, st, daemon.NewClassifier(c), from, true, cfg.Alert.Backfill)
 	if err != nil {
 		return err
 	}
