@@ -12,6 +12,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/wirewatch/wirewatch/config"
 	"github.com/wirewatch/wirewatch/internal/textwidth"
 	"github.com/wirewatch/wirewatch/model"
 )
@@ -26,12 +27,26 @@ type Digest struct {
 	PeriodStart, PeriodEnd time.Time
 	// Items are the articles, in any order.
 	Items []Item
+	// MaxHTML is the most bytes the HTML part may take (mail clients clip
+	// or blank longer messages); 0 means config.DefaultDigestMaxHTML.
+	MaxHTML int
+	// FullPerTopic is how many of each topic's best items are shown in
+	// full; the rest are title lines. 0 means
+	// config.DefaultDigestFullPerTopic.
+	FullPerTopic int
+	// ArchiveHint tells the reader where the items left out are (a search
+	// command or an archive link); "" gives a generic one.
+	ArchiveHint string
 }
 
-// Group is the items of one topic, best first.
+// Group is the items of one topic, best first: Items in full, then Lines
+// as title lines; Total counts the topic's items, including those left out
+// of the message.
 type Group struct {
 	Topic TopicScore
 	Items []Item
+	Lines []Item
+	Total int
 }
 
 // Count is one line of a summary table.
@@ -72,6 +87,10 @@ type htmlView struct {
 	Groups    []Group
 	Loc       *time.Location
 	Footer    string
+	// More is how many items the budget left out; MoreHint where to find
+	// them.
+	More     int
+	MoreHint string
 }
 
 // groups sorts items into topic groups: each item under its best topic;
@@ -110,6 +129,7 @@ func groups(items []Item) []Group {
 	out := make([]Group, len(order))
 	for i, g := range order {
 		out[i] = *g
+		out[i].Total = len(g.Items)
 	}
 	return out
 }
@@ -234,11 +254,88 @@ func (r *renderer) RenderDigest(d Digest) (Rendered, error) {
 		}
 		v.Preheader += " " + strings.Join(parts, ", ")
 	}
-	var b bytes.Buffer
-	if err := r.html.Execute(&b, v); err != nil {
+	html, err := r.fitDigest(d, &v)
+	if err != nil {
 		return Rendered{}, fmt.Errorf("alert: render digest for %s: %w", d.Subscriber, err)
 	}
-	return Rendered{Subject: digestSubject(d), HTML: b.String(), Text: digestText(d, v)}, nil
+	return Rendered{Subject: digestSubject(d), HTML: html, Text: digestText(d, v)}, nil
+}
+
+// fitDigest renders the digest within its HTML budget: each topic's
+// FullPerTopic best items in full and the rest as title lines; when that
+// is still too long, fewer title lines (the same share of every topic),
+// then fewer full items, and a line saying how many were left out and
+// where to find them. v.Groups is left as rendered.
+func (r *renderer) fitDigest(d Digest, v *htmlView) (string, error) {
+	maxHTML := cmp.Or(d.MaxHTML, config.DefaultDigestMaxHTML)
+	full := cmp.Or(d.FullPerTopic, config.DefaultDigestFullPerTopic)
+	all := v.Groups
+	render := func(full, lines int) (string, error) {
+		v.Groups, v.More = cutGroups(all, full, lines)
+		v.MoreHint = ""
+		if v.More > 0 {
+			v.MoreHint = cmp.Or(d.ArchiveHint, archiveHint(d))
+		}
+		var b bytes.Buffer
+		err := r.html.Execute(&b, v)
+		return b.String(), err
+	}
+	most := 0
+	for _, g := range all {
+		most = max(most, len(g.Items))
+	}
+	out, err := render(full, most)
+	if err != nil || len(out) <= maxHTML {
+		return out, err
+	}
+	// The most title lines per topic that fit (binary search), with full
+	// items cut down to one per topic if even no title lines do not fit.
+	for ; full >= 1; full-- {
+		if out, err = render(full, 0); err != nil {
+			return "", err
+		}
+		if len(out) <= maxHTML {
+			break
+		}
+	}
+	full = max(full, 1)
+	lo, hi := 0, most
+	for lo < hi {
+		mid := (lo + hi + 1) / 2
+		if out, err = render(full, mid); err != nil {
+			return "", err
+		}
+		if len(out) <= maxHTML {
+			lo = mid
+		} else {
+			hi = mid - 1
+		}
+	}
+	return render(full, lo)
+}
+
+// archiveHint is the command that lists a digest's period in the archive.
+func archiveHint(d Digest) string {
+	since := d.PeriodStart
+	if since.IsZero() {
+		since = d.PeriodEnd.AddDate(0, 0, -1)
+	}
+	return "see the archive: wirewatch export --relevant-only --format csv --since " + since.UTC().Format(time.RFC3339)
+}
+
+// cutGroups keeps each group's first full items in full and the next
+// lines as title lines, and returns how many items were left out.
+func cutGroups(all []Group, full, lines int) ([]Group, int) {
+	out := make([]Group, len(all))
+	more := 0
+	for i, g := range all {
+		n := len(g.Items)
+		f := min(full, n)
+		l := min(lines, n-f)
+		out[i] = Group{Topic: g.Topic, Items: g.Items[:f], Lines: g.Items[f : f+l], Total: n}
+		more += n - f - l
+	}
+	return out, more
 }
 
 // RenderAlert renders an immediate alert: one item, the same content as a
@@ -324,12 +421,25 @@ func digestText(d Digest, v htmlView) string {
 		b.WriteString("\n")
 	}
 	for _, g := range v.Groups {
-		head := fmt.Sprintf("%s (%d)", g.Topic.Label, len(g.Items))
+		head := fmt.Sprintf("%s (%d)", g.Topic.Label, g.Total)
 		b.WriteString(wrap(head, 72, "") + "\n")
 		b.WriteString(strings.Repeat("-", min(72, textwidth.String(head))) + "\n\n")
 		for _, it := range g.Items {
 			writeTextItem(&b, it, d.Location)
 		}
+		if len(g.Lines) > 0 {
+			b.WriteString("Also:\n")
+			for _, it := range g.Lines {
+				b.WriteString(wrap("- "+it.Title+" ("+cmp.Or(it.Outlet, "unknown outlet")+", "+formatTime(it.PublishedAt, d.Location)+")", 72, "  ") + "\n")
+				if u := it.SafeURL(); u != "" {
+					b.WriteString("  " + u + "\n")
+				}
+			}
+			b.WriteString("\n")
+		}
+	}
+	if v.More > 0 {
+		b.WriteString(wrap(fmt.Sprintf("and %d more — %s", v.More, v.MoreHint), 72, "") + "\n\n")
 	}
 	b.WriteString("-- \n" + wrap(v.Footer, 72, "") + "\n")
 	return b.String()

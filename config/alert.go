@@ -27,6 +27,12 @@ type Alert struct {
 	Burst int `yaml:"burst"`
 	// BurstWindow is the window Burst counts in. Default 1m.
 	BurstWindow time.Duration `yaml:"burst_window"`
+	// DigestMaxHTML is the most bytes a digest's HTML part may take: past
+	// it, items become title lines, then "and N more". Default 100000.
+	DigestMaxHTML int `yaml:"digest_max_html"`
+	// DigestFullPerTopic is how many of each topic's best items a digest
+	// shows in full; the rest are title lines. Default 5.
+	DigestFullPerTopic int `yaml:"digest_full_per_topic"`
 	// MaxAttempts is how often a delivery is retried before it is marked
 	// failed. Default 8.
 	MaxAttempts int `yaml:"max_attempts"`
@@ -119,6 +125,11 @@ const (
 	DefaultBurst = 5
 	// DefaultBurstWindow is alert.burst_window.
 	DefaultBurstWindow = time.Minute
+	// DefaultDigestMaxHTML is alert.digest_max_html: Gmail clips a message
+	// after 102 KB, so a digest's HTML part stays under 100 KB.
+	DefaultDigestMaxHTML = 100_000
+	// DefaultDigestFullPerTopic is alert.digest_full_per_topic.
+	DefaultDigestFullPerTopic = 5
 )
 
 // DefaultAlert returns the alert defaults.
@@ -128,13 +139,15 @@ func DefaultAlert() Alert {
 			From:    "wirewatch <wirewatch@localhost>",
 			Timeout: DefaultSMTPTimeout,
 		},
-		WebhookTimeout: DefaultWebhookTimeout,
-		Backfill:       DefaultBackfill,
-		Burst:          DefaultBurst,
-		BurstWindow:    DefaultBurstWindow,
-		MaxAttempts:    8,
-		RetryBase:      30 * time.Second,
-		RetryMax:       time.Hour,
+		WebhookTimeout:     DefaultWebhookTimeout,
+		Backfill:           DefaultBackfill,
+		Burst:              DefaultBurst,
+		BurstWindow:        DefaultBurstWindow,
+		DigestMaxHTML:      DefaultDigestMaxHTML,
+		DigestFullPerTopic: DefaultDigestFullPerTopic,
+		MaxAttempts:        8,
+		RetryBase:          30 * time.Second,
+		RetryMax:           time.Hour,
 	}
 }
 
@@ -163,6 +176,12 @@ func (a Alert) Validate() error {
 	}
 	if a.BurstWindow <= 0 {
 		return &Error{Key: "alert.burst_window", Msg: "want a positive duration"}
+	}
+	if a.DigestMaxHTML < 20_000 {
+		return &Error{Key: "alert.digest_max_html", Msg: fmt.Sprintf("want 20000 bytes or more, got %d", a.DigestMaxHTML)}
+	}
+	if a.DigestFullPerTopic < 1 {
+		return &Error{Key: "alert.digest_full_per_topic", Msg: fmt.Sprintf("want 1 or more, got %d", a.DigestFullPerTopic)}
 	}
 	if a.MaxAttempts < 1 {
 		return &Error{Key: "alert.max_attempts", Msg: fmt.Sprintf("want 1 or more, got %d", a.MaxAttempts)}

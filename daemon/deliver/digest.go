@@ -93,10 +93,16 @@ func (s *Service) deliverDigest(ctx context.Context, c model.ClaimedDigest, sub 
 	return r.Sent
 }
 
+// newDigest is an empty digest for sub with the configured budget.
+func (s *Service) newDigest(sub *recipient) alert.Digest {
+	return alert.Digest{Subscriber: sub.Name, Location: sub.cadence.Location,
+		MaxHTML: s.cfg.DigestMaxHTML, FullPerTopic: s.cfg.DigestFullPerTopic}
+}
+
 // digest builds a digest's content from its delivery rows: one item per
 // article (alert.DigestEntries).
 func (s *Service) digest(ctx context.Context, refs []model.DeliveryRef, sub *recipient) (alert.Digest, error) {
-	d := alert.Digest{Subscriber: sub.Name, Location: sub.cadence.Location}
+	d := s.newDigest(sub)
 	entries := alert.DigestEntries(refs)
 	if len(entries) == 0 {
 		return d, nil
@@ -151,7 +157,7 @@ func (s *Service) PreviewDigest(ctx context.Context, name string) (alert.Rendere
 		return alert.Rendered{}, 0, err
 	}
 	now := s.now()
-	d := alert.Digest{Subscriber: sub.Name, Location: sub.cadence.Location}
+	d := s.newDigest(sub)
 	if synced {
 		refs, err := s.st.WaitingEmail(ctx, sub.SubscriberID, now)
 		if err == nil {
