@@ -34,6 +34,9 @@ type Digest struct {
 	// full; the rest are title lines. 0 means
 	// config.DefaultDigestFullPerTopic.
 	FullPerTopic int
+	// Burst marks a burst of immediate alerts folded into one message
+	// rather than a scheduled digest.
+	Burst bool
 	// ArchiveHint tells the reader where the items left out are (a search
 	// command or an archive link); "" gives a generic one.
 	ArchiveHint string
@@ -184,6 +187,9 @@ func digestSubject(d Digest) string {
 	default:
 		what = plural(fresh, "new cyber-policy article", "new cyber-policy articles") + " and " + plural(updates, "update", "updates")
 	}
+	if d.Burst {
+		return headerSafe("wirewatch: " + what + " at once, " + d.PeriodEnd.In(d.Location).Format("2 Jan 15:04"))
+	}
 	return headerSafe("wirewatch: " + what + ", " + d.PeriodEnd.In(d.Location).Format("2 Jan 2006"))
 }
 
@@ -243,7 +249,10 @@ func (r *renderer) RenderDigest(d Digest) (Rendered, error) {
 	default:
 		v.Intro = plural(fresh, "new cyber-policy article", "new cyber-policy articles") + " and " + plural(updates, "update", "updates") + "."
 	}
-	if !d.PeriodStart.IsZero() && d.PeriodStart.Before(d.PeriodEnd) {
+	if d.Burst {
+		v.Title = "wirewatch alerts, " + d.PeriodEnd.In(d.Location).Format("2 January 2006 15:04")
+		v.Intro = plural(len(d.Items), "cyber-policy article", "cyber-policy articles") + " arrived within a minute; they are listed in one message rather than one each."
+	} else if !d.PeriodStart.IsZero() && d.PeriodStart.Before(d.PeriodEnd) {
 		v.Intro += " " + periodText(d)
 	}
 	v.Preheader = v.Intro

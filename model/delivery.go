@@ -127,6 +127,9 @@ type ClaimedDigest struct {
 	ID, SubscriberID int64
 	Start, End       time.Time
 	Attempts         int
+	// Burst marks a folded burst of immediate alerts (see
+	// store.FoldBursts), not a scheduled digest.
+	Burst bool
 }
 
 // DeliveryRef is a delivery of an article, as a digest collects them.

@@ -74,7 +74,7 @@ UPDATE deliveries d SET status = 'sending', lease_until = now() + $2 * interval 
 WHERE d.id IN (
     SELECT id FROM deliveries
     WHERE status = 'pending' AND mode = 'immediate' AND next_attempt_at <= $1
-      AND ($5 OR channel <> 'email')
+      AND ($5 OR channel <> 'email') AND digest_id IS NULL
     ORDER BY next_attempt_at, id
     LIMIT $4
     FOR UPDATE SKIP LOCKED)

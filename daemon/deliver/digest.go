@@ -55,8 +55,8 @@ func (s *Service) deliverDigest(ctx context.Context, c model.ClaimedDigest, sub 
 		s.record(ctx, log, s.st.RecordDigest, o)
 		return false
 	}
-	d.PeriodStart, d.PeriodEnd = c.Start, c.End
-	if len(d.Items) == 0 && !s.cfg.SendEmptyDigests {
+	d.PeriodStart, d.PeriodEnd, d.Burst = c.Start, c.End, c.Burst
+	if len(d.Items) == 0 && (c.Burst || !s.cfg.SendEmptyDigests) {
 		o.Status, o.Response = "empty", "nothing new"
 		s.record(ctx, log, s.st.RecordDigest, o)
 		log.Debug("empty digest not sent")

@@ -191,6 +191,16 @@ func (s *Service) Housekeep(ctx context.Context) error {
 func (s *Service) Claim(ctx context.Context, n int) ([]Job, error) {
 	c := s.claim()
 	c.Limit = n
+	if s.email != nil {
+		// A burst of immediate email alerts leaves as one message.
+		folded, err := s.st.FoldBursts(ctx, s.cfg.Burst, s.cfg.BurstWindow)
+		if err != nil {
+			return nil, err
+		}
+		if folded > 0 {
+			s.log.Info("burst of immediate alerts folded into one message", "deliveries", folded, "burst", s.cfg.Burst, "window", s.cfg.BurstWindow)
+		}
+	}
 	deliveries, err := s.st.ClaimDueDeliveries(ctx, c, s.email != nil)
 	if err != nil {
 		return nil, err

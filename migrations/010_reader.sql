@@ -8,3 +8,11 @@ ALTER TABLE articles DROP CONSTRAINT articles_fetch_state_check;
 ALTER TABLE articles ADD CONSTRAINT articles_fetch_state_check
     CHECK (fetch_state IN ('pending', 'fetched', 'failed', 'refused'));
 COMMENT ON COLUMN articles.fetch_state IS 'pending until fetched; fetched; failed (gave up, kept on the feed summary); refused (the fetch was refused for good: never fetched again, never alerted).';
+
+-- More than alert.burst immediate email alerts for one subscriber within
+-- alert.burst_window leave as one message: a 'burst' digest holding the
+-- immediate rows (digest_id), sent when the window closes.
+ALTER TABLE digests ADD COLUMN burst boolean NOT NULL DEFAULT false;
+COMMENT ON COLUMN digests.burst IS 'A folded burst of immediate alerts (rows of mode immediate), not a scheduled digest.';
+CREATE INDEX deliveries_recent_immediate_email_idx ON deliveries (created_at)
+    WHERE channel = 'email' AND mode = 'immediate';
