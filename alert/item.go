@@ -185,11 +185,21 @@ func excerpt(s, term string) string {
 	if term != "" {
 		if i := indexFold(r, []rune(term)); i > excerptMax/2 {
 			start = i - excerptMax/3
-			// Begin at a sentence start when one is near.
+			// Begin at a sentence start when one is near, else at a word
+			// (or, in Chinese, a character) boundary.
+			sentence := false
 			for k := start; k < i; k++ {
 				if isSentenceEnd(r[k]) {
-					start = k + 1
+					start, sentence = k+1, true
 					break
+				}
+			}
+			if !sentence {
+				for k := start; k < i; k++ {
+					if r[k] == ' ' || isHan(r[k]) || isHan(r[k-1]) {
+						start = k
+						break
+					}
 				}
 			}
 		}
@@ -207,14 +217,7 @@ func excerpt(s, term string) string {
 		}
 	}
 	if end > excerptMax {
-		end = excerptMax
-		// Prefer a word boundary for Latin text.
-		for k := end - 1; k > excerptMax-40; k-- {
-			if r[k] == ' ' {
-				end = k
-				break
-			}
-		}
+		end = cutPoint(r, excerptMax)
 	}
 	out := strings.TrimSpace(string(r[:end]))
 	if start > 0 {
@@ -225,6 +228,26 @@ func excerpt(s, term string) string {
 	}
 	return out
 }
+
+// cutPoint is where to cut r to at most max runes: after the last sentence
+// end in the second half, else at the last word boundary (a space, or
+// beside a Han character: Chinese has no spaces), else at max (one word
+// longer than half the excerpt).
+func cutPoint(r []rune, max int) int {
+	for k := max; k > max/2; k-- {
+		if isSentenceEnd(r[k-1]) {
+			return k
+		}
+	}
+	for k := max; k > max/2; k-- {
+		if r[k] == ' ' || isHan(r[k]) || isHan(r[k-1]) || (unicode.IsPunct(r[k-1]) && !unicode.IsLetter(r[k])) {
+			return k
+		}
+	}
+	return max
+}
+
+func isHan(c rune) bool { return unicode.Is(unicode.Han, c) }
 
 func isSentenceEnd(c rune) bool {
 	return c == '.' || c == '!' || c == '?' || c == '。' || c == '！' || c == '？'

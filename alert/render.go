@@ -34,6 +34,10 @@ type Digest struct {
 	// full; the rest are title lines. 0 means
 	// config.DefaultDigestFullPerTopic.
 	FullPerTopic int
+	// TopicOrder lists topic ids in taxonomy order: topic sections follow
+	// it (topics not in it come after, best first). Nil orders sections by
+	// their best item.
+	TopicOrder []string
 	// Burst marks a burst of immediate alerts folded into one message
 	// rather than a scheduled digest.
 	Burst bool
@@ -97,8 +101,9 @@ type htmlView struct {
 }
 
 // groups sorts items into topic groups: each item under its best topic;
-// groups ordered by their best item, items by score then time.
-func groups(items []Item) []Group {
+// groups in taxonomy order (order; those not in it after, by their best
+// item), items by score then time.
+func groups(items []Item, taxonomy []string) []Group {
 	byID := map[string]*Group{}
 	var order []*Group
 	for _, it := range items {
@@ -123,7 +128,16 @@ func groups(items []Item) []Group {
 		})
 		g.Topic.Score = g.Items[0].Score
 	}
+	rank := func(id string) int {
+		if i := slices.Index(taxonomy, id); i >= 0 {
+			return i
+		}
+		return len(taxonomy)
+	}
 	slices.SortStableFunc(order, func(a, b *Group) int {
+		if c := cmp.Compare(rank(a.Topic.ID), rank(b.Topic.ID)); c != 0 {
+			return c
+		}
 		if c := cmp.Compare(b.Topic.Score, a.Topic.Score); c != 0 {
 			return c
 		}
@@ -237,7 +251,7 @@ func (r *renderer) RenderDigest(d Digest) (Rendered, error) {
 		Total:    len(d.Items),
 		ByTopic:  counts(d.Items, func(it Item) string { return it.PrimaryTopic().Label }),
 		ByOutlet: counts(d.Items, func(it Item) string { return cmp.Or(it.Outlet, "unknown outlet") }),
-		Groups:   groups(d.Items),
+		Groups:   groups(d.Items, d.TopicOrder),
 		Loc:      d.Location,
 		Footer:   fmt.Sprintf("Sent by wirewatch to %s. Times are %s.", d.Subscriber, zoneName(d.Location, d.PeriodEnd)),
 	}
@@ -404,10 +418,50 @@ func formatTime(t time.Time, loc *time.Location) string {
 // When formats the published time in the zone.
 func (v htmlView) When(it Item) string { return formatTime(it.PublishedAt, v.Loc) }
 
-// TopicLine lists an item's topics with scores.
+// secondaryTopicMin is the score from which a topic other than the
+// decisive one is shown on an item.
+const secondaryTopicMin = 0.5
+
+// ShownTopics are the topics a message shows for an item: the decisive
+// (best) one, and others only when they score secondaryTopicMin or more.
+func (it Item) ShownTopics() []TopicScore {
+	var out []TopicScore
+	for i, t := range it.Topics {
+		if i == 0 || t.Score >= secondaryTopicMin-1e-9 {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// LanguageName names the item's language for the reader.
+func (it Item) LanguageName() string {
+	switch strings.ToLower(it.Language) {
+	case "en":
+		return "English"
+	case "zh", "zh-cn", "zh-hans":
+		return "Chinese"
+	case "zh-tw", "zh-hk", "zh-hant":
+		return "Chinese (traditional)"
+	case "":
+		return "language unknown"
+	}
+	return it.Language
+}
+
+// Meta is the item's line under its title: outlet, language and the
+// publication time in the reader's zone.
+func (it Item) Meta(loc *time.Location) string {
+	return cmp.Or(it.Outlet, "unknown outlet") + " · " + it.LanguageName() + " · " + formatTime(it.PublishedAt, loc)
+}
+
+// Meta is Item.Meta in the view's zone (for the template).
+func (v htmlView) Meta(it Item) string { return it.Meta(v.Loc) }
+
+// TopicLine lists an item's shown topics with scores.
 func (it Item) TopicLine() string {
 	var parts []string
-	for _, t := range it.Topics {
+	for _, t := range it.ShownTopics() {
 		parts = append(parts, fmt.Sprintf("%s %.2f", t.Label, t.Score))
 	}
 	return strings.Join(parts, " · ")
@@ -439,7 +493,7 @@ func digestText(d Digest, v htmlView) string {
 		if len(g.Lines) > 0 {
 			b.WriteString("Also:\n")
 			for _, it := range g.Lines {
-				b.WriteString(wrap("- "+it.Title+" ("+cmp.Or(it.Outlet, "unknown outlet")+", "+formatTime(it.PublishedAt, d.Location)+")", 72, "  ") + "\n")
+				b.WriteString(wrap("- "+it.Title+" ("+it.Meta(d.Location)+")", 72, "  ") + "\n")
 				if u := it.SafeURL(); u != "" {
 					b.WriteString("  " + u + "\n")
 				}
@@ -479,7 +533,7 @@ func writeTextItem(b *strings.Builder, it Item, loc *time.Location) {
 	if u := it.SafeURL(); u != "" {
 		b.WriteString("  " + u + "\n")
 	}
-	b.WriteString(wrap("  "+cmp.Or(it.Outlet, "unknown outlet")+", "+formatTime(it.PublishedAt, loc), 72, "  ") + "\n")
+	b.WriteString(wrap("  "+it.Meta(loc), 72, "  ") + "\n")
 	if tl := it.TopicLine(); tl != "" {
 		b.WriteString(wrap("  Topics: "+tl, 72, "    ") + "\n")
 	}

@@ -96,7 +96,7 @@ func (s *Service) deliverDigest(ctx context.Context, c model.ClaimedDigest, sub 
 // newDigest is an empty digest for sub with the configured budget.
 func (s *Service) newDigest(sub *recipient) alert.Digest {
 	return alert.Digest{Subscriber: sub.Name, Location: sub.cadence.Location,
-		MaxHTML: s.cfg.DigestMaxHTML, FullPerTopic: s.cfg.DigestFullPerTopic}
+		MaxHTML: s.cfg.DigestMaxHTML, FullPerTopic: s.cfg.DigestFullPerTopic, TopicOrder: s.opts.TopicOrder}
 }
 
 // digest builds a digest's content from its delivery rows: one item per

@@ -79,6 +79,9 @@ type Options struct {
 	// TopicLabels maps topic ids to the names shown in messages (from the
 	// taxonomy). Default: the id, made readable.
 	TopicLabels map[string]string
+	// TopicOrder lists topic ids in taxonomy order: the order of a digest's
+	// topic sections. Default: best-scoring topic first.
+	TopicOrder []string
 	// BeforeSend, when set, is called after a message is claimed and
 	// rendered and before it is handed to the SMTP server or webhook. It is
 	// a seam for crash tests.
