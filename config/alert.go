@@ -27,6 +27,11 @@ type Alert struct {
 	Burst int `yaml:"burst"`
 	// BurstWindow is the window Burst counts in. Default 1m.
 	BurstWindow time.Duration `yaml:"burst_window"`
+	// Lease is how long a sender holds a claimed delivery or digest without
+	// renewing it; it renews it every Lease/3 while sending, so after a
+	// crash (kill -9) another replica sends the message about one Lease
+	// later. Default 15s.
+	Lease time.Duration `yaml:"lease"`
 	// DigestMaxHTML is the most bytes a digest's HTML part may take: past
 	// it, items become title lines, then "and N more". Default 100000.
 	DigestMaxHTML int `yaml:"digest_max_html"`
@@ -125,6 +130,8 @@ const (
 	DefaultBurst = 5
 	// DefaultBurstWindow is alert.burst_window.
 	DefaultBurstWindow = time.Minute
+	// DefaultAlertLease is alert.lease.
+	DefaultAlertLease = 15 * time.Second
 	// DefaultDigestMaxHTML is alert.digest_max_html: Gmail clips a message
 	// after 102 KB, so a digest's HTML part stays under 100 KB.
 	DefaultDigestMaxHTML = 100_000
@@ -143,6 +150,7 @@ func DefaultAlert() Alert {
 		Backfill:           DefaultBackfill,
 		Burst:              DefaultBurst,
 		BurstWindow:        DefaultBurstWindow,
+		Lease:              DefaultAlertLease,
 		DigestMaxHTML:      DefaultDigestMaxHTML,
 		DigestFullPerTopic: DefaultDigestFullPerTopic,
 		MaxAttempts:        8,
@@ -176,6 +184,9 @@ func (a Alert) Validate() error {
 	}
 	if a.BurstWindow <= 0 {
 		return &Error{Key: "alert.burst_window", Msg: "want a positive duration"}
+	}
+	if a.Lease < 3*time.Second {
+		return &Error{Key: "alert.lease", Msg: fmt.Sprintf("want at least 3s, got %s", a.Lease)}
 	}
 	if a.DigestMaxHTML < 20_000 {
 		return &Error{Key: "alert.digest_max_html", Msg: fmt.Sprintf("want 20000 bytes or more, got %d", a.DigestMaxHTML)}

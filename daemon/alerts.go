@@ -42,7 +42,6 @@ func (s *Setup) addAlerts(ctx context.Context, cfg config.Config, st *store.Stor
 	}
 	svc, err := deliver.NewService(cfg.Alert, st, logger, reg, deliver.Options{
 		ReplicaID:   cfg.Daemon.ReplicaID,
-		Lease:       cfg.Daemon.Lease,
 		Workers:     cfg.Daemon.DeliveryWorkers,
 		TopicLabels: labels,
 		TopicOrder:  order,
