@@ -46,6 +46,11 @@ type Item struct {
 	// SummaryOnly is set when the article was judged on the feed's summary
 	// alone (the page could not be fetched or yielded no text).
 	SummaryOnly bool `json:"summary_only"`
+	// StoryID is the story cluster the article belongs to (0: none).
+	StoryID int64 `json:"story_id,omitempty"`
+	// AlsoCarriedBy names the other outlets that carried the same story
+	// (digests show one item per story).
+	AlsoCarriedBy []string `json:"also_carried_by,omitempty"`
 }
 
 // TopicScore is one topic of an Item.
@@ -90,7 +95,7 @@ func (it Item) PrimaryTopic() TopicScore {
 // the topics (from the taxonomy).
 func NewItem(a model.StoredArticle, labels map[string]string) Item {
 	it := Item{ArticleID: a.ID, URL: a.URL, Title: a.Title, Outlet: a.Outlet, Language: a.Language,
-		PublishedAt: a.PublishedAt, Score: a.Score, Edited: a.Edited, Removed: a.Removed, SummaryOnly: a.SummaryOnly}
+		PublishedAt: a.PublishedAt, Score: a.Score, Edited: a.Edited, Removed: a.Removed, SummaryOnly: a.SummaryOnly, StoryID: a.StoryID}
 	fillItem(&it, a.Topics, a.Summary, slices.Clone(a.Scores), labels)
 	return it
 }

@@ -455,6 +455,14 @@ func (it Item) Meta(loc *time.Location) string {
 	return cmp.Or(it.Outlet, "unknown outlet") + " · " + it.LanguageName() + " · " + formatTime(it.PublishedAt, loc)
 }
 
+// AlsoLine names the other outlets that carried the item's story, or "".
+func (it Item) AlsoLine() string {
+	if len(it.AlsoCarriedBy) == 0 {
+		return ""
+	}
+	return "also carried by: " + strings.Join(it.AlsoCarriedBy, ", ")
+}
+
 // Meta is Item.Meta in the view's zone (for the template).
 func (v htmlView) Meta(it Item) string { return it.Meta(v.Loc) }
 
@@ -494,6 +502,9 @@ func digestText(d Digest, v htmlView) string {
 			b.WriteString("Also:\n")
 			for _, it := range g.Lines {
 				b.WriteString(wrap("- "+it.Title+" ("+it.Meta(d.Location)+")", 72, "  ") + "\n")
+				if al := it.AlsoLine(); al != "" {
+					b.WriteString(wrap("  "+al, 72, "  ") + "\n")
+				}
 				if u := it.SafeURL(); u != "" {
 					b.WriteString("  " + u + "\n")
 				}
@@ -534,6 +545,9 @@ func writeTextItem(b *strings.Builder, it Item, loc *time.Location) {
 		b.WriteString("  " + u + "\n")
 	}
 	b.WriteString(wrap("  "+it.Meta(loc), 72, "  ") + "\n")
+	if al := it.AlsoLine(); al != "" {
+		b.WriteString(wrap("  "+al, 72, "  ") + "\n")
+	}
 	if tl := it.TopicLine(); tl != "" {
 		b.WriteString(wrap("  Topics: "+tl, 72, "    ") + "\n")
 	}

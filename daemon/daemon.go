@@ -456,6 +456,13 @@ func (d *Daemon) save(ctx context.Context, log *slog.Logger, a store.DueArticle,
 				return err
 			}
 			queued, err = deliver.Queue(ctx, tx, a.ID, alert.Change{WasRelevant: res.WasRelevant, Edited: res.Edited, Backfill: d.cfg.Alert.Backfill})
+			if err != nil {
+				return err
+			}
+			// Last: story assignment is serialised until commit.
+			if fp, ok := alert.StoryFingerprint(ex.Title, ex.Text); ok && res.NewRevision {
+				_, err = tx.AssignStory(ctx, a.ID, fp, alert.StoryMaxDistance, config.DefaultStoryWindow)
+			}
 			return err
 		})
 		d.queued(queued, err)

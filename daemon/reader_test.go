@@ -108,6 +108,11 @@ func TestBackfillHoldsBackOldItems(t *testing.T) {
 	if n := queryInt(t, db, `SELECT count(*) FROM deliveries`); n != 0 {
 		t.Errorf("first start on week-old items queued %d deliveries, want 0", n)
 	}
+	// The farm's pages carry the same text: saving them puts them in one
+	// story.
+	if n := queryInt(t, db, `SELECT count(DISTINCT story_id) FROM articles WHERE story_id IS NOT NULL`); n != 1 {
+		t.Errorf("%d stories for six copies of one text, want 1", n)
+	}
 	if got := strings.Count(logs.String(), "held_back=3"); got != 2 {
 		t.Errorf("%d poll log lines say held_back=3, want 2 (one per source):\n%s", got, logs.String())
 	}

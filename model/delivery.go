@@ -158,4 +158,6 @@ type StoredArticle struct {
 	// SummaryOnly is set when the article's text is only the feed's
 	// summary (the page could not be fetched or yielded no text).
 	SummaryOnly bool
+	// StoryID is the article's story cluster (0: none).
+	StoryID int64
 }

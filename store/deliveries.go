@@ -161,7 +161,7 @@ SELECT a.id, a.canonical_url, a.title, a.outlet, a.language,
                                   ORDER BY c.score DESC, c.topic)
                  FROM classifications c
                  WHERE c.article_id = a.id AND c.classifier_version = a.classifier_version), '[]'::jsonb),
-       a.extract_method = 'summary'
+       a.extract_method = 'summary', coalesce(a.story_id, 0)
 FROM articles a WHERE a.id = ANY ($1::bigint[])`
 
 // StoredArticles reads articles with their current classification, for

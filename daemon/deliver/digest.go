@@ -124,6 +124,8 @@ func (s *Service) digest(ctx context.Context, refs []model.DeliveryRef, sub *rec
 		it.DeliveryID, it.Event = e.ID, e.Event
 		d.Items = append(d.Items, it)
 	}
+	// One item per story, naming the other outlets that carried it.
+	d.Items = alert.FoldStories(d.Items)
 	return d, nil
 }
 
