@@ -286,6 +286,7 @@ func TestDigestStaysWithinBudget(t *testing.T) {
 	// Every item is either shown (in full or as a title line) or counted.
 	shown := strings.Count(m.HTML, "https://english.news.cn/20261204/story-")
 	left, _ := strconv.Atoi(hm[1])
+	t.Logf("2,000 items: HTML %d bytes, text %d bytes, %d items shown, %d left out", len(m.HTML), len(m.Text), shown, left)
 	if shown+left != 2000 {
 		t.Errorf("%d items shown + %d left out = %d, want 2000", shown, left, shown+left)
 	}

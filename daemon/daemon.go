@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"net/http"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -296,7 +297,7 @@ func (d *Daemon) processArticle(ctx context.Context, a store.DueArticle) {
 		if ctx.Err() != nil {
 			return
 		}
-		if refusedKinds[kind] {
+		if refused(kind, err) {
 			d.refuse(ctx, log, a, kind, err)
 			return
 		}
@@ -378,7 +379,18 @@ var refusedKinds = map[string]bool{
 	fetch.KindTooLarge: true, fetch.KindBadURL: true,
 }
 
-// refuse stores an article whose fetch was refused (see refusedKinds).
+// refused reports whether a fetch error refuses the article for good:
+// one of refusedKinds, except the 4xx answers that mean "try later" (408
+// Request Timeout, 425 Too Early).
+func refused(kind string, err error) bool {
+	var se *fetch.StatusError
+	if kind == fetch.KindHTTP4xx && errors.As(err, &se) && (se.Status == http.StatusRequestTimeout || se.Status == http.StatusTooEarly) {
+		return false
+	}
+	return refusedKinds[kind]
+}
+
+// refuse stores an article whose fetch was refused (see refused).
 func (d *Daemon) refuse(ctx context.Context, log *slog.Logger, a store.DueArticle, kind string, err error) {
 	cancelled, serr := d.st.MarkRefused(ctx, a.ID, d.owner, kind+": "+err.Error())
 	if serr != nil {

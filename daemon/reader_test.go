@@ -141,3 +141,26 @@ func TestBackfillHoldsBackOldItems(t *testing.T) {
 		t.Errorf("a second replay queued %d, want 0", rep.Queued)
 	}
 }
+
+// A 408 or 425 answer means "try later": the article is retried, not
+// refused.
+func TestTryLaterIsNotRefused(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.New(t)
+	f := newFarm(t)
+	f.items = func(n int) []int { return []int{0, 1} }
+	f.set("/article/0.html", http.StatusRequestTimeout, "")
+	f.set("/article/1.html", http.StatusTooEarly, "")
+	cfg := testConfig(db)
+	cfg.SourcesFile = catalogue(t, f.specs(1))
+	d := newDaemon(t, ctx, cfg, db, "replica-later")
+	if _, err := d.PollOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := queryInt(t, db, `SELECT count(*) FROM articles WHERE fetch_state = 'refused'`); n != 0 {
+		t.Errorf("%d articles refused after 408/425, want 0", n)
+	}
+	if n := queryInt(t, db, `SELECT count(*) FROM articles WHERE fetch_state = 'pending' AND next_check_at IS NOT NULL AND fetch_attempts = 1`); n != 2 {
+		t.Errorf("%d articles scheduled for a retry, want 2", n)
+	}
+}
