@@ -348,7 +348,7 @@ func (s *Service) heartbeat(ctx context.Context, kind string, id int64) (stop fu
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		t := time.NewTicker(s.opts.Lease / config.DefaultHeartbeatsPerLease)
+		t := time.NewTicker(max(s.opts.Lease/config.DefaultHeartbeatsPerLease, 100*time.Millisecond))
 		defer t.Stop()
 		for {
 			select {
