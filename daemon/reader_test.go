@@ -164,3 +164,50 @@ func TestTryLaterIsNotRefused(t *testing.T) {
 		t.Errorf("%d articles scheduled for a retry, want 2", n)
 	}
 }
+
+// A burst of 50 fresh relevant items for an immediate subscriber arrives
+// as at most 10 messages (here: one, when the burst window closes); every
+// delivery is marked sent (the farm's copies of one text are one story,
+// listed once).
+func TestBurstOfFiftyImmediateItems(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.New(t)
+	f := newFarm(t)
+	f.items = func(n int) []int {
+		out := make([]int, 10)
+		for i := range out {
+			out[i] = n*10 + i
+		}
+		return out
+	}
+	f.pubDate = time.Now().Add(-time.Hour).Format(time.RFC1123Z)
+	box := alerttest.NewSMTPServer(t)
+	cfg := testConfig(db)
+	cfg.Alert.Backfill = config.DefaultBackfill
+	cfg.SourcesFile = catalogue(t, f.specs(5))
+	cfg.Alert.SMTP.URL = "smtp://" + box.Addr
+	cfg.Alert.SMTP.Timeout = 5 * time.Second
+	cfg.Alert.Subscribers = []config.Subscriber{{Name: "desk", Email: "desk@example.org", Cadence: "immediate"}}
+	d := newDaemon(t, ctx, cfg, db, "replica-burst")
+	if _, err := d.PollOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := queryInt(t, db, `SELECT count(*) FROM deliveries WHERE channel = 'email'`); n != 50 {
+		t.Fatalf("%d email deliveries for 50 fresh relevant items, want 50", n)
+	}
+	// The burst window closes.
+	if _, err := db.Store.Pool.Exec(ctx, `UPDATE digests SET next_attempt_at = now() - interval '1 second' WHERE burst`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.PollOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	msgs := box.Messages()
+	if len(msgs) == 0 || len(msgs) > 10 {
+		t.Fatalf("%d messages for a burst of 50, want 1 to 10", len(msgs))
+	}
+	if n := queryInt(t, db, `SELECT count(*) FROM deliveries WHERE status = 'sent'`); n != 50 {
+		t.Errorf("%d deliveries sent, want 50", n)
+	}
+	t.Logf("a burst of 50 immediate items: %d message(s)", len(msgs))
+}
