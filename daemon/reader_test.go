@@ -113,6 +113,9 @@ func TestBackfillHoldsBackOldItems(t *testing.T) {
 	if n := queryInt(t, db, `SELECT count(DISTINCT story_id) FROM articles WHERE story_id IS NOT NULL`); n != 1 {
 		t.Errorf("%d stories for six copies of one text, want 1", n)
 	}
+	if n := queryInt(t, db, `SELECT sum(held_back) FROM sources`); n != 6 {
+		t.Errorf("sources.held_back sums to %d, want 6", n)
+	}
 	if got := strings.Count(logs.String(), "held_back=3"); got != 2 {
 		t.Errorf("%d poll log lines say held_back=3, want 2 (one per source):\n%s", got, logs.String())
 	}

@@ -212,8 +212,13 @@ func (s *Store) FinishPoll(ctx context.Context, o PollOutcome) (PollAdded, error
 				zhTitles[i], zhSums[i] = cjkBigrams(it.Title), cjkBigrams(it.Summary)
 			}
 		}
-		return tx.QueryRow(ctx, countItems, o.SourceID, o.Outlet, o.Language, urls, titles, sums, authors, pubs,
+		err = tx.QueryRow(ctx, countItems, o.SourceID, o.Outlet, o.Language, urls, titles, sums, authors, pubs,
 			enTitles, enSums, zhTitles, zhSums, zhVecs, o.Backfill).Scan(&added.New, &added.HeldBack)
+		if err != nil || added.HeldBack == 0 {
+			return err
+		}
+		_, err = tx.Exec(ctx, `UPDATE sources SET held_back = held_back + $2 WHERE id = $1`, o.SourceID, added.HeldBack)
+		return err
 	})
 	if err != nil {
 		return PollAdded{}, fmt.Errorf("store: finish poll of source %d: %w", o.SourceID, err)
