@@ -6,6 +6,7 @@ import (
 	"github.com/wirewatch/wirewatch/daemon"
 	"io"
 	"log/slog"
+	"os"
 
 	"github.com/wirewatch/wirewatch/classify"
 	"github.com/wirewatch/wirewatch/config"
@@ -63,7 +64,7 @@ func runDigest(ctx context.Context, e *env, args []string) error {
 	defer st.Close()
 	labels, order := topicLabels(cfg.Classify, logger)
 	svc, err := deliver.NewService(cfg.Alert, st, logger, nil, deliver.Options{
-		ReplicaID: "cli-digest", TopicLabels: labels, TopicOrder: order,
+		ReplicaID: fmt.Sprintf("cli-digest-%d", os.Getpid()), TopicLabels: labels, TopicOrder: order,
 	})
 	if err != nil {
 		return err
