@@ -43,6 +43,14 @@ type Item struct {
 	Edited bool `json:"edited"`
 	// Removed is set when the outlet took the article down.
 	Removed bool `json:"removed"`
+	// SummaryOnly is set when the article was judged on the feed's summary
+	// alone (the page could not be fetched or yielded no text).
+	SummaryOnly bool `json:"summary_only"`
+	// StoryID is the story cluster the article belongs to (0: none).
+	StoryID int64 `json:"story_id,omitempty"`
+	// AlsoCarriedBy names the other outlets that carried the same story
+	// (digests show one item per story).
+	AlsoCarriedBy []string `json:"also_carried_by,omitempty"`
 }
 
 // TopicScore is one topic of an Item.
@@ -87,7 +95,7 @@ func (it Item) PrimaryTopic() TopicScore {
 // the topics (from the taxonomy).
 func NewItem(a model.StoredArticle, labels map[string]string) Item {
 	it := Item{ArticleID: a.ID, URL: a.URL, Title: a.Title, Outlet: a.Outlet, Language: a.Language,
-		PublishedAt: a.PublishedAt, Score: a.Score, Edited: a.Edited, Removed: a.Removed}
+		PublishedAt: a.PublishedAt, Score: a.Score, Edited: a.Edited, Removed: a.Removed, SummaryOnly: a.SummaryOnly, StoryID: a.StoryID}
 	fillItem(&it, a.Topics, a.Summary, slices.Clone(a.Scores), labels)
 	return it
 }
@@ -182,11 +190,21 @@ func excerpt(s, term string) string {
 	if term != "" {
 		if i := indexFold(r, []rune(term)); i > excerptMax/2 {
 			start = i - excerptMax/3
-			// Begin at a sentence start when one is near.
+			// Begin at a sentence start when one is near, else at a word
+			// (or, in Chinese, a character) boundary.
+			sentence := false
 			for k := start; k < i; k++ {
 				if isSentenceEnd(r[k]) {
-					start = k + 1
+					start, sentence = k+1, true
 					break
+				}
+			}
+			if !sentence {
+				for k := start; k < i; k++ {
+					if r[k] == ' ' || isHan(r[k]) || isHan(r[k-1]) {
+						start = k
+						break
+					}
 				}
 			}
 		}
@@ -204,14 +222,7 @@ func excerpt(s, term string) string {
 		}
 	}
 	if end > excerptMax {
-		end = excerptMax
-		// Prefer a word boundary for Latin text.
-		for k := end - 1; k > excerptMax-40; k-- {
-			if r[k] == ' ' {
-				end = k
-				break
-			}
-		}
+		end = cutPoint(r, excerptMax)
 	}
 	out := strings.TrimSpace(string(r[:end]))
 	if start > 0 {
@@ -222,6 +233,26 @@ func excerpt(s, term string) string {
 	}
 	return out
 }
+
+// cutPoint is where to cut r to at most max runes: after the last sentence
+// end in the second half, else at the last word boundary (a space, or
+// beside a Han character: Chinese has no spaces), else at max (one word
+// longer than half the excerpt).
+func cutPoint(r []rune, max int) int {
+	for k := max; k > max/2; k-- {
+		if isSentenceEnd(r[k-1]) {
+			return k
+		}
+	}
+	for k := max; k > max/2; k-- {
+		if r[k] == ' ' || isHan(r[k]) || isHan(r[k-1]) || (unicode.IsPunct(r[k-1]) && !unicode.IsLetter(r[k])) {
+			return k
+		}
+	}
+	return max
+}
+
+func isHan(c rune) bool { return unicode.Is(unicode.Han, c) }
 
 func isSentenceEnd(c rune) bool {
 	return c == '.' || c == '!' || c == '?' || c == '。' || c == '！' || c == '？'

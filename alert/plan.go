@@ -3,6 +3,7 @@ package alert
 import (
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/wirewatch/wirewatch/model"
 )
@@ -16,6 +17,20 @@ type Change struct {
 	Removed bool
 	// Edited is set when this save stored a new revision of the text.
 	Edited bool
+	// Backfill holds back an article first seen more than this after its
+	// publication (a source's first poll, or its return after an outage):
+	// it is archived but not alerted. 0 holds nothing back (what
+	// `wirewatch alert replay` uses to send such articles on purpose).
+	Backfill time.Duration
+	// Replay queues a 'new' row for each matching subscriber channel that
+	// has none, and nothing else (`wirewatch alert replay`).
+	Replay bool
+}
+
+// HeldBack reports whether an article is too old to alert when first seen:
+// it was published more than backfill before wirewatch first listed it.
+func HeldBack(d model.Decision, backfill time.Duration) bool {
+	return backfill > 0 && !d.PublishedAt.IsZero() && d.FirstSeenAt.Sub(d.PublishedAt) > backfill
 }
 
 type deliveryKey struct {
@@ -39,6 +54,9 @@ type deliveryKey struct {
 //     not yet sent is cancelled instead;
 //   - it no longer matches and a 'new' row is still waiting: cancelled.
 //
+// An article whose fetch was refused never matches, and one held back by
+// change.Backfill (see HeldBack) gets no 'new' row.
+//
 // Email rows take the subscriber's cadence (immediate or digest); webhook
 // rows are always immediate (one POST per article). A subscriber's second
 // subscription adds nothing on a channel the first already planned.
@@ -50,8 +68,12 @@ func Plan(in model.OutboxInput, change Change) []model.PlannedDelivery {
 	d := in.Decision
 	var out []model.PlannedDelivery
 	seen := map[deliveryKey]bool{}
+	held := HeldBack(d, change.Backfill)
 	for _, sub := range in.Subscriptions {
 		sc, match := Matches(sub, d)
+		if held {
+			match = false
+		}
 		for _, ch := range sub.Channels {
 			key := deliveryKey{sub.SubscriberID, ch, model.EventNew}
 			if seen[key] {
@@ -71,6 +93,12 @@ func Plan(in model.OutboxInput, change Change) []model.PlannedDelivery {
 				out = append(out, p)
 			}
 			row, hasNew := existing[key]
+			if change.Replay {
+				if match && !hasNew {
+					queue(model.EventNew)
+				}
+				continue
+			}
 			sent := hasNew && row.Status == model.StatusSent
 			fresh := !change.WasRelevant || change.Edited
 			switch {
@@ -97,10 +125,14 @@ func Plan(in model.OutboxInput, change Change) []model.PlannedDelivery {
 	return out
 }
 
-// Matches decides whether an article is for a subscription, and returns
+// Matches decides whether an article is for a subscription (never when its
+// fetch was refused), and returns
 // the score that decided it: the best score among the subscribed topics, or
 // the article's overall score when the subscription takes every topic.
 func Matches(sub model.Subscription, d model.Decision) (float64, bool) {
+	if d.Refused {
+		return d.Score, false
+	}
 	if len(sub.Outlets) > 0 && !containsFold(sub.Outlets, d.Outlet) {
 		return d.Score, false
 	}

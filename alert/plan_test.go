@@ -3,6 +3,7 @@ package alert
 import (
 	"reflect"
 	"testing"
+	"time"
 
 	"github.com/wirewatch/wirewatch/model"
 )
@@ -13,6 +14,12 @@ func TestPlan(t *testing.T) {
 		TopicScores: map[string]float64{"data-security": 0.9, "sanctions": 0.2}, Outlet: "Xinhua", Language: "en"}
 	irrelevant := relevant
 	irrelevant.Relevant, irrelevant.Topics = false, nil
+	refused := relevant
+	refused.Refused = true
+	seen := time.Date(2026, 12, 6, 9, 0, 0, 0, time.UTC)
+	old, fresh := relevant, relevant
+	old.PublishedAt, old.FirstSeenAt = seen.Add(-49*time.Hour), seen
+	fresh.PublishedAt, fresh.FirstSeenAt = seen.Add(-47*time.Hour), seen
 	both := model.Subscription{SubscriberID: 1, Channels: []string{model.ChannelEmail, model.ChannelWebhook}, Cadence: "daily"}
 	imm := model.Subscription{SubscriberID: 2, Channels: []string{model.ChannelEmail}, Cadence: model.ModeImmediate}
 	row := func(sub int64, ch, event, status string) model.DeliveryState {
@@ -58,6 +65,18 @@ func TestPlan(t *testing.T) {
 		{"removed before it was sent: cancelled", relevant, []model.Subscription{imm}, []model.DeliveryState{row(2, model.ChannelEmail, model.EventNew, model.StatusPending)},
 			Change{WasRelevant: true, Removed: true}, []model.PlannedDelivery{{Action: model.CancelDelivery, SubscriberID: 2, Channel: model.ChannelEmail, Mode: model.ModeImmediate, Event: model.EventNew, Score: 0.7, Reason: "removed by the outlet before it was sent"}}},
 		{"removed, never alerted: nothing", relevant, []model.Subscription{imm}, nil, Change{WasRelevant: true, Removed: true}, nil},
+		{"refused fetch: never alerted", refused, []model.Subscription{both, imm}, nil, Change{}, nil},
+		{"refused while waiting: cancelled", refused, []model.Subscription{imm}, []model.DeliveryState{row(2, model.ChannelEmail, model.EventNew, model.StatusPending)},
+			Change{WasRelevant: true}, []model.PlannedDelivery{{Action: model.CancelDelivery, SubscriberID: 2, Channel: model.ChannelEmail, Mode: model.ModeImmediate, Event: model.EventNew, Score: 0.7, Reason: "no longer relevant to the subscriber"}}},
+		{"first seen 49h after publication: held back", old, []model.Subscription{imm}, nil, Change{Backfill: 48 * time.Hour}, nil},
+		{"held back, edited later: still held back", old, []model.Subscription{imm}, nil, Change{WasRelevant: true, Edited: true, Backfill: 48 * time.Hour}, nil},
+		{"first seen 47h after publication: alerted", fresh, []model.Subscription{imm}, nil, Change{Backfill: 48 * time.Hour},
+			[]model.PlannedDelivery{queue(2, model.ChannelEmail, model.ModeImmediate, model.EventNew, 0.7)}},
+		{"replay: the held-back article is alerted", old, []model.Subscription{imm}, nil, Change{WasRelevant: true, Replay: true},
+			[]model.PlannedDelivery{queue(2, model.ChannelEmail, model.ModeImmediate, model.EventNew, 0.7)}},
+		{"replay: an article already sent is not sent again", old, []model.Subscription{imm}, []model.DeliveryState{row(2, model.ChannelEmail, model.EventNew, model.StatusSent)},
+			Change{WasRelevant: true, Replay: true}, nil},
+		{"replay: a refused article stays unsent", refused, []model.Subscription{imm}, nil, Change{WasRelevant: true, Replay: true}, nil},
 	} {
 		got := Plan(model.OutboxInput{Decision: tc.decision, Subscriptions: tc.subs, Existing: tc.existing}, tc.change)
 		if !reflect.DeepEqual(got, tc.want) {

@@ -12,6 +12,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/wirewatch/wirewatch/config"
 	"github.com/wirewatch/wirewatch/internal/textwidth"
 	"github.com/wirewatch/wirewatch/model"
 )
@@ -26,12 +27,33 @@ type Digest struct {
 	PeriodStart, PeriodEnd time.Time
 	// Items are the articles, in any order.
 	Items []Item
+	// MaxHTML is the most bytes the HTML part may take (mail clients clip
+	// or blank longer messages); 0 means config.DefaultDigestMaxHTML.
+	MaxHTML int
+	// FullPerTopic is how many of each topic's best items are shown in
+	// full; the rest are title lines. 0 means
+	// config.DefaultDigestFullPerTopic.
+	FullPerTopic int
+	// TopicOrder lists topic ids in taxonomy order: topic sections follow
+	// it (topics not in it come after, best first). Nil orders sections by
+	// their best item.
+	TopicOrder []string
+	// Burst marks a burst of immediate alerts folded into one message
+	// rather than a scheduled digest.
+	Burst bool
+	// ArchiveHint tells the reader where the items left out are (a search
+	// command or an archive link); "" gives a generic one.
+	ArchiveHint string
 }
 
-// Group is the items of one topic, best first.
+// Group is the items of one topic, best first: Items in full, then Lines
+// as title lines; Total counts the topic's items, including those left out
+// of the message.
 type Group struct {
 	Topic TopicScore
 	Items []Item
+	Lines []Item
+	Total int
 }
 
 // Count is one line of a summary table.
@@ -72,11 +94,16 @@ type htmlView struct {
 	Groups    []Group
 	Loc       *time.Location
 	Footer    string
+	// More is how many items the budget left out; MoreHint where to find
+	// them.
+	More     int
+	MoreHint string
 }
 
 // groups sorts items into topic groups: each item under its best topic;
-// groups ordered by their best item, items by score then time.
-func groups(items []Item) []Group {
+// groups in taxonomy order (order; those not in it after, by their best
+// item), items by score then time.
+func groups(items []Item, taxonomy []string) []Group {
 	byID := map[string]*Group{}
 	var order []*Group
 	for _, it := range items {
@@ -101,7 +128,16 @@ func groups(items []Item) []Group {
 		})
 		g.Topic.Score = g.Items[0].Score
 	}
+	rank := func(id string) int {
+		if i := slices.Index(taxonomy, id); i >= 0 {
+			return i
+		}
+		return len(taxonomy)
+	}
 	slices.SortStableFunc(order, func(a, b *Group) int {
+		if c := cmp.Compare(rank(a.Topic.ID), rank(b.Topic.ID)); c != 0 {
+			return c
+		}
 		if c := cmp.Compare(b.Topic.Score, a.Topic.Score); c != 0 {
 			return c
 		}
@@ -110,6 +146,7 @@ func groups(items []Item) []Group {
 	out := make([]Group, len(order))
 	for i, g := range order {
 		out[i] = *g
+		out[i].Total = len(g.Items)
 	}
 	return out
 }
@@ -164,6 +201,9 @@ func digestSubject(d Digest) string {
 	default:
 		what = plural(fresh, "new cyber-policy article", "new cyber-policy articles") + " and " + plural(updates, "update", "updates")
 	}
+	if d.Burst {
+		return headerSafe("wirewatch: " + what + " at once, " + d.PeriodEnd.In(d.Location).Format("2 Jan 15:04"))
+	}
 	return headerSafe("wirewatch: " + what + ", " + d.PeriodEnd.In(d.Location).Format("2 Jan 2006"))
 }
 
@@ -211,7 +251,7 @@ func (r *renderer) RenderDigest(d Digest) (Rendered, error) {
 		Total:    len(d.Items),
 		ByTopic:  counts(d.Items, func(it Item) string { return it.PrimaryTopic().Label }),
 		ByOutlet: counts(d.Items, func(it Item) string { return cmp.Or(it.Outlet, "unknown outlet") }),
-		Groups:   groups(d.Items),
+		Groups:   groups(d.Items, d.TopicOrder),
 		Loc:      d.Location,
 		Footer:   fmt.Sprintf("Sent by wirewatch to %s. Times are %s.", d.Subscriber, zoneName(d.Location, d.PeriodEnd)),
 	}
@@ -223,7 +263,10 @@ func (r *renderer) RenderDigest(d Digest) (Rendered, error) {
 	default:
 		v.Intro = plural(fresh, "new cyber-policy article", "new cyber-policy articles") + " and " + plural(updates, "update", "updates") + "."
 	}
-	if !d.PeriodStart.IsZero() && d.PeriodStart.Before(d.PeriodEnd) {
+	if d.Burst {
+		v.Title = "wirewatch alerts, " + d.PeriodEnd.In(d.Location).Format("2 January 2006 15:04")
+		v.Intro = plural(len(d.Items), "cyber-policy article", "cyber-policy articles") + " arrived within a minute; they are listed in one message rather than one each."
+	} else if !d.PeriodStart.IsZero() && d.PeriodStart.Before(d.PeriodEnd) {
 		v.Intro += " " + periodText(d)
 	}
 	v.Preheader = v.Intro
@@ -234,11 +277,88 @@ func (r *renderer) RenderDigest(d Digest) (Rendered, error) {
 		}
 		v.Preheader += " " + strings.Join(parts, ", ")
 	}
-	var b bytes.Buffer
-	if err := r.html.Execute(&b, v); err != nil {
+	html, err := r.fitDigest(d, &v)
+	if err != nil {
 		return Rendered{}, fmt.Errorf("alert: render digest for %s: %w", d.Subscriber, err)
 	}
-	return Rendered{Subject: digestSubject(d), HTML: b.String(), Text: digestText(d, v)}, nil
+	return Rendered{Subject: digestSubject(d), HTML: html, Text: digestText(d, v)}, nil
+}
+
+// fitDigest renders the digest within its HTML budget: each topic's
+// FullPerTopic best items in full and the rest as title lines; when that
+// is still too long, fewer title lines (the same share of every topic),
+// then fewer full items, and a line saying how many were left out and
+// where to find them. v.Groups is left as rendered.
+func (r *renderer) fitDigest(d Digest, v *htmlView) (string, error) {
+	maxHTML := cmp.Or(d.MaxHTML, config.DefaultDigestMaxHTML)
+	full := cmp.Or(d.FullPerTopic, config.DefaultDigestFullPerTopic)
+	all := v.Groups
+	render := func(full, lines int) (string, error) {
+		v.Groups, v.More = cutGroups(all, full, lines)
+		v.MoreHint = ""
+		if v.More > 0 {
+			v.MoreHint = cmp.Or(d.ArchiveHint, archiveHint(d))
+		}
+		var b bytes.Buffer
+		err := r.html.Execute(&b, v)
+		return b.String(), err
+	}
+	most := 0
+	for _, g := range all {
+		most = max(most, len(g.Items))
+	}
+	out, err := render(full, most)
+	if err != nil || len(out) <= maxHTML {
+		return out, err
+	}
+	// The most title lines per topic that fit (binary search), with full
+	// items cut down to one per topic if even no title lines do not fit.
+	for ; full >= 1; full-- {
+		if out, err = render(full, 0); err != nil {
+			return "", err
+		}
+		if len(out) <= maxHTML {
+			break
+		}
+	}
+	full = max(full, 1)
+	lo, hi := 0, most
+	for lo < hi {
+		mid := (lo + hi + 1) / 2
+		if out, err = render(full, mid); err != nil {
+			return "", err
+		}
+		if len(out) <= maxHTML {
+			lo = mid
+		} else {
+			hi = mid - 1
+		}
+	}
+	return render(full, lo)
+}
+
+// archiveHint is the command that lists a digest's period in the archive.
+func archiveHint(d Digest) string {
+	since := d.PeriodStart
+	if since.IsZero() {
+		since = d.PeriodEnd.AddDate(0, 0, -1)
+	}
+	return "see the archive: wirewatch export --relevant-only --format csv --since " + since.UTC().Format(time.RFC3339)
+}
+
+// cutGroups keeps each group's first full items in full and the next
+// lines as title lines, and returns how many items were left out.
+func cutGroups(all []Group, full, lines int) ([]Group, int) {
+	out := make([]Group, len(all))
+	more := 0
+	for i, g := range all {
+		n := len(g.Items)
+		f := min(full, n)
+		l := min(lines, n-f)
+		out[i] = Group{Topic: g.Topic, Items: g.Items[:f], Lines: g.Items[f : f+l], Total: n}
+		more += n - f - l
+	}
+	return out, more
 }
 
 // RenderAlert renders an immediate alert: one item, the same content as a
@@ -298,10 +418,58 @@ func formatTime(t time.Time, loc *time.Location) string {
 // When formats the published time in the zone.
 func (v htmlView) When(it Item) string { return formatTime(it.PublishedAt, v.Loc) }
 
-// TopicLine lists an item's topics with scores.
+// secondaryTopicMin is the score from which a topic other than the
+// decisive one is shown on an item.
+const secondaryTopicMin = 0.5
+
+// ShownTopics are the topics a message shows for an item: the decisive
+// (best) one, and others only when they score secondaryTopicMin or more.
+func (it Item) ShownTopics() []TopicScore {
+	var out []TopicScore
+	for i, t := range it.Topics {
+		if i == 0 || t.Score >= secondaryTopicMin-1e-9 {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// LanguageName names the item's language for the reader.
+func (it Item) LanguageName() string {
+	switch strings.ToLower(it.Language) {
+	case "en":
+		return "English"
+	case "zh", "zh-cn", "zh-hans":
+		return "Chinese"
+	case "zh-tw", "zh-hk", "zh-hant":
+		return "Chinese (traditional)"
+	case "":
+		return "language unknown"
+	}
+	return it.Language
+}
+
+// Meta is the item's line under its title: outlet, language and the
+// publication time in the reader's zone.
+func (it Item) Meta(loc *time.Location) string {
+	return cmp.Or(it.Outlet, "unknown outlet") + " · " + it.LanguageName() + " · " + formatTime(it.PublishedAt, loc)
+}
+
+// AlsoLine names the other outlets that carried the item's story, or "".
+func (it Item) AlsoLine() string {
+	if len(it.AlsoCarriedBy) == 0 {
+		return ""
+	}
+	return "also carried by: " + strings.Join(it.AlsoCarriedBy, ", ")
+}
+
+// Meta is Item.Meta in the view's zone (for the template).
+func (v htmlView) Meta(it Item) string { return it.Meta(v.Loc) }
+
+// TopicLine lists an item's shown topics with scores.
 func (it Item) TopicLine() string {
 	var parts []string
-	for _, t := range it.Topics {
+	for _, t := range it.ShownTopics() {
 		parts = append(parts, fmt.Sprintf("%s %.2f", t.Label, t.Score))
 	}
 	return strings.Join(parts, " · ")
@@ -324,12 +492,28 @@ func digestText(d Digest, v htmlView) string {
 		b.WriteString("\n")
 	}
 	for _, g := range v.Groups {
-		head := fmt.Sprintf("%s (%d)", g.Topic.Label, len(g.Items))
+		head := fmt.Sprintf("%s (%d)", g.Topic.Label, g.Total)
 		b.WriteString(wrap(head, 72, "") + "\n")
 		b.WriteString(strings.Repeat("-", min(72, textwidth.String(head))) + "\n\n")
 		for _, it := range g.Items {
 			writeTextItem(&b, it, d.Location)
 		}
+		if len(g.Lines) > 0 {
+			b.WriteString("Also:\n")
+			for _, it := range g.Lines {
+				b.WriteString(wrap("- "+it.Title+" ("+it.Meta(d.Location)+")", 72, "  ") + "\n")
+				if al := it.AlsoLine(); al != "" {
+					b.WriteString(wrap("  "+al, 72, "  ") + "\n")
+				}
+				if u := it.SafeURL(); u != "" {
+					b.WriteString("  " + u + "\n")
+				}
+			}
+			b.WriteString("\n")
+		}
+	}
+	if v.More > 0 {
+		b.WriteString(wrap(fmt.Sprintf("and %d more — %s", v.More, v.MoreHint), 72, "") + "\n\n")
 	}
 	b.WriteString("-- \n" + wrap(v.Footer, 72, "") + "\n")
 	return b.String()
@@ -349,6 +533,9 @@ func writeTextItem(b *strings.Builder, it Item, loc *time.Location) {
 	if it.Removed && it.Event != model.EventRemoved {
 		flags = append(flags, "removed by the outlet")
 	}
+	if it.SummaryOnly {
+		flags = append(flags, "summary only")
+	}
 	title := it.Title
 	if len(flags) > 0 {
 		title = "[" + strings.Join(flags, ", ") + "] " + title
@@ -357,7 +544,10 @@ func writeTextItem(b *strings.Builder, it Item, loc *time.Location) {
 	if u := it.SafeURL(); u != "" {
 		b.WriteString("  " + u + "\n")
 	}
-	b.WriteString(wrap("  "+cmp.Or(it.Outlet, "unknown outlet")+", "+formatTime(it.PublishedAt, loc), 72, "  ") + "\n")
+	b.WriteString(wrap("  "+it.Meta(loc), 72, "  ") + "\n")
+	if al := it.AlsoLine(); al != "" {
+		b.WriteString(wrap("  "+al, 72, "  ") + "\n")
+	}
 	if tl := it.TopicLine(); tl != "" {
 		b.WriteString(wrap("  Topics: "+tl, 72, "    ") + "\n")
 	}

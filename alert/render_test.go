@@ -1,11 +1,15 @@
 package alert
 
 import (
+	"encoding/json"
 	"flag"
+	"fmt"
 	"github.com/wirewatch/wirewatch/alert/alerttest"
 	"github.com/wirewatch/wirewatch/config"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -204,4 +208,94 @@ func FuzzRender(f *testing.F) {
 			}
 		}
 	})
+}
+
+// An item judged on the feed's summary alone says so, in both parts.
+func TestSummaryOnlyIsMarked(t *testing.T) {
+	r := newRenderer()
+	it := Item{ArticleID: 1, URL: "https://example.org/a", Title: "Rules on data", Outlet: "Xinhua", PublishedAt: time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC),
+		Score: 0.8, Topics: []TopicScore{{ID: "data-security", Label: "Data security", Score: 0.8}}, SummaryOnly: true}
+	m, err := r.RenderAlert("desk", time.UTC, it)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(m.HTML, "summary only") || !strings.Contains(m.Text, "summary only") {
+		t.Errorf("summary-only item not marked:\n%s\n%s", m.HTML, m.Text)
+	}
+	it.SummaryOnly = false
+	m, _ = r.RenderAlert("desk", time.UTC, it)
+	if strings.Contains(m.HTML, "summary only") || strings.Contains(m.Text, "summary only") {
+		t.Error("a fetched item is marked summary only")
+	}
+	b, _ := json.Marshal(Item{SummaryOnly: true})
+	if !strings.Contains(string(b), `"summary_only":true`) {
+		t.Errorf("webhook body lacks summary_only: %s", b)
+	}
+}
+
+// bulkDigest is n relevant items spread over four topics, with long
+// excerpts, as a busy day gives.
+func bulkDigest(n int) Digest {
+	labels := map[string]string{"data-security": "Data security", "hacking-espionage": "Hacking and espionage",
+		"tech-restrictions": "Tech restrictions", "platform-regulation": "Platform regulation"}
+	ids := []string{"data-security", "hacking-espionage", "tech-restrictions", "platform-regulation"}
+	day := time.Date(2026, 12, 5, 0, 0, 0, 0, time.UTC)
+	d := Digest{Subscriber: "desk", Location: time.UTC, PeriodStart: day.Add(-24 * time.Hour), PeriodEnd: day}
+	for i := range n {
+		topic := ids[i%len(ids)]
+		score := 0.5 + float64(i%50)/100
+		it := Item{ArticleID: int64(i + 1), URL: fmt.Sprintf("https://english.news.cn/20261204/story-%d.html", i),
+			Title: fmt.Sprintf("Regulator issues measures number %d on cross-border data and network security reviews", i), Outlet: "Xinhua", Language: "en",
+			PublishedAt: day.Add(-time.Duration(i) * time.Minute), Score: score, Event: model.EventNew}
+		fillItem(&it, []string{topic}, "", []model.TopicScore{{ID: topic, Score: score, Evidence: []model.Evidence{{Term: "network security", Field: "body", Weight: 2,
+			Snippet: strings.Repeat("The Cyberspace Administration of China said network security reviews will cover critical operators. ", 3)}}}}, labels)
+		d.Items = append(d.Items, it)
+	}
+	return d
+}
+
+// A digest of 2,000 relevant items stays under the HTML budget, shows
+// every topic, the best items in full, and says how many were left out
+// and where they are; the text part says the same.
+func TestDigestStaysWithinBudget(t *testing.T) {
+	d := bulkDigest(2000)
+	m, err := RenderDigest(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(m.HTML); n >= config.DefaultDigestMaxHTML {
+		t.Errorf("digest HTML is %d bytes, want < %d", n, config.DefaultDigestMaxHTML)
+	}
+	for _, label := range []string{"Data security", "Hacking and espionage", "Tech restrictions", "Platform regulation"} {
+		if !strings.Contains(m.HTML, label+` <span style="font-weight:normal;color:#6b7280;">(500)</span>`) {
+			t.Errorf("topic %s (500) missing from the HTML", label)
+		}
+		if !strings.Contains(m.Text, label+" (500)") {
+			t.Errorf("topic %s (500) missing from the text", label)
+		}
+	}
+	// The best item of each topic is shown in full (its excerpt).
+	if c := strings.Count(m.HTML, "border-left:3px solid #d1d5db"); c < 4 {
+		t.Errorf("%d items in full, want at least one per topic", c)
+	}
+	more := regexp.MustCompile(`and (\d+) more — see the archive: wirewatch export`)
+	hm, tm := more.FindStringSubmatch(m.HTML), more.FindStringSubmatch(m.Text)
+	if hm == nil || tm == nil || hm[1] != tm[1] {
+		t.Fatalf("no matching \"and N more\" line: html %v text %v", hm, tm)
+	}
+	// Every item is either shown (in full or as a title line) or counted.
+	shown := strings.Count(m.HTML, "https://english.news.cn/20261204/story-")
+	left, _ := strconv.Atoi(hm[1])
+	t.Logf("2,000 items: HTML %d bytes, text %d bytes, %d items shown, %d left out", len(m.HTML), len(m.Text), shown, left)
+	if shown+left != 2000 {
+		t.Errorf("%d items shown + %d left out = %d, want 2000", shown, left, shown+left)
+	}
+	// A small digest is whole: nothing left out, no "more" line.
+	small, err := RenderDigest(bulkDigest(12))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(small.HTML, " more — ") || strings.Count(small.HTML, "https://english.news.cn/20261204/story-") != 12 {
+		t.Error("a 12-item digest lost items")
+	}
 }

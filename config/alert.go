@@ -15,6 +15,29 @@ type Alert struct {
 	WebhookTimeout time.Duration `yaml:"webhook_timeout"`
 	// SendEmptyDigests sends a digest even when nothing is new. Default false.
 	SendEmptyDigests bool `yaml:"send_empty_digests"`
+	// Backfill holds back articles first seen more than this after their
+	// publication (a source's first poll, its return after an outage):
+	// they are archived and searchable but not alerted; `wirewatch alert
+	// replay --since` sends them on purpose. 0 alerts everything. Default
+	// 48h.
+	Backfill time.Duration `yaml:"backfill"`
+	// Burst folds immediate email alerts: when more than this many wait for
+	// one subscriber within BurstWindow, they leave as one message listing
+	// them. Default 5.
+	Burst int `yaml:"burst"`
+	// BurstWindow is the window Burst counts in. Default 1m.
+	BurstWindow time.Duration `yaml:"burst_window"`
+	// Lease is how long a sender holds a claimed delivery or digest without
+	// renewing it; it renews it every Lease/3 while sending, so after a
+	// crash (kill -9) another replica sends the message about one Lease
+	// later. Default 15s.
+	Lease time.Duration `yaml:"lease"`
+	// DigestMaxHTML is the most bytes a digest's HTML part may take: past
+	// it, items become title lines, then "and N more". Default 100000.
+	DigestMaxHTML int `yaml:"digest_max_html"`
+	// DigestFullPerTopic is how many of each topic's best items a digest
+	// shows in full; the rest are title lines. Default 5.
+	DigestFullPerTopic int `yaml:"digest_full_per_topic"`
 	// MaxAttempts is how often a delivery is retried before it is marked
 	// failed. Default 8.
 	MaxAttempts int `yaml:"max_attempts"`
@@ -101,6 +124,19 @@ const (
 	DefaultSMTPTimeout = 30 * time.Second
 	// DefaultWebhookTimeout is alert.webhook_timeout.
 	DefaultWebhookTimeout = 15 * time.Second
+	// DefaultBackfill is alert.backfill.
+	DefaultBackfill = 48 * time.Hour
+	// DefaultBurst is alert.burst.
+	DefaultBurst = 5
+	// DefaultBurstWindow is alert.burst_window.
+	DefaultBurstWindow = time.Minute
+	// DefaultAlertLease is alert.lease.
+	DefaultAlertLease = 15 * time.Second
+	// DefaultDigestMaxHTML is alert.digest_max_html: Gmail clips a message
+	// after 102 KB, so a digest's HTML part stays under 100 KB.
+	DefaultDigestMaxHTML = 100_000
+	// DefaultDigestFullPerTopic is alert.digest_full_per_topic.
+	DefaultDigestFullPerTopic = 5
 )
 
 // DefaultAlert returns the alert defaults.
@@ -110,10 +146,16 @@ func DefaultAlert() Alert {
 			From:    "wirewatch <wirewatch@localhost>",
 			Timeout: DefaultSMTPTimeout,
 		},
-		WebhookTimeout: DefaultWebhookTimeout,
-		MaxAttempts:    8,
-		RetryBase:      30 * time.Second,
-		RetryMax:       time.Hour,
+		WebhookTimeout:     DefaultWebhookTimeout,
+		Backfill:           DefaultBackfill,
+		Burst:              DefaultBurst,
+		BurstWindow:        DefaultBurstWindow,
+		Lease:              DefaultAlertLease,
+		DigestMaxHTML:      DefaultDigestMaxHTML,
+		DigestFullPerTopic: DefaultDigestFullPerTopic,
+		MaxAttempts:        8,
+		RetryBase:          30 * time.Second,
+		RetryMax:           time.Hour,
 	}
 }
 
@@ -133,6 +175,24 @@ func (a Alert) Validate() error {
 	}
 	if a.WebhookTimeout <= 0 {
 		return &Error{Key: "alert.webhook_timeout", Msg: "want a positive duration"}
+	}
+	if a.Backfill < 0 {
+		return &Error{Key: "alert.backfill", Msg: "want 0 (alert everything) or a positive duration"}
+	}
+	if a.Burst < 1 {
+		return &Error{Key: "alert.burst", Msg: fmt.Sprintf("want 1 or more, got %d", a.Burst)}
+	}
+	if a.BurstWindow <= 0 {
+		return &Error{Key: "alert.burst_window", Msg: "want a positive duration"}
+	}
+	if a.Lease < 3*time.Second {
+		return &Error{Key: "alert.lease", Msg: fmt.Sprintf("want at least 3s, got %s", a.Lease)}
+	}
+	if a.DigestMaxHTML < 20_000 {
+		return &Error{Key: "alert.digest_max_html", Msg: fmt.Sprintf("want 20000 bytes or more, got %d", a.DigestMaxHTML)}
+	}
+	if a.DigestFullPerTopic < 1 {
+		return &Error{Key: "alert.digest_full_per_topic", Msg: fmt.Sprintf("want 1 or more, got %d", a.DigestFullPerTopic)}
 	}
 	if a.MaxAttempts < 1 {
 		return &Error{Key: "alert.max_attempts", Msg: fmt.Sprintf("want 1 or more, got %d", a.MaxAttempts)}

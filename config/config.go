@@ -77,8 +77,8 @@ type Daemon struct {
 	FetchWorkers int `yaml:"fetch_workers"`
 	// DeliveryWorkers is how many alerts are sent at once. Default 4.
 	DeliveryWorkers int `yaml:"delivery_workers"`
-	// Lease is how long a claimed source, article or delivery stays with this
-	// replica before another may take it over. Default 2m.
+	// Lease is how long a claimed source or article stays with this replica
+	// before another may take it over (deliveries: alert.lease). Default 2m.
 	Lease time.Duration `yaml:"lease"`
 	// Tick is how often the scheduler looks for due work when idle. Default 2s.
 	Tick time.Duration `yaml:"tick"`

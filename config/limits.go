@@ -60,9 +60,14 @@ const (
 	// DefaultReclassifyBatch is how many articles `wirewatch reclassify`
 	// stores per transaction.
 	DefaultReclassifyBatch = 500
-	// DefaultLeaseMargin is what a delivery lease holds beyond the longest
-	// send: loading and rendering before it, recording the outcome after.
-	DefaultLeaseMargin = 10 * time.Second
+	// DefaultStoryWindow is how far apart two articles may be first seen
+	// and still be one story (wire copy is republished within a day or
+	// two).
+	DefaultStoryWindow = 72 * time.Hour
+	// DefaultHeartbeatsPerLease is how many times per alert.lease a sender
+	// renews the lease of the message it is sending: a send may take longer
+	// than the lease, and a dead sender's lease runs out after one lease.
+	DefaultHeartbeatsPerLease = 3
 	// DefaultArticleRetryBase is the wait after an article's first failed
 	// fetch; it doubles per attempt up to fetch.max_interval.
 	DefaultArticleRetryBase = time.Minute

@@ -35,14 +35,16 @@ func (s *Setup) addAlerts(ctx context.Context, cfg config.Config, st *store.Stor
 	}
 	s.Deps.Alerts = true
 	var labels map[string]string
+	var order []string
 	if s.Classifier != nil {
 		labels = TopicLabels(s.Classifier.Taxonomy())
+		order = TopicOrder(s.Classifier.Taxonomy())
 	}
 	svc, err := deliver.NewService(cfg.Alert, st, logger, reg, deliver.Options{
 		ReplicaID:   cfg.Daemon.ReplicaID,
-		Lease:       cfg.Daemon.Lease,
 		Workers:     cfg.Daemon.DeliveryWorkers,
 		TopicLabels: labels,
+		TopicOrder:  order,
 	})
 	if err != nil {
 		return err

@@ -41,6 +41,16 @@ func TopicLabels(tax *classify.Taxonomy) map[string]string {
 	return out
 }
 
+// TopicOrder lists the taxonomy's topic ids in its order: the order of a
+// digest's topic sections.
+func TopicOrder(tax *classify.Taxonomy) []string {
+	out := make([]string, len(tax.Topics))
+	for i, t := range tax.Topics {
+		out[i] = t.ID
+	}
+	return out
+}
+
 // LoadRules reads the site rules from the source catalogue (cfg.SourcesFile
 // or the built-in one).
 func LoadRules(cfg config.Config) (*config.Catalogue, *extract.Rules, error) {

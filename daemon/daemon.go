@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"net/http"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -92,7 +93,7 @@ func (d *Daemon) pollSource(ctx context.Context, src model.Source) {
 		// concerned: record it like any failure, never silently.
 		err = errEmptySource
 	}
-	out := store.PollOutcome{SourceID: src.ID, Owner: d.owner, Outlet: src.Outlet, Language: src.Language}
+	out := store.PollOutcome{SourceID: src.ID, Owner: d.owner, Outlet: src.Outlet, Language: src.Language, Backfill: d.cfg.Alert.Backfill}
 	if err != nil {
 		kind := d.deps.Fetcher.Kind(err)
 		if errors.Is(err, errEmptySource) {
@@ -140,10 +141,14 @@ func (d *Daemon) pollSource(ctx context.Context, src model.Source) {
 		log.Error("could not record poll; the source will be polled again when its lease expires", "error", err)
 		return
 	}
-	if added > 0 {
-		d.m.articles.WithLabelValues("new").Add(float64(added))
-		log.Info("new articles", "count", added, "items", len(out.Items))
+	if added.New > 0 {
+		d.m.articles.WithLabelValues("new").Add(float64(added.New))
+		log.Info("new articles", "count", added.New, "items", len(out.Items))
 		d.pipeline[fetchStage].signal()
+	}
+	if added.HeldBack > 0 {
+		log.Info("old articles archived, not alerted (alert.backfill; `wirewatch alert replay --since` sends them)",
+			"held_back", added.HeldBack, "backfill", d.cfg.Alert.Backfill)
 	}
 }
 
@@ -273,7 +278,7 @@ func (d *Daemon) processArticle(ctx context.Context, a store.DueArticle) {
 			if r, err = tx.MarkRemoved(ctx, a.ID, d.owner); err != nil || !r.First || !d.deps.Alerts {
 				return err
 			}
-			queued, err = deliver.Queue(ctx, tx, a.ID, alert.Change{WasRelevant: r.Relevant, Removed: true})
+			queued, err = deliver.Queue(ctx, tx, a.ID, alert.Change{WasRelevant: r.Relevant, Removed: true, Backfill: d.cfg.Alert.Backfill})
 			return err
 		})
 		d.queued(queued, err)
@@ -290,6 +295,10 @@ func (d *Daemon) processArticle(ctx context.Context, a store.DueArticle) {
 		kind := d.deps.Fetcher.Kind(err)
 		d.m.fetchErrors.WithLabelValues(sourceLabel(a), kind).Inc()
 		if ctx.Err() != nil {
+			return
+		}
+		if refused(kind, err) {
+			d.refuse(ctx, log, a, kind, err)
 			return
 		}
 		attempts := a.FetchAttempts + 1
@@ -361,6 +370,37 @@ func (d *Daemon) processArticle(ctx context.Context, a store.DueArticle) {
 	d.save(ctx, log, a, ex, fetched{raw: page.Body, charset: label, etag: page.ETag, lastModified: page.LastModified}, nextCheck(a.FirstSeenAt, now, d.cfg.Fetch.Recheck))
 }
 
+// refusedKinds are the fetch errors that refuse an article for good: an
+// unsafe address, robots.txt, a permanent 4xx (404 and 410 are removals,
+// 429 a rate limit), a body over fetch.max_body_bytes, a scheme that is
+// not http(s). Such an article is never retried and never alerted.
+var refusedKinds = map[string]bool{
+	fetch.KindBlockedAddress: true, fetch.KindRobots: true, fetch.KindHTTP4xx: true,
+	fetch.KindTooLarge: true, fetch.KindBadURL: true,
+}
+
+// refused reports whether a fetch error refuses the article for good:
+// one of refusedKinds, except the 4xx answers that mean "try later" (408
+// Request Timeout, 425 Too Early).
+func refused(kind string, err error) bool {
+	var se *fetch.StatusError
+	if kind == fetch.KindHTTP4xx && errors.As(err, &se) && (se.Status == http.StatusRequestTimeout || se.Status == http.StatusTooEarly) {
+		return false
+	}
+	return refusedKinds[kind]
+}
+
+// refuse stores an article whose fetch was refused (see refused).
+func (d *Daemon) refuse(ctx context.Context, log *slog.Logger, a store.DueArticle, kind string, err error) {
+	cancelled, serr := d.st.MarkRefused(ctx, a.ID, d.owner, kind+": "+err.Error())
+	if serr != nil {
+		d.dbFail(log, "mark refused", serr)
+		return
+	}
+	d.m.articles.WithLabelValues("refused").Inc()
+	log.Warn("article fetch refused: stored as refused, never alerted", "error", err, "kind", kind, "deliveries_cancelled", cancelled)
+}
+
 func sourceLabel(a store.DueArticle) string {
 	if a.SourceName != "" {
 		return a.SourceName
@@ -427,7 +467,14 @@ func (d *Daemon) save(ctx context.Context, log *slog.Logger, a store.DueArticle,
 			if res, err = tx.SaveArticle(ctx, save); err != nil || !res.Decided {
 				return err
 			}
-			queued, err = deliver.Queue(ctx, tx, a.ID, alert.Change{WasRelevant: res.WasRelevant, Edited: res.Edited})
+			queued, err = deliver.Queue(ctx, tx, a.ID, alert.Change{WasRelevant: res.WasRelevant, Edited: res.Edited, Backfill: d.cfg.Alert.Backfill})
+			if err != nil {
+				return err
+			}
+			// Last: story assignment is serialised until commit.
+			if fp, ok := alert.StoryFingerprint(ex.Title, ex.Text); ok && res.NewRevision {
+				_, err = tx.AssignStory(ctx, a.ID, fp, alert.StoryMaxDistance, config.DefaultStoryWindow)
+			}
 			return err
 		})
 		d.queued(queued, err)

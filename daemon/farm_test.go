@@ -1,6 +1,7 @@
 package daemon_test
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -33,6 +34,8 @@ type farm struct {
 	body     map[string]string // replaced article text per path
 	feedWait func(r *http.Request)
 	items    func(feed int) []int // article numbers listed by a feed
+	extra    []string             // more links every feed lists (e.g. unsafe ones)
+	pubDate  string               // the items' pubDate (default a fixed day in Nov 2026)
 }
 
 func newFarm(t *testing.T) *farm {
@@ -86,8 +89,14 @@ func (f *farm) serve(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/rss+xml; charset=utf-8")
 		w.Header().Set("ETag", etagValue)
 		fmt.Fprintf(w, `<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Feed %d</title><link>%s</link>`, n, f.srv.URL)
+		f.mu.Lock()
+		pub, extra := cmp.Or(f.pubDate, "Mon, 23 Nov 2026 08:00:00 +0800"), f.extra
+		f.mu.Unlock()
 		for _, k := range f.items(n) {
-			fmt.Fprintf(w, `<item><title>Story %d about the Cybersecurity Law</title><link>%s/article/%d.html?utm_source=rss</link><description>Summary of story %d.</description><pubDate>Mon, 23 Nov 2026 08:00:00 +0800</pubDate></item>`, k, f.srv.URL, k, k)
+			fmt.Fprintf(w, `<item><title>Story %d about the Cybersecurity Law</title><link>%s/article/%d.html?utm_source=rss</link><description>Summary of story %d.</description><pubDate>%s</pubDate></item>`, k, f.srv.URL, k, k, pub)
+		}
+		for i, link := range extra {
+			fmt.Fprintf(w, `<item><title>Extra story %d about the Cybersecurity Law and data security rules</title><link>%s</link><description>The Cyberspace Administration of China issued rules on data security and cross-border data transfers; companies must pass a security review.</description><pubDate>%s</pubDate></item>`, i, link, pub)
 		}
 		io.WriteString(w, `</channel></rss>`)
 	case r.URL.Path == "/list.html":
@@ -147,6 +156,9 @@ func testConfig(db *storetest.Database) config.Config {
 	cfg.Daemon.Listen = ""
 	cfg.Daemon.PollWorkers = 4
 	cfg.Daemon.FetchWorkers = 4
+	// The farm's items are dated 23 Nov 2026: alert them whatever today is
+	// (the tests of alert.backfill set it).
+	cfg.Alert.Backfill = 0
 	return cfg
 }
 

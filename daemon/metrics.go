@@ -35,7 +35,7 @@ func newMetrics(reg prometheus.Registerer, st *store.Store) *metrics {
 			Name: "wirewatch_fetch_errors_total", Help: "Failed source polls and article fetches by source and kind of error.",
 		}, []string{"source", "kind"}),
 		articles: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "wirewatch_articles_total", Help: "Articles by event: new (discovered), fetched, updated (new revision), removed, failed.",
+			Name: "wirewatch_articles_total", Help: "Articles by event: new (discovered), fetched, updated (new revision), removed, failed, duplicate, refused (never retried nor alerted).",
 		}, []string{"event"}),
 		classifications: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "wirewatch_classifications_total", Help: "Classification decisions (relevant, not_relevant).",
@@ -68,7 +68,7 @@ func newMetrics(reg prometheus.Registerer, st *store.Store) *metrics {
 	for _, v := range []string{"ok", "not_modified", "error"} {
 		m.polls.WithLabelValues(v)
 	}
-	for _, v := range []string{"new", "fetched", "updated", "removed", "failed", "duplicate"} {
+	for _, v := range []string{"new", "fetched", "updated", "removed", "failed", "duplicate", "refused"} {
 		m.articles.WithLabelValues(v)
 	}
 	for _, v := range []string{"relevant", "not_relevant"} {

@@ -22,9 +22,10 @@ type ReclassifyReport struct {
 // stores the results, config.DefaultReclassifyBatch articles per
 // transaction. With alerts, the deliveries of articles whose decision
 // changed are queued in the same transaction (from the subscriptions the
-// daemon stored: this does not sync the configuration). progress, if not
-// nil, is called with the counts so far after each batch.
-func Reclassify(ctx context.Context, st *store.Store, c Classifier, from time.Time, alerts bool, progress func(ReclassifyReport)) (ReclassifyReport, error) {
+// daemon stored: this does not sync the configuration); articles older
+// than backfill when first seen stay held back (alert.Change.Backfill).
+// progress, if not nil, is called with the counts so far after each batch.
+func Reclassify(ctx context.Context, st *store.Store, c Classifier, from time.Time, alerts bool, backfill time.Duration, progress func(ReclassifyReport)) (ReclassifyReport, error) {
 	var rep ReclassifyReport
 	type result struct {
 		id  int64
@@ -52,7 +53,7 @@ func Reclassify(ctx context.Context, st *store.Store, c Classifier, from time.Ti
 					lost++
 				}
 				if alerts {
-					if _, err := deliver.Queue(ctx, tx, r.id, alert.Change{WasRelevant: was}); err != nil {
+					if _, err := deliver.Queue(ctx, tx, r.id, alert.Change{WasRelevant: was, Backfill: backfill}); err != nil {
 						return err
 					}
 				}

@@ -30,7 +30,7 @@ func TestReclassifyCountsChangedDecisions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err := daemon.Reclassify(ctx, db.Store, daemon.NewClassifier(strict), time.Time{}, false, nil)
+	rep, err := daemon.Reclassify(ctx, db.Store, daemon.NewClassifier(strict), time.Time{}, false, 0, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,11 +41,11 @@ func TestReclassifyCountsChangedDecisions(t *testing.T) {
 		t.Errorf("%d articles still relevant under threshold 1", n)
 	}
 	// Running it again changes nothing.
-	rep, err = daemon.Reclassify(ctx, db.Store, daemon.NewClassifier(strict), time.Now().Add(-time.Hour), false, nil)
+	rep, err = daemon.Reclassify(ctx, db.Store, daemon.NewClassifier(strict), time.Now().Add(-time.Hour), false, 0, nil)
 	if err != nil || rep.Articles != 6 || rep.NoLongerRelevant+rep.BecameRelevant != 0 {
 		t.Errorf("second run: %+v %v", rep, err)
 	}
-	if rep, _ := daemon.Reclassify(ctx, db.Store, daemon.NewClassifier(strict), time.Now().Add(time.Hour), false, nil); rep.Articles != 0 {
+	if rep, _ := daemon.Reclassify(ctx, db.Store, daemon.NewClassifier(strict), time.Now().Add(time.Hour), false, 0, nil); rep.Articles != 0 {
 		t.Errorf("--since in the future reclassified %d articles", rep.Articles)
 	}
 }

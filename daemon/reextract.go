@@ -20,6 +20,9 @@ type ReextractOptions struct {
 	Since time.Time
 	// DryRun counts what would change and writes nothing.
 	DryRun bool
+	// Backfill keeps articles that were old when first seen held back from
+	// alerts (alert.backfill); zero holds nothing back.
+	Backfill time.Duration
 	// MaxRaw is the most bytes a stored page may decompress to; larger
 	// pages are counted as failed. Zero means config's fetch.max_body_bytes
 	// default (15 MiB).
@@ -98,7 +101,7 @@ func Reextract(ctx context.Context, st *store.Store, ex Extractor, c Classifier,
 						lost++
 					}
 					if alerts {
-						if _, err := deliver.Queue(ctx, tx, id, alert.Change{WasRelevant: was}); err != nil {
+						if _, err := deliver.Queue(ctx, tx, id, alert.Change{WasRelevant: was, Backfill: opts.Backfill}); err != nil {
 							return err
 						}
 					}

@@ -34,6 +34,13 @@ type Decision struct {
 	TopicScores map[string]float64
 	Outlet      string
 	Language    string
+	// Refused is set when the article's fetch was refused for good (see
+	// store.MarkRefused): it is never alerted.
+	Refused bool
+	// PublishedAt is the publication time (first sight when unknown) and
+	// FirstSeenAt when wirewatch first listed the article: an article first
+	// seen long after its publication is held back (alert.backfill).
+	PublishedAt, FirstSeenAt time.Time
 }
 
 // Subscription is one enabled subscription and the channels its
@@ -120,6 +127,9 @@ type ClaimedDigest struct {
 	ID, SubscriberID int64
 	Start, End       time.Time
 	Attempts         int
+	// Burst marks a folded burst of immediate alerts (see
+	// store.FoldBursts), not a scheduled digest.
+	Burst bool
 }
 
 // DeliveryRef is a delivery of an article, as a digest collects them.
@@ -145,4 +155,9 @@ type StoredArticle struct {
 	Summary string
 	// Scores are the current classification's topic scores, best first.
 	Scores []TopicScore
+	// SummaryOnly is set when the article's text is only the feed's
+	// summary (the page could not be fetched or yielded no text).
+	SummaryOnly bool
+	// StoryID is the article's story cluster (0: none).
+	StoryID int64
 }

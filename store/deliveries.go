@@ -75,7 +75,7 @@ UPDATE deliveries d SET status = 'sending', lease_until = now() + $2 * interval 
 WHERE d.id IN (
     SELECT id FROM deliveries
     WHERE status = 'pending' AND mode = 'immediate' AND next_attempt_at <= $1
-      AND ($5 OR channel <> 'email')
+      AND ($5 OR channel <> 'email') AND digest_id IS NULL
     ORDER BY next_attempt_at, id
     LIMIT $4
     FOR UPDATE SKIP LOCKED)
@@ -162,7 +162,8 @@ SELECT a.id, a.canonical_url, a.title, a.outlet, a.language,
        coalesce((SELECT jsonb_agg(jsonb_build_object('id', c.topic, 'score', c.score, 'evidence', c.evidence)
                                   ORDER BY c.score DESC, c.topic)
                  FROM classifications c
-                 WHERE c.article_id = a.id AND c.classifier_version = a.classifier_version), '[]'::jsonb)
+                 WHERE c.article_id = a.id AND c.classifier_version = a.classifier_version), '[]'::jsonb),
+       a.extract_method = 'summary', coalesce(a.story_id, 0)
 FROM articles a WHERE a.id = ANY ($1::bigint[])`
 
 // StoredArticles reads articles with their current classification, for

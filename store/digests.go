@@ -30,7 +30,7 @@ WHERE g.id IN (
     ORDER BY next_attempt_at, id
     LIMIT $4
     FOR UPDATE SKIP LOCKED)
-RETURNING g.id, g.subscriber_id, g.period_start, g.period_end, g.attempts`
+RETURNING g.id, g.subscriber_id, g.period_start, g.period_end, g.attempts, g.burst`
 
 // ClaimDueDigests leases up to c.Limit digests due at c.Now.
 func (s *Store) ClaimDueDigests(ctx context.Context, c Claim) ([]model.ClaimedDigest, error) {
@@ -38,12 +38,15 @@ func (s *Store) ClaimDueDigests(ctx context.Context, c Claim) ([]model.ClaimedDi
 }
 
 // qAttach gives a digest the digest-mode rows of its subscriber that were
-// created before its end. It is idempotent: after a crash the same digest
-// keeps the rows it had and takes any it had not.
+// created before its end (a burst digest: the immediate rows not yet
+// tried). It is idempotent: after a crash the same digest keeps the rows it
+// had and takes any it had not.
 const qAttach = `
 UPDATE deliveries SET digest_id = $1, updated_at = now()
-WHERE subscriber_id = $2 AND channel = 'email' AND mode = 'digest'
-  AND status = 'pending' AND digest_id IS NULL AND created_at < $3`
+WHERE subscriber_id = $2 AND channel = 'email'
+  AND mode = CASE WHEN (SELECT burst FROM digests WHERE id = $1) THEN 'immediate' ELSE 'digest' END
+  AND status = 'pending' AND digest_id IS NULL AND created_at < $3
+  AND (mode = 'digest' OR attempts = 0)`
 
 const qAttached = `
 SELECT id, article_id, event FROM deliveries
@@ -118,7 +121,7 @@ func (s *Store) RecordDigest(ctx context.Context, o Outcome) (bool, error) {
 }
 
 const qLastDigestEnd = `
-SELECT max(period_end) FROM digests WHERE subscriber_id = $1 AND status = 'sent'`
+SELECT max(period_end) FROM digests WHERE subscriber_id = $1 AND status = 'sent' AND NOT burst`
 
 // LastDigestEnd returns the end of the subscriber's last sent digest (nil:
 // none was sent).

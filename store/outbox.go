@@ -13,7 +13,8 @@ import (
 // the decision that caused them (see alert.Plan for the rules).
 
 const qOutboxDecision = `
-SELECT coalesce(relevant, false), coalesce(score, 0)::float8, topics, outlet, language
+SELECT coalesce(relevant, false), coalesce(score, 0)::float8, topics, outlet, language,
+       fetch_state = 'refused', coalesce(published_at, first_seen_at), first_seen_at
 FROM articles WHERE id = $1`
 
 // qOutboxTopicScores reads the scores of the article's current
@@ -67,7 +68,7 @@ func (t *Tx) OutboxInput(ctx context.Context, articleID int64) (model.OutboxInpu
 	var reads pgx.Batch
 	d := &in.Decision
 	reads.Queue(qOutboxDecision, articleID).QueryRow(func(r pgx.Row) error {
-		if err := r.Scan(&d.Relevant, &d.Score, &d.Topics, &d.Outlet, &d.Language); err != nil {
+		if err := r.Scan(&d.Relevant, &d.Score, &d.Topics, &d.Outlet, &d.Language, &d.Refused, &d.PublishedAt, &d.FirstSeenAt); err != nil {
 			return fmt.Errorf("load article: %w", interpretError(err))
 		}
 		return nil

@@ -88,8 +88,8 @@ func TestPollItemsSearchVectorsMatchSQL(t *testing.T) {
 		{URL: "https://x.example/4", Title: "", Summary: "a lone 字, self-driving cars and the U.S. on 2023-11-01"},
 	}
 	added, err := s.FinishPoll(ctx, store.PollOutcome{SourceID: src, Owner: "me", OK: true, Status: 200, Items: items, Outlet: "Test", NextPoll: time.Now().Add(time.Hour)})
-	if err != nil || added != len(items) {
-		t.Fatalf("FinishPoll: added %d, err %v", added, err)
+	if err != nil || added.New != len(items) {
+		t.Fatalf("FinishPoll: added %d, err %v", added.New, err)
 	}
 	var same, total int
 	err = s.Pool.QueryRow(ctx, `SELECT count(*) FILTER (WHERE search_en = wirewatch_search_en(title, summary, body_text)

@@ -124,6 +124,18 @@ type PollOutcome struct {
 	Error        string
 	ErrorKind    string
 	NextPoll     time.Time
+	// Backfill counts, among the new items, those published more than this
+	// before now (held back from alerts, see alert.HeldBack); 0 counts none.
+	Backfill time.Duration
+}
+
+// PollAdded is what FinishPoll inserted.
+type PollAdded struct {
+	// New is how many items were new articles.
+	New int
+	// HeldBack is how many of them were published more than
+	// PollOutcome.Backfill ago: archived, not alerted.
+	HeldBack int
 }
 
 const finishPollOK = `
@@ -155,14 +167,22 @@ SELECT u, $1, $2, $3, t, s, a, p, now(),
     coalesce(zv::tsvector, setweight(to_tsvector('simple', tz), 'A') || setweight(to_tsvector('simple', sz), 'B'))
 FROM unnest($4::text[], $5::text[], $6::text[], $7::text[], $8::timestamptz[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[])
     AS x(u, t, s, a, p, te, se, tz, sz, zv)
-ON CONFLICT (canonical_url) DO NOTHING`
+ON CONFLICT (canonical_url) DO NOTHING
+RETURNING published_at`
+
+// countItems counts the items insertItems inserted, and those of them
+// published more than $14 (when positive) before they were first seen.
+const countItems = `
+WITH ins AS (` + insertItems + `)
+SELECT count(*), count(*) FILTER (WHERE $14::interval > '0' AND published_at < now() - $14::interval) FROM ins`
 
 // FinishPoll records a poll: on success the new items are inserted and the
 // validators saved in one transaction, so a crash leaves both undone and the
-// next poll fetches the feed again. It returns how many items were new.
+// next poll fetches the feed again. It returns how many items were new,
+// and how many of those are old enough to be held back from alerts.
 // A lease lost to another replica makes it a no-op.
-func (s *Store) FinishPoll(ctx context.Context, o PollOutcome) (int, error) {
-	var added int
+func (s *Store) FinishPoll(ctx context.Context, o PollOutcome) (PollAdded, error) {
+	var added PollAdded
 	err := pgx.BeginFunc(ctx, s.Pool, func(tx pgx.Tx) error {
 		if !o.OK {
 			_, err := tx.Exec(ctx, finishPollFailed, o.SourceID, o.Owner, nullInt(o.Status), o.Error, o.NextPoll)
@@ -192,16 +212,16 @@ func (s *Store) FinishPoll(ctx context.Context, o PollOutcome) (int, error) {
 				zhTitles[i], zhSums[i] = cjkBigrams(it.Title), cjkBigrams(it.Summary)
 			}
 		}
-		tag, err = tx.Exec(ctx, insertItems, o.SourceID, o.Outlet, o.Language, urls, titles, sums, authors, pubs,
-			enTitles, enSums, zhTitles, zhSums, zhVecs)
-		if err != nil {
+		err = tx.QueryRow(ctx, countItems, o.SourceID, o.Outlet, o.Language, urls, titles, sums, authors, pubs,
+			enTitles, enSums, zhTitles, zhSums, zhVecs, o.Backfill).Scan(&added.New, &added.HeldBack)
+		if err != nil || added.HeldBack == 0 {
 			return err
 		}
-		added = int(tag.RowsAffected())
-		return nil
+		_, err = tx.Exec(ctx, `UPDATE sources SET held_back = held_back + $2 WHERE id = $1`, o.SourceID, added.HeldBack)
+		return err
 	})
 	if err != nil {
-		return 0, fmt.Errorf("store: finish poll of source %d: %w", o.SourceID, err)
+		return PollAdded{}, fmt.Errorf("store: finish poll of source %d: %w", o.SourceID, err)
 	}
 	return added, nil
 }

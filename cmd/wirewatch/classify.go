@@ -69,7 +69,7 @@ func runReclassify(ctx context.Context, e *env, args []string) error {
 	// stored (this command does not sync its own configuration's).
 	// Progress on stderr: a line every 2 s at most.
 	last := start
-	rep, err := daemon.Reclassify(ctx, st, daemon.NewClassifier(c), from, true, func(r daemon.ReclassifyReport) {
+	rep, err := daemon.Reclassify(ctx, st, daemon.NewClassifier(c), from, true, cfg.Alert.Backfill, func(r daemon.ReclassifyReport) {
 		if time.Since(last) >= 2*time.Second {
 			last = time.Now()
 			fmt.Fprintf(e.stderr, "reclassify: %d article(s) done, %d now relevant, %d no longer relevant (%s)\n",

@@ -14,7 +14,7 @@ func init() {
 }
 
 // subcommands lists the commands that take a sub-command word first.
-var subcommands = map[string][]string{"sources": {"check", "import", "export"}}
+var subcommands = map[string][]string{"sources": {"check", "import", "export"}, "alert": {"replay"}}
 
 // fileFlags take a file name as their value.
 var fileFlags = map[string]bool{"config": true, "output": true, "sources": true, "cpuprofile": true, "memprofile": true}

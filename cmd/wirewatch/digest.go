@@ -6,6 +6,7 @@ import (
 	"github.com/wirewatch/wirewatch/daemon"
 	"io"
 	"log/slog"
+	"os"
 
 	"github.com/wirewatch/wirewatch/classify"
 	"github.com/wirewatch/wirewatch/config"
@@ -61,8 +62,9 @@ func runDigest(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer st.Close()
+	labels, order := topicLabels(cfg.Classify, logger)
 	svc, err := deliver.NewService(cfg.Alert, st, logger, nil, deliver.Options{
-		ReplicaID: "cli-digest", TopicLabels: topicLabels(cfg.Classify, logger),
+		ReplicaID: fmt.Sprintf("cli-digest-%d", os.Getpid()), TopicLabels: labels, TopicOrder: order,
 	})
 	if err != nil {
 		return err
@@ -94,13 +96,13 @@ func runDigest(ctx context.Context, e *env, args []string) error {
 	return err
 }
 
-// topicLabels reads the taxonomy's topic names for messages; ids are shown
-// when it cannot be read.
-func topicLabels(c config.Classify, logger *slog.Logger) map[string]string {
+// topicLabels reads the taxonomy's topic names and order for messages; ids
+// are shown (in order of score) when it cannot be read.
+func topicLabels(c config.Classify, logger *slog.Logger) (map[string]string, []string) {
 	tax, err := classify.Config{TopicsFile: c.TopicsFile}.LoadTaxonomy()
 	if err != nil {
 		logger.Warn("topic names unavailable; showing ids", "error", err)
-		return nil
+		return nil, nil
 	}
-	return daemon.TopicLabels(tax)
+	return daemon.TopicLabels(tax), daemon.TopicOrder(tax)
 }

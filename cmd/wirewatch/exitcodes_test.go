@@ -13,6 +13,7 @@ import (
 // reading its configuration; nil marks a command that reads none. A new
 // command must be added here.
 var reachConfig = map[string][]string{
+	"alert replay":   {"--since", "72h"},
 	"classify":       {},
 	"deliveries":     {},
 	"digest":         {"--subscriber", "x", "--dry-run"},

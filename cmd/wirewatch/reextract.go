@@ -44,9 +44,10 @@ func runReextract(ctx context.Context, e *env, args []string) error {
 	start := time.Now()
 	last := start
 	rep, err := daemon.Reextract(ctx, st, daemon.NewExtractor(rules), daemon.NewClassifier(c), true, daemon.ReextractOptions{
-		Since:  from,
-		DryRun: *dryRun,
-		MaxRaw: cfg.Fetch.MaxBodyBytes,
+		Since:    from,
+		DryRun:   *dryRun,
+		MaxRaw:   cfg.Fetch.MaxBodyBytes,
+		Backfill: cfg.Alert.Backfill,
 		Progress: func(done, total int, r daemon.ReextractReport) {
 			// A line every 2 s at most, and the last one.
 			if now := time.Now(); now.Sub(last) >= 2*time.Second || done == total {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/wirewatch/wirewatch/alert/alerttest"
 	"os"
 	"os/exec"
@@ -116,9 +117,9 @@ func TestTwoDaemons(t *testing.T) {
 }
 
 // TestCrashMidSend kills (SIGKILL) a child process that has claimed a
-// delivery and is inside the SMTP DATA exchange; a fresh Service sends
-// everything after the lease expires (hastened), repeating at most the one
-// message.
+// delivery and is inside the SMTP DATA exchange (renewing its lease); a
+// Service of another replica sends everything within 20 s of the kill,
+// repeating at most the one message, and counts the lost lease.
 func TestCrashMidSend(t *testing.T) {
 	t.Parallel()
 	e := newTestEnv(t, config.Subscriber{Name: "ana", Email: "ana@example.org"})
@@ -161,13 +162,9 @@ func TestCrashMidSend(t *testing.T) {
 	if err := e.pool.QueryRow(ctx, `SELECT count(*) FROM deliveries WHERE status = 'sending' AND lease_owner LIKE 'doomed/%'`).Scan(&sending); err != nil || sending < 1 {
 		t.Fatalf("after the kill %d rows are sending (%v), want the claimed one(s)", sending, err)
 	}
-	// The doomed lease covers the longest send (see MinLease); expire it
-	// now, as time would.
-	if _, err := e.pool.Exec(ctx, `UPDATE deliveries SET lease_until = now() - interval '1 second' WHERE lease_owner LIKE 'doomed/%'`); err != nil {
-		t.Fatal(err)
-	}
+	killed := time.Now()
 	s := e.service(t, Options{ReplicaID: "survivor"})
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := killed.Add(20 * time.Second)
 	for statusCounts(t, e.pool)[model.StatusSent] < 3 && time.Now().Before(deadline) {
 		if _, err := s.RunOnce(ctx); err != nil {
 			t.Fatal(err)
@@ -175,7 +172,10 @@ func TestCrashMidSend(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	if c := statusCounts(t, e.pool); c[model.StatusSent] != 3 {
-		t.Fatalf("statuses %v, want 3 sent", c)
+		t.Fatalf("statuses %v 20 s after the kill, want 3 sent", c)
+	}
+	if got := testutil.ToFloat64(s.m.leaseLost); got < 1 {
+		t.Errorf("lost-lease metric %v after taking over a dead sender's message, want ≥ 1", got)
 	}
 	counts := map[string]int{}
 	for _, m := range e.smtp.Messages() {
@@ -205,7 +205,8 @@ func TestHelperProcess(t *testing.T) {
 	cfg.SMTP.URL = os.Getenv("WIREWATCH_ALERT_HELPER_SMTP")
 	cfg.SMTP.From = "wirewatch <alerts@wirewatch.test>"
 	cfg.SMTP.Timeout = 30 * time.Second
-	s, err := NewService(cfg, &store.Store{Pool: pool}, nil, nil, Options{ReplicaID: "doomed", Lease: time.Second, Workers: 1})
+	cfg.Lease = 5 * time.Second
+	s, err := NewService(cfg, &store.Store{Pool: pool}, nil, nil, Options{ReplicaID: "doomed", Workers: 1})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -55,8 +55,8 @@ func (s *Service) deliverDigest(ctx context.Context, c model.ClaimedDigest, sub 
 		s.record(ctx, log, s.st.RecordDigest, o)
 		return false
 	}
-	d.PeriodStart, d.PeriodEnd = c.Start, c.End
-	if len(d.Items) == 0 && !s.cfg.SendEmptyDigests {
+	d.PeriodStart, d.PeriodEnd, d.Burst = c.Start, c.End, c.Burst
+	if len(d.Items) == 0 && (c.Burst || !s.cfg.SendEmptyDigests) {
 		o.Status, o.Response = "empty", "nothing new"
 		s.record(ctx, log, s.st.RecordDigest, o)
 		log.Debug("empty digest not sent")
@@ -93,10 +93,16 @@ func (s *Service) deliverDigest(ctx context.Context, c model.ClaimedDigest, sub 
 	return r.Sent
 }
 
+// newDigest is an empty digest for sub with the configured budget.
+func (s *Service) newDigest(sub *recipient) alert.Digest {
+	return alert.Digest{Subscriber: sub.Name, Location: sub.cadence.Location,
+		MaxHTML: s.cfg.DigestMaxHTML, FullPerTopic: s.cfg.DigestFullPerTopic, TopicOrder: s.opts.TopicOrder}
+}
+
 // digest builds a digest's content from its delivery rows: one item per
 // article (alert.DigestEntries).
 func (s *Service) digest(ctx context.Context, refs []model.DeliveryRef, sub *recipient) (alert.Digest, error) {
-	d := alert.Digest{Subscriber: sub.Name, Location: sub.cadence.Location}
+	d := s.newDigest(sub)
 	entries := alert.DigestEntries(refs)
 	if len(entries) == 0 {
 		return d, nil
@@ -118,6 +124,8 @@ func (s *Service) digest(ctx context.Context, refs []model.DeliveryRef, sub *rec
 		it.DeliveryID, it.Event = e.ID, e.Event
 		d.Items = append(d.Items, it)
 	}
+	// One item per story, naming the other outlets that carried it.
+	d.Items = alert.FoldStories(d.Items)
 	return d, nil
 }
 
@@ -151,7 +159,7 @@ func (s *Service) PreviewDigest(ctx context.Context, name string) (alert.Rendere
 		return alert.Rendered{}, 0, err
 	}
 	now := s.now()
-	d := alert.Digest{Subscriber: sub.Name, Location: sub.cadence.Location}
+	d := s.newDigest(sub)
 	if synced {
 		refs, err := s.st.WaitingEmail(ctx, sub.SubscriberID, now)
 		if err == nil {

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/wirewatch/wirewatch/alert"
 	"github.com/wirewatch/wirewatch/alert/alerttest"
 	"github.com/wirewatch/wirewatch/model"
@@ -202,45 +203,89 @@ func TestSMTPRejectedBeforeMessage(t *testing.T) {
 	}
 }
 
-// TestLeaseCoversTheLongestSend: a lease shorter than one send is raised
-// (with a warning), and it is counted on the database's clock, not on a
-// replica's.
-func TestLeaseCoversTheLongestSend(t *testing.T) {
+// TestLeaseRenewedWhileSending: a send that outlasts the lease keeps its
+// lease (the sender renews it), so no other replica takes it over, and it
+// leaves once; the lease is counted on the database's clock.
+func TestLeaseRenewedWhileSending(t *testing.T) {
 	t.Parallel()
-	e := newTestEnv(t, config.Subscriber{Name: "ana", Email: "ana@example.org"})
-	e.cfg.SMTP.Timeout = 4 * time.Second
-	e.cfg.WebhookTimeout = time.Second
-	var logs logBuffer
-	ahead := func() time.Time { return time.Now().Add(time.Hour) } // a replica with a bad clock
-	var leaseLeft time.Duration
-	ctx := context.Background()
-	s, err := NewService(e.cfg, e.db.Store, logs.logger(), nil, Options{ReplicaID: "test", Lease: 5 * time.Second, Now: ahead,
-		BeforeSend: func(_ string, id int64) {
-			if err := e.pool.QueryRow(ctx, `SELECT extract(epoch FROM lease_until - now())::float8 * 1e9 FROM deliveries WHERE id = $1`, id).Scan(&leaseLeft); err != nil {
-				t.Error(err)
-			}
-		}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := 3*e.cfg.SMTP.Timeout + config.DefaultLeaseMargin
-	if MinLease(e.cfg) != want || s.opts.Lease != want {
-		t.Fatalf("lease %v, MinLease %v; want both %v (3×smtp.timeout + margin)", s.opts.Lease, MinLease(e.cfg), want)
-	}
-	if !strings.Contains(logs.String(), "lease shorter than the longest send") {
-		t.Errorf("raising the lease was not logged:\n%s", logs.String())
+	e := newTestEnv(t, config.Subscriber{Name: "ana", Email: "ana@example.org", Cadence: "immediate"})
+	e.cfg.Lease = 3 * time.Second
+	e.cfg.SMTP.Timeout = 30 * time.Second
+	inData, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	e.smtp.Reply = func(n int) error {
+		once.Do(func() { close(inData) })
+		<-release
+		return nil
 	}
 	storeArticle(t, e.pool, simpleArticle(1, "data-security", 0.8), alert.Change{})
-	if n, err := s.RunOnce(ctx); err != nil || n != 1 {
-		t.Fatalf("RunOnce = %d, %v", n, err)
+	ctx := context.Background()
+	ahead := func() time.Time { return time.Now().Add(time.Hour) } // a replica with a bad clock
+	s := e.service(t, Options{ReplicaID: "slow", Now: ahead})
+	if s.opts.Lease != 3*time.Second {
+		t.Fatalf("lease %v, want alert.lease 3s", s.opts.Lease)
 	}
-	if leaseLeft < want-5*time.Second || leaseLeft > want+time.Second {
-		t.Fatalf("while sending the lease had %v left by the database's clock, want about %v", leaseLeft, want)
+	done := make(chan int)
+	go func() {
+		n, _ := s.RunOnce(ctx)
+		done <- n
+	}()
+	<-inData
+	var first time.Time
+	if err := e.pool.QueryRow(ctx, `SELECT lease_until FROM deliveries`).Scan(&first); err != nil {
+		t.Fatal(err)
 	}
-	// A lease long enough is kept.
-	s2, err := NewService(e.cfg, e.db.Store, nil, nil, Options{Lease: time.Hour})
-	if err != nil || s2.opts.Lease != time.Hour {
-		t.Fatalf("lease %v, %v; want 1h kept", s2.opts.Lease, err)
+	// Wait (event, not time) until the lease was renewed past its first end.
+	for renewed := false; !renewed; {
+		var until time.Time
+		if err := e.pool.QueryRow(ctx, `SELECT lease_until FROM deliveries`).Scan(&until); err != nil {
+			t.Fatal(err)
+		}
+		renewed = until.After(first)
+		time.Sleep(50 * time.Millisecond)
+	}
+	// Another replica housekeeping now finds a live lease: nothing to take.
+	other := e.service(t, Options{ReplicaID: "other"})
+	if err := other.Housekeep(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var owner string
+	if err := e.pool.QueryRow(ctx, `SELECT lease_owner FROM deliveries WHERE status = 'sending'`).Scan(&owner); err != nil || !strings.HasPrefix(owner, "slow/") {
+		t.Fatalf("the renewed send was taken over (owner %q, %v)", owner, err)
+	}
+	close(release)
+	if n := <-done; n != 1 {
+		t.Fatalf("RunOnce sent %d, want 1", n)
+	}
+	if c := statusCounts(t, e.pool); c[model.StatusSent] != 1 || len(e.smtp.Messages()) != 1 {
+		t.Fatalf("statuses %v, %d messages; want 1 sent once", c, len(e.smtp.Messages()))
+	}
+}
+
+// TestRestartReclaimsOwnLeases: a replica restarted after kill -9 takes
+// back at once what its earlier run was sending (its lease has not expired
+// yet), sends it, and counts the lost leases; another replica's live
+// leases are left alone.
+func TestRestartReclaimsOwnLeases(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t, config.Subscriber{Name: "ana", Email: "ana@example.org", Cadence: "immediate"})
+	for i := 1; i <= 3; i++ {
+		storeArticle(t, e.pool, simpleArticle(i, "data-security", 0.8), alert.Change{})
+	}
+	ctx := context.Background()
+	if _, err := e.pool.Exec(ctx, `UPDATE deliveries SET status = 'sending', attempts = 1, lease_until = now() + interval '1 hour',
+            lease_owner = CASE WHEN id = (SELECT max(id) FROM deliveries) THEN 'other/1' ELSE 'web-0/dead01' END`); err != nil {
+		t.Fatal(err)
+	}
+	s := e.service(t, Options{ReplicaID: "web-0"})
+	if n, err := s.RunOnce(ctx); err != nil || n != 2 {
+		t.Fatalf("RunOnce = %d, %v; want the 2 messages of the earlier run sent", n, err)
+	}
+	if c := statusCounts(t, e.pool); c[model.StatusSent] != 2 || c["sending"] != 1 {
+		t.Fatalf("statuses %v; want 2 sent, the other replica's 1 still sending", c)
+	}
+	if got := testutil.ToFloat64(s.m.leaseLost); got != 2 {
+		t.Errorf("lost-lease metric %v, want 2", got)
 	}
 }
 

@@ -34,7 +34,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		}, []string{"channel"}),
 		leaseLost: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "wirewatch_delivery_leases_lost_total",
-			Help: "Outcomes not recorded because the lease had expired and the row was taken back (a message that left may be sent twice).",
+			Help: "Delivery and digest leases lost: taken back from a sender that stopped renewing them (crash, kill -9) or from an earlier run of this replica at restart, or an outcome recorded after its lease was taken (a message that left may be sent twice).",
 		}),
 	}
 	if reg != nil {

@@ -61,9 +61,9 @@ type Options struct {
 	// Default "alert".
 	ReplicaID string
 	// Lease is how long a claimed delivery or digest stays with this
-	// replica, counted on the database's clock. It must exceed the longest
-	// send: NewService raises a shorter one to MinLease(cfg) and logs a
-	// warning. Default config.DefaultLease.
+	// replica without renewal, counted on the database's clock; the sender
+	// renews it config.DefaultHeartbeatsPerLease times per Lease while it
+	// sends, so a send may take longer. Default alert.lease.
 	Lease time.Duration
 	// Workers is how many messages are sent at once. Default
 	// config.DefaultDeliveryWorkers.
@@ -79,22 +79,13 @@ type Options struct {
 	// TopicLabels maps topic ids to the names shown in messages (from the
 	// taxonomy). Default: the id, made readable.
 	TopicLabels map[string]string
+	// TopicOrder lists topic ids in taxonomy order: the order of a digest's
+	// topic sections. Default: best-scoring topic first.
+	TopicOrder []string
 	// BeforeSend, when set, is called after a message is claimed and
 	// rendered and before it is handed to the SMTP server or webhook. It is
 	// a seam for crash tests.
 	BeforeSend func(kind string, id int64)
-}
-
-// MinLease is the shortest lease NewService accepts for cfg: the longest
-// one send can take (3×smtp.timeout with email on, webhook_timeout) plus
-// config.DefaultLeaseMargin. A shorter lease could expire while the message
-// is still on its way, and another replica would send it again.
-func MinLease(cfg config.Alert) time.Duration {
-	send := cfg.WebhookTimeout
-	if cfg.SMTP.URL != "" {
-		send = max(send, alert.MaxSMTPSend(cfg.SMTP))
-	}
-	return send + config.DefaultLeaseMargin
 }
 
 // Service claims due deliveries and digests and sends them. Several
@@ -109,8 +100,9 @@ type Service struct {
 	channels map[string]alert.Channel
 	m        *metrics
 
-	mu   sync.Mutex
-	subs map[int64]*recipient // as of the last Housekeep (or a miss)
+	mu        sync.Mutex
+	subs      map[int64]*recipient // as of the last Housekeep (or a miss)
+	reclaimed bool                 // the first Housekeep took back an earlier run's leases
 }
 
 // NewService checks the configuration and builds a Service. reg may be nil.
@@ -122,12 +114,7 @@ func NewService(cfg config.Alert, st *store.Store, logger *slog.Logger, reg prom
 		logger = slog.New(slog.DiscardHandler)
 	}
 	opts.ReplicaID = cmp.Or(opts.ReplicaID, "alert")
-	opts.Lease = cmp.Or(opts.Lease, config.DefaultLease)
-	if minLease := MinLease(cfg); opts.Lease < minLease {
-		logger.Warn("lease shorter than the longest send; using the minimum instead, so a slow send is not taken over and sent twice",
-			"lease", opts.Lease.String(), "min_lease", minLease.String(), "smtp_timeout", cfg.SMTP.Timeout.String(), "webhook_timeout", cfg.WebhookTimeout.String())
-		opts.Lease = minLease
-	}
+	opts.Lease = cmp.Or(opts.Lease, cfg.Lease, config.DefaultAlertLease)
 	opts.Workers = cmp.Or(opts.Workers, config.DefaultDeliveryWorkers)
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -170,6 +157,9 @@ type Job func(ctx context.Context) bool
 // the digests whose period has closed and updates the pending gauge. The
 // delivery stage runs it before claiming, at most once per tick.
 func (s *Service) Housekeep(ctx context.Context) error {
+	if err := s.reclaim(ctx); err != nil {
+		return err
+	}
 	if err := s.reap(ctx); err != nil {
 		return err
 	}
@@ -191,6 +181,16 @@ func (s *Service) Housekeep(ctx context.Context) error {
 func (s *Service) Claim(ctx context.Context, n int) ([]Job, error) {
 	c := s.claim()
 	c.Limit = n
+	if s.email != nil {
+		// A burst of immediate email alerts leaves as one message.
+		folded, err := s.st.FoldBursts(ctx, s.cfg.Burst, s.cfg.BurstWindow)
+		if err != nil {
+			return nil, err
+		}
+		if folded > 0 {
+			s.log.Info("burst of immediate alerts folded into one message", "deliveries", folded, "burst", s.cfg.Burst, "window", s.cfg.BurstWindow)
+		}
+	}
 	deliveries, err := s.st.ClaimDueDeliveries(ctx, c, s.email != nil)
 	if err != nil {
 		return nil, err
@@ -208,14 +208,20 @@ func (s *Service) Claim(ctx context.Context, n int) ([]Job, error) {
 		if err != nil {
 			return nil, err
 		}
-		jobs = append(jobs, func(ctx context.Context) bool { return s.deliver(ctx, d, sub) })
+		jobs = append(jobs, func(ctx context.Context) bool {
+			defer s.heartbeat(ctx, "delivery", d.ID)()
+			return s.deliver(ctx, d, sub)
+		})
 	}
 	for _, g := range digests {
 		sub, err := s.recipient(ctx, g.SubscriberID)
 		if err != nil {
 			return nil, err
 		}
-		jobs = append(jobs, func(ctx context.Context) bool { return s.deliverDigest(ctx, g, sub) })
+		jobs = append(jobs, func(ctx context.Context) bool {
+			defer s.heartbeat(ctx, "digest", g.ID)()
+			return s.deliverDigest(ctx, g, sub)
+		})
 	}
 	return jobs, nil
 }
@@ -304,9 +310,64 @@ func finishCtx(ctx context.Context) (context.Context, context.CancelFunc) {
 func (s *Service) reap(ctx context.Context) error {
 	expired, err := s.st.ReapExpiredLeases(ctx, s.cfg.MaxAttempts)
 	for _, e := range expired {
-		s.log.Warn("lease expired mid-send; will send again", e.Kind+"_id", e.ID, "subscriber_id", e.SubscriberID)
+		s.m.leaseLost.Inc()
+		s.log.Warn("lease expired mid-send (its sender stopped renewing it); will send again", e.Kind+"_id", e.ID, "subscriber_id", e.SubscriberID)
 	}
 	return err
+}
+
+// reclaim takes back, once per Service, what an earlier run of this
+// replica was sending when it died: no need to wait for those leases.
+func (s *Service) reclaim(ctx context.Context) error {
+	s.mu.Lock()
+	done := s.reclaimed
+	s.mu.Unlock()
+	if done {
+		return nil
+	}
+	n, err := s.st.ReclaimOwnLeases(ctx, s.opts.ReplicaID, s.owner)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		s.m.leaseLost.Add(float64(n))
+		s.log.Warn("took back messages an earlier run of this replica was sending when it stopped; they are sent again", "count", n, "replica", s.opts.ReplicaID)
+	}
+	s.mu.Lock()
+	s.reclaimed = true
+	s.mu.Unlock()
+	return nil
+}
+
+// heartbeat renews the lease of the message being sent every
+// Lease/config.DefaultHeartbeatsPerLease until the returned stop is called,
+// so a send may outlast the lease while a dead sender's lease runs out
+// quickly.
+func (s *Service) heartbeat(ctx context.Context, kind string, id int64) (stop func()) {
+	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(max(s.opts.Lease/config.DefaultHeartbeatsPerLease, 100*time.Millisecond))
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			held, err := s.st.RenewLease(ctx, kind, id, s.owner, s.opts.Lease)
+			switch {
+			case ctx.Err() != nil:
+				return
+			case err != nil:
+				s.log.Warn("could not renew the lease; will try again", kind+"_id", id, "error", err)
+			case !held:
+				return // recorded already, or taken back: record() says which
+			}
+		}
+	}()
+	return func() { cancel(); <-done }
 }
 
 // loadRecipients reads the enabled subscribers, with the cadence of their

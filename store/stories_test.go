@@ -1,0 +1,53 @@
+package store_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/wirewatch/wirewatch/store"
+	"github.com/wirewatch/wirewatch/store/storetest"
+)
+
+// Near-duplicate fingerprints join one story; a distant one starts its
+// own; an article keeps its story when saved again; articles first seen
+// further apart than the window are different stories.
+func TestAssignStory(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.New(t)
+	newArticle := func(url string, seen time.Time) int64 {
+		var id int64
+		if err := db.Store.Pool.QueryRow(ctx, `INSERT INTO articles (canonical_url, outlet, first_seen_at) VALUES ($1, 'X', $2) RETURNING id`, url, seen).Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	now := time.Now()
+	assign := func(id int64, fp uint64) int64 {
+		var story int64
+		err := db.Store.InTx(ctx, func(tx *store.Tx) error {
+			var err error
+			story, err = tx.AssignStory(ctx, id, fp, 3, 72*time.Hour)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return story
+	}
+	const base = uint64(0xF0F0_F0F0_1234_5678)
+	a := assign(newArticle("https://a.example/1", now), base)
+	bID := newArticle("https://b.example/1", now.Add(time.Hour))
+	b := assign(bID, base^0b101)                                                      // 2 bits apart
+	c := assign(newArticle("https://c.example/1", now), base^0xFFFF)                  // 16 bits apart
+	d := assign(newArticle("https://d.example/1", now.Add(-100*time.Hour)), base^0b1) // too long before
+	if a == 0 || a != b {
+		t.Errorf("near duplicates in stories %d and %d, want one", a, b)
+	}
+	if c == a || d == a || c == d {
+		t.Errorf("stories a=%d c=%d d=%d: want c and d apart from a", a, c, d)
+	}
+	if again := assign(bID, base^0xFFFF_0000); again != a {
+		t.Errorf("a saved article moved from story %d to %d", a, again)
+	}
+}
