@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 	"unicode"
-
 )
 
 // ErrEmptyQuery means a search text had nothing to search for (only
@@ -49,11 +48,12 @@ type SearchQuery struct {
 // results, the export command streams whole ranges.
 const MaxSearchLimit = 10000
 
-// DefaultRankWindow is SearchQuery.RankWindow's default: best match ranks
-// the newest 1,000 matches (each ranked match costs its search vector read
-// and scored; on the 200,000-article bench archive 1,000 stay within a
-// page's time budget, all 56,000 matches of a common word take seconds).
-const DefaultRankWindow = 1000
+// DefaultRankWindow is SearchQuery.RankWindow's default (and web.rank_window's):
+// best match ranks the newest 300 matches. Each ranked match costs its
+// search vector read and scored: on the 200,000-article bench archive 300
+// take tens of milliseconds, all 56,000 matches of a common word seconds
+// (docs/performance.md).
+const DefaultRankWindow = 300
 
 // SearchResult is one article found by Search.
 type SearchResult struct {
