@@ -35,6 +35,23 @@ import (
 // phrase search spans (from the archive's size and time range).
 const firstSliceArticles = 2000
 
+// matchPlan is how a match query may be planned.
+type matchPlan int
+
+const (
+	// planAny leaves the choice to the planner.
+	planAny matchPlan = iota
+	// planWalk walks the publication-time index, checking each row and
+	// stopping after the matches asked for: cheap in a short time slice,
+	// and when the matches are dense whatever the slice. The bitmap of a
+	// phrase of common Chinese bigrams alone takes about 20 ms to read
+	// from the GIN index on the bench archive.
+	planWalk
+	// planBitmap reads the rows with all the words (GIN index) and in the
+	// time slice (B-tree) as one bitmap, and checks only those.
+	planBitmap
+)
+
 // searchMatch is a matching article before its columns are read.
 type searchMatch struct {
 	id        int64
@@ -72,7 +89,7 @@ func (s *Store) search(ctx context.Context, q SearchQuery, offset int) ([]Search
 		if phrase {
 			m, err = s.newestMatches(ctx, q, t, rankWindow(q))
 		} else {
-			m, err = s.matches(ctx, q, t, rankWindow(q), false)
+			m, err = s.matches(ctx, q, t, rankWindow(q), planAny)
 		}
 		if err != nil {
 			return nil, err
@@ -107,8 +124,8 @@ func cmpInt64(a, b int64) int {
 // matches returns the newest limit matches of q (newest first) by id,
 // publication time and rank, in one query. It is planned for its values
 // each time: a cached generic plan cannot tell a rare term from a common
-// one. bitmap keeps the planner from walking the publication-time index.
-func (s *Store) matches(ctx context.Context, q SearchQuery, t SearchTerms, limit int, bitmap bool) ([]searchMatch, error) {
+// one. With plan other than planAny the planner is held to one way.
+func (s *Store) matches(ctx context.Context, q SearchQuery, t SearchTerms, limit int, plan matchPlan) ([]searchMatch, error) {
 	var args []any
 	arg := func(v any) string {
 		args = append(args, v)
@@ -136,15 +153,16 @@ func (s *Store) matches(ctx context.Context, q SearchQuery, t SearchTerms, limit
 		return err
 	}
 	var err error
-	if bitmap {
+	if plan == planAny {
+		err = run(s.Pool)
+	} else {
+		set := map[matchPlan]string{planWalk: `SET LOCAL enable_bitmapscan = off`, planBitmap: `SET LOCAL enable_indexscan = off`}[plan]
 		err = pgx.BeginFunc(ctx, s.Pool, func(tx pgx.Tx) error {
-			if _, err := tx.Exec(ctx, `SET LOCAL enable_indexscan = off`); err != nil {
+			if _, err := tx.Exec(ctx, set); err != nil {
 				return err
 			}
 			return run(tx)
 		})
-	} else {
-		err = run(s.Pool)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("store: search: %w", err)
@@ -183,12 +201,13 @@ FROM articles`)
 		return nil, nil
 	}
 	if total <= firstSliceArticles {
-		return s.matches(ctx, q, t, need, false)
+		return s.matches(ctx, q, t, need, planAny)
 	}
 	hi := newest.Add(time.Microsecond)
 	span := time.Duration(float64(hi.Sub(*oldest)) * firstSliceArticles / total)
 	span = max(span, time.Second)
 	var out []searchMatch
+	first := true
 	for {
 		from := hi.Add(-span).Truncate(time.Microsecond)
 		last := !from.After(*oldest)
@@ -197,7 +216,11 @@ FROM articles`)
 		if !last {
 			sq.Since = from
 		}
-		m, err := s.matches(ctx, sq, t, need-len(out), len(out) > 0 || hi.Before(*newest))
+		plan := planBitmap
+		if first {
+			plan, first = planWalk, false
+		}
+		m, err := s.matches(ctx, sq, t, need-len(out), plan)
 		if err != nil {
 			return nil, err
 		}
@@ -206,10 +229,12 @@ FROM articles`)
 			return out, nil
 		}
 		// Size the next slice for half again the matches still wanted at
-		// the rate of this one: at least as long, at most 16 times.
+		// the rate of this one (at least as long; 8 times when it had
+		// none). A rare phrase thus takes the rest of the archive in one
+		// bitmap rather than in several, each reading the GIN index again.
 		f := 8.0
 		if len(m) > 0 {
-			f = min(16, max(1, 1.5*float64(need-len(out))/float64(len(m))))
+			f = max(1, 1.5*float64(need-len(out))/float64(len(m)))
 		}
 		hi = from
 		span = time.Duration(min(float64(span)*f, float64(hi.Sub(*oldest))+float64(time.Second)))
