@@ -128,6 +128,9 @@ type searchPage struct {
 	NextURL   string
 	ExportCSV string
 	ExportJSL string
+	// RankWindow is web.rank_window: best match ranks the newest this
+	// many matches, which the page says.
+	RankWindow int
 }
 
 func (s *Server) search(ctx context.Context, st *store.Store, r *http.Request) (view, error) {
@@ -135,7 +138,7 @@ func (s *Server) search(ctx context.Context, st *store.Store, r *http.Request) (
 	if err != nil {
 		return view{}, err
 	}
-	p := searchPage{Form: f}
+	p := searchPage{Form: f, RankWindow: s.cfg.RankWindow}
 	if p.Choices, err = st.SearchFilterChoices(ctx); err != nil {
 		return view{}, err
 	}
