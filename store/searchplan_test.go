@@ -3,6 +3,8 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"log/slog"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -53,8 +55,26 @@ FROM generate_series(1, $1) AS i`, n)
 func TestSearchStepsMatchSearchSQL(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	s := storetest.New(t).Store
+	db := storetest.New(t)
+	s := db.Store
 	seedSliceArchive(t, s, 3000)
+	// The web UI searches as wirewatch_reader: the slices' transactions
+	// (SET LOCAL of planner settings) must work with its privileges.
+	reader, err := store.OpenReader(ctx, db.Config(), 2, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reader.Close()
+	for _, q := range []store.SearchQuery{{Text: `"data security"`, ByDate: true}, {Text: `"data security"`}} {
+		want, err := s.Search(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := reader.Search(ctx, q)
+		if err != nil || !slices.Equal(resultURLs(got), resultURLs(want)) || len(got) == 0 {
+			t.Fatalf("as reader: %v, %v; as owner %v", resultURLs(got), err, resultURLs(want))
+		}
+	}
 	until := time.Date(2021, 6, 1, 0, 0, 0, 0, time.UTC)
 	since := time.Date(2020, 9, 1, 0, 0, 0, 0, time.UTC)
 	queries := []store.SearchQuery{
