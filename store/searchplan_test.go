@@ -57,7 +57,7 @@ func TestSearchStepsMatchSearchSQL(t *testing.T) {
 	ctx := context.Background()
 	db := storetest.New(t)
 	s := db.Store
-	seedSliceArchive(t, s, 3000)
+	seedSliceArchive(t, s, 10000)
 	// The web UI searches as wirewatch_reader: the slices' transactions
 	// (SET LOCAL of planner settings) must work with its privileges.
 	reader, err := store.OpenReader(ctx, db.Config(), 2, slog.New(slog.DiscardHandler))
