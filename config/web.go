@@ -51,6 +51,10 @@ type Web struct {
 	// ExportMax caps the rows of a search-results export (CSV or JSON
 	// lines); `wirewatch export` has no cap. Default 10000.
 	ExportMax int `yaml:"export_max"`
+	// RankWindow is how many of the newest matches the "best match" order
+	// ranks (ranking every match of a common word in a large archive takes
+	// seconds); a search with fewer matches is ranked whole. Default 300.
+	RankWindow int `yaml:"rank_window"`
 }
 
 // DefaultWeb returns the web section's defaults.
@@ -63,6 +67,7 @@ func DefaultWeb() Web {
 		QueryTimeout: 10 * time.Second,
 		PageSize:     25,
 		ExportMax:    10000,
+		RankWindow:   300,
 	}
 }
 
@@ -98,6 +103,9 @@ func (w Web) Validate() error {
 	}
 	if w.ExportMax < 1 || w.ExportMax > 10000 {
 		return &Error{Key: "web.export_max", Msg: fmt.Sprintf("want 1 to 10000, got %d", w.ExportMax)}
+	}
+	if w.RankWindow < 1 || w.RankWindow > 10000 {
+		return &Error{Key: "web.rank_window", Msg: fmt.Sprintf("want 1 to 10000, got %d", w.RankWindow)}
 	}
 	return nil
 }

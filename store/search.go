@@ -8,8 +8,6 @@ import (
 	"strings"
 	"time"
 	"unicode"
-
-	"github.com/jackc/pgx/v5"
 )
 
 // ErrEmptyQuery means a search text had nothing to search for (only
@@ -37,6 +35,11 @@ type SearchQuery struct {
 	RelevantOnly bool
 	// ByDate orders newest first instead of by rank.
 	ByDate bool
+	// RankWindow bounds what ordering by rank costs: the best-match order
+	// ranks the newest RankWindow matches (or Limit, if more), not every
+	// match. A search with no more matches than that is ranked whole.
+	// Zero means DefaultRankWindow.
+	RankWindow int
 	// Limit caps the rows returned. Default 20, at most MaxSearchLimit.
 	Limit int
 }
@@ -44,6 +47,13 @@ type SearchQuery struct {
 // MaxSearchLimit caps SearchQuery.Limit: a search returns a page of
 // results, the export command streams whole ranges.
 const MaxSearchLimit = 10000
+
+// DefaultRankWindow is SearchQuery.RankWindow's default (and web.rank_window's):
+// best match ranks the newest 300 matches. Each ranked match costs its
+// search vector read and scored: on the 200,000-article bench archive 300
+// take tens of milliseconds, all 56,000 matches of a common word seconds
+// (docs/performance.md).
+const DefaultRankWindow = 300
 
 // SearchResult is one article found by Search.
 type SearchResult struct {
@@ -122,17 +132,74 @@ func (s *Store) ParseSearch(ctx context.Context, text string) (SearchTerms, erro
 	return t, nil
 }
 
-// SearchSQL returns the statement Search runs for q with the terms
-// ParseSearch computed, and its arguments: the SQL an analyst can run in
-// psql (docs/archive.md), where wirewatch_en_query('…') and
-// wirewatch_zh_query('…') may stand for the tsquery values.
+// SearchSQL returns a statement that gives what Search returns for q with
+// the terms ParseSearch computed, and its arguments: the SQL an analyst
+// can run in psql (docs/archive.md), where wirewatch_en_query('…') and
+// wirewatch_zh_query('…') may stand for the tsquery values. Search itself
+// may reach the same rows in steps (see Search).
 func SearchSQL(q SearchQuery, t SearchTerms) (string, []any) {
 	var args []any
 	arg := func(v any) string {
 		args = append(args, v)
 		return "$" + strconv.Itoa(len(args))
 	}
-	var where, ranks []string
+	where, rank, hasText := searchConditions(q, t, arg)
+	var b strings.Builder
+	if q.ByDate || !hasText {
+		fmt.Fprintf(&b, searchSelect, rank)
+		writeWhere(&b, where)
+		b.WriteString("\nORDER BY published DESC, a.id DESC")
+	} else {
+		// Best match: the newest rankWindow matches, ranked.
+		fmt.Fprintf(&b, searchSelectRanked, rank)
+		writeWhere(&b, where)
+		fmt.Fprintf(&b, "\n  ORDER BY published DESC, a.id DESC\n  LIMIT %d) w\nJOIN articles a ON a.id = w.id", rankWindow(q))
+		b.WriteString("\nORDER BY rank DESC, published DESC, id DESC")
+	}
+	b.WriteString("\nLIMIT " + arg(pageLimit(q)))
+	return b.String(), args
+}
+
+// searchSelectRanked is SearchSQL's best-match form: the window of newest
+// matches in a subquery, the page's columns read for the rows shown.
+const searchSelectRanked = `SELECT a.id, a.canonical_url, a.outlet, a.language, a.title,
+       w.published AS published,
+       a.topics, a.score, a.relevant, a.revision, a.removed_at,
+       w.rank AS rank,
+       a.summary, left(a.body_text, 4000) AS body
+FROM (SELECT a.id, coalesce(a.published_at, a.first_seen_at) AS published, %s AS rank
+  FROM articles a`
+
+// pageLimit is q.Limit with its default and cap.
+func pageLimit(q SearchQuery) int {
+	limit := q.Limit
+	if limit <= 0 {
+		limit = 20
+	}
+	return min(limit, MaxSearchLimit)
+}
+
+// rankWindow is how many of the newest matches best match ranks.
+func rankWindow(q SearchQuery) int {
+	w := q.RankWindow
+	if w <= 0 {
+		w = DefaultRankWindow
+	}
+	return max(w, pageLimit(q))
+}
+
+func writeWhere(b *strings.Builder, where []string) {
+	if len(where) > 0 {
+		b.WriteString("\nWHERE ")
+		b.WriteString(strings.Join(where, "\n  AND "))
+	}
+}
+
+// searchConditions returns the WHERE conditions of q and t and the rank
+// expression, adding their arguments with arg; hasText reports a
+// full-text condition.
+func searchConditions(q SearchQuery, t SearchTerms, arg func(any) string) (where []string, rank string, hasText bool) {
+	var ranks []string
 	if t.En != "" {
 		p := arg(t.En) + "::tsquery"
 		where = append(where, "a.search_en @@ "+p)
@@ -143,7 +210,7 @@ func SearchSQL(q SearchQuery, t SearchTerms) (string, []any) {
 		where = append(where, "a.search_zh @@ "+p)
 		ranks = append(ranks, "ts_rank_cd(a.search_zh, "+p+")")
 	}
-	rank := "0::real"
+	rank = "0::real"
 	if len(ranks) > 0 {
 		rank = strings.Join(ranks, " + ")
 	}
@@ -166,44 +233,14 @@ func SearchSQL(q SearchQuery, t SearchTerms) (string, []any) {
 	if q.RelevantOnly {
 		where = append(where, "a.relevant")
 	}
-	var b strings.Builder
-	fmt.Fprintf(&b, searchSelect, rank)
-	if len(where) > 0 {
-		b.WriteString("\nWHERE ")
-		b.WriteString(strings.Join(where, "\n  AND "))
-	}
-	if q.ByDate || len(ranks) == 0 {
-		b.WriteString("\nORDER BY published DESC, a.id DESC")
-	} else {
-		b.WriteString("\nORDER BY rank DESC, published DESC, a.id DESC")
-	}
-	limit := q.Limit
-	if limit <= 0 {
-		limit = 20
-	}
-	b.WriteString("\nLIMIT " + arg(min(limit, MaxSearchLimit)))
-	return b.String(), args
+	return where, rank, len(ranks) > 0
 }
 
 // Search runs q and returns up to q.Limit articles, best first.
 func (s *Store) Search(ctx context.Context, q SearchQuery) ([]SearchResult, error) {
-	t, err := s.ParseSearch(ctx, q.Text)
+	out, err := s.search(ctx, q, 0)
 	if err != nil {
 		return nil, err
-	}
-	sql, args := SearchSQL(q, t)
-	rows, err := s.Pool.Query(ctx, sql, args...)
-	if err != nil {
-		return nil, fmt.Errorf("store: search: %w", err)
-	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (SearchResult, error) {
-		var x SearchResult
-		err := r.Scan(&x.ID, &x.URL, &x.Outlet, &x.Language, &x.Title, &x.Published, &x.Topics,
-			&x.Score, &x.Relevant, &x.Revision, &x.RemovedAt, &x.Rank, &x.summary, &x.body)
-		return x, err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("store: search: %w", err)
 	}
 	terms := snippetTerms(q.Text)
 	for i := range out {

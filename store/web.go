@@ -13,7 +13,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -70,27 +69,9 @@ func OpenReader(ctx context.Context, cfg config.Database, maxConns int, logger *
 // paging; q.Limit is the page size). Ask for one row more than a page to
 // learn whether another page follows.
 func (s *Store) SearchPage(ctx context.Context, q SearchQuery, offset int) ([]SearchResult, error) {
-	t, err := s.ParseSearch(ctx, q.Text)
+	out, err := s.search(ctx, q, offset)
 	if err != nil {
 		return nil, err
-	}
-	sql, args := SearchSQL(q, t)
-	if offset > 0 {
-		args = append(args, offset)
-		sql += " OFFSET $" + strconv.Itoa(len(args))
-	}
-	rows, err := s.Pool.Query(ctx, sql, args...)
-	if err != nil {
-		return nil, fmt.Errorf("store: search: %w", err)
-	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (SearchResult, error) {
-		var x SearchResult
-		err := r.Scan(&x.ID, &x.URL, &x.Outlet, &x.Language, &x.Title, &x.Published, &x.Topics,
-			&x.Score, &x.Relevant, &x.Revision, &x.RemovedAt, &x.Rank, &x.summary, &x.body)
-		return x, err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("store: search: %w", err)
 	}
 	terms := snippetTerms(q.Text)
 	for i := range out {

@@ -128,6 +128,9 @@ type searchPage struct {
 	NextURL   string
 	ExportCSV string
 	ExportJSL string
+	// RankWindow is web.rank_window: best match ranks the newest this
+	// many matches, which the page says.
+	RankWindow int
 }
 
 func (s *Server) search(ctx context.Context, st *store.Store, r *http.Request) (view, error) {
@@ -135,7 +138,7 @@ func (s *Server) search(ctx context.Context, st *store.Store, r *http.Request) (
 	if err != nil {
 		return view{}, err
 	}
-	p := searchPage{Form: f}
+	p := searchPage{Form: f, RankWindow: s.cfg.RankWindow}
 	if p.Choices, err = st.SearchFilterChoices(ctx); err != nil {
 		return view{}, err
 	}
@@ -148,6 +151,7 @@ func (s *Server) search(ctx context.Context, st *store.Store, r *http.Request) (
 		return view{}, badRequest("Results stop at %d; narrow the search down with the filters.", maxOffset)
 	}
 	q.Limit = s.cfg.PageSize + 1
+	q.RankWindow = s.cfg.RankWindow
 	res, err := st.SearchPage(ctx, q, offset)
 	if errors.Is(err, store.ErrEmptyQuery) {
 		p.Message = "There is nothing to search for in that text (only punctuation or common English words)."
@@ -191,6 +195,7 @@ func (s *Server) export(ctx context.Context, st *store.Store, w http.ResponseWri
 		return badRequest("Export format must be csv or jsonl, not %q.", format)
 	}
 	q.Limit = s.cfg.ExportMax
+	q.RankWindow = s.cfg.RankWindow
 	res, err := st.SearchPage(ctx, q, 0)
 	if errors.Is(err, store.ErrEmptyQuery) {
 		return badRequest("There is nothing to search for in that text.")

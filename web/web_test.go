@@ -221,6 +221,12 @@ func TestSearchFiltersAndPaging(t *testing.T) {
 	if pos := order(t, r.body, link("hacking"), link("rumors")); pos[0] < pos[1] {
 		t.Errorf("sort=rank does not put the title match first")
 	}
+	if !strings.Contains(r.body, "Best match among the newest 300 matches") {
+		t.Errorf("sort=rank does not say how many matches it ranks (web.rank_window)")
+	}
+	if r = u.get(t, "/search?q=cyberspace"); strings.Contains(r.body, `class="rankwindow"`) {
+		t.Errorf("newest first speaks of the rank window")
+	}
 
 	// Bad input gets a clear message, not a 500.
 	for _, q := range []string{"since=yesterday", "lang=fr", "page=0", "page=x", "sort=random"} {

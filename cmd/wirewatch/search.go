@@ -47,6 +47,7 @@ func runSearch(ctx context.Context, e *env, args []string) error {
 	format := fs.String("format", "table", "output: table, json or csv")
 	sortBy := fs.String("sort", "rank", "order: rank (best match first) or date (newest first)")
 	limit := fs.Int("limit", 20, fmt.Sprintf("at most this many articles (≤ %d)", store.MaxSearchLimit))
+	rankWindow := fs.Int("rank-window", store.DefaultRankWindow, fmt.Sprintf("--sort rank ranks the newest this many matches (or --limit, if more; ≤ %d)", store.MaxSearchLimit))
 	printSQL := fs.Bool("sql", false, "print the SQL for psql instead of running it")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), searchUsage)
@@ -60,7 +61,7 @@ func runSearch(ctx context.Context, e *env, args []string) error {
 		fs.Usage()
 		return fmt.Errorf("%w: want one QUERY (quote it), got %d arguments", errUsage, len(pos))
 	}
-	q := store.SearchQuery{Text: pos[0], Topic: *topic, Outlet: *outlet, RelevantOnly: *relevant, Limit: *limit}
+	q := store.SearchQuery{Text: pos[0], Topic: *topic, Outlet: *outlet, RelevantOnly: *relevant, Limit: *limit, RankWindow: *rankWindow}
 	switch *lang {
 	case "", "zh", "en":
 		q.Language = *lang
@@ -81,6 +82,9 @@ func runSearch(ctx context.Context, e *env, args []string) error {
 	}
 	if *limit <= 0 || *limit > store.MaxSearchLimit {
 		return fmt.Errorf("%w: --limit must be between 1 and %d", errUsage, store.MaxSearchLimit)
+	}
+	if *rankWindow <= 0 || *rankWindow > store.MaxSearchLimit {
+		return fmt.Errorf("%w: --rank-window must be between 1 and %d", errUsage, store.MaxSearchLimit)
 	}
 	now := time.Now()
 	if q.Since, err = parseWhen(*since, now); err != nil {
