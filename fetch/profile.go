@@ -8,6 +8,7 @@ import (
 	"net/http/cookiejar"
 	"net/netip"
 	"net/url"
+	"reflect"
 	"strings"
 	"sync"
 	"time"
@@ -79,6 +80,7 @@ func isPublicSuffix(h string) bool {
 func (c *Client) UseSources(srcs []model.Source) error {
 	byName := make(map[string]*profile)
 	byHost := make(map[string]*profile)
+	hostOpts := make(map[string]model.FetchOptions)
 	for _, src := range srcs {
 		if src.Fetch.IsZero() {
 			continue
@@ -93,12 +95,16 @@ func (c *Client) UseSources(srcs []model.Source) error {
 		}
 		byName[src.Name] = p
 		key := hostKey(u.Host)
-		if prev, ok := byHost[key]; ok && prev != p {
-			c.log.Warn("fetch: two sources on one host set fetch options; the first one's apply to its article pages",
-				slog.String("host", key), slog.String("source", src.Name))
+		if _, ok := byHost[key]; ok {
+			// Sources of one outlet usually share their options; only a
+			// difference is worth a word.
+			if !reflect.DeepEqual(hostOpts[key], src.Fetch) {
+				c.log.Warn("fetch: two sources on one host set different fetch options; the first one's apply to its article pages",
+					slog.String("host", key), slog.String("source", src.Name))
+			}
 			continue
 		}
-		byHost[key] = p
+		byHost[key], hostOpts[key] = p, src.Fetch
 	}
 	c.profiles.mu.Lock()
 	c.profiles.byName, c.profiles.byHost = byName, byHost
