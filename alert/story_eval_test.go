@@ -1,4 +1,4 @@
-package alert_test
+package alert
 
 import (
 	"bufio"
@@ -13,7 +13,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/wirewatch/wirewatch/alert"
 	"github.com/wirewatch/wirewatch/internal/corpus"
 )
 
@@ -147,7 +146,10 @@ func countPR(out []storyOutcome, maxDist int, keep func(storyPair) bool) storyPR
 	return c
 }
 
-func TestStoryClusteringOnLabelledPairs(t *testing.T) {
+// loadStoryEval reads the labelled pairs and the texts they name, or skips
+// when the shared corpora are absent.
+func loadStoryEval(t *testing.T) ([]storyPair, map[string]storyDoc) {
+	t.Helper()
 	dir := corpus.Dir(t, "statemedia")
 	pairs := readStoryPairs(t)
 	want := map[string]bool{}
@@ -157,21 +159,29 @@ func TestStoryClusteringOnLabelledPairs(t *testing.T) {
 	docs := map[string]storyDoc{}
 	loadStoryDocs(t, filepath.Join(dir, "headlines.jsonl.gz"), true, want, docs)
 	loadStoryDocs(t, filepath.Join("..", "classify", "testdata", "labels", "fulltext.jsonl"), false, want, docs)
+	for _, p := range pairs {
+		for _, id := range []string{p.idA, p.idB} {
+			if _, ok := docs[id]; !ok {
+				t.Fatalf("pair %s/%s: record %s missing from the corpora", p.idA, p.idB, id)
+			}
+		}
+	}
+	return pairs, docs
+}
+
+func TestStoryClusteringOnLabelledPairs(t *testing.T) {
+	pairs, docs := loadStoryEval(t)
 
 	var out []storyOutcome
 	var same, diff, noFP [2]int
 	for _, p := range pairs {
-		a, okA := docs[p.idA]
-		b, okB := docs[p.idB]
-		if !okA || !okB {
-			t.Fatalf("pair %s/%s: record missing from the corpora", p.idA, p.idB)
-		}
-		fa, ha := alert.StoryFingerprint(a.title, a.text)
-		fb, hb := alert.StoryFingerprint(b.title, b.text)
+		a, b := docs[p.idA], docs[p.idB]
+		fa, ha := StoryFingerprint(a.title, a.text)
+		fb, hb := StoryFingerprint(b.title, b.text)
 		d := -1
 		if ha && hb {
 			d = bits.OnesCount64(fa ^ fb)
-			if alert.SameStory(fa, fb) != (d <= alert.StoryMaxDistance) {
+			if SameStory(fa, fb) != (d <= StoryMaxDistance) {
 				t.Fatalf("SameStory disagrees with StoryMaxDistance at distance %d", d)
 			}
 		}
@@ -189,15 +199,15 @@ func TestStoryClusteringOnLabelledPairs(t *testing.T) {
 	}
 	all := func(storyPair) bool { return true }
 	monolingual := func(p storyPair) bool { return !strings.HasPrefix(p.kind, "en-zh") }
-	c := countPR(out, alert.StoryMaxDistance, all)
+	c := countPR(out, StoryMaxDistance, all)
 	t.Logf("pairs: %d (%d same story, %d different); no fingerprint (too short, counted as not clustered): %d same-story pairs, %d different",
 		len(pairs), same[0], diff[0], noFP[1], noFP[0])
 	t.Logf("at StoryMaxDistance=%d: TP %d FP %d FN %d TN %d; precision %.3f recall %.3f",
-		alert.StoryMaxDistance, c.tp, c.fp, c.fn, c.tn, c.precision(), c.recall())
-	m := countPR(out, alert.StoryMaxDistance, monolingual)
+		StoryMaxDistance, c.tp, c.fp, c.fn, c.tn, c.precision(), c.recall())
+	m := countPR(out, StoryMaxDistance, monolingual)
 	t.Logf("same-language pairs only (translations left out): precision %.3f recall %.3f (TP %d FP %d FN %d)",
 		m.precision(), m.recall(), m.tp, m.fp, m.fn)
-	withFP := countPR(out, alert.StoryMaxDistance, func(p storyPair) bool {
+	withFP := countPR(out, StoryMaxDistance, func(p storyPair) bool {
 		return monolingual(p) && !noFingerprint(out, p)
 	})
 	t.Logf("same-language pairs where both sides have a fingerprint: precision %.3f recall %.3f (TP %d FP %d FN %d)",
@@ -216,7 +226,7 @@ func TestStoryClusteringOnLabelledPairs(t *testing.T) {
 			kinds[k] = &storyPR{}
 			names = append(names, k)
 		}
-		one := countPR([]storyOutcome{o}, alert.StoryMaxDistance, all)
+		one := countPR([]storyOutcome{o}, StoryMaxDistance, all)
 		kinds[k].tp += one.tp
 		kinds[k].fp += one.fp
 		kinds[k].fn += one.fn
@@ -247,7 +257,7 @@ func TestStoryClusteringOnLabelledPairs(t *testing.T) {
 		t.Logf("distance distribution, same story=%v: %s", l, strings.Join(ds, " "))
 	}
 	for _, o := range out {
-		pred := o.dist >= 0 && o.dist <= alert.StoryMaxDistance
+		pred := o.dist >= 0 && o.dist <= StoryMaxDistance
 		if pred != o.pair.same && o.dist >= 0 {
 			t.Logf("wrong at distance %d: %s %s / %s %s (%s) label %v: %s",
 				o.dist, o.pair.srcA, o.pair.idA, o.pair.srcB, o.pair.idB, o.pair.kind, o.pair.same, o.pair.reason)
@@ -271,4 +281,46 @@ func noFingerprint(out []storyOutcome, p storyPair) bool {
 		}
 	}
 	return false
+}
+
+// TestStoryWindowSweep measures, on the same-language labelled pairs, how
+// precision and recall move with the text window and the shingle minimum
+// (exploratory: any setting picked from it is tuned on this set). It first
+// checks that the sweep's fingerprint at the production settings is the
+// daemon's.
+func TestStoryWindowSweep(t *testing.T) {
+	pairs, docs := loadStoryEval(t)
+	for id, d := range docs {
+		a, okA := StoryFingerprint(d.title, d.text)
+		b, okB := storyFingerprintWith(d.title, d.text, StoryTextRunes, storyMinShingles)
+		if a != b || okA != okB {
+			t.Fatalf("%s: sweep fingerprint differs from StoryFingerprint", id)
+		}
+	}
+	for _, runes := range []int{100, 200, 300, 600} {
+		for _, minSh := range []int{8, 20} {
+			for _, th := range []int{10, 14} {
+				var c storyPR
+				for _, p := range pairs {
+					if strings.HasPrefix(p.kind, "en-zh") {
+						continue
+					}
+					a, b := docs[p.idA], docs[p.idB]
+					fa, okA := storyFingerprintWith(a.title, a.text, runes, minSh)
+					fb, okB := storyFingerprintWith(b.title, b.text, runes, minSh)
+					pred := okA && okB && bits.OnesCount64(fa^fb) <= th
+					switch {
+					case pred && p.same:
+						c.tp++
+					case pred:
+						c.fp++
+					case p.same:
+						c.fn++
+					}
+				}
+				t.Logf("text runes %3d, min shingles %2d, max distance %2d: precision %.3f recall %.3f",
+					runes, minSh, th, c.precision(), c.recall())
+			}
+		}
+	}
 }
