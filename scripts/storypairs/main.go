@@ -8,7 +8,8 @@
 // that the set holds near copies, loose rewrites and different stories on
 // the same topic. It never computes the story fingerprint.
 //
-//	go run ./scripts/storypairs -per-band 40 > /tmp/candidates.txt
+//	go run ./scripts/storypairs -per-band 13 > /tmp/candidates.txt
+//	go run ./scripts/storypairs -per-band 13 -skip 13 -only zh-cross/high,... > /tmp/more.txt
 package main
 
 import (
