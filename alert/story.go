@@ -35,12 +35,18 @@ const storyMinShingles = 8
 // StoryFingerprint returns the SimHash of an article for clustering, and
 // false when the text is too short to tell stories apart.
 func StoryFingerprint(title, text string) (uint64, bool) {
+	return storyFingerprintWith(title, text, StoryTextRunes, storyMinShingles)
+}
+
+// storyFingerprintWith is StoryFingerprint with the text window and the
+// shingle minimum as parameters (the evaluation sweeps them).
+func storyFingerprintWith(title, text string, textRunes, minShingles int) (uint64, bool) {
 	r := []rune(text)
-	if len(r) > StoryTextRunes {
-		r = r[:StoryTextRunes]
+	if len(r) > textRunes {
+		r = r[:textRunes]
 	}
 	sh := shingles(title + "\n" + string(r))
-	if len(sh) < storyMinShingles {
+	if len(sh) < minShingles {
 		return 0, false
 	}
 	var votes [64]int
