@@ -17,6 +17,11 @@
 // checkpointer, background writer and WAL writer (shared with whatever else
 // runs on the server). The table gives the median and the spread (min–max)
 // of the runs.
+//
+// The harness holds SQL of its own (creating its databases, counting what
+// the daemon stored, finding the server's process): it watches the database
+// from outside, as a test does, and is not part of wirewatch. Everything
+// wirewatch itself runs is in package store.
 package main
 
 import (

@@ -7,6 +7,10 @@
 //
 // The database (default wirewatch_bench on the test server) is kept so
 // later runs skip generation; -fresh rebuilds it.
+//
+// Like ../bench, it holds a few statements of its own (creating its
+// database, counting rows) because it watches the database from outside;
+// the searches it times go through package store.
 package main
 
 import (
