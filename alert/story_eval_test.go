@@ -24,11 +24,13 @@ import (
 // "same story"; a pair with a side too short for a fingerprint counts as
 // not clustered. See docs/stories.md for the method and the figures.
 
-// Floors: the figures measured on the labelled set (docs/stories.md) minus
-// a small margin, so a change that makes clustering worse fails here.
+// Floors: the figures measured on the first labelled set (docs/stories.md:
+// precision 0.865, recall 0.700) minus a small margin, so a change that makes
+// clustering worse fails here. The setting was tuned on this set; the
+// held-out floors (TestStoryHeldOut) are the honest check.
 const (
-	storyEvalMinPrecision = 0.68
-	storyEvalMinRecall    = 0.50
+	storyEvalMinPrecision = 0.82
+	storyEvalMinRecall    = 0.66
 )
 
 type storyPair struct {
@@ -350,4 +352,51 @@ func storyOutcomes(pairs []storyPair, docs map[string]storyDoc, p storyParams) [
 		out = append(out, storyOutcome{pr, d})
 	}
 	return out
+}
+
+// Floors on the held-out set: its figures at the shipped setting
+// (docs/stories.md) minus a margin of about two pairs, so a change that makes clustering
+// worse on pairs it was not tuned on fails here.
+const (
+	storyHeldOutMinPrecision = 0.65 // measured 0.722 (26 of 36 merges right)
+	storyHeldOutMinRecall    = 0.65 // measured 0.722 (26 of 36 same-story pairs)
+)
+
+// TestStoryHeldOut measures the shipped fingerprint on the held-out pairs
+// (story_pairs_heldout.tsv): a second set drawn with another seed,
+// excluding the first set's pairs, labelled by reading before any
+// fingerprint was computed on it, and never used to choose a setting. Its
+// figures are the honest ones; the first set's are optimistic.
+func TestStoryHeldOut(t *testing.T) {
+	pairs, docs := loadStoryEval(t, "story_pairs_heldout.tsv")
+	out := storyOutcomes(pairs, docs, storyShipped)
+	c := countPR(out, StoryMaxDistance, func(storyPair) bool { return true })
+	var same, noFP int
+	for _, o := range out {
+		if o.pair.same {
+			same++
+		}
+		if o.dist < 0 {
+			noFP++
+		}
+	}
+	t.Logf("held-out pairs: %d (%d same story); %d pairs with a side too short for a fingerprint", len(pairs), same, noFP)
+	t.Logf("at StoryMaxDistance=%d, %d text runes: TP %d FP %d FN %d TN %d; precision %.3f recall %.3f",
+		StoryMaxDistance, StoryTextRunes, c.tp, c.fp, c.fn, c.tn, c.precision(), c.recall())
+	for _, o := range out {
+		pred := o.dist >= 0 && o.dist <= StoryMaxDistance
+		if pred != o.pair.same {
+			t.Logf("wrong at distance %d: %s %s / %s %s (%s) label %v: %s",
+				o.dist, o.pair.srcA, o.pair.idA, o.pair.srcB, o.pair.idB, o.pair.kind, o.pair.same, o.pair.reason)
+		}
+	}
+	if len(pairs) < 150 {
+		t.Errorf("held-out set too small: %d pairs (want ≥ 150)", len(pairs))
+	}
+	if p := c.precision(); p < storyHeldOutMinPrecision {
+		t.Errorf("held-out precision %.3f below the floor %.2f", p, storyHeldOutMinPrecision)
+	}
+	if r := c.recall(); r < storyHeldOutMinRecall {
+		t.Errorf("held-out recall %.3f below the floor %.2f", r, storyHeldOutMinRecall)
+	}
 }
