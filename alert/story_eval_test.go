@@ -24,11 +24,13 @@ import (
 // "same story"; a pair with a side too short for a fingerprint counts as
 // not clustered. See docs/stories.md for the method and the figures.
 
-// Floors: the figures measured on the labelled set (docs/stories.md) minus
-// a small margin, so a change that makes clustering worse fails here.
+// Floors: the figures measured on the first labelled set (docs/stories.md:
+// precision 0.865, recall 0.700) minus a small margin, so a change that makes
+// clustering worse fails here. The setting was tuned on this set; the
+// held-out floors (TestStoryHeldOut) are the honest check.
 const (
-	storyEvalMinPrecision = 0.68
-	storyEvalMinRecall    = 0.50
+	storyEvalMinPrecision = 0.82
+	storyEvalMinRecall    = 0.66
 )
 
 type storyPair struct {
@@ -39,9 +41,9 @@ type storyPair struct {
 
 type storyDoc struct{ title, text string }
 
-func readStoryPairs(t *testing.T) []storyPair {
+func readStoryPairs(t *testing.T, name string) []storyPair {
 	t.Helper()
-	f, err := os.Open(filepath.Join("testdata", "story_pairs.tsv"))
+	f, err := os.Open(filepath.Join("testdata", name))
 	if err != nil {
 		t.Fatalf("open pairs: %v", err)
 	}
@@ -60,7 +62,7 @@ func readStoryPairs(t *testing.T) []storyPair {
 		}
 		c := strings.Split(line, "\t")
 		if len(c) != 7 || (c[5] != "0" && c[5] != "1") {
-			t.Fatalf("story_pairs.tsv line %d: want 7 tab-separated fields with label 0 or 1, got %q", n, line)
+			t.Fatalf("%s line %d: want 7 tab-separated fields with label 0 or 1, got %q", name, n, line)
 		}
 		out = append(out, storyPair{c[0], c[1], c[2], c[3], c[4], c[5] == "1", c[6]})
 	}
@@ -148,10 +150,10 @@ func countPR(out []storyOutcome, maxDist int, keep func(storyPair) bool) storyPR
 
 // loadStoryEval reads the labelled pairs and the texts they name, or skips
 // when the shared corpora are absent.
-func loadStoryEval(t *testing.T) ([]storyPair, map[string]storyDoc) {
+func loadStoryEval(t *testing.T, name string) ([]storyPair, map[string]storyDoc) {
 	t.Helper()
 	dir := corpus.Dir(t, "statemedia")
-	pairs := readStoryPairs(t)
+	pairs := readStoryPairs(t, name)
 	want := map[string]bool{}
 	for _, p := range pairs {
 		want[p.idA], want[p.idB] = true, true
@@ -170,7 +172,7 @@ func loadStoryEval(t *testing.T) ([]storyPair, map[string]storyDoc) {
 }
 
 func TestStoryClusteringOnLabelledPairs(t *testing.T) {
-	pairs, docs := loadStoryEval(t)
+	pairs, docs := loadStoryEval(t, "story_pairs.tsv")
 
 	var out []storyOutcome
 	var same, diff, noFP [2]int
@@ -283,44 +285,118 @@ func noFingerprint(out []storyOutcome, p storyPair) bool {
 	return false
 }
 
-// TestStoryWindowSweep measures, on the same-language labelled pairs, how
-// precision and recall move with the text window and the shingle minimum
-// (exploratory: any setting picked from it is tuned on this set). It first
-// checks that the sweep's fingerprint at the production settings is the
-// daemon's.
-func TestStoryWindowSweep(t *testing.T) {
-	pairs, docs := loadStoryEval(t)
+// TestStoryTuning sweeps the fingerprint's settings on the FIRST labelled
+// set only (story_pairs.tsv, all pairs): the text window, the threshold,
+// the title-only rule and the weight of numbers. The shipped setting was
+// picked from this output; the held-out set (TestStoryHeldOut) was never
+// used to choose it. It first checks that the sweep's fingerprint at the
+// shipped settings is the daemon's.
+func TestStoryTuning(t *testing.T) {
+	pairs, docs := loadStoryEval(t, "story_pairs.tsv")
 	for id, d := range docs {
 		a, okA := StoryFingerprint(d.title, d.text)
-		b, okB := storyFingerprintWith(d.title, d.text, StoryTextRunes, storyMinShingles)
+		b, okB := storyFingerprintWith(d.title, d.text, storyShipped)
 		if a != b || okA != okB {
 			t.Fatalf("%s: sweep fingerprint differs from StoryFingerprint", id)
 		}
 	}
-	for _, runes := range []int{100, 200, 300, 600} {
-		for _, minSh := range []int{8, 20} {
-			for _, th := range []int{10, 14} {
-				var c storyPR
-				for _, p := range pairs {
-					if strings.HasPrefix(p.kind, "en-zh") {
-						continue
+	type row struct {
+		p  storyParams
+		th int
+		c  storyPR
+		f1 float64
+	}
+	var rows []row
+	for _, runes := range []int{100, 150, 200, 250, 300, 400, 600} {
+		for _, tom := range []int{0, 15, 20, 25, 30} {
+			for _, v := range []struct {
+				nw           int
+				title, strip bool
+			}{{0, false, false}, {0, false, true}, {2, false, false}, {4, false, false}, {4, false, true}, {2, true, true}, {4, true, false}, {4, true, true}, {8, true, true}} {
+				p := storyParams{textRunes: runes, minShingles: storyMinShingles, titleOnlyMin: tom,
+					numberWeight: v.nw, titleNumbers: v.title, stripDateline: v.strip}
+				out := storyOutcomes(pairs, docs, p)
+				for th := 6; th <= 20; th++ {
+					c := countPR(out, th, func(storyPair) bool { return true })
+					pr, rc := c.precision(), c.recall()
+					f1 := 0.0
+					if pr+rc > 0 {
+						f1 = 2 * pr * rc / (pr + rc)
 					}
-					a, b := docs[p.idA], docs[p.idB]
-					fa, okA := storyFingerprintWith(a.title, a.text, runes, minSh)
-					fb, okB := storyFingerprintWith(b.title, b.text, runes, minSh)
-					pred := okA && okB && bits.OnesCount64(fa^fb) <= th
-					switch {
-					case pred && p.same:
-						c.tp++
-					case pred:
-						c.fp++
-					case p.same:
-						c.fn++
-					}
+					rows = append(rows, row{p, th, c, f1})
 				}
-				t.Logf("text runes %3d, min shingles %2d, max distance %2d: precision %.3f recall %.3f",
-					runes, minSh, th, c.precision(), c.recall())
 			}
 		}
+	}
+	sort.SliceStable(rows, func(i, j int) bool { return rows[i].f1 > rows[j].f1 })
+	for i, r := range rows {
+		if i >= 40 {
+			break
+		}
+		t.Logf("runes %3d title-only min %2d number weight %d (title only %-5v) strip dateline %-5v max distance %2d: precision %.3f recall %.3f F1 %.3f (TP %d FP %d)",
+			r.p.textRunes, r.p.titleOnlyMin, r.p.numberWeight, r.p.titleNumbers, r.p.stripDateline, r.th, r.c.precision(), r.c.recall(), r.f1, r.c.tp, r.c.fp)
+	}
+}
+
+// storyOutcomes fingerprints both sides of every pair with p.
+func storyOutcomes(pairs []storyPair, docs map[string]storyDoc, p storyParams) []storyOutcome {
+	var out []storyOutcome
+	for _, pr := range pairs {
+		a, b := docs[pr.idA], docs[pr.idB]
+		fa, okA := storyFingerprintWith(a.title, a.text, p)
+		fb, okB := storyFingerprintWith(b.title, b.text, p)
+		d := -1
+		if okA && okB {
+			d = bits.OnesCount64(fa ^ fb)
+		}
+		out = append(out, storyOutcome{pr, d})
+	}
+	return out
+}
+
+// Floors on the held-out set: its figures at the shipped setting
+// (docs/stories.md) minus a margin of about two pairs, so a change that makes clustering
+// worse on pairs it was not tuned on fails here.
+const (
+	storyHeldOutMinPrecision = 0.65 // measured 0.722 (26 of 36 merges right)
+	storyHeldOutMinRecall    = 0.65 // measured 0.722 (26 of 36 same-story pairs)
+)
+
+// TestStoryHeldOut measures the shipped fingerprint on the held-out pairs
+// (story_pairs_heldout.tsv): a second set drawn with another seed,
+// excluding the first set's pairs, labelled by reading before any
+// fingerprint was computed on it, and never used to choose a setting. Its
+// figures are the honest ones; the first set's are optimistic.
+func TestStoryHeldOut(t *testing.T) {
+	pairs, docs := loadStoryEval(t, "story_pairs_heldout.tsv")
+	out := storyOutcomes(pairs, docs, storyShipped)
+	c := countPR(out, StoryMaxDistance, func(storyPair) bool { return true })
+	var same, noFP int
+	for _, o := range out {
+		if o.pair.same {
+			same++
+		}
+		if o.dist < 0 {
+			noFP++
+		}
+	}
+	t.Logf("held-out pairs: %d (%d same story); %d pairs with a side too short for a fingerprint", len(pairs), same, noFP)
+	t.Logf("at StoryMaxDistance=%d, %d text runes: TP %d FP %d FN %d TN %d; precision %.3f recall %.3f",
+		StoryMaxDistance, StoryTextRunes, c.tp, c.fp, c.fn, c.tn, c.precision(), c.recall())
+	for _, o := range out {
+		pred := o.dist >= 0 && o.dist <= StoryMaxDistance
+		if pred != o.pair.same {
+			t.Logf("wrong at distance %d: %s %s / %s %s (%s) label %v: %s",
+				o.dist, o.pair.srcA, o.pair.idA, o.pair.srcB, o.pair.idB, o.pair.kind, o.pair.same, o.pair.reason)
+		}
+	}
+	if len(pairs) < 150 {
+		t.Errorf("held-out set too small: %d pairs (want ≥ 150)", len(pairs))
+	}
+	if p := c.precision(); p < storyHeldOutMinPrecision {
+		t.Errorf("held-out precision %.3f below the floor %.2f", p, storyHeldOutMinPrecision)
+	}
+	if r := c.recall(); r < storyHeldOutMinRecall {
+		t.Errorf("held-out recall %.3f below the floor %.2f", r, storyHeldOutMinRecall)
 	}
 }

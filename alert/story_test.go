@@ -10,9 +10,9 @@ import (
 // changed) are one story; different stories on the same topic are not;
 // Chinese copies match on character shingles.
 func TestStoryFingerprint(t *testing.T) {
-	wire := "China issues rules on cross-border data flows. BEIJING, Dec. 5 (Xinhua) -- The Cyberspace Administration of China on Friday issued rules that ease the security assessment of personal information leaving the country. Under the rules, companies that export the personal information of fewer than 100,000 people a year no longer need a government security assessment, the administration said. The rules take effect on Jan. 1, 2027."
-	copyCD := "China issues rules on cross-border data flows. The Cyberspace Administration of China on Friday issued rules that ease the security assessment of personal information leaving the country. Under the rules, companies that export the personal information of fewer than 100,000 people a year no longer need a government security assessment, the administration said. The rules take effect on Jan. 1, 2027. (China Daily)"
-	other := "Ministry fines platform over user data leak. The Ministry of Industry and Information Technology on Thursday fined an e-commerce platform for failing to protect user records, after an audit found that an unsecured database exposed the addresses of millions of shoppers. The platform must fix the flaws within 30 days."
+	wire := "BEIJING, Dec. 5 (Xinhua) -- The Cyberspace Administration of China on Friday issued rules that ease the security assessment of personal information leaving the country. Under the rules, companies that export the personal information of fewer than 100,000 people a year no longer need a government security assessment, the administration said. The rules take effect on Jan. 1, 2027."
+	copyCD := "The Cyberspace Administration of China on Friday issued rules that ease the security assessment of personal information leaving the country. Under the rules, companies that export the personal information of fewer than 100,000 people a year no longer need a government security assessment, the administration said. The rules take effect on Jan. 1, 2027. (China Daily)"
+	other := "The Ministry of Industry and Information Technology on Thursday fined an e-commerce platform for failing to protect user records, after an audit found that an unsecured database exposed the addresses of millions of shoppers. The platform must fix the flaws within 30 days."
 	a, ok1 := StoryFingerprint("China issues rules on cross-border data flows", wire)
 	b, ok2 := StoryFingerprint("China issues rules on cross-border data flows", copyCD)
 	c, ok3 := StoryFingerprint("Ministry fines platform over user data leak", other)
@@ -26,18 +26,38 @@ func TestStoryFingerprint(t *testing.T) {
 	if SameStory(a, c) {
 		t.Errorf("two different stories match (distance %d)", popcount(a^c))
 	}
-	zh1 := "国家网信办发布促进和规范数据跨境流动规定。新华社北京12月5日电 国家互联网信息办公室5日公布规定，明确向境外提供个人信息不满十万人的，免予申报数据出境安全评估。规定自2027年1月1日起施行。"
-	zh2 := "国家网信办发布促进和规范数据跨境流动规定。国家互联网信息办公室5日公布规定，明确向境外提供个人信息不满十万人的，免予申报数据出境安全评估。规定自2027年1月1日起施行。（来源：人民网）"
-	zh3 := "工业和信息化部通报侵害用户权益行为的应用程序。工业和信息化部近日组织检查，发现多款应用程序存在违规收集个人信息、强制索取权限等问题，要求相关企业限期整改。"
-	x, _ := StoryFingerprint("", zh1)
-	y, _ := StoryFingerprint("", zh2)
-	z, _ := StoryFingerprint("", zh3)
+	// The daemon passes the title and the text apart; a Xinhua copy opens
+	// with its dateline, another outlet's copy drops it and adds a source.
+	zhTitle := "国家网信办发布促进和规范数据跨境流动规定"
+	zh1 := "新华社北京12月5日电 国家互联网信息办公室5日公布规定，明确向境外提供个人信息不满十万人的，免予申报数据出境安全评估。规定自2027年1月1日起施行。"
+	zh2 := "国家互联网信息办公室5日公布规定，明确向境外提供个人信息不满十万人的，免予申报数据出境安全评估。规定自2027年1月1日起施行。（来源：人民网）"
+	zh3 := "工业和信息化部近日组织检查，发现多款应用程序存在违规收集个人信息、强制索取权限等问题，要求相关企业限期整改。"
+	x, _ := StoryFingerprint(zhTitle, zh1)
+	y, _ := StoryFingerprint(zhTitle, zh2)
+	z, _ := StoryFingerprint("工业和信息化部通报侵害用户权益行为的应用程序", zh3)
 	t.Logf("Chinese: copies %d bits apart, different stories %d", popcount(x^y), popcount(x^z))
 	if !SameStory(x, y) || SameStory(x, z) {
 		t.Errorf("Chinese: copies distance %d (want ≤ %d), different stories distance %d", popcount(x^y), StoryMaxDistance, popcount(x^z))
 	}
 	if _, ok := StoryFingerprint("Short title", ""); ok {
 		t.Error("a bare title should get no fingerprint")
+	}
+}
+
+// A leading wire dateline is dropped before the text window is taken, so
+// a copy that keeps it and one that drops it read the same start.
+func TestStripDateline(t *testing.T) {
+	for in, want := range map[string]string{
+		"BEIJING, Dec. 5 (Xinhua) -- The State Council said":       "The State Council said",
+		"ANKARA, Nov. 17 (Xinhua) -- The Turkish Parliament":       "The Turkish Parliament",
+		"新华社北京12月5日电 国家互联网信息办公室5日公布规定":                             "国家互联网信息办公室5日公布规定",
+		"新华社北京12月5日电（记者张三）国务院近日印发":                                 "国务院近日印发",
+		"The rules, announced in BEIJING, Dec. 5 (Xinhua) -- stay": "The rules, announced in BEIJING, Dec. 5 (Xinhua) -- stay",
+		"国家互联网信息办公室5日公布规定":                                         "国家互联网信息办公室5日公布规定",
+	} {
+		if got := stripDateline(in); got != want {
+			t.Errorf("stripDateline(%q) = %q, want %q", in, got, want)
+		}
 	}
 }
 

@@ -10,6 +10,7 @@
 //
 //	go run ./scripts/storypairs -per-band 13 > /tmp/candidates.txt
 //	go run ./scripts/storypairs -per-band 13 -skip 13 -only zh-cross/high,... > /tmp/more.txt
+//	go run ./scripts/storypairs -per-band 7 -seed 15 -exclude alert/testdata/story_pairs.tsv > /tmp/heldout.txt
 package main
 
 import (
@@ -54,8 +55,13 @@ func main() {
 	seed := flag.Uint64("seed", 14, "sampling seed")
 	only := flag.String("only", "", "comma-separated kind/band buckets to print (default all)")
 	skip := flag.Int("skip", 0, "pairs of each bucket to skip before printing (for a second round)")
+	exclude := flag.String("exclude", "", "labelled pairs file (TSV, ids in columns 1 and 3) whose pairs are not proposed again")
 	flag.Parse()
-	if err := run(*headlines, *fulltext, *perBand, *skip, *only, *seed, os.Stdout); err != nil {
+	excl, err := readExclude(*exclude)
+	if err == nil {
+		err = run(*headlines, *fulltext, *perBand, *skip, *only, *seed, excl, os.Stdout)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "storypairs:", err)
 		os.Exit(1)
 	}
@@ -152,7 +158,35 @@ type pair struct {
 	kind string
 }
 
-func run(headlinesPath, fulltextPath string, perBand, skip int, only string, seed uint64, w io.Writer) error {
+// readExclude reads the id pairs of an existing labelled file (empty path:
+// none), keyed as run keys them.
+func readExclude(path string) (map[string]bool, error) {
+	out := map[string]bool{}
+	if path == "" {
+		return out, nil
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read exclude file: %w", err)
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		c := strings.Split(line, "\t")
+		if strings.HasPrefix(line, "#") || len(c) < 3 {
+			continue
+		}
+		out[pairKey(c[0], c[2])] = true
+	}
+	return out, nil
+}
+
+func pairKey(a, b string) string {
+	if a > b {
+		a, b = b, a
+	}
+	return a + b
+}
+
+func run(headlinesPath, fulltextPath string, perBand, skip int, only string, seed uint64, exclude map[string]bool, w io.Writer) error {
 	hs, err := load(headlinesPath, "headlines", true)
 	if err != nil {
 		return err
@@ -182,11 +216,8 @@ func run(headlinesPath, fulltextPath string, perBand, skip int, only string, see
 				if a == b || a.ID == b.ID {
 					continue
 				}
-				k := a.ID + b.ID
-				if a.ID > b.ID {
-					k = b.ID + a.ID
-				}
-				if seen[k] {
+				k := pairKey(a.ID, b.ID)
+				if seen[k] || exclude[k] {
 					continue
 				}
 				seen[k] = true
