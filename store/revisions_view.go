@@ -44,7 +44,29 @@ type ArticleView struct {
 	// Scores are the current classifier's per-topic scores and evidence,
 	// best first.
 	Scores []model.TopicScore
+	// AlsoCarried are the other articles of the same story (copies of one
+	// report by other outlets, or the same outlet again), oldest first.
+	AlsoCarried []StoryMember
 }
+
+// StoryMember is another article of an article's story.
+type StoryMember struct {
+	ID          int64
+	Outlet      string
+	Title       string
+	URL         string
+	PublishedAt *time.Time
+	FirstSeenAt time.Time
+}
+
+// storyMembersSQL lists the other articles of an article's story; the
+// number is bounded, as a story of a wire item can be carried widely.
+const storyMembersSQL = `
+SELECT o.id, o.outlet, o.title, o.canonical_url, o.published_at, o.first_seen_at
+FROM articles a JOIN articles o ON o.story_id = a.story_id AND o.id <> a.id
+WHERE a.id = $1 AND a.story_id IS NOT NULL
+ORDER BY o.first_seen_at, o.id
+LIMIT 50`
 
 const articleViewSQL = `
 SELECT a.id, a.canonical_url, a.outlet, coalesce(s.name, ''), a.title, a.byline, a.published_at, a.first_seen_at,
@@ -70,6 +92,18 @@ func (s *Store) Article(ctx context.Context, id int64) (ArticleView, error) {
 		&a.LastChangedAt, &a.HasRaw)
 	if err != nil {
 		return a, fmt.Errorf("store: article %d: %w", id, interpretError(err))
+	}
+	srows, err := s.Pool.Query(ctx, storyMembersSQL, id)
+	if err != nil {
+		return a, fmt.Errorf("store: article %d: story: %w", id, err)
+	}
+	a.AlsoCarried, err = pgx.CollectRows(srows, func(r pgx.CollectableRow) (StoryMember, error) {
+		var m StoryMember
+		err := r.Scan(&m.ID, &m.Outlet, &m.Title, &m.URL, &m.PublishedAt, &m.FirstSeenAt)
+		return m, err
+	})
+	if err != nil {
+		return a, fmt.Errorf("store: article %d: story: %w", id, err)
 	}
 	if a.ClassifierVersion == "" {
 		return a, nil

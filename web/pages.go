@@ -262,8 +262,6 @@ func (s *Server) article(ctx context.Context, st *store.Store, r *http.Request) 
 	if err != nil {
 		return view{}, err
 	}
-	// The story cluster ("also carried by") needs the stories table that
-	// issue 14 adds; this page gains that section when the table exists.
 	terms := evidenceTerms(a.Scores)
 	p := articlePage{A: a, TitleMarks: highlight(a.Title, terms)}
 	p.Marked += countMarks(p.TitleMarks)

@@ -31,6 +31,7 @@ type testUI struct {
 	srv *httptest.Server
 	fx  fixture
 	rst *store.Store
+	db  *storetest.Database
 }
 
 func newUI(t testing.TB, cfg config.Web) *testUI {
@@ -50,7 +51,7 @@ func newUI(t testing.TB, cfg config.Web) *testUI {
 	ui.SetStore(rst)
 	srv := httptest.NewServer(ui.Handler())
 	t.Cleanup(srv.Close)
-	return &testUI{srv: srv, fx: fx, rst: rst}
+	return &testUI{srv: srv, fx: fx, rst: rst, db: db}
 }
 
 type response struct {
@@ -294,6 +295,29 @@ func TestSearchExport(t *testing.T) {
 	}
 	if r := u.get(t, "/export?q=x&format=xml"); r.status != http.StatusBadRequest {
 		t.Errorf("unknown export format: status %d", r.status)
+	}
+}
+
+// An article of a story names the other outlets that carried it, with
+// links to their articles; one without a story has no such section.
+func TestArticlePageShowsStory(t *testing.T) {
+	t.Parallel()
+	u := newUI(t, config.DefaultWeb())
+	ctx := context.Background()
+	a, b := u.fx.ids["datasec"], u.fx.ids["zh-datasec"]
+	if _, err := u.db.Store.Pool.Exec(ctx, `WITH s AS (INSERT INTO stories (first_article_id) VALUES ($1) RETURNING id)
+		UPDATE articles SET story_id = (SELECT id FROM s) WHERE id IN ($1, $2)`, a, b); err != nil {
+		t.Fatal(err)
+	}
+	r := u.get(t, fmt.Sprintf("/articles/%d", a))
+	mustOK(t, r, "article")
+	if !strings.Contains(r.body, "Also carried by") || !strings.Contains(r.body, fmt.Sprintf(`href="/articles/%d"`, b)) {
+		t.Errorf("story section missing or without a link to article %d", b)
+	}
+	r = u.get(t, fmt.Sprintf("/articles/%d", u.fx.ids["panda"]))
+	mustOK(t, r, "article")
+	if strings.Contains(r.body, "Also carried by") {
+		t.Error("an article without a story shows a story section")
 	}
 }
 
