@@ -135,7 +135,9 @@ func Canonical(raw string, base *url.URL) (string, error) {
 	if scheme != "http" && scheme != "https" {
 		return "", fmt.Errorf("urlnorm: %q: %w (%s)", truncate(raw), ErrScheme, scheme)
 	}
-	host := strings.TrimSuffix(u.Hostname(), ".")
+	// Every trailing dot goes: "a.." would otherwise become "a." and then
+	// "a", and a host of dots alone ("http:..") is no host at all.
+	host := strings.TrimRight(u.Hostname(), ".")
 	if host == "" {
 		return "", fmt.Errorf("urlnorm: %q: %w", truncate(raw), ErrNoHost)
 	}

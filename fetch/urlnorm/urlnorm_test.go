@@ -116,7 +116,7 @@ func TestIsTrackingParam(t *testing.T) {
 }
 
 func FuzzCanonical(f *testing.F) {
-	for _, s := range []string{"https://example.com/a?b=1&utm_source=x#f", "//x.cn/a", "../a", "javascript:x", "http://[::ffff:127.0.0.1]/", "https://例子.中国/路径?查询=值", "http://a.com:0/%zz?%%=&&"} {
+	for _, s := range []string{"https://example.com/a?b=1&utm_source=x#f", "//x.cn/a", "../a", "javascript:x", "http://[::ffff:127.0.0.1]/", "https://例子.中国/路径?查询=值", "http://a.com:0/%zz?%%=&&", "http:..", "http://a../x"} {
 		f.Add(s)
 	}
 	base, _ := url.Parse("https://www.news.cn/a/b.htm")
