@@ -2,6 +2,7 @@ package alert
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -35,9 +36,9 @@ func TestEmailChannel(t *testing.T) {
 	if err != nil || ch == nil {
 		t.Fatalf("NewEmail: %v, %v", ch, err)
 	}
-	to := Recipient{Name: "ana", Email: "ana@example.org"}
-	if ch.Address(to) != "ana@example.org" || ch.Address(Recipient{Webhook: "https://x"}) != "" {
-		t.Error("Address is not the email address")
+	to := Recipient{Name: "ana", Addresses: map[string]string{model.ChannelEmail: "ana@example.org"}}
+	if ch.CheckAddress("ana@example.org") != nil || ch.CheckAddress("https://x") == nil {
+		t.Error("CheckAddress does not tell an email address")
 	}
 	before := 0
 	r := ch.Send(context.Background(), Send{To: to, Item: channelItem(), DeliveryID: 41, Now: time.Now(), BeforeSend: func() { before++ }})
@@ -78,7 +79,7 @@ func TestWebhookChannel(t *testing.T) {
 	}))
 	defer srv.Close()
 	ch := NewWebhook(srv.Client(), 5*time.Second)
-	to := Recipient{Name: "bo", Webhook: srv.URL, Secret: "s3cret"}
+	to := Recipient{Name: "bo", Addresses: map[string]string{model.ChannelWebhook: srv.URL}, Secret: "s3cret"}
 	now := time.Now()
 	r := ch.Send(context.Background(), Send{To: to, Item: channelItem(), DeliveryID: 7, Now: now})
 	if !r.Sent || r.MessageID != "wirewatch_delivery_7" {
@@ -95,9 +96,93 @@ func TestWebhookChannel(t *testing.T) {
 	if r := ch.Send(context.Background(), Send{To: to, Item: channelItem(), DeliveryID: 7, Now: now}); !r.Permanent || !r.Gone {
 		t.Errorf("410: %+v, want permanent and gone", r)
 	}
-	if ch.Address(Recipient{Webhook: srv.URL, WebhookDisabled: true}) != "" {
-		t.Error("a disabled webhook still has an address")
+	if ch.CheckAddress(srv.URL) != nil || ch.CheckAddress("hooks.example.org/x") == nil {
+		t.Error("CheckAddress does not tell an http(s) URL")
 	}
 	var _ Channel = ch
 	var _ Channel = (*Email)(nil)
+}
+
+// The slack channel posts {"text": …} with the item in Slack mrkdwn (no
+// signature headers); 2xx is sent, 404 and 410 are gone for good, 400 is
+// permanent, 429 is retried after the receiver's Retry-After.
+func TestSlackChannel(t *testing.T) {
+	status := http.StatusOK
+	var got map[string]any
+	var headers http.Header
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got = nil
+		headers = r.Header.Clone()
+		if err := json.NewDecoder(r.Body).Decode(&got); err != nil {
+			t.Errorf("body is not JSON: %v", err)
+		}
+		w.Header().Set("Retry-After", "30")
+		w.WriteHeader(status)
+		io.WriteString(w, "ok")
+	}))
+	defer srv.Close()
+	chans, err := NewChannels(Deps{Config: config.DefaultAlert(), HTTPClient: srv.Client()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch := chans[ChannelSlack]
+	if ch == nil || chans[model.ChannelEmail] != nil || chans[model.ChannelWebhook] == nil {
+		t.Fatalf("channels without smtp.url: %v; want webhook and slack, not email", chans)
+	}
+	to := Recipient{Name: "chat", Addresses: map[string]string{ChannelSlack: srv.URL + "/services/T0/B0/x"}}
+	it := channelItem()
+	it.Title = "Rules <for> A & B | C"
+	r := ch.Send(context.Background(), Send{To: to, Item: it, DeliveryID: 3, Now: time.Now()})
+	if !r.Sent || !strings.HasPrefix(r.Response, "200 OK ok") {
+		t.Fatalf("send: %+v", r)
+	}
+	want := "*<https://english.news.cn/a.html|Rules &lt;for&gt; A &amp; B ¦ C>* — Xinhua, 22 Nov 2026 08:00 UTC"
+	if text, _ := got["text"].(string); !strings.HasPrefix(text, want) || len(got) != 1 {
+		t.Errorf("body %v, want only text starting %q", got, want)
+	}
+	if headers.Get(HeaderWebhookSignature) != "" || headers.Get("Content-Type") != "application/json" {
+		t.Errorf("headers %v: want JSON, unsigned", headers)
+	}
+	for code, want := range map[int]Result{
+		http.StatusTooManyRequests: {RetryAfter: 30 * time.Second},
+		http.StatusBadRequest:      {Permanent: true},
+		http.StatusNotFound:        {Permanent: true, Gone: true},
+		http.StatusGone:            {Permanent: true, Gone: true},
+	} {
+		status = code
+		r := ch.Send(context.Background(), Send{To: to, Item: channelItem(), DeliveryID: 3, Now: time.Now()})
+		if r.Sent || r.Permanent != want.Permanent || r.Gone != want.Gone || r.RetryAfter != want.RetryAfter || r.Reason == "" {
+			t.Errorf("HTTP %d: %+v, want %+v", code, r, want)
+		}
+		if strings.Contains(r.Reason, "/services/") {
+			t.Errorf("HTTP %d: the reason shows the webhook's path: %s", code, r.Reason)
+		}
+	}
+	if ch.CheckAddress("https://hooks.slack.com/services/T/B/x") != nil || ch.CheckAddress("#general") == nil {
+		t.Error("CheckAddress does not tell an http(s) URL")
+	}
+}
+
+// A subscriber's channels entry must name a channel wirewatch has, with an
+// address that channel takes.
+func TestCheckAddresses(t *testing.T) {
+	chans, err := NewChannels(Deps{Config: config.DefaultAlert()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub := func(name, addr string) []config.Subscriber {
+		return []config.Subscriber{{Name: "a", Channels: map[string]config.ChannelAddress{name: {Address: config.Secret(addr)}}}}
+	}
+	if err := CheckAddresses(sub(ChannelSlack, "https://hooks.slack.com/services/T/B/x"), chans); err != nil {
+		t.Errorf("a slack URL: %v", err)
+	}
+	for _, tc := range []struct{ name, addr, want string }{
+		{"telegram", "https://x.example", "alert.subscribers[0].channels.telegram: no such channel; the channels are slack, webhook"},
+		{ChannelSlack, "hooks.slack.com/services/T/B/x", "alert.subscribers[0].channels.slack.address: want an http(s) URL"},
+	} {
+		err := CheckAddresses(sub(tc.name, tc.addr), chans)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s %q: %v, want %q", tc.name, tc.addr, err, tc.want)
+		}
+	}
 }

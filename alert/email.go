@@ -40,11 +40,26 @@ func NewEmail(cfg config.SMTP) (*Email, error) {
 	return &Email{m: m, render: newRenderer()}, nil
 }
 
+// newEmailChannel is NewEmail for NewChannels (a nil Channel when email
+// is off).
+func newEmailChannel(d Deps) (Channel, error) {
+	e, err := NewEmail(d.Config.SMTP)
+	if e == nil {
+		return nil, err
+	}
+	return e, nil
+}
+
 // Name is "email".
 func (e *Email) Name() string { return model.ChannelEmail }
 
-// Address is the recipient's email address.
-func (e *Email) Address(to Recipient) string { return to.Email }
+// CheckAddress accepts one RFC 5322 address.
+func (e *Email) CheckAddress(address string) error {
+	if _, err := mail.ParseAddress(address); err != nil {
+		return fmt.Errorf("want an email address, got %q", address)
+	}
+	return nil
+}
 
 // MaxSend is the longest one send can take (see maxSMTPSend).
 func (e *Email) MaxSend() time.Duration { return maxSMTPSend(e.m.timeout) }
@@ -64,7 +79,7 @@ func (e *Email) SendDigest(ctx context.Context, to Recipient, r Rendered, digest
 }
 
 func (e *Email) sendRendered(ctx context.Context, to Recipient, r Rendered, id string, now time.Time, before func()) Result {
-	msg, err := e.m.build(to.Email, r.Subject, r, id, now)
+	msg, err := e.m.build(to.Address(model.ChannelEmail), r.Subject, r, id, now)
 	if err != nil {
 		return Result{Permanent: true, Reason: fmt.Sprintf("build message for %s: %v", to.Name, err), MessageID: id}
 	}

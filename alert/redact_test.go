@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/wirewatch/wirewatch/model"
 )
 
 // A webhook's URL path is its secret (Slack, Teams): a transport failure
@@ -23,7 +25,7 @@ func TestWebhookFailureHidesURLSecret(t *testing.T) {
 		"http://" + addr + "/services/" + token,
 		"http://user:" + "SeCrEtWebhookToken" + "@" + addr + "/hook?sig=SeCrEtWebhookToken",
 	} {
-		r := w.Send(context.Background(), Send{To: Recipient{Name: "a", Webhook: target, Secret: "s"}, DeliveryID: 1, Now: time.Now()})
+		r := w.Send(context.Background(), Send{To: Recipient{Name: "a", Addresses: map[string]string{model.ChannelWebhook: target}, Secret: "s"}, DeliveryID: 1, Now: time.Now()})
 		if r.Sent || r.Reason == "" {
 			t.Fatalf("send to a closed port: %+v", r)
 		}

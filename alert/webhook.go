@@ -61,16 +61,16 @@ func NewWebhook(client *http.Client, timeout time.Duration) *Webhook {
 	return &Webhook{client: noRedirects(client), timeout: timeout}
 }
 
+// newWebhookChannel is NewWebhook for NewChannels.
+func newWebhookChannel(d Deps) (Channel, error) {
+	return NewWebhook(d.HTTPClient, d.Config.WebhookTimeout), nil
+}
+
 // Name is "webhook".
 func (w *Webhook) Name() string { return model.ChannelWebhook }
 
-// Address is the recipient's webhook URL, "" while it is disabled.
-func (w *Webhook) Address(to Recipient) string {
-	if to.WebhookDisabled {
-		return ""
-	}
-	return to.Webhook
-}
+// CheckAddress accepts an http(s) URL.
+func (w *Webhook) CheckAddress(address string) error { return checkHTTPURL(address) }
 
 // MaxSend is the webhook timeout.
 func (w *Webhook) MaxSend() time.Duration { return w.timeout }
@@ -82,7 +82,7 @@ func (w *Webhook) Send(ctx context.Context, s Send) Result {
 	id := webhookID(s.DeliveryID)
 	body, err := json.Marshal(WebhookPayload{
 		ID: id, Type: "article." + s.Item.Event, Timestamp: s.Now.UTC(), Subscriber: s.To.Name,
-		Article: s.Item, Text: slackText(s.Item),
+		Article: s.Item, Text: SlackText(s.Item),
 	})
 	if err != nil {
 		return Result{Permanent: true, Reason: err.Error(), MessageID: id}
@@ -90,17 +90,41 @@ func (w *Webhook) Send(ctx context.Context, s Send) Result {
 	if s.BeforeSend != nil {
 		s.BeforeSend()
 	}
-	res, err := postWebhook(ctx, w.client, w.timeout, s.To.Webhook, s.To.Secret, id, s.Now, body)
-	switch {
-	case err != nil:
-		return Result{Reason: fmt.Sprintf("webhook for %s: %v", s.To.Name, err), MessageID: id}
-	case res.status >= 200 && res.status < 300:
-		return Result{Sent: true, Response: res.response, MessageID: id}
-	case res.status == http.StatusGone:
-		return Result{Permanent: true, Gone: true, Reason: "410 Gone from " + config.RedactURL(s.To.Webhook), Response: res.response, MessageID: id}
-	default:
-		return Result{Reason: fmt.Sprintf("webhook for %s: HTTP %d", s.To.Name, res.status), Response: res.response, RetryAfter: res.retryAfter, MessageID: id}
+	target := s.To.Address(model.ChannelWebhook)
+	res, err := postJSON(ctx, w.client, w.timeout, target, body, signedHeaders(s.To.Secret, id, s.Now, body), s.Now)
+	r := httpOutcome("webhook for "+s.To.Name, target, res, err, func(status int) (permanent, gone bool) {
+		return status == http.StatusGone, status == http.StatusGone
+	})
+	r.MessageID = id
+	return r
+}
+
+// httpOutcome turns one POST's answer into a Result: a 2xx is sent, a
+// transport error or another status a retry (after Retry-After), unless
+// final says the status is permanent, or gone for good (the channel is
+// turned off for the recipient). what names the send in reasons.
+func httpOutcome(what, target string, res webhookResult, err error, final func(status int) (permanent, gone bool)) Result {
+	if err != nil {
+		return Result{Reason: fmt.Sprintf("%s: %v", what, err)}
 	}
+	if res.status >= 200 && res.status < 300 {
+		return Result{Sent: true, Response: res.response}
+	}
+	r := Result{Reason: fmt.Sprintf("%s: HTTP %d", what, res.status), Response: res.response, RetryAfter: res.retryAfter}
+	if r.Permanent, r.Gone = final(res.status); r.Permanent || r.Gone {
+		r.Permanent, r.RetryAfter = true, 0
+		r.Reason = fmt.Sprintf("%s: HTTP %d from %s", what, res.status, config.RedactURL(target))
+	}
+	return r
+}
+
+// checkHTTPURL accepts an absolute http(s) URL with a host.
+func checkHTTPURL(address string) error {
+	u, err := url.Parse(address)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("want an http(s) URL, got %q", config.RedactURL(address))
+	}
+	return nil
 }
 
 // webhookID is the stable id of a webhook delivery.
@@ -150,39 +174,6 @@ func Verify(secret string, h http.Header, body []byte, now time.Time, tolerance 
 	return errors.New("alert: webhook: signature mismatch")
 }
 
-// slackText is the item as Slack mrkdwn: &, < and > escaped as Slack asks,
-// the link in <url|text> form.
-func slackText(it Item) string {
-	esc := strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", "|", "¦")
-	var b strings.Builder
-	switch it.Event {
-	case model.EventChanged:
-		b.WriteString("[updated] ")
-	case model.EventRemoved:
-		b.WriteString("[removed] ")
-	}
-	if u := it.SafeURL(); u != "" {
-		fmt.Fprintf(&b, "*<%s|%s>*", esc.Replace(u), esc.Replace(it.Title))
-	} else {
-		fmt.Fprintf(&b, "*%s*", esc.Replace(it.Title))
-	}
-	fmt.Fprintf(&b, " — %s, %s", esc.Replace(it.Outlet), it.PublishedAt.UTC().Format("2 Jan 2006 15:04 UTC"))
-	if tl := it.TopicLine(); tl != "" {
-		b.WriteString("\n" + esc.Replace(tl))
-	}
-	if it.Excerpt != "" {
-		b.WriteString("\n> ")
-		for _, s := range it.Segments() {
-			if s.Mark {
-				b.WriteString("*" + esc.Replace(s.Text) + "*")
-			} else {
-				b.WriteString(esc.Replace(s.Text))
-			}
-		}
-	}
-	return b.String()
-}
-
 // webhookResult is what one POST came to.
 type webhookResult struct {
 	status     int           // 0 when no response arrived
@@ -190,23 +181,39 @@ type webhookResult struct {
 	response   string        // status line and the start of the body
 }
 
-// postWebhook sends one signed POST. err is set for transport failures
-// (connection, timeout); HTTP statuses are in the result.
+// signedHeaders are the Standard Webhooks headers of one signed body.
+func signedHeaders(secret, id string, now time.Time, body []byte) http.Header {
+	h := http.Header{}
+	h.Set(HeaderWebhookID, id)
+	h.Set(HeaderWebhookTimestamp, strconv.FormatInt(now.Unix(), 10))
+	h.Set(HeaderWebhookSignature, Sign(secret, id, now, body))
+	return h
+}
+
+// postWebhook sends one signed POST (operators' messages).
 func postWebhook(ctx context.Context, client *http.Client, timeout time.Duration, target, secret, id string, now time.Time, body []byte) (webhookResult, error) {
+	return postJSON(ctx, client, timeout, target, body, signedHeaders(secret, id, now, body), now)
+}
+
+// postJSON sends one JSON POST with the extra headers. err is set for
+// transport failures (connection, timeout); HTTP statuses are in the
+// result. Nothing of the target but its scheme and host reaches an error:
+// a webhook's path is its secret.
+func postJSON(ctx context.Context, client *http.Client, timeout time.Duration, target string, body []byte, headers http.Header, now time.Time) (webhookResult, error) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
 	if err != nil {
 		return webhookResult{}, fmt.Errorf("build request for %s: %s", config.RedactURL(target), config.RedactText(err.Error()))
 	}
+	for k, v := range headers {
+		req.Header[k] = v
+	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "wirewatch-webhook")
-	req.Header.Set(HeaderWebhookID, id)
-	req.Header.Set(HeaderWebhookTimestamp, strconv.FormatInt(now.Unix(), 10))
-	req.Header.Set(HeaderWebhookSignature, Sign(secret, id, now, body))
 	resp, err := client.Do(req)
 	if err != nil {
-		// *url.Error prints the whole URL, and a webhook's path is its secret.
+		// *url.Error prints the whole URL.
 		var ue *url.Error
 		if errors.As(err, &ue) {
 			return webhookResult{}, fmt.Errorf("%s %s: %w", ue.Op, config.RedactURL(target), ue.Err)

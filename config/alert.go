@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/mail"
 	"net/url"
+	"regexp"
+	"strings"
 	"time"
 )
 
@@ -103,6 +105,11 @@ type Subscriber struct {
 	WebhookSecret Secret `yaml:"webhook_secret"`
 	// WebhookSecretFile names a file holding WebhookSecret. Default "".
 	WebhookSecretFile string `yaml:"webhook_secret_file"`
+	// Channels gives the subscriber's address on other channels, by
+	// channel name (slack: a Slack-compatible incoming webhook); each gets
+	// one message per article, whatever the cadence. Email and webhook
+	// have their own keys above. Default none.
+	Channels map[string]ChannelAddress `yaml:"channels"`
 	// Topics limits alerts to these topic ids; empty means every topic.
 	// With topics, MinScore applies to the best of them.
 	Topics []string `yaml:"topics"`
@@ -116,6 +123,37 @@ type Subscriber struct {
 	// Cadence is "immediate", "daily at 08:00 Europe/London" or
 	// "weekly on Monday at 07:00 Asia/Singapore". Default "immediate".
 	Cadence string `yaml:"cadence"`
+}
+
+// ChannelAddress is a subscriber's address on one channel.
+type ChannelAddress struct {
+	// Address is where the channel sends: for slack, the incoming webhook
+	// URL. It is a secret (a chat webhook URL carries its own credentials).
+	Address Secret `yaml:"address"`
+	// AddressFile names a file holding Address. Default "".
+	AddressFile string `yaml:"address_file"`
+}
+
+// channelNameRE is what the deliveries table takes as a channel name.
+var channelNameRE = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
+
+// Addresses returns the subscriber's addresses by channel name: email and
+// webhook from their own keys, the others from Channels. Channels without
+// an address are left out.
+func (s Subscriber) Addresses() map[string]string {
+	out := make(map[string]string, 2+len(s.Channels))
+	for name, a := range s.Channels {
+		if v := strings.TrimSpace(a.Address.Reveal()); v != "" {
+			out[name] = v
+		}
+	}
+	if v := strings.TrimSpace(s.Email); v != "" {
+		out["email"] = v
+	}
+	if v := strings.TrimSpace(s.Webhook); v != "" {
+		out["webhook"] = v
+	}
+	return out
 }
 
 // Defaults of the alert section's timeouts.
@@ -224,8 +262,18 @@ func (a Alert) Validate() error {
 			return &Error{Key: key + ".name", Msg: fmt.Sprintf("duplicate subscriber %q", s.Name)}
 		}
 		seen[s.Name] = true
-		if s.Email == "" && s.Webhook == "" {
-			return &Error{Key: key, Msg: "want an email, a webhook or both"}
+		for name, a := range s.Channels {
+			switch {
+			case name == "email" || name == "webhook":
+				return &Error{Key: key + ".channels." + name, Msg: fmt.Sprintf("give the %s address as %s.%s", name, key, name)}
+			case !channelNameRE.MatchString(name):
+				return &Error{Key: key + ".channels", Msg: fmt.Sprintf("want channel names of lower-case letters, digits and _, got %q", name)}
+			case strings.TrimSpace(a.Address.Reveal()) == "":
+				return &Error{Key: key + ".channels." + name + ".address", Msg: "want an address (address or address_file)"}
+			}
+		}
+		if len(s.Addresses()) == 0 {
+			return &Error{Key: key, Msg: "want an email, a webhook or a channels entry"}
 		}
 		if s.Email != "" {
 			if _, err := mail.ParseAddress(s.Email); err != nil {

@@ -177,6 +177,17 @@ func walkSecrets(prefix string, v reflect.Value, name string) error {
 			}
 		}
 		return nil
+	case reflect.Map:
+		// Map values cannot be set in place: resolve a copy, store it back.
+		for _, k := range v.MapKeys() {
+			cp := reflect.New(v.Type().Elem()).Elem()
+			cp.Set(v.MapIndex(k))
+			if err := walkSecrets(fmt.Sprintf("%s.%v", prefix, k), cp, name); err != nil {
+				return err
+			}
+			v.SetMapIndex(k, cp)
+		}
+		return nil
 	case reflect.Struct:
 	default:
 		return nil
@@ -202,7 +213,7 @@ func walkSecrets(prefix string, v reflect.Value, name string) error {
 			fv.SetString(strings.TrimRight(string(b), "\r\n"))
 			continue
 		}
-		if fv.Kind() == reflect.Struct || fv.Kind() == reflect.Slice {
+		if fv.Kind() == reflect.Struct || fv.Kind() == reflect.Slice || fv.Kind() == reflect.Map {
 			if err := walkSecrets(key, fv, name); err != nil {
 				return err
 			}

@@ -2,8 +2,10 @@ package model
 
 import "time"
 
-// Channels, events, modes and statuses of deliveries, as stored in the
-// deliveries table.
+// Events, modes and statuses of deliveries, as stored in the deliveries
+// table, and the two channels other code names: email (the one channel with
+// digests) and webhook. Every channel's name is its Name() in package alert;
+// the schema takes any.
 const (
 	ChannelEmail   = "email"
 	ChannelWebhook = "webhook"
@@ -47,8 +49,8 @@ type Decision struct {
 // subscriber can be reached on.
 type Subscription struct {
 	SubscriberID int64
-	// Channels are the subscriber's usable channels (ChannelEmail,
-	// ChannelWebhook), in that order.
+	// Channels are the subscriber's usable channels (an address, not
+	// disabled), in name order.
 	Channels  []string
 	Cadence   string // "immediate", "daily" or "weekly"
 	Topics    []string
@@ -104,11 +106,13 @@ type PlannedDelivery struct {
 // Subscriber is an enabled subscriber as the sender sees it (secrets are
 // not stored; they come from the configuration).
 type Subscriber struct {
-	ID              int64
-	Name            string
-	Email           string
-	Webhook         string
-	WebhookDisabled bool // disabled after a 410 Gone
+	ID   int64
+	Name string
+	// Addresses are the subscriber's usable addresses by channel name.
+	Addresses map[string]string
+	// Disabled holds the channels turned off after the far end said the
+	// address is gone (HTTP 410), with the reason.
+	Disabled map[string]string
 	// CadenceSpec is the subscription's cadence as written in the
 	// configuration ("daily at 08:00 Europe/London").
 	CadenceSpec string

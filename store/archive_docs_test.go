@@ -134,7 +134,8 @@ INSERT INTO classifications (article_id, classifier_version, topic, score, relev
  (11, 'v0', 'cyber-governance', 0.55, true, '[{"term": "team", "field": "title", "snippet": "team wins", "weight": 0.5}]'),
  (11, 'v1', 'cyber-governance', 0.05, false, '[]');
 
-INSERT INTO subscribers (id, name, email) VALUES (1, 'policy-desk', 'desk@example.org'), (2, 'tech-team', 'tech@example.org');
+INSERT INTO subscribers (id, name) VALUES (1, 'policy-desk'), (2, 'tech-team');
+INSERT INTO subscriber_channels (subscriber_id, channel, address) VALUES (1, 'email', 'desk@example.org'), (2, 'email', 'tech@example.org');
 INSERT INTO deliveries (subscriber_id, article_id, channel, mode, status, attempts, sent_at, error, created_at) VALUES
  (1, 5, 'email', 'immediate', 'sent', 1, now() - interval '50 minutes', NULL, now() - interval '55 minutes'),
  (1, 8, 'email', 'immediate', 'sent', 1, now() - interval '40 minutes', NULL, now() - interval '45 minutes'),

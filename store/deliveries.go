@@ -75,7 +75,7 @@ UPDATE deliveries d SET status = 'sending', lease_until = now() + $2 * interval 
 WHERE d.id IN (
     SELECT id FROM deliveries
     WHERE status = 'pending' AND mode = 'immediate' AND next_attempt_at <= $1
-      AND ($5 OR channel <> 'email') AND digest_id IS NULL
+      AND channel = ANY ($5::text[]) AND digest_id IS NULL
     ORDER BY next_attempt_at, id
     LIMIT $4
     FOR UPDATE SKIP LOCKED)
@@ -89,10 +89,10 @@ type Claim struct {
 	Limit int
 }
 
-// ClaimDueDeliveries leases up to c.Limit immediate deliveries due at c.Now;
-// email rows only when withEmail (email is configured).
-func (s *Store) ClaimDueDeliveries(ctx context.Context, c Claim, withEmail bool) ([]model.ClaimedDelivery, error) {
-	return queryRows[model.ClaimedDelivery](ctx, s.Pool, "claim deliveries", qClaimDeliveries, c.Now, c.Lease.Milliseconds(), c.Owner, c.Limit, withEmail)
+// ClaimDueDeliveries leases up to c.Limit immediate deliveries due at c.Now
+// on the given channels (those the sender has: rows of the others wait).
+func (s *Store) ClaimDueDeliveries(ctx context.Context, c Claim, channels []string) ([]model.ClaimedDelivery, error) {
+	return queryRows[model.ClaimedDelivery](ctx, s.Pool, "claim deliveries", qClaimDeliveries, c.Now, c.Lease.Milliseconds(), c.Owner, c.Limit, channels)
 }
 
 const qDeliverySent = `
@@ -139,18 +139,19 @@ func (s *Store) RecordDelivery(ctx context.Context, o Outcome) (bool, error) {
 	return n > 0, nil
 }
 
-const qDisableWebhook = `
+const qDisableChannel = `
 WITH d AS (
-    UPDATE subscribers SET webhook_disabled_at = $2, webhook_disabled_reason = $3, updated_at = now()
-    WHERE id = $1 RETURNING id)
-UPDATE deliveries SET status = 'cancelled', error = 'webhook endpoint disabled: ' || $3, updated_at = now()
-WHERE subscriber_id = (SELECT id FROM d) AND channel = 'webhook' AND status = 'pending'`
+    UPDATE subscriber_channels SET disabled_at = $3, disabled_reason = $4, updated_at = now()
+    WHERE subscriber_id = $1 AND channel = $2 RETURNING subscriber_id)
+UPDATE deliveries SET status = 'cancelled', error = $2 || ' address disabled: ' || $4, updated_at = now()
+WHERE subscriber_id = (SELECT subscriber_id FROM d) AND channel = $2 AND status = 'pending'`
 
-// DisableWebhook turns a subscriber's webhook off (it answered 410 Gone)
-// and cancels its waiting webhook deliveries.
-func (s *Store) DisableWebhook(ctx context.Context, subscriberID int64, at time.Time, reason string) error {
-	if _, err := s.Pool.Exec(ctx, qDisableWebhook, subscriberID, at, config.RedactText(reason)); err != nil {
-		return fmt.Errorf("store: disable webhook of subscriber %d: %w", subscriberID, err)
+// DisableChannel turns a subscriber's address on channel off (the far end
+// said it is gone, e.g. HTTP 410) and cancels the deliveries waiting for
+// it. The address stays off until the configuration gives a new one.
+func (s *Store) DisableChannel(ctx context.Context, subscriberID int64, channel string, at time.Time, reason string) error {
+	if _, err := s.Pool.Exec(ctx, qDisableChannel, subscriberID, channel, at, config.RedactText(reason)); err != nil {
+		return fmt.Errorf("store: disable %s of subscriber %d: %w", channel, subscriberID, err)
 	}
 	return nil
 }

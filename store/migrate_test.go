@@ -3,10 +3,15 @@ package store_test
 import (
 	"context"
 	"errors"
+	"io/fs"
+	"slices"
+	"strings"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/wirewatch/wirewatch/migrations"
 	"github.com/wirewatch/wirewatch/store"
 	"github.com/wirewatch/wirewatch/store/storetest"
 )
@@ -84,7 +89,7 @@ func TestConstraintsCarryInvariants(t *testing.T) {
 	if err := mustExec(`INSERT INTO articles (canonical_url) VALUES ('https://a.example/1')`); !isUnique(err) {
 		t.Fatalf("duplicate canonical_url: %v", err)
 	}
-	if err := mustExec(`INSERT INTO subscribers (name, email) VALUES ('desk', 'd@example.org')`); err != nil {
+	if err := mustExec(`INSERT INTO subscribers (name) VALUES ('desk')`); err != nil {
 		t.Fatal(err)
 	}
 	ins := `INSERT INTO deliveries (subscriber_id, article_id, channel, mode) SELECT s.id, a.id, 'email', 'immediate' FROM subscribers s, articles a`
@@ -100,5 +105,74 @@ func TestConstraintsCarryInvariants(t *testing.T) {
 	}
 	if err := mustExec(dig); !isUnique(err) {
 		t.Fatalf("second digest for one period: %v", err)
+	}
+}
+
+// Migration 013 moves each subscriber's email and webhook columns into
+// subscriber_channels (a webhook disabled after a 410 stays disabled),
+// lets deliveries take any channel name, and hides addresses from the
+// analysts' role.
+func TestMigrationMovesAddressesToChannels(t *testing.T) {
+	ctx := context.Background()
+	s := storetest.NewEmpty(t).Store
+	files, err := fs.Glob(migrations.FS, "*.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := func(name string) {
+		b, err := fs.ReadFile(migrations.FS, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Pool.Exec(ctx, string(b)); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+	}
+	for _, f := range files {
+		if f < "013" {
+			run(f)
+		}
+	}
+	if _, err := s.Pool.Exec(ctx, `
+INSERT INTO subscribers (name, email, webhook_url, webhook_disabled_at, webhook_disabled_reason) VALUES
+ ('desk', 'desk@example.org', NULL, NULL, NULL),
+ ('bridge', '', 'https://hooks.example.org/a', '2026-12-01T00:00Z', '410 Gone'),
+ ('both', 'b@example.org', 'https://hooks.example.org/b', NULL, NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	run("013_channels.sql")
+	rows, err := s.Pool.Query(ctx, `
+SELECT s.name || ' ' || c.channel || ' ' || c.address || ' ' || coalesce(c.disabled_reason, '-')
+FROM subscriber_channels c JOIN subscribers s ON s.id = c.subscriber_id ORDER BY 1`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"both email b@example.org -",
+		"both webhook https://hooks.example.org/b -",
+		"bridge webhook https://hooks.example.org/a 410 Gone",
+		"desk email desk@example.org -",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("subscriber_channels:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if _, err := s.Pool.Exec(ctx, `INSERT INTO articles (canonical_url) VALUES ('https://a.example/1');
+INSERT INTO deliveries (subscriber_id, article_id, channel, mode) SELECT s.id, a.id, 'slack', 'immediate' FROM subscribers s, articles a WHERE s.name = 'desk'`); err != nil {
+		t.Errorf("a delivery on a channel the schema never named: %v", err)
+	}
+	if _, err := s.Pool.Exec(ctx, `INSERT INTO deliveries (subscriber_id, article_id, channel, mode) SELECT s.id, a.id, 'Bad Name', 'immediate' FROM subscribers s, articles a WHERE s.name = 'desk'`); err == nil {
+		t.Error("a channel name with capitals and a space was taken")
+	}
+	var address, channel bool
+	if err := s.Pool.QueryRow(ctx, `SELECT has_column_privilege('wirewatch_reader', 'subscriber_channels', 'address', 'SELECT'),
+       has_column_privilege('wirewatch_reader', 'subscriber_channels', 'channel', 'SELECT')`).Scan(&address, &channel); err != nil {
+		t.Fatal(err)
+	}
+	if address || !channel {
+		t.Errorf("wirewatch_reader reads address %v, channel %v; want false, true", address, channel)
 	}
 }

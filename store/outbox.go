@@ -25,8 +25,8 @@ WHERE c.article_id = $1 AND c.classifier_version = a.classifier_version`
 
 const qOutboxSubscriptions = `
 SELECT s.id,
-       coalesce(s.email, '') <> '' AS has_email,
-       coalesce(s.webhook_url, '') <> '' AND s.webhook_disabled_at IS NULL AS has_webhook,
+       coalesce((SELECT array_agg(c.channel ORDER BY c.channel) FROM subscriber_channels c
+                 WHERE c.subscriber_id = s.id AND c.disabled_at IS NULL), '{}') AS channels,
        sub.cadence, sub.topics, sub.min_score::float8, sub.outlets, sub.languages
 FROM subscribers s
 JOIN subscriptions sub ON sub.subscriber_id = s.id
@@ -87,18 +87,7 @@ func (t *Tx) OutboxInput(ctx context.Context, articleID int64) (model.OutboxInpu
 	})
 	reads.Queue(qOutboxSubscriptions).Query(func(rows pgx.Rows) error {
 		var err error
-		in.Subscriptions, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (model.Subscription, error) {
-			var s model.Subscription
-			var email, webhook bool
-			err := r.Scan(&s.SubscriberID, &email, &webhook, &s.Cadence, &s.Topics, &s.MinScore, &s.Outlets, &s.Languages)
-			if email {
-				s.Channels = append(s.Channels, model.ChannelEmail)
-			}
-			if webhook {
-				s.Channels = append(s.Channels, model.ChannelWebhook)
-			}
-			return s, err
-		})
+		in.Subscriptions, err = pgx.CollectRows(rows, pgx.RowToStructByPos[model.Subscription])
 		if err != nil {
 			return fmt.Errorf("load subscriptions: %w", err)
 		}

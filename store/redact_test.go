@@ -17,7 +17,7 @@ func TestDeliveryErrorsAreRedacted(t *testing.T) {
 	db := storetest.New(t)
 	var id int64
 	err := db.Store.Pool.QueryRow(ctx, `
-WITH s AS (INSERT INTO subscribers (name, email) VALUES ('s', 's@example.org') RETURNING id),
+WITH s AS (INSERT INTO subscribers (name) VALUES ('s') RETURNING id),
      a AS (INSERT INTO articles (canonical_url) VALUES ('https://x.example/1') RETURNING id)
 INSERT INTO deliveries (subscriber_id, article_id, channel, mode, event, status, lease_owner, lease_until)
 SELECT s.id, a.id, 'webhook', 'immediate', 'new', 'sending', 'me', now() + interval '1 minute' FROM s, a

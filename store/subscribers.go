@@ -3,7 +3,8 @@ package store
 import (
 	"context"
 	"fmt"
-	"strings"
+	"maps"
+	"slices"
 
 	"github.com/jackc/pgx/v5"
 
@@ -16,20 +17,27 @@ import (
 const subscriptionName = "default"
 
 const qSyncSubscriber = `
-INSERT INTO subscribers (name, email, webhook_url, timezone, enabled)
-VALUES ($1, nullif($2, ''), nullif($3, ''), $4, true)
+INSERT INTO subscribers (name, timezone, enabled)
+VALUES ($1, $2, true)
 ON CONFLICT (name) DO UPDATE SET
-    email = excluded.email,
-    webhook_url = excluded.webhook_url,
-    timezone = excluded.timezone,
-    enabled = true,
-    -- a new webhook URL gets a fresh chance after a 410.
-    webhook_disabled_at = CASE WHEN subscribers.webhook_url IS DISTINCT FROM excluded.webhook_url
-                               THEN NULL ELSE subscribers.webhook_disabled_at END,
-    webhook_disabled_reason = CASE WHEN subscribers.webhook_url IS DISTINCT FROM excluded.webhook_url
-                               THEN NULL ELSE subscribers.webhook_disabled_reason END,
-    updated_at = now()
+    timezone = excluded.timezone, enabled = true, updated_at = now()
 RETURNING id`
+
+// qSyncChannels upserts a subscriber's addresses ($2 channels, $3
+// addresses) and deletes the channels it no longer has. A new address gets
+// a fresh chance after a 410.
+const qSyncChannels = `
+WITH gone AS (
+    DELETE FROM subscriber_channels WHERE subscriber_id = $1 AND NOT (channel = ANY ($2::text[])))
+INSERT INTO subscriber_channels (subscriber_id, channel, address)
+SELECT $1, c, a FROM unnest($2::text[], $3::text[]) AS t (c, a)
+ON CONFLICT (subscriber_id, channel) DO UPDATE SET
+    address = excluded.address,
+    disabled_at = CASE WHEN subscriber_channels.address IS DISTINCT FROM excluded.address
+                       THEN NULL ELSE subscriber_channels.disabled_at END,
+    disabled_reason = CASE WHEN subscriber_channels.address IS DISTINCT FROM excluded.address
+                       THEN NULL ELSE subscriber_channels.disabled_reason END,
+    updated_at = now()`
 
 const qSyncSubscription = `
 INSERT INTO subscriptions (subscriber_id, name, topics, min_score, outlets, languages, cadence, at_time, weekday, timezone, spec, enabled)
@@ -52,8 +60,8 @@ UPDATE deliveries d SET status = 'cancelled', updated_at = now(),
 FROM subscribers s
 WHERE s.id = d.subscriber_id AND d.status = 'pending'
   AND (NOT s.enabled
-       OR (d.channel = 'email' AND coalesce(s.email, '') = '')
-       OR (d.channel = 'webhook' AND coalesce(s.webhook_url, '') = ''))`
+       OR NOT EXISTS (SELECT FROM subscriber_channels c
+                      WHERE c.subscriber_id = d.subscriber_id AND c.channel = d.channel))`
 
 // SyncSubscribers makes the subscribers table match the configuration: it
 // upserts subs into subscribers and subscriptions (one subscription named
@@ -97,8 +105,17 @@ func upsertSubscriber(ctx context.Context, tx pgx.Tx, s config.Subscriber) error
 		return fmt.Errorf("store: sync subscriber %s: %w", s.Name, err)
 	}
 	var id int64
-	if err := tx.QueryRow(ctx, qSyncSubscriber, s.Name, strings.TrimSpace(s.Email), strings.TrimSpace(s.Webhook), c.Location.String()).Scan(&id); err != nil {
+	if err := tx.QueryRow(ctx, qSyncSubscriber, s.Name, c.Location.String()).Scan(&id); err != nil {
 		return fmt.Errorf("store: sync subscriber %s: %w", s.Name, err)
+	}
+	addrs := s.Addresses()
+	channels := slices.Sorted(maps.Keys(addrs))
+	values := make([]string, len(channels))
+	for i, ch := range channels {
+		values[i] = addrs[ch]
+	}
+	if _, err := tx.Exec(ctx, qSyncChannels, id, channels, values); err != nil {
+		return fmt.Errorf("store: sync channels of subscriber %s: %w", s.Name, err)
 	}
 	var atTime *string
 	var weekday *int16
@@ -125,8 +142,12 @@ func nonNil(s []string) []string {
 }
 
 const qSubscribers = `
-SELECT s.id, s.name, coalesce(s.email, ''), coalesce(s.webhook_url, ''),
-       s.webhook_disabled_at IS NOT NULL, coalesce(sub.spec, 'immediate'), s.created_at
+SELECT s.id, s.name,
+       coalesce((SELECT jsonb_object_agg(c.channel, c.address) FROM subscriber_channels c
+                 WHERE c.subscriber_id = s.id AND c.disabled_at IS NULL), '{}'),
+       coalesce((SELECT jsonb_object_agg(c.channel, coalesce(c.disabled_reason, '')) FROM subscriber_channels c
+                 WHERE c.subscriber_id = s.id AND c.disabled_at IS NOT NULL), '{}'),
+       coalesce(sub.spec, 'immediate'), s.created_at
 FROM subscribers s
 LEFT JOIN LATERAL (
     SELECT spec FROM subscriptions

@@ -228,10 +228,10 @@ VALUES ($1, $2, $3, $4, $5, $6, $7)`, id, c.Version, tp.ID, float32(tp.Score), c
 		}
 	}
 	var desk, hook int64
-	if err := st.Pool.QueryRow(ctx, `INSERT INTO subscribers (name, email) VALUES ('policy-desk', 'desk@example.org') RETURNING id`).Scan(&desk); err != nil {
+	if err := st.Pool.QueryRow(ctx, `INSERT INTO subscribers (name) VALUES ('policy-desk') RETURNING id`).Scan(&desk); err != nil {
 		t.Fatal(err)
 	}
-	if err := st.Pool.QueryRow(ctx, `INSERT INTO subscribers (name, webhook_url) VALUES ('slack-bridge', 'https://hooks.example.org/wirewatch') RETURNING id`).Scan(&hook); err != nil {
+	if err := st.Pool.QueryRow(ctx, `INSERT INTO subscribers (name) VALUES ('slack-bridge') RETURNING id`).Scan(&hook); err != nil {
 		t.Fatal(err)
 	}
 	for _, d := range []struct {

@@ -19,7 +19,7 @@ import (
 func (s *Service) scheduleDigests(ctx context.Context, subs map[int64]*recipient) error {
 	now := s.now()
 	for _, sub := range subs {
-		if sub.cadence.Mode == model.ModeImmediate || sub.Email == "" {
+		if sub.cadence.Mode == model.ModeImmediate || sub.Address(model.ChannelEmail) == "" {
 			continue
 		}
 		end := alert.LastBoundary(sub.cadence, now)
@@ -38,7 +38,7 @@ func (s *Service) scheduleDigests(ctx context.Context, subs map[int64]*recipient
 func (s *Service) deliverDigest(ctx context.Context, c model.ClaimedDigest, sub *recipient) bool {
 	log := s.log.With("digest_id", c.ID, "subscriber_id", c.SubscriberID, "attempt", c.Attempts)
 	o := store.Outcome{ID: c.ID, At: s.now(), Next: s.now()}
-	if sub == nil || sub.Email == "" {
+	if sub == nil || sub.Address(model.ChannelEmail) == "" {
 		o.Status, o.Reason = model.StatusFailed, "subscriber disabled or without email"
 		s.record(ctx, log, s.st.RecordDigest, o)
 		return false
@@ -145,7 +145,7 @@ func (s *Service) subscriberByName(ctx context.Context, name string) (*recipient
 	for _, c := range s.cfg.Subscribers {
 		if c.Name == name {
 			cad, _ := config.ParseCadence(c.Cadence)
-			return &recipient{Recipient: alert.Recipient{Name: c.Name, Email: c.Email, Location: cad.Location}, cadence: cad}, false, nil
+			return &recipient{Recipient: alert.Recipient{Name: c.Name, Addresses: c.Addresses(), Location: cad.Location}, cadence: cad}, false, nil
 		}
 	}
 	return nil, false, fmt.Errorf("%w %q", ErrUnknownSubscriber, name)
@@ -184,7 +184,7 @@ func (s *Service) WriteEML(ctx context.Context, w io.Writer, name string, r aler
 	if err != nil {
 		return err
 	}
-	return alert.WriteEML(w, s.cfg.SMTP, sub.Email, r, s.now())
+	return alert.WriteEML(w, s.cfg.SMTP, sub.Address(model.ChannelEmail), r, s.now())
 }
 
 // SendDigestNow sends the subscriber a digest of everything waiting for
@@ -203,7 +203,7 @@ func (s *Service) SendDigestNow(ctx context.Context, name string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	if sub.Email == "" {
+	if sub.Address(model.ChannelEmail) == "" {
 		return 0, fmt.Errorf("deliver: subscriber %s has no email address", name)
 	}
 	c, n, err := s.st.OpenDigestNow(ctx, sub.SubscriberID, s.claim())

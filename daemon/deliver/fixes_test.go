@@ -436,7 +436,7 @@ FROM subscribers s LEFT JOIN deliveries d ON d.subscriber_id = s.id WHERE s.name
 		t.Fatalf("bo enabled=%v with %d pending rows, want enabled with 2", enabled, pending)
 	}
 	var email string
-	if err := e.pool.QueryRow(ctx, `SELECT email FROM subscribers WHERE name = 'ana'`).Scan(&email); err != nil || email != "ana@example.net" {
+	if err := e.pool.QueryRow(ctx, `SELECT c.address FROM subscriber_channels c JOIN subscribers s ON s.id = c.subscriber_id WHERE s.name = 'ana' AND c.channel = 'email'`).Scan(&email); err != nil || email != "ana@example.net" {
 		t.Fatalf("ana's email %q (%v), want updated", email, err)
 	}
 	if _, err := ConfiguredSubscriber(e.cfg, "nobody"); err == nil || !strings.Contains(err.Error(), "not in alert.subscribers") {

@@ -1,6 +1,8 @@
 package deliver
 
 import (
+	"slices"
+
 	"errors"
 	"github.com/wirewatch/wirewatch/model"
 
@@ -17,11 +19,17 @@ type metrics struct {
 	leaseLost  prometheus.Counter
 }
 
-func newMetrics(reg prometheus.Registerer) *metrics {
+// newMetrics builds the sender's metrics; channels are the names of its
+// channels, whose series start at 0 (with email's and digest's, even while
+// email is off).
+func newMetrics(reg prometheus.Registerer, channels []string) *metrics {
+	labels := append(slices.Clone(channels), model.ChannelEmail)
+	slices.Sort(labels)
+	labels = append(slices.Compact(labels), "digest")
 	m := &metrics{
 		deliveries: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "wirewatch_deliveries_total",
-			Help: "Delivery attempts by channel (email, webhook, digest) and outcome (sent, retry, failed, cancelled).",
+			Help: "Delivery attempts by channel (email, webhook, slack, digest) and outcome (sent, retry, failed, cancelled).",
 		}, []string{"channel", "outcome"}),
 		pending: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "wirewatch_deliveries_pending",
@@ -29,7 +37,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		}),
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "wirewatch_delivery_duration_seconds",
-			Help:    "Time to hand one message to the SMTP server or webhook, by channel.",
+			Help:    "Time to hand one message to the SMTP server or HTTP endpoint, by channel.",
 			Buckets: []float64{0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30},
 		}, []string{"channel"}),
 		leaseLost: prometheus.NewCounter(prometheus.CounterOpts{
@@ -41,14 +49,14 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		m.deliveries = register(reg, m.deliveries)
 		// Every series at 0 from the start (dashboards and alerts see a
 		// zero, not "no data").
-		for _, ch := range []string{model.ChannelEmail, model.ChannelWebhook, "digest"} {
+		for _, ch := range labels {
 			for _, o := range []string{"sent", "retry", "failed", "cancelled"} {
 				m.deliveries.WithLabelValues(ch, o)
 			}
 		}
 		m.pending = register(reg, m.pending)
 		m.duration = register(reg, m.duration)
-		for _, ch := range []string{model.ChannelEmail, model.ChannelWebhook, "digest"} {
+		for _, ch := range labels {
 			m.duration.WithLabelValues(ch)
 		}
 		m.leaseLost = register(reg, m.leaseLost)

@@ -1,7 +1,8 @@
 // Package deliver is the daemon's last stage: it sends what the outbox
 // holds. A Service claims due deliveries and digests from store with
 // FOR UPDATE SKIP LOCKED and a lease, has package alert render them and
-// send them on their channel (email, webhook), and records the outcome.
+// send them on their channel (email, webhook, slack: alert.NewChannels),
+// and records the outcome.
 // Queue is the other end: it plans an article's deliveries (alert.Plan)
 // and stores them in the caller's transaction. Digest-mode rows wait until
 // the subscriber's period closes and are then attached to a digests row and
@@ -25,8 +26,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"math/rand/v2"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
@@ -98,6 +101,7 @@ type Service struct {
 	owner    string // lease_owner: replica id plus a per-Service suffix
 	email    *alert.Email
 	channels map[string]alert.Channel
+	names    []string // of channels, for claims
 	m        *metrics
 
 	mu        sync.Mutex
@@ -119,22 +123,21 @@ func NewService(cfg config.Alert, st *store.Store, logger *slog.Logger, reg prom
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	email, err := alert.NewEmail(cfg.SMTP)
+	channels, err := alert.NewChannels(alert.Deps{Config: cfg, HTTPClient: opts.HTTPClient})
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("deliver: %w", err)
 	}
-	channels := map[string]alert.Channel{}
-	if email != nil {
-		channels[email.Name()] = email
-	} else {
+	if err := alert.CheckAddresses(cfg.Subscribers, channels); err != nil {
+		return nil, fmt.Errorf("deliver: %w", err)
+	}
+	email, _ := channels[model.ChannelEmail].(*alert.Email)
+	if email == nil {
 		for _, sub := range cfg.Subscribers {
 			if sub.Email != "" {
 				logger.Warn("email is off (alert.smtp.url is empty); email deliveries will wait", "subscriber", sub.Name)
 			}
 		}
 	}
-	webhook := alert.NewWebhook(opts.HTTPClient, cfg.WebhookTimeout)
-	channels[webhook.Name()] = webhook
 	var suffix [3]byte
 	_, _ = crand.Read(suffix[:])
 	return &Service{
@@ -145,7 +148,8 @@ func NewService(cfg config.Alert, st *store.Store, logger *slog.Logger, reg prom
 		owner:    opts.ReplicaID + "/" + hex.EncodeToString(suffix[:]),
 		email:    email,
 		channels: channels,
-		m:        newMetrics(reg),
+		names:    slices.Sorted(maps.Keys(channels)),
+		m:        newMetrics(reg, slices.Sorted(maps.Keys(channels))),
 	}, nil
 }
 
@@ -191,7 +195,7 @@ func (s *Service) Claim(ctx context.Context, n int) ([]Job, error) {
 			s.log.Info("burst of immediate alerts folded into one message", "deliveries", folded, "burst", s.cfg.Burst, "window", s.cfg.BurstWindow)
 		}
 	}
-	deliveries, err := s.st.ClaimDueDeliveries(ctx, c, s.email != nil)
+	deliveries, err := s.st.ClaimDueDeliveries(ctx, c, s.names)
 	if err != nil {
 		return nil, err
 	}
@@ -417,9 +421,9 @@ func (s *Service) readRecipients(ctx context.Context) (map[int64]*recipient, err
 			c, _ = config.ParseCadence(model.ModeImmediate)
 		}
 		out[r.ID] = &recipient{
-			Recipient: alert.Recipient{SubscriberID: r.ID, Name: r.Name, Email: r.Email, Webhook: r.Webhook,
-				WebhookDisabled: r.WebhookDisabled, Secret: secrets[r.Name], Location: c.Location},
-			cadence: c, createdAt: r.CreatedAt,
+			Recipient: alert.Recipient{SubscriberID: r.ID, Name: r.Name, Addresses: r.Addresses,
+				Secret: secrets[r.Name], Location: c.Location},
+			disabled: r.Disabled, cadence: c, createdAt: r.CreatedAt,
 		}
 	}
 	return out, nil
@@ -428,6 +432,8 @@ func (s *Service) readRecipients(ctx context.Context) (map[int64]*recipient, err
 // recipient is a subscriber as sending needs it.
 type recipient struct {
 	alert.Recipient
+	// disabled holds the channels turned off after a 410, with the reason.
+	disabled  map[string]string
 	cadence   config.Cadence
 	createdAt time.Time
 }
@@ -472,11 +478,11 @@ func (s *Service) deliver(ctx context.Context, c model.ClaimedDelivery, sub *rec
 	}
 	if r.Gone && sub != nil {
 		fctx, cancel := finishCtx(ctx)
-		if err := s.st.DisableWebhook(fctx, sub.SubscriberID, s.now(), r.Reason); err != nil {
-			log.Error("disabling webhook failed", "error", err)
+		if err := s.st.DisableChannel(fctx, sub.SubscriberID, c.Channel, s.now(), r.Reason); err != nil {
+			log.Error("disabling the subscriber's address failed", "error", err)
 		}
 		cancel()
-		log.Error("webhook endpoint disabled", "reason", r.Reason)
+		log.Error("the subscriber's address on the channel is gone; disabled until the configuration changes it", "reason", r.Reason)
 	}
 	o := store.Outcome{ID: c.ID, At: s.now(), Next: s.now(), Reason: r.Reason, Response: r.Response, MessageID: r.MessageID}
 	var label string
@@ -509,10 +515,10 @@ func (s *Service) attempt(ctx context.Context, c model.ClaimedDelivery, sub *rec
 		return alert.Result{Reason: alert.ErrNoSMTP.Error()}
 	case !ok:
 		return alert.Result{Permanent: true, Reason: "unknown channel " + c.Channel}
-	case ch.Address(sub.Recipient) == "":
+	case sub.Address(c.Channel) == "":
 		reason := "subscriber has no " + c.Channel + " address"
-		if c.Channel == model.ChannelWebhook && sub.WebhookDisabled {
-			reason = "webhook endpoint disabled after 410 Gone"
+		if why, off := sub.disabled[c.Channel]; off {
+			reason = c.Channel + " address disabled: " + why
 		}
 		return alert.Result{Cancelled: true, Reason: reason}
 	}

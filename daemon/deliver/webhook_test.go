@@ -111,7 +111,7 @@ func TestWebhookGoneDisables(t *testing.T) {
 	ctx := context.Background()
 	s.RunOnce(ctx)
 	var disabled bool
-	if err := e.pool.QueryRow(ctx, `SELECT webhook_disabled_at IS NOT NULL FROM subscribers WHERE name = 'gone'`).Scan(&disabled); err != nil || !disabled {
+	if err := e.pool.QueryRow(ctx, `SELECT c.disabled_at IS NOT NULL FROM subscriber_channels c JOIN subscribers s ON s.id = c.subscriber_id WHERE s.name = 'gone' AND c.channel = 'webhook'`).Scan(&disabled); err != nil || !disabled {
 		t.Fatalf("410 did not disable the endpoint (%v)", err)
 	}
 	var failed, cancelled int
@@ -134,7 +134,7 @@ WHERE s.name = 'moved' ORDER BY d.id LIMIT 1`).Scan(&status, &errText)
 	if err := e.db.Store.SyncSubscribers(ctx, subs); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.pool.QueryRow(ctx, `SELECT webhook_disabled_at IS NOT NULL FROM subscribers WHERE name = 'gone'`).Scan(&disabled); err != nil || disabled {
+	if err := e.pool.QueryRow(ctx, `SELECT c.disabled_at IS NOT NULL FROM subscriber_channels c JOIN subscribers s ON s.id = c.subscriber_id WHERE s.name = 'gone' AND c.channel = 'webhook'`).Scan(&disabled); err != nil || disabled {
 		t.Fatal("new URL still disabled")
 	}
 }
