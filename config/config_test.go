@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -74,6 +75,10 @@ func TestErrorsNameFileKeyAndExpectation(t *testing.T) {
 		{"env type", "", []string{"WIREWATCH_DAEMON_POLL_WORKERS=lots"}, []string{"environment", "WIREWATCH_DAEMON_POLL_WORKERS", "whole number"}},
 		{"env unknown", "", []string{"WIREWATCH_DAEMON_POOL_WORKERS=2"}, []string{"WIREWATCH_DAEMON_POOL_WORKERS", "unknown setting"}},
 		{"threshold", "classify:\n  threshold: 2\n", nil, []string{"classify.threshold", "(0, 1]"}},
+		{"email under channels", "alert:\n  subscribers:\n    - name: a\n      channels: {email: {address: a@example.org}}\n", nil, []string{"alert.subscribers[0].channels.email", "alert.subscribers[0].email"}},
+		{"channel name", "alert:\n  subscribers:\n    - name: a\n      channels: {Slack: {address: https://x.example}}\n", nil, []string{"alert.subscribers[0].channels", `"Slack"`}},
+		{"channel without address", "alert:\n  subscribers:\n    - name: a\n      channels: {slack: {}}\n", nil, []string{"alert.subscribers[0].channels.slack.address", "want an address"}},
+		{"no address at all", "alert:\n  subscribers:\n    - name: a\n", nil, []string{"alert.subscribers[0]", "a channels entry"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -143,6 +148,35 @@ alert:
 	_, err = Load(writeFile(t, ""), []string{"WIREWATCH_DATABASE_URL=" + "mysql://u:" + pw + "@h/d"})
 	if err == nil || strings.Contains(err.Error(), pw) {
 		t.Fatalf("want an env error without the password, got %v", err)
+	}
+}
+
+// A subscriber's channels entry reads its address from address_file (a
+// chat webhook URL is a secret: it never prints), and Addresses merges it
+// with the email and webhook keys.
+func TestChannelAddresses(t *testing.T) {
+	const url = "https://hooks.slack.com/services/T0/B0/sEcReTtOkEn"
+	f := filepath.Join(t.TempDir(), "slack-url")
+	if err := os.WriteFile(f, []byte(url+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := Load(writeFile(t, fmt.Sprintf(`alert:
+  subscribers:
+    - name: chat
+      email: chat@example.org
+      channels:
+        slack: {address_file: %s}
+`, f)), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub := cfg.Alert.Subscribers[0]
+	want := map[string]string{"email": "chat@example.org", "slack": url}
+	if got := sub.Addresses(); !maps.Equal(got, want) {
+		t.Errorf("Addresses() = %v, want %v", got, want)
+	}
+	if out := fmt.Sprintf("%v %+v", cfg, sub); strings.Contains(out, "sEcReTtOkEn") {
+		t.Errorf("the slack URL shows in %s", out)
 	}
 }
 
