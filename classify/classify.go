@@ -194,6 +194,8 @@ type Classifier struct {
 // New compiles a classifier for the taxonomy. A threshold outside (0,1]
 // (such as the zero Config) is replaced by DefaultThreshold; call
 // Config.Validate first to reject it instead.
+// (Duplicate by design: classify/reference_test.go keeps the code this replaced, frozen, as
+// the reference the equivalence tests compare it with.)
 func New(t *Taxonomy, cfg Config) *Classifier {
 	c := &Classifier{tax: t, threshold: cfg.Threshold}
 	if cfg.Validate() != nil || c.threshold == 0 {

@@ -10,6 +10,8 @@ package classify
 // mostly stays in share cache lines; and the states where a pattern ends
 // come after all others, so "is there a match here" is one comparison
 // (row >= outFrom) rather than a look-up.
+// (Duplicate by design: classify/reference_test.go keeps the code this replaced, frozen, as
+// the reference the equivalence tests compare it with.)
 type matcher struct {
 	class   [256]uint32 // byte -> class; 0 for bytes in no pattern
 	nclass  int

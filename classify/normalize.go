@@ -138,6 +138,8 @@ func growNorm(dst []byte, offs []int32, n, more int) ([]byte, []int32) {
 // isWordByte reports whether b continues an English word for boundary checks.
 // Bytes of non-ASCII runes are not word bytes, so an English term next to a
 // Chinese character still matches ("TikTok禁令").
+// (Duplicate by design: classify/reference_test.go keeps the code this replaced, frozen, as
+// the reference the equivalence tests compare it with.)
 func isWordByte(b byte) bool {
 	return b >= 'a' && b <= 'z' || b >= '0' && b <= '9'
 }

@@ -221,6 +221,8 @@ func (t *Taxonomy) validate() error {
 
 // parseTerm normalises a term as texts are normalised and reports whether it
 // ends in the "*" wildcard.
+// (Duplicate by design: classify/reference_test.go keeps the code this replaced, frozen, as
+// the reference the equivalence tests compare it with.)
 func parseTerm(term string) (key string, prefix bool, err error) {
 	s := strings.TrimSpace(term)
 	if strings.HasSuffix(s, "*") {

@@ -181,27 +181,30 @@ func (s *Store) StoredArticles(ctx context.Context, ids []int64) (map[int64]mode
 	return out, nil
 }
 
-// DeliveryRow is one line of `wirewatch deliveries`.
+// DeliveryRow is one delivery as `wirewatch deliveries` and the web UI's
+// deliveries page show it.
 type DeliveryRow struct {
-	ID           int64
-	Subscriber   string
-	Channel      string
-	Mode         string
-	Event        string
-	Status       string
-	Attempts     int
-	NextAttempt  time.Time
-	SentAt       *time.Time
-	Error        string
-	LastResponse string
-	ArticleID    int64
-	Title        string
-	DigestID     *int64
+	ID            int64
+	Subscriber    string
+	Channel       string
+	Mode          string
+	Event         string
+	Status        string
+	Attempts      int
+	NextAttemptAt time.Time
+	SentAt        *time.Time
+	Error         string
+	LastResponse  string
+	ArticleID     int64
+	Title         string
+	DigestID      *int64
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
 }
 
 const qListDeliveries = `
 SELECT d.id, s.name, d.channel, d.mode, d.event, d.status, d.attempts, d.next_attempt_at, d.sent_at,
-       coalesce(d.error, ''), coalesce(d.last_response, ''), a.id, a.title, d.digest_id
+       coalesce(d.error, ''), coalesce(d.last_response, ''), a.id, a.title, d.digest_id, d.created_at, d.updated_at
 FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id JOIN articles a ON a.id = d.article_id
 WHERE ($1 = '' OR d.status = $1) AND ($2 = '' OR s.name = $2)
 ORDER BY d.id DESC LIMIT $3`

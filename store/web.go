@@ -252,30 +252,11 @@ type DeliveryQuery struct {
 	Limit, Offset int
 }
 
-// DeliveryView is one delivery as the deliveries page shows it.
-type DeliveryView struct {
-	ID            int64
-	Subscriber    string
-	Channel       string
-	Mode          string
-	Event         string
-	Status        string
-	Attempts      int
-	NextAttemptAt time.Time
-	SentAt        *time.Time
-	Error         string
-	LastResponse  string
-	ArticleID     int64
-	Title         string
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
-}
-
 // deliveriesSQL puts failed deliveries first, then the most recently
 // changed.
 const deliveriesSQL = `
 SELECT d.id, s.name, d.channel, d.mode, d.event, d.status, d.attempts, d.next_attempt_at, d.sent_at,
-       coalesce(d.error, ''), coalesce(d.last_response, ''), a.id, a.title, d.created_at, d.updated_at
+       coalesce(d.error, ''), coalesce(d.last_response, ''), a.id, a.title, d.digest_id, d.created_at, d.updated_at
 FROM deliveries d
 JOIN subscribers s ON s.id = d.subscriber_id
 JOIN articles a ON a.id = d.article_id
@@ -284,21 +265,8 @@ ORDER BY (d.status = 'failed') DESC, d.updated_at DESC, d.id DESC
 LIMIT $3 OFFSET $4`
 
 // Deliveries lists deliveries, failed ones first.
-func (s *Store) Deliveries(ctx context.Context, q DeliveryQuery) ([]DeliveryView, error) {
-	rows, err := s.Pool.Query(ctx, deliveriesSQL, q.Subscriber, q.Status, max(q.Limit, 1), max(q.Offset, 0))
-	if err != nil {
-		return nil, fmt.Errorf("store: deliveries: %w", err)
-	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (DeliveryView, error) {
-		var x DeliveryView
-		err := r.Scan(&x.ID, &x.Subscriber, &x.Channel, &x.Mode, &x.Event, &x.Status, &x.Attempts, &x.NextAttemptAt,
-			&x.SentAt, &x.Error, &x.LastResponse, &x.ArticleID, &x.Title, &x.CreatedAt, &x.UpdatedAt)
-		return x, err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("store: deliveries: %w", err)
-	}
-	return out, nil
+func (s *Store) Deliveries(ctx context.Context, q DeliveryQuery) ([]DeliveryRow, error) {
+	return queryRows[DeliveryRow](ctx, s.Pool, "deliveries", deliveriesSQL, q.Subscriber, q.Status, max(q.Limit, 1), max(q.Offset, 0))
 }
 
 // SubscriberDeliveries counts one subscriber's deliveries by status.

@@ -233,6 +233,15 @@ func articleID(r *http.Request) (int64, error) {
 	return id, nil
 }
 
+// requestedArticle reads the article the request's path names.
+func requestedArticle(ctx context.Context, st *store.Store, r *http.Request) (store.ArticleView, error) {
+	id, err := articleID(r)
+	if err != nil {
+		return store.ArticleView{}, err
+	}
+	return st.Article(ctx, id)
+}
+
 type topicView struct {
 	ID       string
 	Score    float64
@@ -254,11 +263,7 @@ type articlePage struct {
 }
 
 func (s *Server) article(ctx context.Context, st *store.Store, r *http.Request) (view, error) {
-	id, err := articleID(r)
-	if err != nil {
-		return view{}, err
-	}
-	a, err := st.Article(ctx, id)
+	a, err := requestedArticle(ctx, st, r)
 	if err != nil {
 		return view{}, err
 	}
@@ -309,15 +314,11 @@ type revisionsPage struct {
 }
 
 func (s *Server) revisions(ctx context.Context, st *store.Store, r *http.Request) (view, error) {
-	id, err := articleID(r)
+	a, err := requestedArticle(ctx, st, r)
 	if err != nil {
 		return view{}, err
 	}
-	a, err := st.Article(ctx, id)
-	if err != nil {
-		return view{}, err
-	}
-	revs, err := st.Revisions(ctx, id)
+	revs, err := st.Revisions(ctx, a.ID)
 	if err != nil {
 		return view{}, err
 	}
@@ -433,7 +434,7 @@ type deliveriesPage struct {
 	Status      string
 	Statuses    []string
 	Subscribers []store.SubscriberDeliveries
-	Rows        []store.DeliveryView
+	Rows        []store.DeliveryRow
 	PrevURL     string
 	NextURL     string
 }

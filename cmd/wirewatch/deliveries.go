@@ -40,7 +40,7 @@ func runDeliveries(ctx context.Context, e *env, args []string) error {
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tSUBSCRIBER\tCHANNEL\tMODE\tEVENT\tSTATUS\tATTEMPTS\tWHEN\tARTICLE\tERROR")
 	for _, d := range rows {
-		when := "next " + d.NextAttempt.Local().Format(time.DateTime)
+		when := "next " + d.NextAttemptAt.Local().Format(time.DateTime)
 		if d.SentAt != nil {
 			when = "sent " + d.SentAt.Local().Format(time.DateTime)
 		}

@@ -392,6 +392,8 @@ func sanitize(b []byte) []byte {
 }
 
 // sanitizeCopy is sanitize for input that needs changes: it always copies.
+// (Duplicate by design: fetch/charset/fastpath_test.go keeps the code this replaced, frozen, as
+// the reference the equivalence tests compare it with.)
 func sanitizeCopy(b []byte) []byte {
 	b = bytes.TrimPrefix(b, []byte("\uFEFF"))
 	if !utf8.Valid(b) {

@@ -502,6 +502,8 @@ func latinLang(text string) string {
 // cleanTitle removes a trailing (or leading) site name: "Headline - Xinhua",
 // "标题_新华网", "Global Times | Headline" keep only the headline: the longest
 // segment, when the others are short.
+// (Duplicate by design: fetch/extract/reference_test.go keeps the code this replaced, frozen, as
+// the reference the equivalence tests compare it with.)
 func cleanTitle(t string) string {
 	orig := cleanLine(t)
 	// Both expressions need a dash or separator character; most headlines

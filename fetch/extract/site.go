@@ -26,6 +26,8 @@ const (
 
 // declaredURL returns the absolute http(s) address the page declares for
 // itself, or nil.
+// (Duplicate by design: fetch/extract/reference_test.go keeps the code this replaced, frozen, as
+// the reference the equivalence tests compare it with.)
 func declaredURL(ix *pageIndex) *nurl.URL {
 	cands := []string{
 		metaContent(ix, "og:url", "twitter:url"),

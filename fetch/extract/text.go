@@ -134,6 +134,8 @@ func nodeText(nodes ...*html.Node) string {
 // maxWalkDepth bounds recursion on pathological documents.
 const maxWalkDepth = 512
 
+// (Duplicate by design: fetch/extract/reference_test.go keeps the code this replaced, frozen, as
+// the reference the equivalence tests compare it with.)
 func (b *textBuilder) walk(n *html.Node, depth int) {
 	if depth > maxWalkDepth {
 		return
