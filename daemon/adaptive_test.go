@@ -1,19 +1,14 @@
 package daemon_test
 
 import (
-	"context"
 	"testing"
 	"time"
-
-	"github.com/wirewatch/wirewatch/store/storetest"
 )
 
 // With fetch.adaptive, a source whose articles come every few minutes is
 // polled sooner than its configured hour, also after a 304.
 func TestAdaptiveIntervalShortensBusySources(t *testing.T) {
-	ctx := context.Background()
-	db := storetest.New(t)
-	f := newFarm(t)
+	ctx, db, f := farmTest(t)
 	cfg := testConfig(db)
 	cfg.Fetch.Adaptive = true
 	cfg.Fetch.MinInterval = time.Minute

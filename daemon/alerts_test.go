@@ -1,23 +1,19 @@
 package daemon_test
 
 import (
-	"context"
-	"github.com/wirewatch/wirewatch/alert/alerttest"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/wirewatch/wirewatch/alert/alerttest"
 	"github.com/wirewatch/wirewatch/config"
 	"github.com/wirewatch/wirewatch/daemon"
-	"github.com/wirewatch/wirewatch/store/storetest"
 )
 
 // A relevant article found by a poll reaches an immediate subscriber by
 // email within the same cycle, once; an irrelevant one does not.
 func TestPipelineAlertsImmediateSubscriber(t *testing.T) {
-	ctx := context.Background()
-	db := storetest.New(t)
-	f := newFarm(t)
+	ctx, db, f := farmTest(t)
 	f.items = func(n int) []int { return []int{n} }
 	box := alerttest.NewSMTPServer(t)
 	cfg := testConfig(db)
@@ -56,9 +52,7 @@ func TestPipelineAlertsImmediateSubscriber(t *testing.T) {
 }
 
 func TestSubscriptionsThatCannotMatchAreRefused(t *testing.T) {
-	ctx := context.Background()
-	db := storetest.New(t)
-	f := newFarm(t)
+	ctx, db, f := farmTest(t)
 	for _, tc := range []struct {
 		sub  config.Subscriber
 		want string

@@ -18,9 +18,7 @@ import (
 // source is polled exactly once and every article (some listed by two
 // feeds) is fetched exactly once.
 func TestTwoSchedulersNeverClaimTheSameWork(t *testing.T) {
-	ctx := context.Background()
-	db := storetest.New(t)
-	f := newFarm(t)
+	ctx, db, f := farmTest(t)
 	const sources = 150
 	// feeds overlap: feed n lists articles 2n, 2n+1, 2n+2, so neighbours share one.
 	f.items = func(n int) []int { return []int{2 * n, 2*n + 1, 2*n + 2} }
@@ -83,9 +81,7 @@ func TestTwoSchedulersNeverClaimTheSameWork(t *testing.T) {
 // claiming, cuts in-flight work after the grace period, and releases every
 // lease so the sources are due again at once, not counted as failures.
 func TestShutdownMidCycleReleasesLeases(t *testing.T) {
-	ctx := context.Background()
-	db := storetest.New(t)
-	f := newFarm(t)
+	ctx, db, f := farmTest(t)
 	var entered atomic.Int32
 	f.feedWait = func(r *http.Request) {
 		entered.Add(1)
@@ -129,9 +125,7 @@ func TestShutdownMidCycleReleasesLeases(t *testing.T) {
 
 // In-flight work that finishes within the grace period is recorded.
 func TestShutdownLetsInFlightWorkFinish(t *testing.T) {
-	ctx := context.Background()
-	db := storetest.New(t)
-	f := newFarm(t)
+	ctx, db, f := farmTest(t)
 	release := make(chan struct{})
 	var entered atomic.Int32
 	f.feedWait = func(*http.Request) { entered.Add(1); <-release }

@@ -1,7 +1,6 @@
 package daemon_test
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"strings"
@@ -10,7 +9,6 @@ import (
 
 	"github.com/wirewatch/wirewatch/config"
 	"github.com/wirewatch/wirewatch/model"
-	"github.com/wirewatch/wirewatch/store/storetest"
 )
 
 // The pipeline end to end on a loopback farm of feeds and a listing page:
@@ -18,9 +16,7 @@ import (
 // 304s; an edited page becomes a new revision with a diff; a 410 marks the
 // article removed and keeps its text.
 func TestPollOnceEndToEnd(t *testing.T) {
-	ctx := context.Background()
-	db := storetest.New(t)
-	f := newFarm(t)
+	ctx, db, f := farmTest(t)
 	// Feeds 0 and 1 share article 3 (dedup across feeds).
 	f.items = func(n int) []int { return []int{3 * n, 3*n + 1, 3*n + 3} }
 	specs := f.specs(2)

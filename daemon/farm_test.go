@@ -46,6 +46,12 @@ func newFarm(t *testing.T) *farm {
 	return f
 }
 
+// farmTest starts most daemon tests: a context, a fresh migrated database
+// and a loopback farm of feeds and article pages.
+func farmTest(t *testing.T) (context.Context, *storetest.Database, *farm) {
+	return context.Background(), storetest.New(t), newFarm(t)
+}
+
 func (f *farm) count(path string) int {
 	f.mu.Lock()
 	defer f.mu.Unlock()

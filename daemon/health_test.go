@@ -1,7 +1,6 @@
 package daemon_test
 
 import (
-	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -12,7 +11,6 @@ import (
 
 	"github.com/wirewatch/wirewatch/daemon"
 	"github.com/wirewatch/wirewatch/store"
-	"github.com/wirewatch/wirewatch/store/storetest"
 )
 
 func get(t *testing.T, h http.Handler, path string) (int, string) {
@@ -24,9 +22,7 @@ func get(t *testing.T, h http.Handler, path string) (int, string) {
 }
 
 func TestHealthReadyAndMetrics(t *testing.T) {
-	ctx := context.Background()
-	db := storetest.New(t)
-	f := newFarm(t)
+	ctx, db, f := farmTest(t)
 	cfg := testConfig(db)
 	cfg.SourcesFile = catalogue(t, f.specs(1))
 	reg := prometheus.NewRegistry()
@@ -63,9 +59,7 @@ func TestHealthReadyAndMetrics(t *testing.T) {
 
 // A feed that answers with no items is recorded as a failing source.
 func TestEmptyFeedIsReported(t *testing.T) {
-	ctx := context.Background()
-	db := storetest.New(t)
-	f := newFarm(t)
+	ctx, db, f := farmTest(t)
 	f.items = func(int) []int { return nil }
 	cfg := testConfig(db)
 	cfg.SourcesFile = catalogue(t, f.specs(1))

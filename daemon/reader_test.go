@@ -2,7 +2,6 @@ package daemon_test
 
 import (
 	"bytes"
-	"context"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -13,16 +12,13 @@ import (
 	"github.com/wirewatch/wirewatch/alert/alerttest"
 	"github.com/wirewatch/wirewatch/config"
 	"github.com/wirewatch/wirewatch/daemon"
-	"github.com/wirewatch/wirewatch/store/storetest"
 )
 
 // An article whose fetch is refused (an unsafe address, a permanent 4xx)
 // is stored as refused at the first attempt, never fetched again and never
 // alerted, although its feed summary is relevant.
 func TestRefusedArticlesAreNeverAlerted(t *testing.T) {
-	ctx := context.Background()
-	db := storetest.New(t)
-	f := newFarm(t)
+	ctx, db, f := farmTest(t)
 	f.items = func(n int) []int { return []int{0, 1} }
 	f.extra = []string{"http://169.254.169.254/latest/meta-data/story.html"}
 	f.set("/article/1.html", http.StatusBadRequest, "")
@@ -81,9 +77,7 @@ func (s *syncBuffer) String() string {
 // poll logs how many it held back; fresh items on the next poll are
 // alerted; `alert replay` queues the old ones on purpose, once.
 func TestBackfillHoldsBackOldItems(t *testing.T) {
-	ctx := context.Background()
-	db := storetest.New(t)
-	f := newFarm(t)
+	ctx, db, f := farmTest(t)
 	f.items = func(n int) []int { return []int{n*10 + 1, n*10 + 2, n*10 + 3} }
 	f.pubDate = time.Now().Add(-7 * 24 * time.Hour).Format(time.RFC1123Z)
 	cfg := testConfig(db)
@@ -148,9 +142,7 @@ func TestBackfillHoldsBackOldItems(t *testing.T) {
 // A 408 or 425 answer means "try later": the article is retried, not
 // refused.
 func TestTryLaterIsNotRefused(t *testing.T) {
-	ctx := context.Background()
-	db := storetest.New(t)
-	f := newFarm(t)
+	ctx, db, f := farmTest(t)
 	f.items = func(n int) []int { return []int{0, 1} }
 	f.set("/article/0.html", http.StatusRequestTimeout, "")
 	f.set("/article/1.html", http.StatusTooEarly, "")
@@ -173,9 +165,7 @@ func TestTryLaterIsNotRefused(t *testing.T) {
 // delivery is marked sent (the farm's copies of one text are one story,
 // listed once).
 func TestBurstOfFiftyImmediateItems(t *testing.T) {
-	ctx := context.Background()
-	db := storetest.New(t)
-	f := newFarm(t)
+	ctx, db, f := farmTest(t)
 	f.items = func(n int) []int {
 		out := make([]int, 10)
 		for i := range out {

@@ -1,21 +1,17 @@
 package daemon_test
 
 import (
-	"context"
 	"testing"
 	"time"
 
 	"github.com/wirewatch/wirewatch/config"
 	"github.com/wirewatch/wirewatch/daemon"
-	"github.com/wirewatch/wirewatch/store/storetest"
 )
 
 // Reclassify re-runs a changed classifier over stored articles, stores the
 // new version's results and counts the decisions that changed.
 func TestReclassifyCountsChangedDecisions(t *testing.T) {
-	ctx := context.Background()
-	db := storetest.New(t)
-	f := newFarm(t)
+	ctx, db, f := farmTest(t)
 	cfg := testConfig(db)
 	cfg.SourcesFile = catalogue(t, f.specs(2))
 	d := newDaemon(t, ctx, cfg, db, "replica-reclassify")

@@ -1,14 +1,12 @@
 package daemon_test
 
 import (
-	"context"
 	"testing"
 	"time"
 
 	"github.com/wirewatch/wirewatch/config"
 	"github.com/wirewatch/wirewatch/daemon"
 	"github.com/wirewatch/wirewatch/fetch/extract"
-	"github.com/wirewatch/wirewatch/store/storetest"
 )
 
 // Reextract re-runs extraction over the stored raw pages: texts that come
@@ -16,9 +14,7 @@ import (
 // (no new revision), with their search vectors and classification; a dry
 // run counts and writes nothing; a second run finds nothing to change.
 func TestReextractReplacesChangedTexts(t *testing.T) {
-	ctx := context.Background()
-	db := storetest.New(t)
-	f := newFarm(t)
+	ctx, db, f := farmTest(t)
 	cfg := testConfig(db)
 	cfg.SourcesFile = catalogue(t, f.specs(2))
 	d := newDaemon(t, ctx, cfg, db, "replica-reextract")

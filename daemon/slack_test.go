@@ -1,7 +1,6 @@
 package daemon_test
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -11,7 +10,6 @@ import (
 	"time"
 
 	"github.com/wirewatch/wirewatch/config"
-	"github.com/wirewatch/wirewatch/store/storetest"
 )
 
 // A channel added as one file (alert/slack.go) and one configuration entry
@@ -21,9 +19,7 @@ import (
 // retried; a second replica polling everything again sends nothing more:
 // each article is accepted exactly once.
 func TestSlackChannelEndToEnd(t *testing.T) {
-	ctx := context.Background()
-	db := storetest.New(t)
-	f := newFarm(t)
+	ctx, db, f := farmTest(t)
 	f.items = func(n int) []int { return []int{n} }
 
 	var (

@@ -21,9 +21,7 @@ func runAlert(ctx context.Context, e *env, args []string) error {
 	if len(args) == 0 || args[0] != "replay" {
 		return fmt.Errorf("%w: want `wirewatch alert replay --since YYYY-MM-DD|RFC3339|DURATION`", errUsage)
 	}
-	var g globalFlags
-	fs := e.newFlags("alert replay")
-	g.add(fs)
+	fs, g := e.commandFlags("alert replay")
 	since := fs.String("since", "", "send relevant articles published since this date (YYYY-MM-DD, RFC 3339) or this long ago (e.g. 72h)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err

@@ -15,9 +15,7 @@ func init() {
 }
 
 func runClassify(ctx context.Context, e *env, args []string) error {
-	var g globalFlags
-	fs := e.newFlags("classify")
-	g.add(fs)
+	fs, g := e.commandFlags("classify")
 	threshold := fs.Float64("threshold", 0, "relevance threshold (default: classify.threshold from the configuration)")
 	topics := fs.String("topics", "", "topic taxonomy file (default: classify.topics_file, else the built-in one)")
 	if err := fs.Parse(args); err != nil {
@@ -44,9 +42,7 @@ func runClassify(ctx context.Context, e *env, args []string) error {
 }
 
 func runReclassify(ctx context.Context, e *env, args []string) error {
-	var g globalFlags
-	fs := e.newFlags("reclassify")
-	g.add(fs)
+	fs, g := e.commandFlags("reclassify")
 	since := fs.String("since", "", "only articles first seen on or after this date (YYYY-MM-DD)")
 	if err := fs.Parse(args); err != nil {
 		return err

@@ -151,9 +151,7 @@ func init() {
 }
 
 func runMigrate(ctx context.Context, e *env, args []string) error {
-	var g globalFlags
-	fs := e.newFlags("migrate")
-	g.add(fs)
+	fs, g := e.commandFlags("migrate")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

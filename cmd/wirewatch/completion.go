@@ -57,9 +57,7 @@ func completionEntries(ctx context.Context) []completionEntry {
 }
 
 func runCompletion(ctx context.Context, e *env, args []string) error {
-	var g globalFlags // accepted like everywhere; the scripts need no configuration
-	fs := e.newFlags("completion")
-	g.add(fs)
+	fs, _ := e.commandFlags("completion") // accepted like everywhere; the scripts need no configuration
 	fs.Usage = usageWith(fs, "Usage: wirewatch completion bash|zsh|fish\n\n"+
 		"Prints a completion script for commands, sub-commands and flags:\n"+
 		"  bash: source <(wirewatch completion bash)     (or save it in /etc/bash_completion.d/wirewatch)\n"+

@@ -14,9 +14,7 @@ func init() {
 }
 
 func runDeliveries(ctx context.Context, e *env, args []string) error {
-	var g globalFlags
-	fs := e.newFlags("deliveries")
-	g.add(fs)
+	fs, g := e.commandFlags("deliveries")
 	status := fs.String("status", "", "only deliveries with this status: pending, sending, sent, failed or cancelled")
 	subscriber := fs.String("subscriber", "", "only this subscriber's deliveries")
 	limit := fs.Int("limit", 100, "show at most this many (the newest)")

@@ -18,9 +18,7 @@ func init() {
 }
 
 func runDigest(ctx context.Context, e *env, args []string) error {
-	var g globalFlags
-	fs := e.newFlags("digest")
-	g.add(fs)
+	fs, g := e.commandFlags("digest")
 	name := fs.String("subscriber", "", "subscriber name (required)")
 	dryRun := fs.Bool("dry-run", false, "render the next digest to stdout without recording anything (the default)")
 	send := fs.Bool("send", false, "send the digest now and record it")

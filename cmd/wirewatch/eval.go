@@ -18,9 +18,7 @@ func init() {
 }
 
 func runEval(ctx context.Context, e *env, args []string) error {
-	var g globalFlags
-	fs := e.newFlags("eval")
-	g.add(fs)
+	fs, g := e.commandFlags("eval")
 	dir := fs.String("labels", "classify/testdata/labels", "folder of the label files (test.tsv, fulltext.tsv, fulltext.jsonl, second-pass.tsv)")
 	corpus := fs.String("corpus", "../shared/corpora/statemedia/headlines.jsonl.gz", "the state-media headline corpus the test set's labels refer to")
 	sets := fs.String("sets", "test,fulltext", "sets to measure, comma-separated: test, fulltext")

@@ -26,9 +26,7 @@ Flags:
 `
 
 func runExport(ctx context.Context, e *env, args []string) error {
-	var g globalFlags
-	fs := e.newFlags("export")
-	g.add(fs)
+	fs, g := e.commandFlags("export")
 	since := fs.String("since", "", "articles published at or after this time (required; \"all\" for the whole archive)")
 	until := fs.String("until", "", "articles published before this time")
 	relevant := fs.Bool("relevant-only", false, "only articles the classifier judged relevant")

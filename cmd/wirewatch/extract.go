@@ -42,9 +42,7 @@ func newExtractOutput(ex model.Extracted) extractOutput {
 }
 
 func runExtract(ctx context.Context, e *env, args []string) error {
-	fs := e.newFlags("extract")
-	var g globalFlags
-	g.add(fs)
+	fs, g := e.commandFlags("extract")
 	pageURL := fs.String("url", "", "the page's address (picks the site rule, resolves links)")
 	contentType := fs.String("content-type", "", "the Content-Type header the page came with (for its charset)")
 	sources := fs.String("sources", "", "source catalogue with site rules (default: the configuration's sources_file, else the built-in one)")

@@ -20,9 +20,7 @@ func init() {
 // configuration's own listener (daemon.listen) for /readyz, which is what a
 // container's HEALTHCHECK wants: the image has no shell, curl or wget.
 func runHealthcheck(ctx context.Context, e *env, args []string) error {
-	var g globalFlags
-	fs := e.newFlags("healthcheck")
-	g.add(fs)
+	fs, g := e.commandFlags("healthcheck")
 	timeout := fs.Duration("timeout", 5*time.Second, "give up after this long (connection and answer)")
 	fs.Usage = usageWith(fs, "Usage: wirewatch healthcheck [--timeout 5s] [--config FILE] [URL]\n\n"+
 		"Asks a running daemon whether it is ready: GET URL, by default http://<daemon.listen>/readyz\n"+

@@ -17,9 +17,7 @@ func init() {
 }
 
 func runLinks(_ context.Context, e *env, args []string) error {
-	fs := e.newFlags("links")
-	var g globalFlags
-	g.add(fs)
+	fs, g := e.commandFlags("links")
 	pageURL := fs.String("url", "", "the page's address (required: links are resolved against it and judged by its site)")
 	contentType := fs.String("content-type", "", "the Content-Type header the page came with (for its charset)")
 	verbose := fs.Bool("v", false, "also print why each link was taken and its title, tab-separated")

@@ -157,6 +157,15 @@ func usage(w io.Writer) {
 
 // newFlags makes a FlagSet for a subcommand that prints to stderr and
 // returns errors instead of exiting.
+// commandFlags is newFlags with the flags every command shares
+// (--config, --log-format, --log-level) added.
+func (e *env) commandFlags(name string) (*flag.FlagSet, *globalFlags) {
+	fs := e.newFlags(name)
+	g := &globalFlags{}
+	g.add(fs)
+	return fs, g
+}
+
 func (e *env) newFlags(name string) *flag.FlagSet {
 	fs := flag.NewFlagSet("wirewatch "+name, flag.ContinueOnError)
 	fs.SetOutput(e.stderr)

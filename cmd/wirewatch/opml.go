@@ -56,9 +56,7 @@ type importedSource struct {
 }
 
 func runSourcesImport(e *env, args []string) error {
-	var g globalFlags
-	fs := e.newFlags("sources import")
-	g.add(fs)
+	fs, g := e.commandFlags("sources import")
 	lang := fs.String("language", "", "language of every imported source, en or zh (default: the outline's language attribute, else zh for a title in Chinese script, else en)")
 	interval := fs.Duration("interval", 0, "poll interval of the imported sources (default: the catalogue's, 30m)")
 	outlet := fs.String("outlet", "", "outlet of every imported source (default: the feed's title)")
@@ -302,9 +300,7 @@ func writeFileAtomic(path string, data []byte) error {
 }
 
 func runSourcesExport(e *env, args []string) error {
-	var g globalFlags
-	fs := e.newFlags("sources export")
-	g.add(fs)
+	fs, g := e.commandFlags("sources export")
 	format := fs.String("format", "opml", "opml (the feeds, for feed readers) or yaml (the whole catalogue file)")
 	fs.Usage = usageWith(fs, "Usage: wirewatch sources export [--format opml|yaml] [--config FILE]\n\n"+
 		"Writes the configured source catalogue (sources_file, else the built-in one) to standard\n"+

@@ -16,9 +16,7 @@ func init() {
 }
 
 func runReextract(ctx context.Context, e *env, args []string) error {
-	var g globalFlags
-	fs := e.newFlags("reextract")
-	g.add(fs)
+	fs, g := e.commandFlags("reextract")
 	since := fs.String("since", "", "only articles first seen on or after this date (YYYY-MM-DD)")
 	dryRun := fs.Bool("dry-run", false, "count the texts that would change; write nothing")
 	if err := fs.Parse(args); err != nil {

@@ -64,9 +64,7 @@ func newRegistry() *prometheus.Registry {
 }
 
 func runDaemon(ctx context.Context, e *env, args []string) error {
-	var g globalFlags
-	fs := e.newFlags("run")
-	g.add(fs)
+	fs, g := e.commandFlags("run")
 	cpuProfile := fs.String("cpuprofile", "", "write a Go CPU profile of the whole run to this file (for performance work)")
 	memProfile := fs.String("memprofile", "", "write a Go heap profile to this file at shutdown (for performance work)")
 	if err := fs.Parse(args); err != nil {
@@ -146,9 +144,7 @@ func runDaemon(ctx context.Context, e *env, args []string) error {
 }
 
 func runPoll(ctx context.Context, e *env, args []string) error {
-	var g globalFlags
-	fs := e.newFlags("poll")
-	g.add(fs)
+	fs, g := e.commandFlags("poll")
 	once := fs.Bool("once", false, "run one cycle and exit (required; the continuous loop is 'wirewatch run')")
 	if err := fs.Parse(args); err != nil {
 		return err

@@ -35,9 +35,7 @@ Flags (before or after QUERY):
 `
 
 func runSearch(ctx context.Context, e *env, args []string) error {
-	var g globalFlags
-	fs := e.newFlags("search")
-	g.add(fs)
+	fs, g := e.commandFlags("search")
 	topic := fs.String("topic", "", "only articles classified under this topic id")
 	outlet := fs.String("outlet", "", "only this outlet's articles (exact name, e.g. \"Global Times\")")
 	lang := fs.String("lang", "", "only articles in this language: zh or en")

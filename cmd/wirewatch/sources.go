@@ -75,9 +75,7 @@ func runSources(ctx context.Context, e *env, args []string) error {
 	if len(args) == 0 || args[0] != "check" {
 		return fmt.Errorf("%w: want 'wirewatch sources check|import|export' (sources -h)", errUsage)
 	}
-	var g globalFlags
-	fs := e.newFlags("sources check")
-	g.add(fs)
+	fs, g := e.commandFlags("sources check")
 	only := fs.String("source", "", "check only this source (by name)")
 	articles := fs.Int("articles", 3, "how many of each source's items to fetch and extract")
 	parallel := fs.Int("parallel", 4, "sources checked at once")

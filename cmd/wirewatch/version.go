@@ -32,9 +32,7 @@ func buildInfo() (v, c string) {
 }
 
 func runVersion(_ context.Context, e *env, args []string) error {
-	var g globalFlags // accepted like everywhere; the version needs no configuration
-	fs := e.newFlags("version")
-	g.add(fs)
+	fs, _ := e.commandFlags("version") // accepted like everywhere; the version needs no configuration
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

@@ -24,9 +24,7 @@ func init() {
 // so database.url may point at a streaming replica or a login that only
 // has wirewatch_reader.
 func runWeb(ctx context.Context, e *env, args []string) error {
-	var g globalFlags
-	fs := e.newFlags("web")
-	g.add(fs)
+	fs, g := e.commandFlags("web")
 	listen := fs.String("listen", "", "address to serve on (default web.listen, 127.0.0.1:9091)")
 	hashPassword := fs.Bool("hash-password", false, "read a password on stdin, print its bcrypt hash for web.password_hash, and exit")
 	if err := fs.Parse(args); err != nil {
