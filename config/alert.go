@@ -1,6 +1,7 @@
 package config
 
 import (
+	"cmp"
 	"fmt"
 	"net/mail"
 	"net/url"
@@ -217,23 +218,19 @@ func (a Alert) Validate() error {
 	if a.Backfill < 0 {
 		return &Error{Key: "alert.backfill", Msg: "want 0 (alert everything) or a positive duration"}
 	}
-	if a.Burst < 1 {
-		return &Error{Key: "alert.burst", Msg: fmt.Sprintf("want 1 or more, got %d", a.Burst)}
-	}
 	if a.BurstWindow <= 0 {
 		return &Error{Key: "alert.burst_window", Msg: "want a positive duration"}
 	}
 	if a.Lease < 3*time.Second {
 		return &Error{Key: "alert.lease", Msg: fmt.Sprintf("want at least 3s, got %s", a.Lease)}
 	}
-	if a.DigestMaxHTML < 20_000 {
-		return &Error{Key: "alert.digest_max_html", Msg: fmt.Sprintf("want 20000 bytes or more, got %d", a.DigestMaxHTML)}
-	}
-	if a.DigestFullPerTopic < 1 {
-		return &Error{Key: "alert.digest_full_per_topic", Msg: fmt.Sprintf("want 1 or more, got %d", a.DigestFullPerTopic)}
-	}
-	if a.MaxAttempts < 1 {
-		return &Error{Key: "alert.max_attempts", Msg: fmt.Sprintf("want 1 or more, got %d", a.MaxAttempts)}
+	if err := cmp.Or(
+		atLeast("alert.burst", a.Burst, 1),
+		atLeast("alert.digest_max_html", a.DigestMaxHTML, 20_000),
+		atLeast("alert.digest_full_per_topic", a.DigestFullPerTopic, 1),
+		atLeast("alert.max_attempts", a.MaxAttempts, 1),
+	); err != nil {
+		return err
 	}
 	if a.RetryBase <= 0 || a.RetryMax < a.RetryBase {
 		return &Error{Key: "alert.retry_base", Msg: "want 0 < retry_base <= retry_max"}

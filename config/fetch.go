@@ -1,6 +1,7 @@
 package config
 
 import (
+	"cmp"
 	"fmt"
 	"net/netip"
 	"net/url"
@@ -138,7 +139,7 @@ func (f Fetch) Validate() error {
 	pos := []struct {
 		key string
 		d   time.Duration
-	}{{"fetch.connect_timeout", f.ConnectTimeout}, {"fetch.header_timeout", f.HeaderTimeout}, {"fetch.timeout", f.Timeout}, {"fetch.min_interval", f.MinInterval}, {"fetch.max_interval", f.MaxInterval}, {"fetch.robots_ttl", f.RobotsTTL}, {"fetch.robots_retry", f.RobotsRetry}}
+	}{{"fetch.connect_timeout", f.ConnectTimeout}, {"fetch.header_timeout", f.HeaderTimeout}, {"fetch.timeout", f.Timeout}, {"fetch.min_interval", f.MinInterval}, {"fetch.max_interval", f.MaxInterval}, {"fetch.robots_ttl", f.RobotsTTL}, {"fetch.robots_retry", f.RobotsRetry}, {"fetch.stale_after", f.StaleAfter}}
 	for _, p := range pos {
 		if p.d <= 0 {
 			return &Error{Key: p.key, Msg: fmt.Sprintf("want a positive duration, got %s", p.d)}
@@ -147,8 +148,20 @@ func (f Fetch) Validate() error {
 	if f.MinInterval > f.MaxInterval {
 		return &Error{Key: "fetch.min_interval", Msg: "must not exceed fetch.max_interval"}
 	}
-	if f.MaxBodyBytes < 1024 {
-		return &Error{Key: "fetch.max_body_bytes", Msg: fmt.Sprintf("want at least 1024, got %d", f.MaxBodyBytes)}
+	if err := cmp.Or(
+		atLeast("fetch.max_body_bytes", f.MaxBodyBytes, 1024),
+		atLeast("fetch.host_burst", f.HostBurst, 1),
+		atLeast("fetch.host_concurrency", f.HostConcurrency, 1),
+		atLeast("fetch.max_idle_conns_per_host", f.MaxIdleConnsPerHost, 1),
+		atLeast("fetch.max_feed_depth", f.MaxFeedDepth, 8),
+		atLeast("fetch.max_feed_items", f.MaxFeedItems, 1),
+		atLeast("fetch.max_article_attempts", f.MaxArticleAttempts, 1),
+		atLeast("fetch.challenge_max_bytes", f.ChallengeMaxBytes, 0),
+		atLeast("fetch.stale_gap_factor", f.StaleGapFactor, 1),
+		atLeast("fetch.browser_settle", f.BrowserSettle, 0),
+		atLeast("fetch.rule_miss_limit", f.RuleMissLimit, 1),
+	); err != nil {
+		return err
 	}
 	if f.MaxRedirects < 0 || f.MaxRedirects > 20 {
 		return &Error{Key: "fetch.max_redirects", Msg: fmt.Sprintf("want 0 to 20, got %d", f.MaxRedirects)}
@@ -161,21 +174,6 @@ func (f Fetch) Validate() error {
 	if f.HostRate <= 0 {
 		return &Error{Key: "fetch.host_rate", Msg: fmt.Sprintf("want a positive rate, got %v", f.HostRate)}
 	}
-	if f.HostBurst < 1 {
-		return &Error{Key: "fetch.host_burst", Msg: fmt.Sprintf("want 1 or more, got %d", f.HostBurst)}
-	}
-	if f.HostConcurrency < 1 {
-		return &Error{Key: "fetch.host_concurrency", Msg: fmt.Sprintf("want 1 or more, got %d", f.HostConcurrency)}
-	}
-	if f.MaxIdleConnsPerHost < 1 {
-		return &Error{Key: "fetch.max_idle_conns_per_host", Msg: fmt.Sprintf("want 1 or more, got %d", f.MaxIdleConnsPerHost)}
-	}
-	if f.MaxFeedDepth < 8 {
-		return &Error{Key: "fetch.max_feed_depth", Msg: fmt.Sprintf("want 8 or more, got %d", f.MaxFeedDepth)}
-	}
-	if f.MaxFeedItems < 1 {
-		return &Error{Key: "fetch.max_feed_items", Msg: fmt.Sprintf("want 1 or more, got %d", f.MaxFeedItems)}
-	}
 	if f.Jitter < 0 || f.Jitter > 0.5 {
 		return &Error{Key: "fetch.jitter", Msg: fmt.Sprintf("want 0 to 0.5, got %v", f.Jitter)}
 	}
@@ -184,28 +182,10 @@ func (f Fetch) Validate() error {
 			return &Error{Key: "fetch.recheck", Msg: "want increasing positive durations such as [1h, 6h, 24h]"}
 		}
 	}
-	if f.MaxArticleAttempts < 1 {
-		return &Error{Key: "fetch.max_article_attempts", Msg: fmt.Sprintf("want 1 or more, got %d", f.MaxArticleAttempts)}
-	}
 	if f.Proxy != "" {
 		if err := CheckProxyURL(f.Proxy); err != nil {
 			return &Error{Key: "fetch.proxy", Msg: err.Error()}
 		}
-	}
-	if f.ChallengeMaxBytes < 0 {
-		return &Error{Key: "fetch.challenge_max_bytes", Msg: fmt.Sprintf("want 0 or more, got %d", f.ChallengeMaxBytes)}
-	}
-	if f.StaleAfter <= 0 {
-		return &Error{Key: "fetch.stale_after", Msg: fmt.Sprintf("want a positive duration, got %s", f.StaleAfter)}
-	}
-	if f.StaleGapFactor < 1 {
-		return &Error{Key: "fetch.stale_gap_factor", Msg: fmt.Sprintf("want 1 or more, got %v", f.StaleGapFactor)}
-	}
-	if f.BrowserSettle < 0 {
-		return &Error{Key: "fetch.browser_settle", Msg: fmt.Sprintf("want 0 or more, got %s", f.BrowserSettle)}
-	}
-	if f.RuleMissLimit < 1 {
-		return &Error{Key: "fetch.rule_miss_limit", Msg: fmt.Sprintf("want 1 or more, got %d", f.RuleMissLimit)}
 	}
 	if f.ContactURL != "" {
 		if u, err := url.Parse(f.ContactURL); err != nil || u.Scheme == "" {
@@ -213,4 +193,13 @@ func (f Fetch) Validate() error {
 		}
 	}
 	return nil
+}
+
+// atLeast is the error of a setting below its least value (nil when it is
+// not); Validate methods pass several to cmp.Or, which keeps the first.
+func atLeast[T ~int | ~int64 | ~float64](key string, v, least T) error {
+	if v >= least {
+		return nil
+	}
+	return &Error{Key: key, Msg: fmt.Sprintf("want %v or more, got %v", least, v)}
 }

@@ -1,17 +1,16 @@
 package daemon_test
 
 import (
-	"bytes"
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/wirewatch/wirewatch/alert/alerttest"
 	"github.com/wirewatch/wirewatch/config"
 	"github.com/wirewatch/wirewatch/daemon"
+	"github.com/wirewatch/wirewatch/internal/syncbuf"
 )
 
 // An article whose fetch is refused (an unsafe address, a permanent 4xx)
@@ -55,24 +54,6 @@ func TestRefusedArticlesAreNeverAlerted(t *testing.T) {
 	}
 }
 
-// syncBuffer is a log sink tests can read while the daemon writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // The first start on week-old items archives them and queues nothing; the
 // poll logs how many it held back; fresh items on the next poll are
 // alerted; `alert replay` queues the old ones on purpose, once.
@@ -85,7 +66,7 @@ func TestBackfillHoldsBackOldItems(t *testing.T) {
 	cfg.SourcesFile = catalogue(t, f.specs(2))
 	cfg.Alert.Subscribers = []config.Subscriber{{Name: "desk", Email: "desk@example.org", Cadence: "immediate"}}
 	cfg.Daemon.ReplicaID = "replica-backfill"
-	var logs syncBuffer
+	var logs syncbuf.Buffer
 	logger := slog.New(slog.NewTextHandler(&logs, nil))
 	setup, err := daemon.NewSetup(ctx, cfg, db.Store, logger, nil)
 	if err != nil {

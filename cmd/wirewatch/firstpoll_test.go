@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wirewatch/wirewatch/internal/syncbuf"
 	"github.com/wirewatch/wirewatch/store/storetest"
 )
 
@@ -104,7 +105,7 @@ type firstPollLine struct {
 // firstPollLog waits for the first-poll summary (logged after the groups) in a daemon's log and
 // returns the last line of each message, the failure groups by reason and
 // the number of "applied migration" lines.
-func firstPollLog(t *testing.T, log *syncBuffer) (map[string]firstPollLine, map[string]firstPollLine, int) {
+func firstPollLog(t *testing.T, log *syncbuf.Buffer) (map[string]firstPollLine, map[string]firstPollLine, int) {
 	t.Helper()
 	type line = firstPollLine
 	var lines []line

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wirewatch/wirewatch/internal/syncbuf"
 	"github.com/wirewatch/wirewatch/store/storetest"
 )
 
@@ -22,10 +23,10 @@ func startDaemon(t *testing.T, env []string) string {
 }
 
 // startDaemonLog is startDaemon that also returns the daemon's log (JSON).
-func startDaemonLog(t *testing.T, env []string) (string, *syncBuffer) {
+func startDaemonLog(t *testing.T, env []string) (string, *syncbuf.Buffer) {
 	t.Helper()
 	cmd := wirewatch(t, append(env, "WIREWATCH_DAEMON_LISTEN=127.0.0.1:0"), "run", "--log-format", "json")
-	var errb syncBuffer
+	var errb syncbuf.Buffer
 	cmd.Stderr = &errb
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

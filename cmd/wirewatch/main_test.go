@@ -11,12 +11,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/wirewatch/wirewatch/internal/syncbuf"
 	"github.com/wirewatch/wirewatch/store/storetest"
 )
 
@@ -211,7 +211,7 @@ func TestRunWaitsForDatabase(t *testing.T) {
 		"WIREWATCH_DATABASE_RETRY_MAX=200ms",
 		"WIREWATCH_DAEMON_LISTEN=127.0.0.1:0",
 	}, "run", "--log-format", "json")
-	var errb syncBuffer
+	var errb syncbuf.Buffer
 	cmd.Stderr = &errb
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -252,22 +252,4 @@ func TestRunWaitsForDatabase(t *testing.T) {
 	if err := cmd.Wait(); err != nil {
 		t.Errorf("exit after SIGTERM while waiting: %v\n%s", err, errb.String())
 	}
-}
-
-// syncBuffer is a bytes.Buffer safe for a writer process and a reading test.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

@@ -16,6 +16,7 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/wirewatch/wirewatch/internal/syncbuf"
 	"github.com/wirewatch/wirewatch/store/storetest"
 )
 
@@ -63,7 +64,7 @@ func TestWebCommandServes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var errb syncBuffer
+	var errb syncbuf.Buffer
 	cmd.Stderr = &errb
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -128,7 +129,7 @@ func TestRunServesTheUI(t *testing.T) {
 		"WIREWATCH_FETCH_ALLOW_CIDRS=127.0.0.1/32",
 		"WIREWATCH_DAEMON_LISTEN=127.0.0.1:0",
 	}, "run", "--log-format", "json")
-	var errb syncBuffer
+	var errb syncbuf.Buffer
 	cmd.Stderr = &errb
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/wirewatch/wirewatch/alert"
 	"github.com/wirewatch/wirewatch/alert/alerttest"
+	"github.com/wirewatch/wirewatch/internal/syncbuf"
 	"github.com/wirewatch/wirewatch/model"
 	"io"
 	"log/slog"
@@ -20,26 +21,8 @@ import (
 	"github.com/wirewatch/wirewatch/config"
 )
 
-// logBuffer collects log lines for assertions. (cmd/wirewatch has a twin,
-// syncBuffer, in package main, which no other package can import.)
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-func (b *logBuffer) logger() *slog.Logger {
+// debugLogger logs everything, as text, to b.
+func debugLogger(b *syncbuf.Buffer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(b, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
 
@@ -76,8 +59,8 @@ func TestSMTPAcceptedThenQuitFails(t *testing.T) {
 	e.smtp = alerttest.NewSMTPServerWrapped(t, func(l net.Listener) net.Listener { return quitDropListener{l} })
 	e.cfg.SMTP.URL = "smtp://" + e.smtp.Addr
 	storeArticle(t, e.pool, simpleArticle(1, "data-security", 0.8), alert.Change{})
-	var logs logBuffer
-	s, err := NewService(e.cfg, e.db.Store, logs.logger(), nil, Options{ReplicaID: "test"})
+	var logs syncbuf.Buffer
+	s, err := NewService(e.cfg, e.db.Store, debugLogger(&logs), nil, Options{ReplicaID: "test"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -336,14 +319,14 @@ func TestLostLeaseDetected(t *testing.T) {
 	)
 	storeArticle(t, e.pool, simpleArticle(1, "data-security", 0.8), alert.Change{})
 	ctx := context.Background()
-	var logs logBuffer
+	var logs syncbuf.Buffer
 	reap := func(kind string, id int64) { // what another replica's reaper does
 		table := map[string]string{"delivery": "deliveries", "digest": "digests"}[kind]
 		if _, err := e.pool.Exec(ctx, `UPDATE `+table+` SET status = 'pending', lease_owner = NULL, lease_until = NULL WHERE id = $1`, id); err != nil {
 			t.Error(err)
 		}
 	}
-	s, err := NewService(e.cfg, e.db.Store, logs.logger(), nil, Options{ReplicaID: "slow", BeforeSend: reap})
+	s, err := NewService(e.cfg, e.db.Store, debugLogger(&logs), nil, Options{ReplicaID: "slow", BeforeSend: reap})
 	if err != nil {
 		t.Fatal(err)
 	}
