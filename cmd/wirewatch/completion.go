@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"iter"
 	"sort"
 	"strings"
 )
@@ -110,6 +111,30 @@ func topWords(entries []completionEntry) string {
 	return strings.Join(append(out, "help", "--help", "--version"), " ")
 }
 
+// commandCases yields each command but help, with the entries of its
+// sub-commands (none for a command without any): the cases of the bash and
+// zsh scripts.
+func commandCases(entries []completionEntry) iter.Seq2[completionEntry, []completionEntry] {
+	return func(yield func(completionEntry, []completionEntry) bool) {
+		for _, en := range entries {
+			if len(en.words) != 1 || en.words[0] == "help" {
+				continue
+			}
+			var subs []completionEntry
+			if len(subcommands[en.words[0]]) > 0 {
+				for _, sub := range entries {
+					if len(sub.words) == 2 && sub.words[0] == en.words[0] {
+						subs = append(subs, sub)
+					}
+				}
+			}
+			if !yield(en, subs) {
+				return
+			}
+		}
+	}
+}
+
 func writeBash(w io.Writer, entries []completionEntry) {
 	fmt.Fprintf(w, `# bash completion for wirewatch (wirewatch completion bash)
 _wirewatch() {
@@ -125,24 +150,15 @@ _wirewatch() {
 	esac
 	case ${COMP_WORDS[1]} in
 `, topWords(entries), fileFlagPattern())
-	for _, en := range entries {
-		if len(en.words) != 1 {
-			continue
-		}
+	for en, subs := range commandCases(entries) {
 		n := en.words[0]
-		if n == "help" {
-			continue
-		}
-		subs := subcommands[n]
 		if len(subs) == 0 {
 			fmt.Fprintf(w, "\t%s) opts=%q ;;\n", n, dashed(en.flags))
 			continue
 		}
-		fmt.Fprintf(w, "\t%s)\n\t\tif [ \"$COMP_CWORD\" -eq 2 ]; then opts=%q; else\n\t\tcase ${COMP_WORDS[2]} in\n", n, strings.TrimSpace(strings.Join(subs, " ")+" "+dashed(en.flags)))
-		for _, sub := range entries {
-			if len(sub.words) == 2 && sub.words[0] == n {
-				fmt.Fprintf(w, "\t\t%s) opts=%q ;;\n", sub.words[1], dashed(sub.flags))
-			}
+		fmt.Fprintf(w, "\t%s)\n\t\tif [ \"$COMP_CWORD\" -eq 2 ]; then opts=%q; else\n\t\tcase ${COMP_WORDS[2]} in\n", n, strings.TrimSpace(strings.Join(subcommands[n], " ")+" "+dashed(en.flags)))
+		for _, sub := range subs {
+			fmt.Fprintf(w, "\t\t%s) opts=%q ;;\n", sub.words[1], dashed(sub.flags))
 		}
 		fmt.Fprint(w, "\t\tesac; fi ;;\n")
 	}
@@ -166,24 +182,15 @@ func writeZsh(w io.Writer, entries []completionEntry) {
 	}
 	fmt.Fprint(w, "\t)\n\tif (( CURRENT == 2 )); then\n\t\t_describe command cmds\n\t\tcompadd -- --help --version\n\t\treturn\n\tfi\n")
 	fmt.Fprintf(w, "\tcase ${words[CURRENT-1]} in\n\t%s)\n\t\t_files\n\t\treturn ;;\n\tesac\n\tcase ${words[2]} in\n", fileFlagPattern())
-	for _, en := range entries {
-		if len(en.words) != 1 {
-			continue
-		}
+	for en, subs := range commandCases(entries) {
 		n := en.words[0]
-		if n == "help" {
-			continue
-		}
-		subs := subcommands[n]
 		if len(subs) == 0 {
 			fmt.Fprintf(w, "\t%s) opts=(%s) ;;\n", n, dashed(en.flags))
 			continue
 		}
-		fmt.Fprintf(w, "\t%s)\n\t\tif (( CURRENT == 3 )); then\n\t\t\tcompadd -- %s\n\t\t\treturn\n\t\tfi\n\t\tcase ${words[3]} in\n", n, strings.Join(subs, " "))
-		for _, sub := range entries {
-			if len(sub.words) == 2 && sub.words[0] == n {
-				fmt.Fprintf(w, "\t\t%s) opts=(%s) ;;\n", sub.words[1], dashed(sub.flags))
-			}
+		fmt.Fprintf(w, "\t%s)\n\t\tif (( CURRENT == 3 )); then\n\t\t\tcompadd -- %s\n\t\t\treturn\n\t\tfi\n\t\tcase ${words[3]} in\n", n, strings.Join(subcommands[n], " "))
+		for _, sub := range subs {
+			fmt.Fprintf(w, "\t\t%s) opts=(%s) ;;\n", sub.words[1], dashed(sub.flags))
 		}
 		fmt.Fprint(w, "\t\tesac ;;\n")
 	}
