@@ -132,17 +132,23 @@ func (s *Store) ParseSearch(ctx context.Context, text string) (SearchTerms, erro
 	return t, nil
 }
 
+// sqlArgs collects a statement's positional arguments.
+type sqlArgs []any
+
+// add appends v and returns its placeholder ($1, $2, …).
+func (a *sqlArgs) add(v any) string {
+	*a = append(*a, v)
+	return "$" + strconv.Itoa(len(*a))
+}
+
 // SearchSQL returns a statement that gives what Search returns for q with
 // the terms ParseSearch computed, and its arguments: the SQL an analyst
 // can run in psql (docs/archive.md), where wirewatch_en_query('…') and
 // wirewatch_zh_query('…') may stand for the tsquery values. Search itself
 // may reach the same rows in steps (see Search).
 func SearchSQL(q SearchQuery, t SearchTerms) (string, []any) {
-	var args []any
-	arg := func(v any) string {
-		args = append(args, v)
-		return "$" + strconv.Itoa(len(args))
-	}
+	var args sqlArgs
+	arg := args.add
 	where, rank, hasText := searchConditions(q, t, arg)
 	var b strings.Builder
 	if q.ByDate || !hasText {
@@ -238,13 +244,19 @@ func searchConditions(q SearchQuery, t SearchTerms, arg func(any) string) (where
 
 // Search runs q and returns up to q.Limit articles, best first.
 func (s *Store) Search(ctx context.Context, q SearchQuery) ([]SearchResult, error) {
-	out, err := s.search(ctx, q, 0)
+	return s.searchSnippets(ctx, q, 0, 160)
+}
+
+// searchSnippets is search with each result's snippet (of about width
+// characters) made from its text, and the text dropped.
+func (s *Store) searchSnippets(ctx context.Context, q SearchQuery, offset, width int) ([]SearchResult, error) {
+	out, err := s.search(ctx, q, offset)
 	if err != nil {
 		return nil, err
 	}
 	terms := snippetTerms(q.Text)
 	for i := range out {
-		out[i].Snippet = Snippet(terms, out[i].summary, out[i].body, 160)
+		out[i].Snippet = Snippet(terms, out[i].summary, out[i].body, width)
 		out[i].summary, out[i].body = "", ""
 	}
 	return out, nil

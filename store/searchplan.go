@@ -128,11 +128,8 @@ func cmpInt64(a, b int64) int {
 // each time: a cached generic plan cannot tell a rare term from a common
 // one. With plan other than planAny the planner is held to one way.
 func (s *Store) matches(ctx context.Context, q SearchQuery, t SearchTerms, limit int, plan matchPlan) ([]searchMatch, error) {
-	var args []any
-	arg := func(v any) string {
-		args = append(args, v)
-		return "$" + strconv.Itoa(len(args))
-	}
+	var args sqlArgs
+	arg := args.add
 	where, rank, _ := searchConditions(q, t, arg)
 	var b strings.Builder
 	b.WriteString("SELECT a.id, coalesce(a.published_at, a.first_seen_at) AS published, " + rank + " AS rank\nFROM articles a")
@@ -175,11 +172,8 @@ func (s *Store) matches(ctx context.Context, q SearchQuery, t SearchTerms, limit
 // newestMatches returns the newest need matches of q, newest first, asking
 // slice by slice of publication time (see the top of this file).
 func (s *Store) newestMatches(ctx context.Context, q SearchQuery, t SearchTerms, need int) ([]searchMatch, error) {
-	var args []any
-	arg := func(v any) string {
-		args = append(args, v)
-		return "$" + strconv.Itoa(len(args))
-	}
+	var args sqlArgs
+	arg := args.add
 	var where []string
 	if !q.Since.IsZero() {
 		where = append(where, "coalesce(published_at, first_seen_at) >= "+arg(q.Since))

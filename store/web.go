@@ -69,16 +69,7 @@ func OpenReader(ctx context.Context, cfg config.Database, maxConns int, logger *
 // paging; q.Limit is the page size). Ask for one row more than a page to
 // learn whether another page follows.
 func (s *Store) SearchPage(ctx context.Context, q SearchQuery, offset int) ([]SearchResult, error) {
-	out, err := s.search(ctx, q, offset)
-	if err != nil {
-		return nil, err
-	}
-	terms := snippetTerms(q.Text)
-	for i := range out {
-		out[i].Snippet = Snippet(terms, out[i].summary, out[i].body, 240)
-		out[i].summary, out[i].body = "", ""
-	}
-	return out, nil
+	return s.searchSnippets(ctx, q, offset, 240)
 }
 
 // HighlightTerms lists what a search text looks for, as the snippets do:
@@ -224,21 +215,7 @@ ORDER BY s.enabled DESC, (s.failures > 0) DESC, s.failures DESC, (s.last_polled_
 // SourceStatuses lists every source with its poll state and recent
 // articles, broken ones first.
 func (s *Store) SourceStatuses(ctx context.Context) ([]SourceStatus, error) {
-	rows, err := s.Pool.Query(ctx, sourceStatusSQL)
-	if err != nil {
-		return nil, fmt.Errorf("store: source statuses: %w", err)
-	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (SourceStatus, error) {
-		var x SourceStatus
-		err := r.Scan(&x.ID, &x.Name, &x.Outlet, &x.Kind, &x.URL, &x.Language, &x.Enabled, &x.Failures, &x.LastError,
-			&x.LastStatus, &x.LastPolledAt, &x.LastOKAt, &x.LastItemCount, &x.NextPollAt,
-			&x.Items24h, &x.Items7d, &x.Judged7d, &x.Relevant7d)
-		return x, err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("store: source statuses: %w", err)
-	}
-	return out, nil
+	return queryRows[SourceStatus](ctx, s.Pool, "source statuses", sourceStatusSQL)
 }
 
 // DeliveryQuery selects deliveries for the deliveries page.
@@ -293,17 +270,5 @@ ORDER BY count(d.id) FILTER (WHERE d.status = 'failed') DESC, s.name`
 // SubscriberDeliveryCounts summarises each subscriber's deliveries, those
 // with failures first.
 func (s *Store) SubscriberDeliveryCounts(ctx context.Context) ([]SubscriberDeliveries, error) {
-	rows, err := s.Pool.Query(ctx, subscriberDeliveriesSQL)
-	if err != nil {
-		return nil, fmt.Errorf("store: subscriber deliveries: %w", err)
-	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (SubscriberDeliveries, error) {
-		var x SubscriberDeliveries
-		err := r.Scan(&x.Subscriber, &x.Enabled, &x.Pending, &x.Sending, &x.Sent, &x.Failed, &x.Off, &x.LastSentAt)
-		return x, err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("store: subscriber deliveries: %w", err)
-	}
-	return out, nil
+	return queryRows[SubscriberDeliveries](ctx, s.Pool, "subscriber deliveries", subscriberDeliveriesSQL)
 }
