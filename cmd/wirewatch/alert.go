@@ -8,6 +8,8 @@ import (
 	"github.com/wirewatch/wirewatch/daemon"
 )
 
+// One command per file, registered here (README, Development): this
+// opening, imports to flag set, repeats from file to file by design.
 func init() {
 	register("alert", "alert replay --since T: send alerts alert.backfill held back", runAlert)
 }

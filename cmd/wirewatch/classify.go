@@ -9,6 +9,8 @@ import (
 	"github.com/wirewatch/wirewatch/daemon"
 )
 
+// One command per file, registered here (README, Development): this
+// opening, imports to flag set, repeats from file to file by design.
 func init() {
 	register("classify", "classify JSON lines from stdin ({id,title,summary,body,lang}) → JSON lines on stdout", runClassify)
 	register("reclassify", "re-run the current taxonomy over stored articles and report changed decisions", runReclassify)

@@ -145,6 +145,8 @@ func openStore(ctx context.Context, cfg config.Config, logger *slog.Logger, how 
 	return s, nil
 }
 
+// One command per file, registered here (README, Development): this
+// opening, imports to flag set, repeats from file to file by design.
 func init() {
 	register("migrate", "apply database migrations", runMigrate)
 	register("version", "print version, commit and Go version", runVersion)

@@ -10,6 +10,8 @@ import (
 	"strings"
 )
 
+// One command per file, registered here (README, Development): this
+// opening, imports to flag set, repeats from file to file by design.
 func init() {
 	register("completion", "print a shell completion script: completion bash|zsh|fish", runCompletion)
 }

@@ -9,6 +9,8 @@ import (
 	"github.com/wirewatch/wirewatch/model"
 )
 
+// One command per file, registered here (README, Development): this
+// opening, imports to flag set, repeats from file to file by design.
 func init() {
 	register("deliveries", "list delivery state (--status failed, --subscriber NAME)", runDeliveries)
 }

@@ -13,6 +13,8 @@ import (
 	"github.com/wirewatch/wirewatch/daemon/deliver"
 )
 
+// One command per file, registered here (README, Development): this
+// opening, imports to flag set, repeats from file to file by design.
 func init() {
 	register("digest", "render (--dry-run) or send (--send) a subscriber's next digest", runDigest)
 }

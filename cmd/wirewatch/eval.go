@@ -13,6 +13,8 @@ import (
 	"github.com/wirewatch/wirewatch/daemon"
 )
 
+// One command per file, registered here (README, Development): this
+// opening, imports to flag set, repeats from file to file by design.
 func init() {
 	register("eval", "measure the classifier on the labelled real test sets (precision, recall, F1, false alarms with 95% intervals)", runEval)
 }

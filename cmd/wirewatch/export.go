@@ -11,6 +11,8 @@ import (
 	"github.com/wirewatch/wirewatch/store"
 )
 
+// One command per file, registered here (README, Development): this
+// opening, imports to flag set, repeats from file to file by design.
 func init() {
 	register("export", "stream archived articles as CSV or JSON lines", runExport)
 }

@@ -16,6 +16,8 @@ import (
 	"github.com/wirewatch/wirewatch/model"
 )
 
+// One command per file, registered here (README, Development): this
+// opening, imports to flag set, repeats from file to file by design.
 func init() {
 	register("extract", "extract an article: an HTML page on stdin → one JSON object on stdout (--jsonl: one page per line)", runExtract)
 }

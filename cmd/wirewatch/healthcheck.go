@@ -12,6 +12,8 @@ import (
 	"time"
 )
 
+// One command per file, registered here (README, Development): this
+// opening, imports to flag set, repeats from file to file by design.
 func init() {
 	register("healthcheck", "probe a running daemon's /readyz (exit 0 healthy, 1 not); for container health checks", runHealthcheck)
 }

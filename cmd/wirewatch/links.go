@@ -12,6 +12,8 @@ import (
 	"github.com/wirewatch/wirewatch/fetch/discover"
 )
 
+// One command per file, registered here (README, Development): this
+// opening, imports to flag set, repeats from file to file by design.
 func init() {
 	register("links", "print the article links a listing page without selectors would give: an HTML page on stdin → one URL per line", runLinks)
 }

@@ -11,6 +11,8 @@ import (
 	"github.com/wirewatch/wirewatch/daemon"
 )
 
+// One command per file, registered here (README, Development): this
+// opening, imports to flag set, repeats from file to file by design.
 func init() {
 	register("reextract", "re-run extraction over the stored raw pages and report how many texts changed", runReextract)
 }

@@ -19,6 +19,8 @@ import (
 	"github.com/wirewatch/wirewatch/web"
 )
 
+// One command per file, registered here (README, Development): this
+// opening, imports to flag set, repeats from file to file by design.
 func init() {
 	register("run", "run the daemon: poll, fetch, classify, store and alert until stopped", runDaemon)
 	register("poll", "run one full cycle over due sources and articles, then exit (--once)", runPoll)

@@ -18,6 +18,8 @@ import (
 	"github.com/wirewatch/wirewatch/store"
 )
 
+// One command per file, registered here (README, Development): this
+// opening, imports to flag set, repeats from file to file by design.
 func init() {
 	register("search", "full-text search of the archive in English and Chinese", runSearch)
 }

@@ -18,6 +18,8 @@ import (
 	"github.com/wirewatch/wirewatch/model"
 )
 
+// One command per file, registered here (README, Development): this
+// opening, imports to flag set, repeats from file to file by design.
 func init() {
 	register("sources", "the source catalogue: check (fetch each source and an article), import FILE.opml, export --format opml|yaml", runSources)
 }

@@ -16,6 +16,8 @@ import (
 	"github.com/wirewatch/wirewatch/web"
 )
 
+// One command per file, registered here (README, Development): this
+// opening, imports to flag set, repeats from file to file by design.
 func init() {
 	register("web", "serve the analysts' read-only web UI alone (e.g. against a read replica)", runWeb)
 }
