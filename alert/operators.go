@@ -16,13 +16,18 @@ import (
 // SourceStateMessage tells the operators that a source entered a state
 // (stale, broken, blocked, challenge) or recovered (ok).
 type SourceStateMessage struct {
-	Source string     `json:"source"`
-	Outlet string     `json:"outlet,omitempty"`
-	URL    string     `json:"url,omitempty"`
-	From   string     `json:"from"`
-	To     string     `json:"to"`
-	Reason string     `json:"reason,omitempty"`
-	At     time.Time  `json:"at"`
+	Source string `json:"source"`
+	Outlet string `json:"outlet,omitempty"`
+	URL    string `json:"url,omitempty"`
+	// From and To are the states before and after (ok, stale, broken,
+	// blocked, challenge).
+	From string `json:"from"`
+	To   string `json:"to"`
+	// Reason says why the source is in To (empty for ok).
+	Reason string `json:"reason,omitempty"`
+	// At is when the change was noticed.
+	At time.Time `json:"at"`
+	// Newest is the publication time of the newest item known.
 	Newest *time.Time `json:"newest_item,omitempty"`
 }
 

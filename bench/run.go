@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/wirewatch/wirewatch/fetch/extract/farmtest"
 )
 
 // usage is what one measured window cost.
@@ -142,14 +144,7 @@ func writeCatalogue(path, base string, o options) error {
 		// of the default catalogue has, instead of the generic extractor.
 		// No date selector: the <time> element's text gives minutes only,
 		// the page's article:published_time meta gives seconds.
-		b.WriteString(`site_rules:
-  - outlet: Farm
-    hosts: [127.0.0.1]
-    title: article.story h1
-    body: article.story
-    remove: h1, .byline, figure, .inline-promo, .tags
-    byline: article.story .byline
-`)
+		b.WriteString(farmtest.Rule)
 	}
 	return os.WriteFile(path, []byte(b.String()), 0o644)
 }

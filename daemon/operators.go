@@ -14,10 +14,7 @@ type operators struct{ o *alert.Operators }
 
 // NotifySourceState implements OperatorNotifier.
 func (n operators) NotifySourceState(ctx context.Context, ch SourceStateChange) error {
-	return n.o.Send(ctx, alert.SourceStateMessage{
-		Source: ch.Source, Outlet: ch.Outlet, URL: ch.URL, From: ch.From, To: ch.To,
-		Reason: ch.Reason, At: ch.At, Newest: ch.NewestItem,
-	})
+	return n.o.Send(ctx, ch)
 }
 
 // newOperators builds the operators' notifier from alert.operators; nil

@@ -10,28 +10,16 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/wirewatch/wirewatch/alert"
 	"github.com/wirewatch/wirewatch/config"
 	"github.com/wirewatch/wirewatch/fetch"
 	"github.com/wirewatch/wirewatch/model"
 	"github.com/wirewatch/wirewatch/store"
 )
 
-// SourceStateChange is one source entering or leaving a state.
-type SourceStateChange struct {
-	Source string `json:"source"`
-	Outlet string `json:"outlet"`
-	URL    string `json:"url"`
-	// From and To are the states before and after (ok, stale, broken,
-	// blocked, challenge).
-	From string `json:"from"`
-	To   string `json:"to"`
-	// Reason says why the source is in To (empty for ok).
-	Reason string `json:"reason,omitempty"`
-	// At is when the change was noticed.
-	At time.Time `json:"at"`
-	// NewestItem is the publication time of the newest item known.
-	NewestItem *time.Time `json:"newest_item,omitempty"`
-}
+// SourceStateChange is one source entering or leaving a state: the
+// message the operators get.
+type SourceStateChange = alert.SourceStateMessage
 
 // OperatorNotifier tells the operators about a source's state change
 // (alert.operators). Implementations: alert.Operators; tests use their own.
@@ -198,7 +186,7 @@ func (h *sourceHealth) record(ctx context.Context, src model.Source, cur store.S
 	}
 	h.setGauge(src.Name, state)
 	h.changes.WithLabelValues(state).Inc()
-	ch := SourceStateChange{Source: src.Name, Outlet: src.Outlet, URL: src.URL, From: prev, To: state, At: h.now(), NewestItem: newest}
+	ch := SourceStateChange{Source: src.Name, Outlet: src.Outlet, URL: src.URL, From: prev, To: state, At: h.now(), Newest: newest}
 	if state != string(fetch.StateOK) {
 		ch.Reason = reason
 		h.log.Warn("source state changed", "source", src.Name, "from", prev, "to", state, "reason", reason)
