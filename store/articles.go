@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/wirewatch/wirewatch/config"
+	"github.com/wirewatch/wirewatch/internal/runes"
 	"io"
 	"sync"
 	"time"
@@ -356,13 +357,13 @@ func saveArticleRows(ctx context.Context, tx execer, a ArticleSave, raw []byte) 
 	zhArg := &zh
 	if !built {
 		zhArg = nil
-		zhTitle, zhSummary, zhBody = cjkBigrams(ex.Title), cjkBigrams(prev.Summary), cjkBigrams(leftRunes(ex.Text, searchBodyZh))
+		zhTitle, zhSummary, zhBody = cjkBigrams(ex.Title), cjkBigrams(prev.Summary), cjkBigrams(runes.Prefix(ex.Text, searchBodyZh))
 	}
 	var n int
 	err = tx.QueryRow(ctx, saveFetched, a.ID, a.Owner, ex.Title, ex.Byline, ex.Published, a.PublishedSuspect, ex.Lang, ex.Text,
 		a.ContentHash, ex.Method, rev, a.ETag, a.LastModified, a.NextCheck,
 		c.Version, c.Relevant, float32(c.Score), sc.relevantTopics,
-		stripHan(ex.Title), stripHan(leftRunes(ex.Text, searchBodyEn)),
+		stripHan(ex.Title), stripHan(runes.Prefix(ex.Text, searchBodyEn)),
 		zhTitle, zhBody,
 		raw, a.RawCharset, diff, changed,
 		sc.topics, sc.scores, sc.evidence,

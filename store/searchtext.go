@@ -6,6 +6,8 @@ import (
 	"strings"
 	"sync"
 	"unicode/utf8"
+
+	"github.com/wirewatch/wirewatch/internal/runes"
 )
 
 // Body text beyond these lengths (in characters) is not indexed, as in
@@ -19,21 +21,6 @@ const (
 func isHan(r rune) bool {
 	return (r >= 0x3400 && r <= 0x4dbf) || (r >= 0x4e00 && r <= 0x9fff) ||
 		(r >= 0xf900 && r <= 0xfaff) || (r >= 0x20000 && r <= 0x3134f)
-}
-
-// leftRunes is SQL's left(s, n).
-func leftRunes(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	i := 0
-	for pos := range s {
-		if i == n {
-			return s[:pos]
-		}
-		i++
-	}
-	return s
 }
 
 // stripHan is wirewatch_strip_han: each run of Han characters becomes one
@@ -162,7 +149,7 @@ func zhVector(title, summary, body string) (vec string, ok bool) {
 	// each) above its position and weight (position<<2 | weight, 16 bits),
 	// so sorting groups each bigram's occurrences in position order.
 	offset := 0
-	for part, text := range [3]string{title, summary, leftRunes(body, searchBodyZh)} {
+	for part, text := range [3]string{title, summary, runes.Prefix(body, searchBodyZh)} {
 		weight := uint64(3 - part) // A, B, C
 		n := 0
 		plain := true

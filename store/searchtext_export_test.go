@@ -1,10 +1,12 @@
 package store
 
+import "github.com/wirewatch/wirewatch/internal/runes"
+
 // Exported for the external test package.
 var (
 	StripHan   = stripHan
 	CJKBigrams = cjkBigrams
-	LeftRunes  = leftRunes
+	LeftRunes  = runes.Prefix
 )
 
 // ZhVector is zhVector, for the external tests.

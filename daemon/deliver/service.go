@@ -206,25 +206,27 @@ func (s *Service) Claim(ctx context.Context, n int) ([]Job, error) {
 			s.log.Warn("claiming digests failed", "error", err)
 		}
 	}
-	jobs := make([]Job, 0, len(deliveries)+len(digests))
+	type claimed struct {
+		kind             string
+		id, subscriberID int64
+		send             func(context.Context, *recipient) bool
+	}
+	all := make([]claimed, 0, len(deliveries)+len(digests))
 	for _, d := range deliveries {
-		sub, err := s.recipient(ctx, d.SubscriberID)
-		if err != nil {
-			return nil, err
-		}
-		jobs = append(jobs, func(ctx context.Context) bool {
-			defer s.heartbeat(ctx, "delivery", d.ID)()
-			return s.deliver(ctx, d, sub)
-		})
+		all = append(all, claimed{"delivery", d.ID, d.SubscriberID, func(ctx context.Context, r *recipient) bool { return s.deliver(ctx, d, r) }})
 	}
 	for _, g := range digests {
-		sub, err := s.recipient(ctx, g.SubscriberID)
+		all = append(all, claimed{"digest", g.ID, g.SubscriberID, func(ctx context.Context, r *recipient) bool { return s.deliverDigest(ctx, g, r) }})
+	}
+	jobs := make([]Job, 0, len(all))
+	for _, c := range all {
+		sub, err := s.recipient(ctx, c.subscriberID)
 		if err != nil {
 			return nil, err
 		}
 		jobs = append(jobs, func(ctx context.Context) bool {
-			defer s.heartbeat(ctx, "digest", g.ID)()
-			return s.deliverDigest(ctx, g, sub)
+			defer s.heartbeat(ctx, c.kind, c.id)()
+			return c.send(ctx, sub)
 		})
 	}
 	return jobs, nil

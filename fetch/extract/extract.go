@@ -28,6 +28,7 @@ import (
 	"golang.org/x/net/html/atom"
 
 	"github.com/wirewatch/wirewatch/fetch/charset"
+	"github.com/wirewatch/wirewatch/internal/runes"
 	"github.com/wirewatch/wirewatch/model"
 )
 
@@ -70,21 +71,6 @@ const (
 	MaxBylineRunes = 500
 )
 
-// capRunes cuts s to at most n runes.
-func capRunes(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	i := 0
-	for at := range s {
-		if i == n {
-			return s[:at]
-		}
-		i++
-	}
-	return s
-}
-
 // FromSummary builds the last-resort result from a feed item's title and
 // summary (which may hold HTML).
 func FromSummary(title, summary string) model.Extracted {
@@ -102,7 +88,7 @@ func FromSummary(title, summary string) model.Extracted {
 		text = b.String()
 	}
 	return model.Extracted{
-		Title:  capRunes(cleanLine(title), MaxTitleRunes),
+		Title:  runes.Prefix(cleanLine(title), MaxTitleRunes),
 		Lang:   scriptLang(title + " " + text),
 		Text:   text,
 		Method: MethodSummary,
@@ -158,7 +144,7 @@ func extract(page []byte, pageURL string, rules *Rules, mode GenericMode, now ti
 		crule = rules.compiledFor(rule)
 	}
 	out = readMetadata(doc, ix, u, rule, crule, now)
-	out.Title, out.Byline = capRunes(out.Title, MaxTitleRunes), capRunes(out.Byline, MaxBylineRunes)
+	out.Title, out.Byline = runes.Prefix(out.Title, MaxTitleRunes), runes.Prefix(out.Byline, MaxBylineRunes)
 
 	if rule != nil {
 		if text := ruleText(doc, crule); text != "" {
