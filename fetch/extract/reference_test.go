@@ -21,7 +21,6 @@ import (
 
 	"github.com/wirewatch/wirewatch/fetch/charset"
 	"github.com/wirewatch/wirewatch/fetch/dates"
-	"github.com/wirewatch/wirewatch/fetch/extract/farmtest"
 	"github.com/wirewatch/wirewatch/model"
 )
 
@@ -525,17 +524,5 @@ func TestRuneHelpersMatchUnicode(t *testing.T) {
 				t.Errorf("runeCountUpTo(%q, %d) = %d, want %d", s, limit, got, want)
 			}
 		}
-	}
-}
-
-// TestRuleFarmRuleMatchesBench keeps farmtest.Rule the rule the benchmark
-// harness gives the farm (bench/run.go), when that file is at hand.
-func TestRuleFarmRuleMatchesBench(t *testing.T) {
-	src, err := os.ReadFile(filepath.Join("..", "..", "bench", "run.go"))
-	if err != nil {
-		t.Skipf("bench/run.go not readable: %v", err)
-	}
-	if !bytes.Contains(src, []byte(farmtest.Rule)) {
-		t.Errorf("bench/run.go no longer writes the site rule farmtest.Rule replicates:\n%s", farmtest.Rule)
 	}
 }
