@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -25,6 +26,15 @@ func startDaemon(t *testing.T, env []string) string {
 // startDaemonLog is startDaemon that also returns the daemon's log (JSON).
 func startDaemonLog(t *testing.T, env []string) (string, *syncbuf.Buffer) {
 	t.Helper()
+	_, addr, log := startDaemonCmd(t, env)
+	return addr, log
+}
+
+// startDaemonCmd starts `wirewatch run` on a free loopback port, stops it
+// (SIGTERM) when the test ends, and returns the process, the address of
+// its listener once it serves /healthz, and its log (JSON).
+func startDaemonCmd(t *testing.T, env []string) (*exec.Cmd, string, *syncbuf.Buffer) {
+	t.Helper()
 	cmd := wirewatch(t, append(env, "WIREWATCH_DAEMON_LISTEN=127.0.0.1:0"), "run", "--log-format", "json")
 	var errb syncbuf.Buffer
 	cmd.Stderr = &errb
@@ -42,12 +52,12 @@ func startDaemonLog(t *testing.T, env []string) (string, *syncbuf.Buffer) {
 			if strings.Contains(l, "serving /healthz") {
 				var v struct{ Addr string }
 				json.Unmarshal([]byte(l), &v)
-				return v.Addr, &errb
+				return cmd, v.Addr, &errb
 			}
 		}
 	}
 	t.Fatalf("no listener; stderr:\n%s", errb.String())
-	return "", nil
+	return nil, "", nil
 }
 
 func TestHealthcheck(t *testing.T) {

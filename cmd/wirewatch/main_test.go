@@ -16,7 +16,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wirewatch/wirewatch/internal/syncbuf"
 	"github.com/wirewatch/wirewatch/store/storetest"
 )
 
@@ -206,32 +205,11 @@ func TestSIGTERMReleasesLeasesAndExitsZero(t *testing.T) {
 // Started while its database is down, the daemon does not exit: it serves
 // /healthz (alive) and /readyz (not ready), retries, and stops cleanly.
 func TestRunWaitsForDatabase(t *testing.T) {
-	cmd := wirewatch(t, []string{
+	cmd, addr, errb := startDaemonCmd(t, []string{
 		"WIREWATCH_DATABASE_URL=postgres://postgres@127.0.0.1:1/wirewatch?sslmode=disable",
 		"WIREWATCH_DATABASE_RETRY_MAX=200ms",
-		"WIREWATCH_DAEMON_LISTEN=127.0.0.1:0",
-	}, "run", "--log-format", "json")
-	var errb syncbuf.Buffer
-	cmd.Stderr = &errb
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer cmd.Process.Kill()
-	var addr string
+	})
 	deadline := time.Now().Add(15 * time.Second)
-	for addr == "" && time.Now().Before(deadline) {
-		time.Sleep(50 * time.Millisecond)
-		for _, l := range strings.Split(errb.String(), "\n") {
-			if strings.Contains(l, "serving /healthz") {
-				var v struct{ Addr string }
-				json.Unmarshal([]byte(l), &v)
-				addr = v.Addr
-			}
-		}
-	}
-	if addr == "" {
-		t.Fatalf("no listener; stderr:\n%s", errb.String())
-	}
 	for path, want := range map[string]int{"/healthz": 200, "/readyz": 503} {
 		resp, err := http.Get("http://" + addr + path)
 		if err != nil {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -123,30 +122,15 @@ func TestRunServesTheUI(t *testing.T) {
 	if err := os.WriteFile(catPath, []byte(cat), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cmd := wirewatch(t, []string{
+	cmd, addr, errb := startDaemonCmd(t, []string{
 		"WIREWATCH_DATABASE_URL=" + db.URL,
 		"WIREWATCH_SOURCES_FILE=" + catPath,
 		"WIREWATCH_FETCH_ALLOW_CIDRS=127.0.0.1/32",
-		"WIREWATCH_DAEMON_LISTEN=127.0.0.1:0",
-	}, "run", "--log-format", "json")
-	var errb syncbuf.Buffer
-	cmd.Stderr = &errb
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer cmd.Process.Kill()
-	var addr string
+	})
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
 		time.Sleep(50 * time.Millisecond)
-		for _, l := range strings.Split(errb.String(), "\n") {
-			if strings.Contains(l, "serving /healthz") {
-				var v struct{ Addr string }
-				_ = json.Unmarshal([]byte(l), &v)
-				addr = v.Addr
-			}
-		}
-		if addr == "" || !strings.Contains(errb.String(), "daemon running") {
+		if !strings.Contains(errb.String(), "daemon running") {
 			continue
 		}
 		res, err := http.Get("http://" + addr + "/sources")
