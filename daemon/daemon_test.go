@@ -92,9 +92,7 @@ func TestShutdownMidCycleReleasesLeases(t *testing.T) {
 	cfg.SourcesFile = catalogue(t, f.specs(10))
 	d := newDaemon(t, ctx, cfg, db, "replica-term")
 
-	runCtx, stop := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- d.Run(runCtx) }()
+	stop, done := runDaemon(ctx, d)
 	waitFor(t, 10*time.Second, "polls in flight", func() bool { return entered.Load() >= int32(cfg.Daemon.PollWorkers) })
 	if n := queryInt(t, db, `SELECT count(*) FROM sources WHERE lease_owner = 'replica-term'`); n != cfg.Daemon.PollWorkers {
 		t.Fatalf("%d sources leased mid-cycle, want %d", n, cfg.Daemon.PollWorkers)
@@ -134,9 +132,7 @@ func TestShutdownLetsInFlightWorkFinish(t *testing.T) {
 	cfg.Daemon.PollWorkers = 2
 	cfg.SourcesFile = catalogue(t, f.specs(2))
 	d := newDaemon(t, ctx, cfg, db, "replica-grace")
-	runCtx, stop := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- d.Run(runCtx) }()
+	stop, done := runDaemon(ctx, d)
 	waitFor(t, 10*time.Second, "polls in flight", func() bool { return entered.Load() == 2 })
 	stop()
 	time.Sleep(100 * time.Millisecond)
@@ -204,9 +200,7 @@ func TestSurvivesPostgresRestart(t *testing.T) {
 	cfg.Daemon.PollWorkers = 1
 	cfg.SourcesFile = catalogue(t, f.specs(3))
 	d := newDaemon(t, ctx, cfg, db, "replica-outage")
-	runCtx, stop := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- d.Run(runCtx) }()
+	stop, done := runDaemon(ctx, d)
 	<-stopped
 	time.Sleep(time.Second) // the daemon runs into the outage
 	cl.Start()

@@ -204,6 +204,26 @@ func newDaemon(t *testing.T, ctx context.Context, cfg config.Config, db *storete
 	return daemon.New(cfg, setup.Deps, testLogger(t), nil)
 }
 
+// runDaemon runs d until stop is called; its Run's result arrives on done.
+func runDaemon(ctx context.Context, d *daemon.Daemon) (stop context.CancelFunc, done <-chan error) {
+	runCtx, stop := context.WithCancel(ctx)
+	ch := make(chan error, 1)
+	go func() { ch <- d.Run(runCtx) }()
+	return stop, ch
+}
+
+// polledFarm is a daemon on the farm's first feeds after one cycle.
+func polledFarm(t *testing.T, ctx context.Context, db *storetest.Database, f *farm, feeds int, replica string) *daemon.Daemon {
+	t.Helper()
+	cfg := testConfig(db)
+	cfg.SourcesFile = catalogue(t, f.specs(feeds))
+	d := newDaemon(t, ctx, cfg, db, replica)
+	if _, err := d.PollOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
 func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)

@@ -12,12 +12,7 @@ import (
 // new version's results and counts the decisions that changed.
 func TestReclassifyCountsChangedDecisions(t *testing.T) {
 	ctx, db, f := farmTest(t)
-	cfg := testConfig(db)
-	cfg.SourcesFile = catalogue(t, f.specs(2))
-	d := newDaemon(t, ctx, cfg, db, "replica-reclassify")
-	if _, err := d.PollOnce(ctx); err != nil {
-		t.Fatal(err)
-	}
+	polledFarm(t, ctx, db, f, 2, "replica-reclassify")
 	relevant := queryInt(t, db, `SELECT count(*) FROM articles WHERE relevant`)
 	if relevant != 6 {
 		t.Fatalf("%d relevant articles after the first cycle, want 6", relevant)

@@ -15,12 +15,7 @@ import (
 // run counts and writes nothing; a second run finds nothing to change.
 func TestReextractReplacesChangedTexts(t *testing.T) {
 	ctx, db, f := farmTest(t)
-	cfg := testConfig(db)
-	cfg.SourcesFile = catalogue(t, f.specs(2))
-	d := newDaemon(t, ctx, cfg, db, "replica-reextract")
-	if _, err := d.PollOnce(ctx); err != nil {
-		t.Fatal(err)
-	}
+	d := polledFarm(t, ctx, db, f, 2, "replica-reextract")
 	if n := queryInt(t, db, `SELECT count(*) FROM article_revisions WHERE raw_gzip IS NOT NULL`); n != 6 {
 		t.Fatalf("%d stored raw pages after the first cycle, want 6", n)
 	}
