@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"fmt"
 	"time"
 )
 
@@ -17,34 +16,11 @@ type SourceState struct {
 }
 
 const qSourceStates = `
-SELECT name, last_ok_at, last_polled_at, coalesce(last_error, ''), next_poll_at
+SELECT name, coalesce(last_ok_at, '0001-01-01Z'), coalesce(last_polled_at, '0001-01-01Z'), coalesce(last_error, ''), next_poll_at
 FROM sources WHERE enabled ORDER BY name`
 
 // SourceStates lists every enabled source with its last poll and last
 // successful poll.
 func (s *Store) SourceStates(ctx context.Context) ([]SourceState, error) {
-	rows, err := s.Pool.Query(ctx, qSourceStates)
-	if err != nil {
-		return nil, fmt.Errorf("store: source poll states: %w", err)
-	}
-	defer rows.Close()
-	var out []SourceState
-	for rows.Next() {
-		var r SourceState
-		var ok, polled *time.Time
-		if err := rows.Scan(&r.Name, &ok, &polled, &r.LastError, &r.NextPoll); err != nil {
-			return nil, fmt.Errorf("store: source poll states: %w", err)
-		}
-		if ok != nil {
-			r.LastOK = *ok
-		}
-		if polled != nil {
-			r.PolledAt = *polled
-		}
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: source poll states: %w", err)
-	}
-	return out, nil
+	return queryRows[SourceState](ctx, s.Pool, "source poll states", qSourceStates)
 }

@@ -81,21 +81,5 @@ func (s *Store) RecordRuleMiss(ctx context.Context, sourceID int64, hit bool) (i
 
 // SourcesHealth lists the health of every enabled source, by name.
 func (s *Store) SourcesHealth(ctx context.Context) ([]SourceHealth, error) {
-	rows, err := s.Pool.Query(ctx, `SELECT `+sourceHealthColumns+` FROM sources WHERE enabled ORDER BY name`)
-	if err != nil {
-		return nil, fmt.Errorf("store: sources' health: %w", err)
-	}
-	defer rows.Close()
-	var out []SourceHealth
-	for rows.Next() {
-		var h SourceHealth
-		if err := rows.Scan(&h.SourceID, &h.Name, &h.State, &h.Reason, &h.Since, &h.Newest, &h.Gap, &h.RuleMisses); err != nil {
-			return nil, fmt.Errorf("store: sources' health: %w", err)
-		}
-		out = append(out, h)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: sources' health: %w", err)
-	}
-	return out, nil
+	return queryRows[SourceHealth](ctx, s.Pool, "sources' health", `SELECT `+sourceHealthColumns+` FROM sources WHERE enabled ORDER BY name`)
 }

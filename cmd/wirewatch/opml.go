@@ -28,6 +28,21 @@ func runSourcesOPML(_ context.Context, e *env, sub string, args []string) error 
 	return runSourcesExport(e, args)
 }
 
+// configuredCatalogue loads the configuration and parses its source
+// catalogue; it returns the catalogue file's content and name too.
+func configuredCatalogue(g *globalFlags, e *env) (*config.Catalogue, []byte, string, error) {
+	cfg, _, err := g.load(e)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	data, name, err := catalogueBytes(cfg)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	cat, err := config.ParseCatalogue(name, data)
+	return cat, data, name, err
+}
+
 // catalogueBytes returns the configured catalogue file's content and name.
 func catalogueBytes(cfg config.Config) ([]byte, string, error) {
 	if cfg.SourcesFile == "" {
@@ -78,15 +93,7 @@ func runSourcesImport(e *env, args []string) error {
 	if *interval != 0 && *interval < time.Minute {
 		return fmt.Errorf("%w: --interval must be at least 1m", errUsage)
 	}
-	cfg, _, err := g.load(e)
-	if err != nil {
-		return err
-	}
-	base, baseName, err := catalogueBytes(cfg)
-	if err != nil {
-		return err
-	}
-	cat, err := config.ParseCatalogue(baseName, base)
+	cat, base, baseName, err := configuredCatalogue(g, e)
 	if err != nil {
 		return err
 	}
@@ -315,15 +322,7 @@ func runSourcesExport(e *env, args []string) error {
 	if *format != "opml" && *format != "yaml" {
 		return fmt.Errorf("%w: --format must be opml or yaml, not %q", errUsage, *format)
 	}
-	cfg, _, err := g.load(e)
-	if err != nil {
-		return err
-	}
-	data, name, err := catalogueBytes(cfg)
-	if err != nil {
-		return err
-	}
-	cat, err := config.ParseCatalogue(name, data)
+	cat, data, name, err := configuredCatalogue(g, e)
 	if err != nil {
 		return err
 	}

@@ -27,18 +27,14 @@ import (
 	"strings"
 	"time"
 	"unicode"
+
+	"github.com/wirewatch/wirewatch/classify"
 )
 
 type record struct {
-	ID     string `json:"id"`
-	Outlet string `json:"outlet"`
-	Lang   string `json:"lang"`
-	Date   string `json:"date"`
-	Title  string `json:"title"`
-	Lead   string `json:"lead"`
-	Body   string `json:"body"`
-	src    string
-	toks   map[string]bool
+	classify.CorpusItem
+	src  string
+	toks map[string]bool
 }
 
 func (r *record) text() string {
