@@ -184,15 +184,20 @@ func (p *testProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_, _ = io.Copy(w, resp.Body)
 }
 
-func TestSourceProxyHTTP(t *testing.T) {
-	t.Parallel()
-	outlet := newServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+// listingOutlet serves listingPage at every path (robots.txt: none).
+func listingOutlet(t *testing.T) *httptest.Server {
+	return newServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/robots.txt" {
 			http.NotFound(w, r)
 			return
 		}
 		fmt.Fprint(w, listingPage)
 	}))
+}
+
+func TestSourceProxyHTTP(t *testing.T) {
+	t.Parallel()
+	outlet := listingOutlet(t)
 	px := &testProxy{hosts: map[string]string{"outlet.test": outlet.Listener.Addr().String()}}
 	proxy := newServer(t, px)
 	ctx := context.Background()
@@ -396,13 +401,7 @@ func (s *socks5Server) serve(conn net.Conn) {
 
 func TestSourceProxySOCKS5(t *testing.T) {
 	t.Parallel()
-	outlet := newServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/robots.txt" {
-			http.NotFound(w, r)
-			return
-		}
-		fmt.Fprint(w, listingPage)
-	}))
+	outlet := listingOutlet(t)
 	socks := newSOCKS5(t, map[string]string{"outlet.test:80": outlet.Listener.Addr().String()})
 	c := newTestClient(t, testConfig())
 	src := model.Source{Name: "socks", Kind: model.KindListing, URL: "http://outlet.test/list", Listing: listingSel, RespectRobots: true,

@@ -37,9 +37,12 @@ func farmRules(tb testing.TB) *Rules {
 
 // BenchmarkPageFarm measures what the daemon does per article page of the
 // benchmark harness's cold ingest: decode and extract with the farm's rule.
-func BenchmarkPageFarm(b *testing.B) {
+func BenchmarkPageFarm(b *testing.B) { benchmarkPages(b, farmRules(b), MethodRule) }
+
+// benchmarkPages decodes and extracts the farm's pages in turn with rules;
+// every page must come out by method.
+func benchmarkPages(b *testing.B, rules *Rules, method string) {
 	pages := farmPages(b)
-	rules := farmRules(b)
 	var n int64
 	for _, p := range pages {
 		n += int64(len(p.Body))
@@ -50,7 +53,7 @@ func BenchmarkPageFarm(b *testing.B) {
 		p := pages[i%len(pages)]
 		i++
 		ex, err := Page(p.Body, p.ContentType, p.URL, rules)
-		if err != nil || ex.Method != MethodRule {
+		if err != nil || ex.Method != method {
 			b.Fatalf("%s: method %q, error %v", p.URL, ex.Method, err)
 		}
 	}
@@ -86,20 +89,4 @@ func BenchmarkExtractFarm(b *testing.B) {
 // BenchmarkPageFarmGeneric is BenchmarkPageFarm without a site rule: the
 // path of every source a user adds without writing one (bench -extract
 // generic).
-func BenchmarkPageFarmGeneric(b *testing.B) {
-	pages := farmPages(b)
-	var n int64
-	for _, p := range pages {
-		n += int64(len(p.Body))
-	}
-	b.SetBytes(n / int64(len(pages)))
-	i := 0
-	for b.Loop() {
-		p := pages[i%len(pages)]
-		i++
-		ex, err := Page(p.Body, p.ContentType, p.URL, nil)
-		if err != nil || ex.Method != MethodGeneric {
-			b.Fatalf("%s: method %q, error %v", p.URL, ex.Method, err)
-		}
-	}
-}
+func BenchmarkPageFarmGeneric(b *testing.B) { benchmarkPages(b, nil, MethodGeneric) }
