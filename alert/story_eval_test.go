@@ -39,7 +39,7 @@ type storyPair struct {
 	reason                     string
 }
 
-type storyDoc struct{ title, text string }
+type storyDoc struct{ title, text, outlet, date string }
 
 func readStoryPairs(t *testing.T, name string) []storyPair {
 	t.Helper()
@@ -92,7 +92,7 @@ func loadStoryDocs(t *testing.T, path string, gz bool, want map[string]bool, int
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 1<<20), 1<<24)
 	for sc.Scan() {
-		var rec struct{ ID, Title, Lead, Body string }
+		var rec struct{ ID, Title, Lead, Body, Outlet, Date string }
 		if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
 			t.Fatalf("%s: %v", path, err)
 		}
@@ -103,7 +103,7 @@ func loadStoryDocs(t *testing.T, path string, gz bool, want map[string]bool, int
 		if text == "" {
 			text = rec.Lead
 		}
-		into[rec.ID] = storyDoc{rec.Title, text}
+		into[rec.ID] = storyDoc{rec.Title, text, rec.Outlet, rec.Date}
 	}
 	if err := sc.Err(); err != nil {
 		t.Fatalf("read %s: %v", path, err)
