@@ -34,7 +34,7 @@ const StoryMaxDistance = 11
 
 // storyMinShingles is the fewest shingles a fingerprint needs: shorter
 // texts (a bare title) match too easily and get no fingerprint.
-const storyMinShingles = 8
+const storyMinShingles = 4
 
 // StoryFingerprint returns the SimHash of an article for clustering, and
 // false when the text is too short to tell stories apart.

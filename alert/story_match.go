@@ -18,6 +18,21 @@ import (
 // repeated with new numbers is a new story), and rules for the CCTV news
 // round-up and for two answers at one press conference.
 
+// StoryCandidateDistance is the most differing fingerprint bits between
+// two articles the check compares. Unrelated texts differ in about 32 ± 4
+// bits, copies of one story in 0-24 (docs/stories.md): the fingerprint
+// only narrows the search, the check decides.
+const StoryCandidateDistance = 24
+
+// StoryCandidateLimit is the most candidates checked for one article,
+// nearest fingerprint first.
+const StoryCandidateLimit = 200
+
+// StoryCheckChars is how many characters of a stored article's text the
+// check needs: its window (storyMatchShipped.textRunes) after a wire
+// dateline of up to 100 characters.
+const StoryCheckChars = 300
+
 // StoryDoc is what the check reads of an article: its title, its text
 // (the body, or the feed summary when that is all there is) and its
 // outlet.
@@ -61,9 +76,8 @@ type storyMatchParams struct {
 // storyMatchShipped is the daemon's setting, chosen on the development
 // pairs (docs/stories.md).
 var storyMatchShipped = storyMatchParams{
-	textRunes: 300, minContain: 0.6, minTextOnly: 0.6, titleOnlyMin: 0.8,
-	numberRule: true, roundupRule: true, sameOutletQA: true, minTitleSame: 0.5, minShared: 4, numbersWindow: 4,
-	missFrac: 0.5, dateRule: true,
+	textRunes: 150, minContain: 0.7, minTextOnly: 0.5, titleOnlyMin: 0.8, minTitleSame: 0.8, minShared: 4,
+	numberRule: true, numbersWindow: 3, missFrac: 0.5, dateRule: true, roundupRule: true, sameOutletQA: true,
 }
 
 // NewStorySketch prepares an article for SameStoryText.
@@ -76,22 +90,37 @@ func newStorySketch(d StoryDoc, p storyMatchParams) StorySketch {
 	text := stripDateline(strings.TrimSpace(d.Text))
 	r := []rune(text)
 	if len(r) > p.textRunes {
-		r = r[:p.textRunes]
+		// Cut before a figure the window would split ("1992" → "199").
+		cut := p.textRunes
+		for cut > 0 && unicode.IsDigit(r[cut-1]) && unicode.IsDigit(r[cut]) {
+			cut--
+		}
+		r = r[:cut]
 	}
 	text = string(r)
+	titleDays, titleNum := daysAndFigures(d.Title)
+	textDays, textNum := daysAndFigures(text)
+	for _, x := range textDays {
+		if !slices.Contains(titleDays, x) {
+			titleDays = append(titleDays, x)
+		}
+	}
 	s := StorySketch{
 		title:    title,
 		titleSh:  hashSet(shingles(title)),
 		textSh:   hashSet(shingles(text)),
-		titleNum: figures(d.Title),
-		textNum:  figures(text),
-		days:     days(d.Title + "\n" + text),
+		titleNum: titleNum,
+		textNum:  textNum,
+		days:     titleDays,
 		outlet:   d.Outlet,
 		roundup:  strings.Contains(d.Title, "联播快讯"),
 		hasText:  len(r) > 0,
 	}
 	s.allSh = union(s.titleSh, s.textSh)
-	if c, _ := containment(s.titleSh, s.textSh); len(s.titleSh) > 0 && c >= 0.9 && len(s.titleSh) <= len(s.textSh) {
+	// An item whose title is its text's first words (an announcement
+	// carried whole) has no headline of its own.
+	head := r[:min(len(r), 60)]
+	if tr, xr := []rune(title), []rune(normaliseStoryTitle(string(head))); len(tr) > 0 && len(xr) >= min(len(tr), 30) && string(xr[:min(len(tr), 30)]) == string(tr[:min(len(tr), 30)]) {
 		s.selfTitle = true
 	}
 	return s
@@ -101,45 +130,68 @@ func newStorySketch(d StoryDoc, p storyMatchParams) StorySketch {
 func SameStoryText(a, b *StorySketch) bool { return sameStoryWith(a, b, storyMatchShipped) }
 
 func sameStoryWith(a, b *StorySketch, p storyMatchParams) bool {
-	if p.roundupRule && a.roundup != b.roundup {
+	return storyFeaturesOf(a, b, p.numbersWindow).decide(p)
+}
+
+// storyFeatures are what the decision reads of a pair; the thresholds
+// apply in decide, so a sweep computes them once per pair.
+type storyFeatures struct {
+	roundupMismatch bool    // one side is a round-up, the other not
+	titleFigures    bool    // the titles' figures conflict
+	otherDay        bool    // the texts name days, none in common
+	bareTitle       bool    // a side has no text
+	sameTitle       bool    // equal normalised titles
+	titleC          float64 // title containment
+	titleN          int     // shared title shingles
+	missAB, missBA  float64 // share of each text's first figures the other lacks
+	allC, textC     float64 // containment of title+text, of text alone
+	allN, textN     int
+	sameOutletTitle bool // same outlet, each with a headline of its own
+}
+
+func storyFeaturesOf(a, b *StorySketch, nw int) storyFeatures {
+	f := storyFeatures{
+		roundupMismatch: a.roundup != b.roundup,
+		titleFigures:    conflict(a.titleNum, b.titleNum),
+		otherDay:        len(a.days) > 0 && len(b.days) > 0 && !intersects(a.days, b.days),
+		bareTitle:       !a.hasText || !b.hasText,
+		sameTitle:       a.title == b.title && a.title != "",
+		missAB:          missing(a, b, nw),
+		missBA:          missing(b, a, nw),
+		sameOutletTitle: a.outlet != "" && a.outlet == b.outlet && !a.selfTitle && !b.selfTitle,
+	}
+	f.titleC, f.titleN = containment(a.titleSh, b.titleSh)
+	f.allC, f.allN = containment(a.allSh, b.allSh)
+	f.textC, f.textN = containment(a.textSh, b.textSh)
+	return f
+}
+
+func (f storyFeatures) decide(p storyMatchParams) bool {
+	if p.roundupRule && f.roundupMismatch {
 		return false
 	}
-	titleC, titleN := containment(a.titleSh, b.titleSh)
-	if p.numberRule && conflict(a.titleNum, b.titleNum) {
+	if p.numberRule && f.titleFigures {
 		return false
 	}
-	if p.dateRule && len(a.days) > 0 && len(b.days) > 0 && !intersects(a.days, b.days) {
+	if p.dateRule && f.otherDay {
 		return false
 	}
-	if !a.hasText || !b.hasText {
+	if f.bareTitle {
 		// One side is a bare title: the titles decide.
-		if a.title == b.title && a.title != "" {
-			return true
-		}
-		return titleN >= p.minShared && titleC >= p.titleOnlyMin && (!p.numberRule || subset(a.titleNum, b.titleNum) || subset(b.titleNum, a.titleNum))
+		return f.sameTitle || (f.titleN >= p.minShared && f.titleC >= p.titleOnlyMin)
 	}
-	if p.numberRule && numbersDisagree(a, b, p.numbersWindow, p.missFrac) {
+	if p.numberRule && f.missAB >= p.missFrac && f.missBA >= p.missFrac && f.missAB > 0 && f.missBA > 0 {
 		return false
 	}
-	allC, allN := containment(a.allSh, b.allSh)
-	textC, textN := containment(a.textSh, b.textSh)
-	if p.sameOutletQA && a.outlet != "" && a.outlet == b.outlet && !a.selfTitle && !b.selfTitle && titleC < p.minTitleSame {
+	if p.sameOutletQA && f.sameOutletTitle && f.titleC < p.minTitleSame {
 		// Two items of one outlet with different titles: two answers at
 		// one briefing, or two items of a series, share stock sentences.
 		return false
 	}
-	if allN >= p.minShared && allC >= p.minContain {
+	if f.allN >= p.minShared && f.allC >= p.minContain {
 		return true
 	}
-	return textN >= p.minShared && textC >= p.minTextOnly
-}
-
-// numbersDisagree reports whether the texts' figures disagree: each
-// text's first n figures are, for at least the share frac, missing from
-// the other's (a template repeated with new numbers). A text without
-// figures is no evidence either way.
-func numbersDisagree(a, b *StorySketch, n int, frac float64) bool {
-	return missing(a, b, n) >= frac && missing(b, a, n) >= frac
+	return f.textN >= p.minShared && f.textC >= p.minTextOnly
 }
 
 // missing is the share of a's first n text figures that b lacks (0 when
@@ -161,50 +213,81 @@ func missing(a, b *StorySketch, n int) float64 {
 	return float64(miss) / float64(len(nums))
 }
 
-func intersects(a, b []string) bool {
-	for _, x := range a {
-		if slices.Contains(b, x) {
-			return true
+// Dates and figures. A day of the month ("5月19日", "19日", "Nov. 18",
+// "February 12") says which day an item reports; other digit runs and
+// Chinese ordinals ("第二次", "十五届") are its figures. Months and hours
+// ("5月", "9点") are neither.
+var zhOrdinal = regexp.MustCompile(`第([一二三四五六七八九十百零〇两]+)|([一二三四五六七八九十百]+)届`)
+
+var monthNames = []string{"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"}
+
+// isMonth reports whether w ("Nov.", "february") names a month.
+func isMonth(w string) bool {
+	w = strings.TrimSuffix(strings.ToLower(w), ".")
+	if len(w) < 3 {
+		return false
+	}
+	for _, m := range monthNames {
+		if strings.HasPrefix(w, m) {
+			return len(w) <= 4 || strings.HasPrefix(w, map[string]string{"jan": "january", "feb": "february", "mar": "march", "apr": "april", "jun": "june", "jul": "july", "aug": "august", "sep": "september", "oct": "october", "nov": "november", "dec": "december"}[m])
 		}
 	}
 	return false
 }
 
-// Dates and figures. A day of the month ("5月19日", "19日", "Nov. 18",
-// "February 12") says which day an item reports; other digit runs and
-// Chinese ordinals ("第二次", "十五届") are its figures.
-var (
-	zhDay       = regexp.MustCompile(`(\d{1,2})[日号]`)
-	enDay       = regexp.MustCompile(`(?i)\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+(\d{1,2})\b`)
-	zhMonthHour = regexp.MustCompile(`\d{1,2}[月点时]`)
-	zhOrdinal   = regexp.MustCompile(`第([一二三四五六七八九十百零〇两]+)|([一二三四五六七八九十百]+)届`)
-)
-
-func days(s string) []string {
-	var out []string
-	for _, re := range []*regexp.Regexp{zhDay, enDay} {
-		for _, m := range re.FindAllStringSubmatch(s, -1) {
-			d := strings.TrimLeft(m[1], "0")
-			if !slices.Contains(out, d) {
-				out = append(out, d)
+// daysAndFigures splits the digit runs of s into days of the month and
+// figures, each distinct, in order.
+func daysAndFigures(s string) (days, figs []string) {
+	r := []rune(s)
+	prevWord := "" // the last word before the current position
+	for i := 0; i < len(r); {
+		c := r[i]
+		switch {
+		case c >= '0' && c <= '9':
+			j := i
+			for j < len(r) && r[j] >= '0' && r[j] <= '9' {
+				j++
+			}
+			n := string(r[i:j])
+			var next rune
+			if j < len(r) {
+				next = r[j]
+			}
+			switch {
+			case next == '日' || next == '号' || (isMonth(prevWord) && j-i <= 2):
+				if d := strings.TrimLeft(n, "0"); !slices.Contains(days, d) {
+					days = append(days, d)
+				}
+			case next == '月' || next == '点' || next == '时':
+			default:
+				if !slices.Contains(figs, n) {
+					figs = append(figs, n)
+				}
+			}
+			prevWord = ""
+			i = j
+		case c < 0x80 && unicode.IsLetter(c):
+			j := i
+			for j < len(r) && r[j] < 0x80 && (unicode.IsLetter(r[j]) || r[j] == '.') {
+				j++
+			}
+			prevWord = string(r[i:j])
+			i = j
+		case c == ' ':
+			i++
+		default:
+			prevWord = ""
+			i++
+		}
+	}
+	if strings.ContainsAny(s, "第届") {
+		for _, m := range zhOrdinal.FindAllStringSubmatch(s, -1) {
+			if n := "#" + m[1] + m[2]; !slices.Contains(figs, n) {
+				figs = append(figs, n)
 			}
 		}
 	}
-	return out
-}
-
-func figures(s string) []string {
-	s = zhDay.ReplaceAllString(s, " ")
-	s = enDay.ReplaceAllString(s, " ")
-	s = zhMonthHour.ReplaceAllString(s, " ")
-	out := digitRuns(s)
-	for _, m := range zhOrdinal.FindAllStringSubmatch(s, -1) {
-		n := "#" + m[1] + m[2]
-		if !slices.Contains(out, n) {
-			out = append(out, n)
-		}
-	}
-	return out
+	return days, figs
 }
 
 // conflict: both have figures and neither's are all in the other's.
@@ -222,6 +305,15 @@ func subset(a, b []string) bool {
 		}
 	}
 	return true
+}
+
+func intersects(a, b []string) bool {
+	for _, x := range a {
+		if slices.Contains(b, x) {
+			return true
+		}
+	}
+	return false
 }
 
 // containment is the share of the smaller set found in the other, and the
