@@ -431,9 +431,9 @@ func TestStoryMatchTuning(t *testing.T) {
 	// The fingerprint alone, at the previous setting (11 bits), on the same pairs.
 	var old storyPR
 	for _, it := range items {
-		old.add(it.dist >= 0 && it.dist <= StoryMaxDistance, it.pair.same)
+		old.add(it.dist >= 0 && it.dist <= storyFingerprintOnlyDistance, it.pair.same)
 	}
-	t.Logf("fingerprint alone (%d bits): F1 %.3f precision %.3f recall %.3f (TP %d FP %d FN %d)", StoryMaxDistance, old.f1(), old.precision(), old.recall(), old.tp, old.fp, old.fn)
+	t.Logf("fingerprint alone (%d bits): F1 %.3f precision %.3f recall %.3f (TP %d FP %d FN %d)", storyFingerprintOnlyDistance, old.f1(), old.precision(), old.recall(), old.tp, old.fp, old.fn)
 
 	// Cross-validation: tune on four fifths, measure on the fifth.
 	var cv storyPR
