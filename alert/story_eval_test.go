@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/wirewatch/wirewatch/internal/corpus"
 )
@@ -459,4 +460,82 @@ func TestStoryMatchTuning(t *testing.T) {
 		}
 	}
 	t.Logf("5-fold cross-validation (4 shuffles), tuned on 4/5 and measured on the other 1/5: F1 %.3f precision %.3f recall %.3f", cv.f1(), cv.precision(), cv.recall())
+}
+
+// TestStoryCandidateLoad counts how many candidates the fingerprint step
+// leaves the check on real items: for 1,000 random items of the headlines
+// corpus, the other items of the same language published within three
+// days, and those within 20, 24 (shipped) and 28 bits. The check's cost
+// per candidate is BenchmarkStoryCandidateCheck.
+func TestStoryCandidateLoad(t *testing.T) {
+	if testing.Short() {
+		t.Skip("reads and fingerprints the whole headlines corpus (about 10 s); skipped in -short mode")
+	}
+	dir := corpus.Dir(t, "statemedia")
+	f, err := os.Open(filepath.Join(dir, "headlines.jsonl.gz"))
+	if err != nil {
+		t.Fatalf("open headlines: %v", err)
+	}
+	defer f.Close()
+	g, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatalf("gunzip headlines: %v", err)
+	}
+	type item struct {
+		lang string
+		day  int64
+		fp   uint64
+	}
+	var items []item
+	byDay := map[int64][]int{}
+	sc := bufio.NewScanner(g)
+	sc.Buffer(make([]byte, 1<<20), 1<<24)
+	for sc.Scan() {
+		var r struct{ Outlet, Lang, Date, Title, Lead string }
+		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+			t.Fatalf("headlines: %v", err)
+		}
+		day, err := time.Parse("2006-01-02", r.Date)
+		fp, ok := StoryFingerprint(r.Title, r.Lead)
+		if err != nil || !ok || strings.HasPrefix(r.Outlet, "non-state") {
+			continue
+		}
+		d := day.Unix() / 86400
+		byDay[d] = append(byDay[d], len(items))
+		items = append(items, item{r.Lang, d, fp})
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatalf("read headlines: %v", err)
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	var window, c20, c24, c28 int
+	const n = 1000
+	for range n {
+		i := rng.IntN(len(items))
+		a := items[i]
+		for d := a.day - 3; d <= a.day+3; d++ {
+			for _, j := range byDay[d] {
+				if j == i || items[j].lang != a.lang {
+					continue
+				}
+				window++
+				switch k := bits.OnesCount64(a.fp ^ items[j].fp); {
+				case k <= 20:
+					c20++
+					fallthrough
+				case k <= 24:
+					c24++
+					fallthrough
+				case k <= 28:
+					c28++
+				}
+			}
+		}
+	}
+	per := func(c int) float64 { return float64(c) / n }
+	t.Logf("%d items with a fingerprint; per item: %.1f of the same language within three days; candidates within 20 bits %.1f (%.1f%%), 24 bits %.1f (%.1f%%), 28 bits %.1f (%.1f%%)",
+		len(items), per(window), per(c20), 100*float64(c20)/float64(window), per(c24), 100*float64(c24)/float64(window), per(c28), 100*float64(c28)/float64(window))
+	if c24 == 0 || c24*5 > window {
+		t.Errorf("24-bit candidates are %d of %d same-language items in the window: the fingerprint step should keep some and drop most", c24, window)
+	}
 }
