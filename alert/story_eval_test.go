@@ -7,30 +7,41 @@ import (
 	"fmt"
 	"io"
 	"math/bits"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/wirewatch/wirewatch/internal/corpus"
 )
 
-// Story clustering measured on real pairs: alert/testdata/story_pairs.tsv
-// holds article pairs from the statemedia headlines corpus and the classify
+// Story clustering measured on real pairs: the files in testdata hold
+// article pairs from the statemedia headlines corpus and the classify
 // full-text set, each labelled same story (1) or not (0) by reading both
-// texts. This test fingerprints both sides as the daemon does (the title,
-// and the lead or body as the text) and reports precision and recall of
-// "same story"; a pair with a side too short for a fingerprint counts as
+// texts. These tests match both sides as the daemon does (the title, the
+// lead or body as the text, the outlet): a candidate when the fingerprints
+// differ in at most StoryCandidateDistance bits, then the text check
+// SameStoryText. A pair with a side too short for a fingerprint counts as
 // not clustered. See docs/stories.md for the method and the figures.
+//
+// story_pairs.tsv and story_pairs_heldout.tsv are DEVELOPMENT sets: the
+// check was designed by reading their errors and its setting was swept on
+// both (TestStoryMatchTuning), so their figures are optimistic. The honest
+// figure is that of story_pairs_heldout2.tsv (TestStoryHeldOut2), labelled
+// by an independent annotator and measured once, after the setting was
+// committed.
 
-// Floors: the figures measured on the first labelled set (docs/stories.md:
-// precision 0.865, recall 0.700) minus a small margin, so a change that makes
-// clustering worse fails here. The setting was tuned on this set; the
-// held-out floors (TestStoryHeldOut) are the honest check.
+// Floors on the development sets: their figures (docs/stories.md) minus a
+// margin of two or three pairs, so a change that makes clustering worse
+// fails here.
 const (
-	storyEvalMinPrecision = 0.82
-	storyEvalMinRecall    = 0.66
+	storyEvalMinPrecision = 0.91 // measured 0.946 (88 of 93 merges right)
+	storyEvalMinRecall    = 0.77 // measured 0.800 of all pairs; 0.936 of same-language pairs
+	storyDev2MinPrecision = 0.88 // measured 0.943 (33 of 35)
+	storyDev2MinRecall    = 0.86 // measured 0.917 (33 of 36)
 )
 
 type storyPair struct {
@@ -39,7 +50,7 @@ type storyPair struct {
 	reason                     string
 }
 
-type storyDoc struct{ title, text string }
+type storyDoc struct{ title, text, outlet, date string }
 
 func readStoryPairs(t *testing.T, name string) []storyPair {
 	t.Helper()
@@ -92,7 +103,7 @@ func loadStoryDocs(t *testing.T, path string, gz bool, want map[string]bool, int
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 1<<20), 1<<24)
 	for sc.Scan() {
-		var rec struct{ ID, Title, Lead, Body string }
+		var rec struct{ ID, Title, Lead, Body, Outlet, Date string }
 		if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
 			t.Fatalf("%s: %v", path, err)
 		}
@@ -103,7 +114,7 @@ func loadStoryDocs(t *testing.T, path string, gz bool, want map[string]bool, int
 		if text == "" {
 			text = rec.Lead
 		}
-		into[rec.ID] = storyDoc{rec.Title, text}
+		into[rec.ID] = storyDoc{rec.Title, text, rec.Outlet, rec.Date}
 	}
 	if err := sc.Err(); err != nil {
 		t.Fatalf("read %s: %v", path, err)
@@ -112,13 +123,34 @@ func loadStoryDocs(t *testing.T, path string, gz bool, want map[string]bool, int
 
 type storyOutcome struct {
 	pair storyPair
-	dist int // -1: a side has no fingerprint
+	dist int  // fingerprint distance; -1: a side has no fingerprint
+	same bool // the daemon would put the two in one story
 }
 
 type storyPR struct{ tp, fp, fn, tn int }
 
 func (c storyPR) precision() float64 { return ratio(c.tp, c.tp+c.fp) }
 func (c storyPR) recall() float64    { return ratio(c.tp, c.tp+c.fn) }
+func (c storyPR) f1() float64 {
+	p, r := c.precision(), c.recall()
+	if p+r == 0 {
+		return 0
+	}
+	return 2 * p * r / (p + r)
+}
+
+func (c *storyPR) add(pred, label bool) {
+	switch {
+	case pred && label:
+		c.tp++
+	case pred:
+		c.fp++
+	case label:
+		c.fn++
+	default:
+		c.tn++
+	}
+}
 
 func ratio(a, b int) float64 {
 	if b == 0 {
@@ -127,26 +159,17 @@ func ratio(a, b int) float64 {
 	return float64(a) / float64(b)
 }
 
-func countPR(out []storyOutcome, maxDist int, keep func(storyPair) bool) storyPR {
+func countPR(out []storyOutcome, keep func(storyPair) bool) storyPR {
 	var c storyPR
 	for _, o := range out {
-		if !keep(o.pair) {
-			continue
-		}
-		pred := o.dist >= 0 && o.dist <= maxDist
-		switch {
-		case pred && o.pair.same:
-			c.tp++
-		case pred:
-			c.fp++
-		case o.pair.same:
-			c.fn++
-		default:
-			c.tn++
+		if keep(o.pair) {
+			c.add(o.same, o.pair.same)
 		}
 	}
 	return c
 }
+
+func monolingual(p storyPair) bool { return !strings.HasPrefix(p.kind, "en-zh") }
 
 // loadStoryEval reads the labelled pairs and the texts they name, or skips
 // when the shared corpora are absent.
@@ -171,206 +194,32 @@ func loadStoryEval(t *testing.T, name string) ([]storyPair, map[string]storyDoc)
 	return pairs, docs
 }
 
-func TestStoryClusteringOnLabelledPairs(t *testing.T) {
-	pairs, docs := loadStoryEval(t, "story_pairs.tsv")
-
-	var out []storyOutcome
-	var same, diff, noFP [2]int
-	for _, p := range pairs {
-		a, b := docs[p.idA], docs[p.idB]
-		fa, ha := StoryFingerprint(a.title, a.text)
-		fb, hb := StoryFingerprint(b.title, b.text)
-		d := -1
-		if ha && hb {
-			d = bits.OnesCount64(fa ^ fb)
-			if SameStory(fa, fb) != (d <= StoryMaxDistance) {
-				t.Fatalf("SameStory disagrees with StoryMaxDistance at distance %d", d)
-			}
-		}
-		l := 0
-		if p.same {
-			l = 1
-			same[0]++
-		} else {
-			diff[0]++
-		}
-		if d < 0 {
-			noFP[l]++
-		}
-		out = append(out, storyOutcome{p, d})
-	}
-	all := func(storyPair) bool { return true }
-	monolingual := func(p storyPair) bool { return !strings.HasPrefix(p.kind, "en-zh") }
-	c := countPR(out, StoryMaxDistance, all)
-	t.Logf("pairs: %d (%d same story, %d different); no fingerprint (too short, counted as not clustered): %d same-story pairs, %d different",
-		len(pairs), same[0], diff[0], noFP[1], noFP[0])
-	t.Logf("at StoryMaxDistance=%d: TP %d FP %d FN %d TN %d; precision %.3f recall %.3f",
-		StoryMaxDistance, c.tp, c.fp, c.fn, c.tn, c.precision(), c.recall())
-	m := countPR(out, StoryMaxDistance, monolingual)
-	t.Logf("same-language pairs only (translations left out): precision %.3f recall %.3f (TP %d FP %d FN %d)",
-		m.precision(), m.recall(), m.tp, m.fp, m.fn)
-	withFP := countPR(out, StoryMaxDistance, func(p storyPair) bool {
-		return monolingual(p) && !noFingerprint(out, p)
-	})
-	t.Logf("same-language pairs where both sides have a fingerprint: precision %.3f recall %.3f (TP %d FP %d FN %d)",
-		withFP.precision(), withFP.recall(), withFP.tp, withFP.fp, withFP.fn)
-
-	t.Log("threshold  precision  recall  (all pairs)")
-	for _, th := range []int{4, 6, 8, 10, 12, 14, 16, 18, 20, 22} {
-		c := countPR(out, th, all)
-		t.Logf("%9d  %9.3f  %6.3f  TP %d FP %d", th, c.precision(), c.recall(), c.tp, c.fp)
-	}
-	kinds := map[string]*storyPR{}
-	var names []string
-	for _, o := range out {
-		k := o.pair.kind
-		if kinds[k] == nil {
-			kinds[k] = &storyPR{}
-			names = append(names, k)
-		}
-		one := countPR([]storyOutcome{o}, StoryMaxDistance, all)
-		kinds[k].tp += one.tp
-		kinds[k].fp += one.fp
-		kinds[k].fn += one.fn
-		kinds[k].tn += one.tn
-	}
-	sort.Strings(names)
-	for _, k := range names {
-		c := kinds[k]
-		t.Logf("proposed as %-34s same-story pairs clustered %d/%d; different-story pairs clustered %d/%d",
-			k, c.tp, c.tp+c.fn, c.fp, c.fp+c.tn)
-	}
-	for _, l := range []bool{true, false} {
-		var ds []string
-		hist := map[int]int{}
-		for _, o := range out {
-			if o.pair.same == l && o.dist >= 0 {
-				hist[o.dist/4*4]++
-			}
-		}
-		keys := make([]int, 0, len(hist))
-		for k := range hist {
-			keys = append(keys, k)
-		}
-		sort.Ints(keys)
-		for _, k := range keys {
-			ds = append(ds, fmt.Sprintf("%d-%d:%d", k, k+3, hist[k]))
-		}
-		t.Logf("distance distribution, same story=%v: %s", l, strings.Join(ds, " "))
-	}
-	for _, o := range out {
-		pred := o.dist >= 0 && o.dist <= StoryMaxDistance
-		if pred != o.pair.same && o.dist >= 0 {
-			t.Logf("wrong at distance %d: %s %s / %s %s (%s) label %v: %s",
-				o.dist, o.pair.srcA, o.pair.idA, o.pair.srcB, o.pair.idB, o.pair.kind, o.pair.same, o.pair.reason)
-		}
-	}
-	if len(pairs) < 200 || same[0] < 80 {
-		t.Errorf("labelled set too small: %d pairs, %d same story (want ≥ 200 and ≥ 80)", len(pairs), same[0])
-	}
-	if p := c.precision(); p < storyEvalMinPrecision {
-		t.Errorf("precision %.3f below the floor %.2f", p, storyEvalMinPrecision)
-	}
-	if r := c.recall(); r < storyEvalMinRecall {
-		t.Errorf("recall %.3f below the floor %.2f", r, storyEvalMinRecall)
-	}
-}
-
-func noFingerprint(out []storyOutcome, p storyPair) bool {
-	for _, o := range out {
-		if o.pair.idA == p.idA && o.pair.idB == p.idB {
-			return o.dist < 0
-		}
-	}
-	return false
-}
-
-// TestStoryTuning sweeps the fingerprint's settings on the FIRST labelled
-// set only (story_pairs.tsv, all pairs): the text window, the threshold,
-// the title-only rule and the weight of numbers. The shipped setting was
-// picked from this output; the held-out set (TestStoryHeldOut) was never
-// used to choose it. It first checks that the sweep's fingerprint at the
-// shipped settings is the daemon's.
-func TestStoryTuning(t *testing.T) {
-	pairs, docs := loadStoryEval(t, "story_pairs.tsv")
-	for id, d := range docs {
-		a, okA := StoryFingerprint(d.title, d.text)
-		b, okB := storyFingerprintWith(d.title, d.text, storyShipped)
-		if a != b || okA != okB {
-			t.Fatalf("%s: sweep fingerprint differs from StoryFingerprint", id)
-		}
-	}
-	type row struct {
-		p  storyParams
-		th int
-		c  storyPR
-		f1 float64
-	}
-	var rows []row
-	for _, runes := range []int{100, 150, 200, 250, 300, 400, 600} {
-		for _, tom := range []int{0, 15, 20, 25, 30} {
-			for _, v := range []struct {
-				nw           int
-				title, strip bool
-			}{{0, false, false}, {0, false, true}, {2, false, false}, {4, false, false}, {4, false, true}, {2, true, true}, {4, true, false}, {4, true, true}, {8, true, true}} {
-				p := storyParams{textRunes: runes, minShingles: storyMinShingles, titleOnlyMin: tom,
-					numberWeight: v.nw, titleNumbers: v.title, stripDateline: v.strip}
-				out := storyOutcomes(pairs, docs, p)
-				for th := 6; th <= 20; th++ {
-					c := countPR(out, th, func(storyPair) bool { return true })
-					pr, rc := c.precision(), c.recall()
-					f1 := 0.0
-					if pr+rc > 0 {
-						f1 = 2 * pr * rc / (pr + rc)
-					}
-					rows = append(rows, row{p, th, c, f1})
-				}
-			}
-		}
-	}
-	sort.SliceStable(rows, func(i, j int) bool { return rows[i].f1 > rows[j].f1 })
-	for i, r := range rows {
-		if i >= 40 {
-			break
-		}
-		t.Logf("runes %3d title-only min %2d number weight %d (title only %-5v) strip dateline %-5v max distance %2d: precision %.3f recall %.3f F1 %.3f (TP %d FP %d)",
-			r.p.textRunes, r.p.titleOnlyMin, r.p.numberWeight, r.p.titleNumbers, r.p.stripDateline, r.th, r.c.precision(), r.c.recall(), r.f1, r.c.tp, r.c.fp)
-	}
-}
-
-// storyOutcomes fingerprints both sides of every pair with p.
-func storyOutcomes(pairs []storyPair, docs map[string]storyDoc, p storyParams) []storyOutcome {
+// storyOutcomes matches every pair as the daemon does: the fingerprint
+// proposes (StoryCandidateDistance), the text check decides.
+func storyOutcomes(pairs []storyPair, docs map[string]storyDoc) []storyOutcome {
 	var out []storyOutcome
 	for _, pr := range pairs {
 		a, b := docs[pr.idA], docs[pr.idB]
-		fa, okA := storyFingerprintWith(a.title, a.text, p)
-		fb, okB := storyFingerprintWith(b.title, b.text, p)
-		d := -1
+		fa, okA := StoryFingerprint(a.title, a.text)
+		fb, okB := StoryFingerprint(b.title, b.text)
+		o := storyOutcome{pair: pr, dist: -1}
 		if okA && okB {
-			d = bits.OnesCount64(fa ^ fb)
+			o.dist = bits.OnesCount64(fa ^ fb)
+			sa := NewStorySketch(StoryDoc{a.title, a.text, a.outlet})
+			sb := NewStorySketch(StoryDoc{b.title, b.text, b.outlet})
+			o.same = o.dist <= StoryCandidateDistance && SameStoryText(&sa, &sb)
 		}
-		out = append(out, storyOutcome{pr, d})
+		out = append(out, o)
 	}
 	return out
 }
 
-// Floors on the held-out set: its figures at the shipped setting
-// (docs/stories.md) minus a margin of about two pairs, so a change that makes clustering
-// worse on pairs it was not tuned on fails here.
-const (
-	storyHeldOutMinPrecision = 0.65 // measured 0.722 (26 of 36 merges right)
-	storyHeldOutMinRecall    = 0.65 // measured 0.722 (26 of 36 same-story pairs)
-)
-
-// TestStoryHeldOut measures the shipped fingerprint on the held-out pairs
-// (story_pairs_heldout.tsv): a second set drawn with another seed,
-// excluding the first set's pairs, labelled by reading before any
-// fingerprint was computed on it, and never used to choose a setting. Its
-// figures are the honest ones; the first set's are optimistic.
-func TestStoryHeldOut(t *testing.T) {
-	pairs, docs := loadStoryEval(t, "story_pairs_heldout.tsv")
-	out := storyOutcomes(pairs, docs, storyShipped)
-	c := countPR(out, StoryMaxDistance, func(storyPair) bool { return true })
+// reportStoryOutcomes logs the figures, the counts by proposing bucket
+// and every wrong pair, and returns the figures on all pairs.
+func reportStoryOutcomes(t *testing.T, name string, out []storyOutcome) storyPR {
+	t.Helper()
+	all := func(storyPair) bool { return true }
+	c := countPR(out, all)
 	var same, noFP int
 	for _, o := range out {
 		if o.pair.same {
@@ -380,23 +229,351 @@ func TestStoryHeldOut(t *testing.T) {
 			noFP++
 		}
 	}
-	t.Logf("held-out pairs: %d (%d same story); %d pairs with a side too short for a fingerprint", len(pairs), same, noFP)
-	t.Logf("at StoryMaxDistance=%d, %d text runes: TP %d FP %d FN %d TN %d; precision %.3f recall %.3f",
-		StoryMaxDistance, StoryTextRunes, c.tp, c.fp, c.fn, c.tn, c.precision(), c.recall())
+	t.Logf("%s: %d pairs (%d same story); %d pairs with a side too short for a fingerprint (counted as not clustered)", name, len(out), same, noFP)
+	t.Logf("all pairs: precision %.3f recall %.3f (TP %d FP %d FN %d TN %d)", c.precision(), c.recall(), c.tp, c.fp, c.fn, c.tn)
+	m := countPR(out, monolingual)
+	t.Logf("same-language pairs (translations left out): precision %.3f recall %.3f (TP %d FP %d FN %d)", m.precision(), m.recall(), m.tp, m.fp, m.fn)
+	kinds := map[string]*storyPR{}
+	var names []string
 	for _, o := range out {
-		pred := o.dist >= 0 && o.dist <= StoryMaxDistance
-		if pred != o.pair.same {
-			t.Logf("wrong at distance %d: %s %s / %s %s (%s) label %v: %s",
+		k := o.pair.kind
+		if kinds[k] == nil {
+			kinds[k] = &storyPR{}
+			names = append(names, k)
+		}
+		kinds[k].add(o.same, o.pair.same)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		c := kinds[k]
+		t.Logf("proposed as %-34s same-story pairs clustered %d/%d; different-story pairs clustered %d/%d", k, c.tp, c.tp+c.fn, c.fp, c.fp+c.tn)
+	}
+	for _, o := range out {
+		if o.same != o.pair.same {
+			t.Logf("wrong (fingerprint distance %d): %s %s / %s %s (%s) label %v: %s",
 				o.dist, o.pair.srcA, o.pair.idA, o.pair.srcB, o.pair.idB, o.pair.kind, o.pair.same, o.pair.reason)
 		}
 	}
+	return c
+}
+
+// TestStoryClusteringOnLabelledPairs measures the daemon's matching on the
+// first development set (321 pairs, 16 of them en/zh translations).
+func TestStoryClusteringOnLabelledPairs(t *testing.T) {
+	pairs, docs := loadStoryEval(t, "story_pairs.tsv")
+	c := reportStoryOutcomes(t, "first development set", storyOutcomes(pairs, docs))
+	if len(pairs) < 200 || c.tp+c.fn < 80 {
+		t.Errorf("labelled set too small: %d pairs, %d same story (want ≥ 200 and ≥ 80)", len(pairs), c.tp+c.fn)
+	}
+	if p := c.precision(); p < storyEvalMinPrecision {
+		t.Errorf("precision %.3f below the floor %.2f", p, storyEvalMinPrecision)
+	}
+	if r := c.recall(); r < storyEvalMinRecall {
+		t.Errorf("recall %.3f below the floor %.2f", r, storyEvalMinRecall)
+	}
+}
+
+// TestStoryHeldOut measures the daemon's matching on the second set
+// (158 pairs). It was held out when the SimHash-only setting was chosen;
+// the two-step check was designed and swept with it, so it is now a
+// development set and its figures are optimistic.
+func TestStoryHeldOut(t *testing.T) {
+	pairs, docs := loadStoryEval(t, "story_pairs_heldout.tsv")
+	c := reportStoryOutcomes(t, "second development set", storyOutcomes(pairs, docs))
+	if len(pairs) < 150 {
+		t.Errorf("set too small: %d pairs (want ≥ 150)", len(pairs))
+	}
+	if p := c.precision(); p < storyDev2MinPrecision {
+		t.Errorf("precision %.3f below the floor %.2f", p, storyDev2MinPrecision)
+	}
+	if r := c.recall(); r < storyDev2MinRecall {
+		t.Errorf("recall %.3f below the floor %.2f", r, storyDev2MinRecall)
+	}
+}
+
+// TestStoryMatchTuning sweeps the check's setting on both development sets
+// (same-language pairs: translations are out of reach of any setting) and
+// estimates, by 5-fold cross-validation, what tuning on such pairs gives
+// on pairs it did not see. It lists the best settings by F1, the best F1
+// reachable with each value of each parameter, and the shipped setting
+// with each rule turned off. The shipped setting was picked from this
+// output; the independent held-out set (TestStoryHeldOut2) was not read.
+func TestStoryMatchTuning(t *testing.T) {
+	type item struct {
+		pair storyPair
+		dist int
+		f    map[int]storyFeatures // by text window
+	}
+	runes := []int{150, 200, 300}
+	var items []item
+	for _, name := range []string{"story_pairs.tsv", "story_pairs_heldout.tsv"} {
+		pairs, docs := loadStoryEval(t, name)
+		for _, pr := range pairs {
+			if !monolingual(pr) {
+				continue
+			}
+			a, b := docs[pr.idA], docs[pr.idB]
+			fa, okA := StoryFingerprint(a.title, a.text)
+			fb, okB := StoryFingerprint(b.title, b.text)
+			it := item{pair: pr, dist: -1, f: map[int]storyFeatures{}}
+			if okA && okB {
+				it.dist = bits.OnesCount64(fa ^ fb)
+			}
+			for _, r := range runes {
+				p := storyMatchShipped
+				p.textRunes = r
+				sa := newStorySketch(StoryDoc{a.title, a.text, a.outlet}, p)
+				sb := newStorySketch(StoryDoc{b.title, b.text, b.outlet}, p)
+				it.f[r] = storyFeaturesOf(&sa, &sb, p.numbersWindow)
+				if r == storyMatchShipped.textRunes && it.f[r].decide(p) != SameStoryText(&sa, &sb) {
+					t.Fatalf("%s/%s: the sweep's decision differs from SameStoryText", pr.idA, pr.idB)
+				}
+			}
+			items = append(items, it)
+		}
+	}
+	type setting struct {
+		p    storyMatchParams
+		cand int
+	}
+	eval := func(s setting, idx []int) storyPR {
+		var c storyPR
+		for _, i := range idx {
+			it := items[i]
+			c.add(it.dist >= 0 && it.dist <= s.cand && it.f[s.p.textRunes].decide(s.p), it.pair.same)
+		}
+		return c
+	}
+	var settings []setting
+	for _, r := range runes {
+		for _, mc := range []float64{0.5, 0.6, 0.7, 0.8} {
+			for _, mt := range []float64{0.4, 0.5, 0.6, 0.7, 2} {
+				for _, to := range []float64{0.75, 0.8, 0.85, 0.9} {
+					for _, ts := range []float64{0, 0.6, 0.7, 0.8, 0.9} {
+						for _, cand := range []int{16, 20, 24, 28} {
+							p := storyMatchShipped
+							p.textRunes, p.minContain, p.minTextOnly, p.titleOnlyMin, p.minTitleSame = r, mc, mt, to, ts
+							settings = append(settings, setting{p, cand})
+						}
+					}
+				}
+			}
+		}
+	}
+	everything := make([]int, len(items))
+	for i := range everything {
+		everything[i] = i
+	}
+	res := make([]storyPR, len(settings))
+	order := make([]int, len(settings))
+	for i, s := range settings {
+		res[i] = eval(s, everything)
+		order[i] = i
+	}
+	sort.SliceStable(order, func(i, j int) bool { return res[order[i]].f1() > res[order[j]].f1() })
+	describe := func(s setting) string {
+		return fmt.Sprintf("window %d, containment %.2f, text-only %.2f, bare title %.2f, same-outlet title %.2f, candidate distance %d",
+			s.p.textRunes, s.p.minContain, s.p.minTextOnly, s.p.titleOnlyMin, s.p.minTitleSame, s.cand)
+	}
+	t.Logf("%d same-language development pairs, %d settings", len(items), len(settings))
+	for _, i := range order[:15] {
+		c := res[i]
+		t.Logf("F1 %.3f precision %.3f recall %.3f (TP %d FP %d FN %d): %s", c.f1(), c.precision(), c.recall(), c.tp, c.fp, c.fn, describe(settings[i]))
+	}
+	params := []struct {
+		name string
+		get  func(setting) float64
+	}{
+		{"window", func(s setting) float64 { return float64(s.p.textRunes) }},
+		{"containment", func(s setting) float64 { return s.p.minContain }},
+		{"text-only containment", func(s setting) float64 { return s.p.minTextOnly }},
+		{"bare-title containment", func(s setting) float64 { return s.p.titleOnlyMin }},
+		{"same-outlet title containment", func(s setting) float64 { return s.p.minTitleSame }},
+		{"candidate distance", func(s setting) float64 { return float64(s.cand) }},
+	}
+	for _, pm := range params {
+		best := map[float64]int{}
+		var vals []float64
+		for i, s := range settings {
+			v := pm.get(s)
+			j, ok := best[v]
+			if !ok {
+				vals = append(vals, v)
+			}
+			if !ok || res[i].f1() > res[j].f1() {
+				best[v] = i
+			}
+		}
+		sort.Float64s(vals)
+		var parts []string
+		for _, v := range vals {
+			c := res[best[v]]
+			parts = append(parts, fmt.Sprintf("%g: F1 %.3f (P %.3f R %.3f)", v, c.f1(), c.precision(), c.recall()))
+		}
+		t.Logf("best by %s — %s", pm.name, strings.Join(parts, "; "))
+	}
+	shipped := setting{storyMatchShipped, StoryCandidateDistance}
+	c := eval(shipped, everything)
+	t.Logf("shipped: F1 %.3f precision %.3f recall %.3f (TP %d FP %d FN %d): %s", c.f1(), c.precision(), c.recall(), c.tp, c.fp, c.fn, describe(shipped))
+	for _, off := range []struct {
+		name string
+		set  func(*storyMatchParams)
+	}{
+		{"figures rule", func(p *storyMatchParams) { p.numberRule = false }},
+		{"days rule", func(p *storyMatchParams) { p.dateRule = false }},
+		{"round-up rule", func(p *storyMatchParams) { p.roundupRule = false }},
+		{"same-outlet title rule", func(p *storyMatchParams) { p.sameOutletQA = false }},
+	} {
+		s := shipped
+		off.set(&s.p)
+		c := eval(s, everything)
+		t.Logf("shipped without the %s: F1 %.3f precision %.3f recall %.3f (TP %d FP %d FN %d)", off.name, c.f1(), c.precision(), c.recall(), c.tp, c.fp, c.fn)
+	}
+	// The fingerprint alone, at the previous setting (11 bits), on the same pairs.
+	var old storyPR
+	for _, it := range items {
+		old.add(it.dist >= 0 && it.dist <= storyFingerprintOnlyDistance, it.pair.same)
+	}
+	t.Logf("fingerprint alone (%d bits): F1 %.3f precision %.3f recall %.3f (TP %d FP %d FN %d)", storyFingerprintOnlyDistance, old.f1(), old.precision(), old.recall(), old.tp, old.fp, old.fn)
+
+	// Cross-validation: tune on four fifths, measure on the fifth.
+	var cv storyPR
+	for rep := range 4 {
+		perm := rand.New(rand.NewPCG(uint64(rep), 14)).Perm(len(items))
+		for k := range 5 {
+			var train, test []int
+			for j, i := range perm {
+				if j%5 == k {
+					test = append(test, i)
+				} else {
+					train = append(train, i)
+				}
+			}
+			bi, best := 0, -1.0
+			for i, s := range settings {
+				if f := eval(s, train).f1(); f > best {
+					bi, best = i, f
+				}
+			}
+			r := eval(settings[bi], test)
+			cv.tp, cv.fp, cv.fn, cv.tn = cv.tp+r.tp, cv.fp+r.fp, cv.fn+r.fn, cv.tn+r.tn
+		}
+	}
+	t.Logf("5-fold cross-validation (4 shuffles), tuned on 4/5 and measured on the other 1/5: F1 %.3f precision %.3f recall %.3f", cv.f1(), cv.precision(), cv.recall())
+}
+
+// TestStoryCandidateLoad counts how many candidates the fingerprint step
+// leaves the check on real items: for 1,000 random items of the headlines
+// corpus, the other items of the same language published within three
+// days, and those within 20, 24 (shipped) and 28 bits. The check's cost
+// per candidate is BenchmarkStoryCandidateCheck.
+func TestStoryCandidateLoad(t *testing.T) {
+	if testing.Short() {
+		t.Skip("reads and fingerprints the whole headlines corpus (about 10 s); skipped in -short mode")
+	}
+	dir := corpus.Dir(t, "statemedia")
+	f, err := os.Open(filepath.Join(dir, "headlines.jsonl.gz"))
+	if err != nil {
+		t.Fatalf("open headlines: %v", err)
+	}
+	defer f.Close()
+	g, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatalf("gunzip headlines: %v", err)
+	}
+	type item struct {
+		lang string
+		day  int64
+		fp   uint64
+	}
+	var items []item
+	byDay := map[int64][]int{}
+	sc := bufio.NewScanner(g)
+	sc.Buffer(make([]byte, 1<<20), 1<<24)
+	for sc.Scan() {
+		var r struct{ Outlet, Lang, Date, Title, Lead string }
+		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+			t.Fatalf("headlines: %v", err)
+		}
+		day, err := time.Parse("2006-01-02", r.Date)
+		fp, ok := StoryFingerprint(r.Title, r.Lead)
+		if err != nil || !ok || strings.HasPrefix(r.Outlet, "non-state") {
+			continue
+		}
+		d := day.Unix() / 86400
+		byDay[d] = append(byDay[d], len(items))
+		items = append(items, item{r.Lang, d, fp})
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatalf("read headlines: %v", err)
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	var window, c20, c24, c28 int
+	const n = 1000
+	for range n {
+		i := rng.IntN(len(items))
+		a := items[i]
+		for d := a.day - 3; d <= a.day+3; d++ {
+			for _, j := range byDay[d] {
+				if j == i || items[j].lang != a.lang {
+					continue
+				}
+				window++
+				switch k := bits.OnesCount64(a.fp ^ items[j].fp); {
+				case k <= 20:
+					c20++
+					fallthrough
+				case k <= 24:
+					c24++
+					fallthrough
+				case k <= 28:
+					c28++
+				}
+			}
+		}
+	}
+	per := func(c int) float64 { return float64(c) / n }
+	t.Logf("%d items with a fingerprint; per item: %.1f of the same language within three days; candidates within 20 bits %.1f (%.1f%%), 24 bits %.1f (%.1f%%), 28 bits %.1f (%.1f%%)",
+		len(items), per(window), per(c20), 100*float64(c20)/float64(window), per(c24), 100*float64(c24)/float64(window), per(c28), 100*float64(c28)/float64(window))
+	if c24 == 0 || c24*5 > window {
+		t.Errorf("24-bit candidates are %d of %d same-language items in the window: the fingerprint step should keep some and drop most", c24, window)
+	}
+}
+
+// Floors on the independent held-out set: its figures, measured once with
+// the committed setting (docs/stories.md), minus a margin of about two
+// pairs.
+const (
+	storyHeldOut2MinPrecision = 0.85 // measured 0.894 (42 of 47 merges right)
+	storyHeldOut2MinRecall    = 0.85 // measured 0.894 (42 of 47 same-story pairs)
+)
+
+// TestStoryHeldOut2 measures the daemon's matching on the independent
+// held-out set (story_pairs_heldout2.tsv): drawn with another seed,
+// excluding both development sets, labelled by reading by an annotator who
+// did not build the check, and measured once after the check's algorithm
+// and setting were committed. Its figures are the honest ones.
+func TestStoryHeldOut2(t *testing.T) {
+	pairs, docs := loadStoryEval(t, "story_pairs_heldout2.tsv")
+	c := reportStoryOutcomes(t, "independent held-out set", storyOutcomes(pairs, docs))
+	// For comparison: the previous rule (fingerprint alone, 11 bits, at
+	// least 8 shingles) on the same pairs.
+	var old storyPR
+	prev := storyParams{textRunes: StoryTextRunes, minShingles: 8, stripDateline: true}
+	for _, pr := range pairs {
+		a, b := docs[pr.idA], docs[pr.idB]
+		fa, okA := storyFingerprintWith(a.title, a.text, prev)
+		fb, okB := storyFingerprintWith(b.title, b.text, prev)
+		old.add(okA && okB && bits.OnesCount64(fa^fb) <= storyFingerprintOnlyDistance, pr.same)
+	}
+	t.Logf("previous rule (fingerprint alone, %d bits): precision %.3f recall %.3f (TP %d FP %d FN %d)", storyFingerprintOnlyDistance, old.precision(), old.recall(), old.tp, old.fp, old.fn)
 	if len(pairs) < 150 {
 		t.Errorf("held-out set too small: %d pairs (want ≥ 150)", len(pairs))
 	}
-	if p := c.precision(); p < storyHeldOutMinPrecision {
-		t.Errorf("held-out precision %.3f below the floor %.2f", p, storyHeldOutMinPrecision)
+	if p := c.precision(); p < storyHeldOut2MinPrecision {
+		t.Errorf("held-out precision %.3f below the floor %.2f", p, storyHeldOut2MinPrecision)
 	}
-	if r := c.recall(); r < storyHeldOutMinRecall {
-		t.Errorf("held-out recall %.3f below the floor %.2f", r, storyHeldOutMinRecall)
+	if r := c.recall(); r < storyHeldOut2MinRecall {
+		t.Errorf("held-out recall %.3f below the floor %.2f", r, storyHeldOut2MinRecall)
 	}
 }

@@ -19,11 +19,17 @@ func TestStoryFingerprint(t *testing.T) {
 	if !ok1 || !ok2 || !ok3 {
 		t.Fatal("no fingerprint for full articles")
 	}
-	if !SameStory(a, b) {
+	if popcount(a^b) > StoryCandidateDistance {
 		t.Errorf("two copies of one wire story differ (distance %d)", popcount(a^b))
 	}
 	t.Logf("English: copies %d bits apart, different stories %d; Chinese follows", popcount(a^b), popcount(a^c))
-	if SameStory(a, c) {
+	sw, sc, so := NewStorySketch(StoryDoc{"China issues rules on cross-border data flows", wire, "Xinhua"}),
+		NewStorySketch(StoryDoc{"China issues rules on cross-border data flows", copyCD, "China Daily"}),
+		NewStorySketch(StoryDoc{"Ministry fines platform over user data leak", other, "Xinhua"})
+	if !SameStoryText(&sw, &sc) || SameStoryText(&sw, &so) {
+		t.Errorf("text check: copies %v (want true), different stories %v (want false)", SameStoryText(&sw, &sc), SameStoryText(&sw, &so))
+	}
+	if popcount(a^c) <= storyFingerprintOnlyDistance {
 		t.Errorf("two different stories match (distance %d)", popcount(a^c))
 	}
 	// The daemon passes the title and the text apart; a Xinhua copy opens
@@ -36,8 +42,8 @@ func TestStoryFingerprint(t *testing.T) {
 	y, _ := StoryFingerprint(zhTitle, zh2)
 	z, _ := StoryFingerprint("工业和信息化部通报侵害用户权益行为的应用程序", zh3)
 	t.Logf("Chinese: copies %d bits apart, different stories %d", popcount(x^y), popcount(x^z))
-	if !SameStory(x, y) || SameStory(x, z) {
-		t.Errorf("Chinese: copies distance %d (want ≤ %d), different stories distance %d", popcount(x^y), StoryMaxDistance, popcount(x^z))
+	if popcount(x^y) > StoryCandidateDistance || popcount(x^z) <= storyFingerprintOnlyDistance {
+		t.Errorf("Chinese: copies distance %d (want ≤ %d), different stories distance %d", popcount(x^y), StoryCandidateDistance, popcount(x^z))
 	}
 	if _, ok := StoryFingerprint("Short title", ""); ok {
 		t.Error("a bare title should get no fingerprint")

@@ -473,7 +473,7 @@ func (d *Daemon) save(ctx context.Context, log *slog.Logger, a store.DueArticle,
 			}
 			// Last: story assignment is serialised until commit.
 			if fp, ok := alert.StoryFingerprint(ex.Title, ex.Text); ok && res.NewRevision {
-				_, err = tx.AssignStory(ctx, a.ID, fp, alert.StoryMaxDistance, config.DefaultStoryWindow)
+				_, err = tx.AssignStory(ctx, a.ID, fp, storyMatch(ex.Title, ex.Text, a.Outlet))
 			}
 			return err
 		})

@@ -36,6 +36,7 @@ type farm struct {
 	items    func(feed int) []int // article numbers listed by a feed
 	extra    []string             // more links every feed lists (e.g. unsafe ones)
 	pubDate  string               // the items' pubDate (default a fixed day in Nov 2026)
+	headline string               // every page's headline (default "Article <path>", one per page)
 }
 
 func newFarm(t *testing.T) *farm {
@@ -129,7 +130,13 @@ func (f *farm) serve(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("ETag", etagValue)
 		}
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		fmt.Fprintf(w, `<html lang="en"><head><title>Article %s</title></head><body><nav>Home | World | China</nav><article><h1>Article %s</h1>`, r.URL.Path, r.URL.Path)
+		headline := "Article " + r.URL.Path
+		f.mu.Lock()
+		if f.headline != "" {
+			headline = f.headline
+		}
+		f.mu.Unlock()
+		fmt.Fprintf(w, `<html lang="en"><head><title>%s</title></head><body><nav>Home | World | China</nav><article><h1>%s</h1>`, headline, headline)
 		for i := range 6 {
 			fmt.Fprintf(w, "<p>%s Paragraph %d explains what the regulator said and how companies must comply with the security review.</p>", text, i)
 		}

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -12,26 +11,49 @@ import (
 // storyLockKey is the advisory lock that serialises story assignment.
 const storyLockKey int64 = 0x77770014
 
-// qNearestStory finds the story of the closest recent article whose
-// fingerprint differs from $2 in at most $4 bits, among articles first
-// seen within $3 of this one.
-const qNearestStory = `
-SELECT o.story_id FROM articles o, articles a
+// StoryCandidate is a recent article that may carry the same story as a
+// new one: its story, and what a text check reads of it.
+type StoryCandidate struct {
+	ArticleID, StoryID  int64
+	Outlet, Title, Text string // Text: the start of the body (the summary when there is no body)
+	Distance            int    // fingerprint bits that differ
+}
+
+// StoryMatch says how AssignStory finds the story of a new article: which
+// recent articles are candidates, and the check that decides.
+type StoryMatch struct {
+	MaxDistance int           // most differing fingerprint bits for a candidate
+	Window      time.Duration // candidates were first seen at most this far apart
+	TextChars   int           // characters of a candidate's text read for the check
+	Limit       int           // most candidates checked, nearest first
+	// Same reports whether a candidate carries the new article's story.
+	Same func(StoryCandidate) bool
+}
+
+// qStoryCandidates lists the stories' articles of the same language first
+// seen within $3 of article $1, whose fingerprints differ from $2 in at
+// most $4 bits, nearest first.
+const qStoryCandidates = `
+SELECT o.id, o.story_id, o.outlet, o.title,
+       left(CASE WHEN o.body_text <> '' THEN o.body_text ELSE o.summary END, $5),
+       bit_count((o.story_fp # $2)::bit(64))::int
+FROM articles o, articles a
 WHERE a.id = $1 AND o.id <> $1 AND o.story_fp IS NOT NULL AND o.story_id IS NOT NULL
+  AND o.language = a.language
   AND o.first_seen_at > a.first_seen_at - $3 * interval '1 millisecond'
   AND o.first_seen_at < a.first_seen_at + $3 * interval '1 millisecond'
   AND bit_count((o.story_fp # $2)::bit(64)) <= $4
 ORDER BY bit_count((o.story_fp # $2)::bit(64)), o.id
-LIMIT 1`
+LIMIT $6`
 
-// AssignStory puts an article in the story of its closest near-duplicate
-// (fingerprint distance at most maxDistance, first seen within window), or
-// in a new story, and returns the story id. An article already in a story
+// AssignStory puts an article in the story of the nearest candidate
+// (m.MaxDistance, m.Window, same language) that m.Same accepts, or in a
+// new story, and returns the story id. An article already in a story
 // keeps it (its fingerprint is updated). Assignments are serialised (a
 // transaction-scoped advisory lock, held until commit), so two copies
 // saved at once by two workers join one story: call it last in the
 // transaction.
-func (t *Tx) AssignStory(ctx context.Context, articleID int64, fp uint64, maxDistance int, window time.Duration) (int64, error) {
+func (t *Tx) AssignStory(ctx context.Context, articleID int64, fp uint64, m StoryMatch) (int64, error) {
 	if _, err := t.tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, storyLockKey); err != nil {
 		return 0, fmt.Errorf("store: story of article %d: %w", articleID, err)
 	}
@@ -42,12 +64,26 @@ func (t *Tx) AssignStory(ctx context.Context, articleID int64, fp uint64, maxDis
 	if current != nil {
 		return *current, nil
 	}
-	var story int64
-	err := t.tx.QueryRow(ctx, qNearestStory, articleID, int64(fp), window.Milliseconds(), maxDistance).Scan(&story)
-	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
-		return 0, fmt.Errorf("store: story of article %d: %w", articleID, err)
+	rows, err := t.tx.Query(ctx, qStoryCandidates, articleID, int64(fp), m.Window.Milliseconds(), m.MaxDistance, m.TextChars, m.Limit)
+	if err != nil {
+		return 0, fmt.Errorf("store: story candidates of article %d: %w", articleID, err)
 	}
-	if errors.Is(err, pgx.ErrNoRows) {
+	cands, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (StoryCandidate, error) {
+		var c StoryCandidate
+		err := r.Scan(&c.ArticleID, &c.StoryID, &c.Outlet, &c.Title, &c.Text, &c.Distance)
+		return c, err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("store: story candidates of article %d: %w", articleID, err)
+	}
+	var story int64
+	for _, c := range cands {
+		if m.Same == nil || m.Same(c) {
+			story = c.StoryID
+			break
+		}
+	}
+	if story == 0 {
 		if err := t.tx.QueryRow(ctx, `INSERT INTO stories (first_article_id) VALUES ($1) RETURNING id`, articleID).Scan(&story); err != nil {
 			return 0, fmt.Errorf("store: new story for article %d: %w", articleID, err)
 		}

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -27,7 +28,7 @@ func TestAssignStory(t *testing.T) {
 		var story int64
 		err := db.Store.InTx(ctx, func(tx *store.Tx) error {
 			var err error
-			story, err = tx.AssignStory(ctx, id, fp, 3, 72*time.Hour)
+			story, err = tx.AssignStory(ctx, id, fp, store.StoryMatch{MaxDistance: 3, Window: 72 * time.Hour, TextChars: 100, Limit: 10})
 			return err
 		})
 		if err != nil {
@@ -49,5 +50,65 @@ func TestAssignStory(t *testing.T) {
 	}
 	if again := assign(bID, base^0xFFFF_0000); again != a {
 		t.Errorf("a saved article moved from story %d to %d", a, again)
+	}
+}
+
+// The fingerprint only proposes candidates (same language, nearest
+// first); the check reads each candidate's outlet, title and the start of
+// its text (the summary when there is no body) and decides. A candidate
+// it rejects is skipped for the next one; when it rejects all, the
+// article starts a story of its own.
+func TestAssignStoryChecksCandidates(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.New(t)
+	now := time.Now()
+	newArticle := func(url, lang, title, summary, body string) int64 {
+		var id int64
+		if err := db.Store.Pool.QueryRow(ctx, `INSERT INTO articles (canonical_url, outlet, language, title, summary, body_text, first_seen_at)
+			VALUES ($1, 'Xinhua', $2, $3, $4, $5, $6) RETURNING id`, url, lang, title, summary, body, now).Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	var seen []store.StoryCandidate
+	assign := func(id int64, fp uint64, accept func(store.StoryCandidate) bool) int64 {
+		var story int64
+		err := db.Store.InTx(ctx, func(tx *store.Tx) error {
+			var err error
+			story, err = tx.AssignStory(ctx, id, fp, store.StoryMatch{MaxDistance: 8, Window: 72 * time.Hour, TextChars: 12, Limit: 10,
+				Same: func(c store.StoryCandidate) bool { seen = append(seen, c); return accept(c) }})
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return story
+	}
+	none := func(store.StoryCandidate) bool { return false }
+	const base = uint64(0x0123_4567_89AB_CDEF)
+	near := newArticle("https://x.example/near", "en", "Template item", "", "Figures for Monday: 312 new cases and more text after")
+	far := newArticle("https://x.example/far", "en", "The same story", "Summary only, no body here", "")
+	zh := newArticle("https://x.example/zh", "zh", "中文", "", "正文")
+	sNear := assign(near, base^0b1, none)
+	sFar := assign(far, base^0b111, none)
+	sZh := assign(zh, base, none)
+	if sNear == sFar || sNear == sZh || sFar == sZh {
+		t.Fatalf("all rejected: want three stories, got %d %d %d", sNear, sFar, sZh)
+	}
+
+	seen = nil
+	id := newArticle("https://x.example/new", "en", "The same story, again", "", "Body")
+	got := assign(id, base, func(c store.StoryCandidate) bool { return strings.HasPrefix(c.Title, "The same") })
+	if got != sFar {
+		t.Errorf("joined story %d, want %d (the candidate the check accepts)", got, sFar)
+	}
+	if len(seen) != 2 {
+		t.Fatalf("check saw %d candidates, want 2 (the Chinese article is no candidate): %+v", len(seen), seen)
+	}
+	if seen[0].ArticleID != near || seen[0].Distance != 1 || seen[0].Text != "Figures for " || seen[0].Outlet != "Xinhua" {
+		t.Errorf("first candidate %+v: want the nearest, distance 1, text cut to 12 characters", seen[0])
+	}
+	if seen[1].ArticleID != far || seen[1].Distance != 3 || seen[1].Text != "Summary only" || seen[1].StoryID != sFar {
+		t.Errorf("second candidate %+v: want the summary as its text", seen[1])
 	}
 }

@@ -11,6 +11,8 @@
 //	go run ./scripts/storypairs -per-band 13 > /tmp/candidates.txt
 //	go run ./scripts/storypairs -per-band 13 -skip 13 -only zh-cross/high,... > /tmp/more.txt
 //	go run ./scripts/storypairs -per-band 7 -seed 15 -exclude alert/testdata/story_pairs.tsv > /tmp/heldout.txt
+//	cat alert/testdata/story_pairs.tsv alert/testdata/story_pairs_heldout.tsv > /tmp/both.tsv
+//	go run ./scripts/storypairs -per-band 12 -seed 16 -exclude /tmp/both.tsv > /tmp/heldout2.txt
 package main
 
 import (

@@ -1,0 +1,382 @@
+package alert
+
+import (
+	"hash/fnv"
+	"regexp"
+	"slices"
+	"strings"
+	"unicode"
+)
+
+// Story matching, second step. The fingerprint (StoryFingerprint) only
+// proposes candidates: articles of the same language, first seen within
+// the story window, whose fingerprints differ in at most
+// StoryCandidateDistance bits. Each candidate is then checked on the text
+// itself (SameStoryText): how much of the shorter text's shingles the
+// other contains (containment, not overlap, so a feed summary matches
+// the full text it summarises), whether their figures agree (a template
+// repeated with new numbers is a new story), and rules for the CCTV news
+// round-up and for two answers at one press conference.
+
+// StoryCandidateDistance is the most differing fingerprint bits between
+// two articles the check compares. Unrelated texts differ in about 32 ± 4
+// bits, copies of one story in 0-24 (docs/stories.md): the fingerprint
+// only narrows the search, the check decides.
+const StoryCandidateDistance = 24
+
+// StoryCandidateLimit is the most candidates checked for one article,
+// nearest fingerprint first.
+const StoryCandidateLimit = 200
+
+// StoryCheckChars is how many characters of a stored article's text the
+// check needs: its window (storyMatchShipped.textRunes) after a wire
+// dateline of up to 100 characters.
+const StoryCheckChars = 300
+
+// StoryDoc is what the check reads of an article: its title, its text
+// (the body, or the feed summary when that is all there is) and its
+// outlet.
+type StoryDoc struct {
+	Title, Text, Outlet string
+}
+
+// StorySketch is an article prepared for SameStoryText: its shingles and
+// figures, computed once per article.
+type StorySketch struct {
+	title     string   // normalised title (column prefixes and section suffixes dropped)
+	titleSh   []uint64 // sorted distinct shingle hashes of the title
+	textSh    []uint64 // of the text window
+	allSh     []uint64 // of both
+	titleNum  []string // figures of the title (digit runs, Chinese ordinals; not dates)
+	textNum   []string // figures of the text window
+	days      []string // days of the month named in the title and text window
+	selfTitle bool     // the title is the text's first sentence (no headline of its own)
+	outlet    string
+	roundup   bool // a news round-up ("联播快讯") bundling several items
+	hasText   bool
+}
+
+// storyMatchParams are the check's settings; the evaluation sweeps them
+// on the development pairs.
+type storyMatchParams struct {
+	textRunes     int     // runes of text (after a dateline) the check reads
+	minContain    float64 // least containment of the shorter text's shingles in the other's
+	minTextOnly   float64 // least containment of text in text when the titles differ (same-outlet answers)
+	titleOnlyMin  float64 // least title containment when a side has no text
+	numberRule    bool    // disagreeing figures make different stories
+	roundupRule   bool    // a round-up and a single item are different stories
+	sameOutletQA  bool    // same outlet, different titles: the titles must match too
+	minTitleSame  float64 // title containment counted as "same title"
+	minShared     int     // fewest shared shingles for a match
+	numbersWindow int     // digit runs of the text compared (first n of the shorter)
+	missFrac      float64 // share of those missing from the other text that makes them disagree
+	dateRule      bool    // texts naming different days are different stories
+}
+
+// storyMatchShipped is the daemon's setting, chosen on the development
+// pairs (docs/stories.md).
+var storyMatchShipped = storyMatchParams{
+	textRunes: 150, minContain: 0.7, minTextOnly: 0.5, titleOnlyMin: 0.8, minTitleSame: 0.8, minShared: 4,
+	numberRule: true, numbersWindow: 3, missFrac: 0.5, dateRule: true, roundupRule: true, sameOutletQA: true,
+}
+
+// NewStorySketch prepares an article for SameStoryText.
+func NewStorySketch(d StoryDoc) StorySketch {
+	return newStorySketch(d, storyMatchShipped)
+}
+
+func newStorySketch(d StoryDoc, p storyMatchParams) StorySketch {
+	title := normaliseStoryTitle(d.Title)
+	text := stripDateline(strings.TrimSpace(d.Text))
+	r := []rune(text)
+	if len(r) > p.textRunes {
+		// Cut before a figure the window would split ("1992" → "199").
+		cut := p.textRunes
+		for cut > 0 && unicode.IsDigit(r[cut-1]) && unicode.IsDigit(r[cut]) {
+			cut--
+		}
+		r = r[:cut]
+	}
+	text = string(r)
+	titleDays, titleNum := daysAndFigures(d.Title)
+	textDays, textNum := daysAndFigures(text)
+	for _, x := range textDays {
+		if !slices.Contains(titleDays, x) {
+			titleDays = append(titleDays, x)
+		}
+	}
+	s := StorySketch{
+		title:    title,
+		titleSh:  hashSet(shingles(title)),
+		textSh:   hashSet(shingles(text)),
+		titleNum: titleNum,
+		textNum:  textNum,
+		days:     titleDays,
+		outlet:   d.Outlet,
+		roundup:  strings.Contains(d.Title, "联播快讯"),
+		hasText:  len(r) > 0,
+	}
+	s.allSh = union(s.titleSh, s.textSh)
+	// An item whose title is its text's first words (an announcement
+	// carried whole) has no headline of its own.
+	head := r[:min(len(r), 60)]
+	if tr, xr := []rune(title), []rune(normaliseStoryTitle(string(head))); len(tr) > 0 && len(xr) >= min(len(tr), 30) && string(xr[:min(len(tr), 30)]) == string(tr[:min(len(tr), 30)]) {
+		s.selfTitle = true
+	}
+	return s
+}
+
+// SameStoryText reports whether two candidate articles carry one story.
+func SameStoryText(a, b *StorySketch) bool { return sameStoryWith(a, b, storyMatchShipped) }
+
+func sameStoryWith(a, b *StorySketch, p storyMatchParams) bool {
+	return storyFeaturesOf(a, b, p.numbersWindow).decide(p)
+}
+
+// storyFeatures are what the decision reads of a pair; the thresholds
+// apply in decide, so a sweep computes them once per pair.
+type storyFeatures struct {
+	roundupMismatch bool    // one side is a round-up, the other not
+	titleFigures    bool    // the titles' figures conflict
+	otherDay        bool    // the texts name days, none in common
+	bareTitle       bool    // a side has no text
+	sameTitle       bool    // equal normalised titles
+	titleC          float64 // title containment
+	titleN          int     // shared title shingles
+	missAB, missBA  float64 // share of each text's first figures the other lacks
+	allC, textC     float64 // containment of title+text, of text alone
+	allN, textN     int
+	sameOutletTitle bool // same outlet, each with a headline of its own
+}
+
+func storyFeaturesOf(a, b *StorySketch, nw int) storyFeatures {
+	f := storyFeatures{
+		roundupMismatch: a.roundup != b.roundup,
+		titleFigures:    conflict(a.titleNum, b.titleNum),
+		otherDay:        len(a.days) > 0 && len(b.days) > 0 && !intersects(a.days, b.days),
+		bareTitle:       !a.hasText || !b.hasText,
+		sameTitle:       a.title == b.title && a.title != "",
+		missAB:          missing(a, b, nw),
+		missBA:          missing(b, a, nw),
+		sameOutletTitle: a.outlet != "" && a.outlet == b.outlet && !a.selfTitle && !b.selfTitle,
+	}
+	f.titleC, f.titleN = containment(a.titleSh, b.titleSh)
+	f.allC, f.allN = containment(a.allSh, b.allSh)
+	f.textC, f.textN = containment(a.textSh, b.textSh)
+	return f
+}
+
+func (f storyFeatures) decide(p storyMatchParams) bool {
+	if p.roundupRule && f.roundupMismatch {
+		return false
+	}
+	if p.numberRule && f.titleFigures {
+		return false
+	}
+	if p.dateRule && f.otherDay {
+		return false
+	}
+	if f.bareTitle {
+		// One side is a bare title: the titles decide.
+		return f.sameTitle || (f.titleN >= p.minShared && f.titleC >= p.titleOnlyMin)
+	}
+	if p.numberRule && f.missAB >= p.missFrac && f.missBA >= p.missFrac && f.missAB > 0 && f.missBA > 0 {
+		return false
+	}
+	if p.sameOutletQA && f.sameOutletTitle && f.titleC < p.minTitleSame {
+		// Two items of one outlet with different titles: two answers at
+		// one briefing, or two items of a series, share stock sentences.
+		return false
+	}
+	if f.allN >= p.minShared && f.allC >= p.minContain {
+		return true
+	}
+	return f.textN >= p.minShared && f.textC >= p.minTextOnly
+}
+
+// missing is the share of a's first n text figures that b lacks (0 when
+// either has none).
+func missing(a, b *StorySketch, n int) float64 {
+	nums := a.textNum
+	if len(nums) > n {
+		nums = nums[:n]
+	}
+	if len(nums) == 0 || len(b.textNum)+len(b.titleNum) == 0 {
+		return 0
+	}
+	miss := 0
+	for _, x := range nums {
+		if !slices.Contains(b.textNum, x) && !slices.Contains(b.titleNum, x) {
+			miss++
+		}
+	}
+	return float64(miss) / float64(len(nums))
+}
+
+// Dates and figures. A day of the month ("5月19日", "19日", "Nov. 18",
+// "February 12") says which day an item reports; other digit runs and
+// Chinese ordinals ("第二次", "十五届") are its figures. Months and hours
+// ("5月", "9点") are neither.
+var zhOrdinal = regexp.MustCompile(`第([一二三四五六七八九十百零〇两]+)|([一二三四五六七八九十百]+)届`)
+
+var monthNames = []string{"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"}
+
+// isMonth reports whether w ("Nov.", "february") names a month.
+func isMonth(w string) bool {
+	w = strings.TrimSuffix(strings.ToLower(w), ".")
+	if len(w) < 3 {
+		return false
+	}
+	for _, m := range monthNames {
+		if strings.HasPrefix(w, m) {
+			return len(w) <= 4 || strings.HasPrefix(w, map[string]string{"jan": "january", "feb": "february", "mar": "march", "apr": "april", "jun": "june", "jul": "july", "aug": "august", "sep": "september", "oct": "october", "nov": "november", "dec": "december"}[m])
+		}
+	}
+	return false
+}
+
+// daysAndFigures splits the digit runs of s into days of the month and
+// figures, each distinct, in order.
+func daysAndFigures(s string) (days, figs []string) {
+	r := []rune(s)
+	prevWord := "" // the last word before the current position
+	for i := 0; i < len(r); {
+		c := r[i]
+		switch {
+		case c >= '0' && c <= '9':
+			j := i
+			for j < len(r) && r[j] >= '0' && r[j] <= '9' {
+				j++
+			}
+			n := string(r[i:j])
+			var next rune
+			if j < len(r) {
+				next = r[j]
+			}
+			switch {
+			case next == '日' || next == '号' || (isMonth(prevWord) && j-i <= 2):
+				if d := strings.TrimLeft(n, "0"); !slices.Contains(days, d) {
+					days = append(days, d)
+				}
+			case next == '月' || next == '点' || next == '时':
+			default:
+				if !slices.Contains(figs, n) {
+					figs = append(figs, n)
+				}
+			}
+			prevWord = ""
+			i = j
+		case c < 0x80 && unicode.IsLetter(c):
+			j := i
+			for j < len(r) && r[j] < 0x80 && (unicode.IsLetter(r[j]) || r[j] == '.') {
+				j++
+			}
+			prevWord = string(r[i:j])
+			i = j
+		case c == ' ':
+			i++
+		default:
+			prevWord = ""
+			i++
+		}
+	}
+	if strings.ContainsAny(s, "第届") {
+		for _, m := range zhOrdinal.FindAllStringSubmatch(s, -1) {
+			if n := "#" + m[1] + m[2]; !slices.Contains(figs, n) {
+				figs = append(figs, n)
+			}
+		}
+	}
+	return days, figs
+}
+
+// conflict: both have figures and neither's are all in the other's.
+func conflict(a, b []string) bool {
+	if len(a) == 0 || len(b) == 0 {
+		return false
+	}
+	return !subset(a, b) && !subset(b, a)
+}
+
+func subset(a, b []string) bool {
+	for _, x := range a {
+		if !slices.Contains(b, x) {
+			return false
+		}
+	}
+	return true
+}
+
+func intersects(a, b []string) bool {
+	for _, x := range a {
+		if slices.Contains(b, x) {
+			return true
+		}
+	}
+	return false
+}
+
+// containment is the share of the smaller set found in the other, and the
+// size of the intersection.
+func containment(a, b []uint64) (float64, int) {
+	n := 0
+	for i, j := 0, 0; i < len(a) && j < len(b); {
+		switch {
+		case a[i] == b[j]:
+			n++
+			i++
+			j++
+		case a[i] < b[j]:
+			i++
+		default:
+			j++
+		}
+	}
+	m := min(len(a), len(b))
+	if m == 0 {
+		return 0, 0
+	}
+	return float64(n) / float64(m), n
+}
+
+func union(a, b []uint64) []uint64 {
+	out := make([]uint64, 0, len(a)+len(b))
+	out = append(out, a...)
+	out = append(out, b...)
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+func hashSet(sh []string) []uint64 {
+	out := make([]uint64, 0, len(sh))
+	for _, s := range sh {
+		h := fnv.New64a()
+		h.Write([]byte(s))
+		out = append(out, h.Sum64())
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// Title decorations that differ between copies of one item: a column name
+// before "丨" ("新华社消息丨", "两会速递丨"), a section after "--"
+// ("--国际"), a page number ("【5】"), a site suffix ("_第十五届全国运动会").
+var (
+	titleColumn  = regexp.MustCompile(`^[^丨｜|]{1,12}[丨｜|]\s*`)
+	titleSection = regexp.MustCompile(`(--[^-]{1,8}|【\d+】|_[^_]{2,20})$`)
+)
+
+func normaliseStoryTitle(t string) string {
+	t = strings.TrimSpace(t)
+	t = titleColumn.ReplaceAllString(t, "")
+	t = titleSection.ReplaceAllString(t, "")
+	var b strings.Builder
+	for _, c := range strings.ToLower(t) {
+		if unicode.IsLetter(c) || unicode.IsDigit(c) || unicode.Is(unicode.Han, c) {
+			b.WriteRune(c)
+		} else {
+			b.WriteRune(' ')
+		}
+	}
+	return strings.Join(strings.Fields(b.String()), " ")
+}
