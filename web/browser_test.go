@@ -192,6 +192,10 @@ func TestBrowser(t *testing.T) {
 		if name != "chinadaily-china" || class.Value != "broken" {
 			t.Errorf("first source %q (class %q), want the broken chinadaily-china", name, class.Value)
 		}
+		held := read(t, ctx, "held back", chromedp.Text(chromedp.CSS("table.sources tbody tr .held-back")))
+		if held != "12 held back by the backfill policy" {
+			t.Errorf("held-back note %q, want xinhua's 12 held back", held)
+		}
 		screenshot(t, ctx, filepath.Join(dir, "sources.png"))
 	})
 
