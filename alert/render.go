@@ -341,7 +341,9 @@ func (r *renderer) fitDigest(d Digest, v *htmlView) (string, error) {
 // receivedLen is the size of an HTML part as the reader receives it: a
 // message's lines end in CRLF (RFC 5322), so every LF the template wrote
 // arrives as two bytes.
-func receivedLen(html string) int { return len(html) + strings.Count(html, "\n") - strings.Count(html, "\r\n") }
+func receivedLen(html string) int {
+	return len(html) + strings.Count(html, "\n") - strings.Count(html, "\r\n")
+}
 
 // archiveHint is the command that lists a digest's period in the archive.
 func archiveHint(d Digest) string {
