@@ -182,7 +182,7 @@ func TestBrowser(t *testing.T) {
 		screenshot(t, ctx, filepath.Join(dir, "revisions.png"))
 	})
 
-	t.Run("the sources page shows a broken source first", func(t *testing.T) {
+	t.Run("the sources page shows a broken source first and what was held back", func(t *testing.T) {
 		browse(t, ctx, "sources page",
 			chromedp.Navigate(base+"/sources"),
 			chromedp.WaitVisible(chromedp.CSS("table.sources")),
