@@ -27,8 +27,9 @@ type Digest struct {
 	PeriodStart, PeriodEnd time.Time
 	// Items are the articles, in any order.
 	Items []Item
-	// MaxHTML is the most bytes the HTML part may take (mail clients clip
-	// or blank longer messages); 0 means config.DefaultDigestMaxHTML.
+	// MaxHTML is the most bytes the HTML part may take as the reader
+	// receives it, with CRLF line ends (mail clients clip or blank longer
+	// messages); 0 means config.DefaultDigestMaxHTML.
 	MaxHTML int
 	// FullPerTopic is how many of each topic's best items are shown in
 	// full; the rest are title lines. 0 means
@@ -308,7 +309,7 @@ func (r *renderer) fitDigest(d Digest, v *htmlView) (string, error) {
 		most = max(most, len(g.Items))
 	}
 	out, err := render(full, most)
-	if err != nil || len(out) <= maxHTML {
+	if err != nil || receivedLen(out) <= maxHTML {
 		return out, err
 	}
 	// The most title lines per topic that fit (binary search), with full
@@ -317,7 +318,7 @@ func (r *renderer) fitDigest(d Digest, v *htmlView) (string, error) {
 		if out, err = render(full, 0); err != nil {
 			return "", err
 		}
-		if len(out) <= maxHTML {
+		if receivedLen(out) <= maxHTML {
 			break
 		}
 	}
@@ -328,13 +329,20 @@ func (r *renderer) fitDigest(d Digest, v *htmlView) (string, error) {
 		if out, err = render(full, mid); err != nil {
 			return "", err
 		}
-		if len(out) <= maxHTML {
+		if receivedLen(out) <= maxHTML {
 			lo = mid
 		} else {
 			hi = mid - 1
 		}
 	}
 	return render(full, lo)
+}
+
+// receivedLen is the size of an HTML part as the reader receives it: a
+// message's lines end in CRLF (RFC 5322), so every LF the template wrote
+// arrives as two bytes.
+func receivedLen(html string) int {
+	return len(html) + strings.Count(html, "\n") - strings.Count(html, "\r\n")
 }
 
 // archiveHint is the command that lists a digest's period in the archive.

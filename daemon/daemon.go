@@ -457,22 +457,28 @@ func (d *Daemon) save(ctx context.Context, log *slog.Logger, a store.DueArticle,
 	var res store.SaveResult
 	var queued int
 	var err error
-	if !d.deps.Alerts {
+	// Every new text gets its story, whether or not anyone subscribes: the
+	// article page and analysts read it too.
+	fp, hasStory := alert.StoryFingerprint(ex.Title, ex.Text)
+	newText := save.Prev == nil || save.Prev.ContentHash != save.ContentHash
+	if !d.deps.Alerts && !(hasStory && newText) {
 		res, err = d.st.SaveArticle(ctx, save)
 	} else {
-		// One unit of work: the article, its decision and the deliveries
-		// planned for it commit together.
+		// One unit of work: the article, its decision, the deliveries
+		// planned for it and its story commit together.
 		err = d.st.InTx(ctx, func(tx *store.Tx) error {
 			var err error
 			if res, err = tx.SaveArticle(ctx, save); err != nil || !res.Decided {
 				return err
 			}
-			queued, err = deliver.Queue(ctx, tx, a.ID, alert.Change{WasRelevant: res.WasRelevant, Edited: res.Edited, Backfill: d.cfg.Alert.Backfill})
-			if err != nil {
-				return err
+			if d.deps.Alerts {
+				queued, err = deliver.Queue(ctx, tx, a.ID, alert.Change{WasRelevant: res.WasRelevant, Edited: res.Edited, Backfill: d.cfg.Alert.Backfill})
+				if err != nil {
+					return err
+				}
 			}
 			// Last: story assignment is serialised until commit.
-			if fp, ok := alert.StoryFingerprint(ex.Title, ex.Text); ok && res.NewRevision {
+			if hasStory && res.NewRevision {
 				_, err = tx.AssignStory(ctx, a.ID, fp, storyMatch(ex.Title, ex.Text, a.Outlet))
 			}
 			return err

@@ -76,6 +76,11 @@ func Reextract(ctx context.Context, st *store.Store, ex Extractor, c Classifier,
 	}
 	var texts []store.Reextracted
 	classes := map[int64]model.Classification{}
+	// fps are the story fingerprints of the new texts: a changed text
+	// refreshes its article's fingerprint, and an article stored without
+	// a story (before stories existed, or with too short a text) gets one.
+	fps := map[int64]uint64{}
+	matches := map[int64]store.StoryMatch{}
 	flush := func() error {
 		if len(texts) > 0 && !opts.DryRun {
 			saved, err := st.SaveReextracted(ctx, texts)
@@ -106,6 +111,14 @@ func Reextract(ctx context.Context, st *store.Store, ex Extractor, c Classifier,
 						}
 					}
 				}
+				// Last: story assignment is serialised until commit.
+				for _, id := range saved {
+					if fp, ok := fps[id]; ok {
+						if _, err := tx.AssignStory(ctx, id, fp, matches[id]); err != nil {
+							return err
+						}
+					}
+				}
 				return nil
 			})
 			if err != nil {
@@ -116,6 +129,8 @@ func Reextract(ctx context.Context, st *store.Store, ex Extractor, c Classifier,
 		}
 		texts = texts[:0]
 		clear(classes)
+		clear(fps)
+		clear(matches)
 		if opts.Progress != nil {
 			opts.Progress(rep.Pages, total, rep)
 		}
@@ -139,6 +154,10 @@ func Reextract(ctx context.Context, st *store.Store, ex Extractor, c Classifier,
 			h := sha256.Sum256([]byte(p.Title + "\n" + got.Text))
 			texts = append(texts, store.Reextracted{ID: p.ID, Revision: p.Revision, Text: got.Text, Method: got.Method, ContentHash: hex.EncodeToString(h[:16])})
 			classes[p.ID] = c.Classify(p.Title, p.Summary, got.Text, p.Language)
+			if fp, ok := alert.StoryFingerprint(p.Title, got.Text); ok {
+				fps[p.ID] = fp
+				matches[p.ID] = storyMatch(p.Title, got.Text, p.Outlet)
+			}
 		}
 		if rep.Pages%reextractBatch == 0 {
 			return flush()

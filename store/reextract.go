@@ -26,6 +26,7 @@ type StoredPage struct {
 	Language   string
 	Text       string
 	Method     string
+	Outlet     string
 }
 
 const storedPagesWhere = `FROM articles a JOIN article_revisions r ON r.article_id = a.id AND r.revision = a.revision
@@ -44,7 +45,7 @@ func (s *Store) CountStoredPages(ctx context.Context, since time.Time) (int, err
 // when since is zero) that have a stored raw page, in id order, to fn. A
 // raw page that does not decompress is an error naming the article.
 func (s *Store) EachStoredPage(ctx context.Context, since time.Time, maxRaw int64, fn func(StoredPage) error) error {
-	rows, err := s.Pool.Query(ctx, `SELECT a.id, a.canonical_url, r.revision, r.raw_gzip, r.raw_charset, a.title, a.summary, a.language, a.body_text, a.extract_method `+
+	rows, err := s.Pool.Query(ctx, `SELECT a.id, a.canonical_url, r.revision, r.raw_gzip, r.raw_charset, a.title, a.summary, a.language, a.body_text, a.extract_method, a.outlet `+
 		storedPagesWhere+` ORDER BY a.id`, since)
 	if err != nil {
 		return fmt.Errorf("store: read stored pages: %w", err)
@@ -52,7 +53,7 @@ func (s *Store) EachStoredPage(ctx context.Context, since time.Time, maxRaw int6
 	defer rows.Close()
 	var p StoredPage
 	var gz []byte
-	_, err = pgx.ForEachRow(rows, []any{&p.ID, &p.URL, &p.Revision, &gz, &p.RawCharset, &p.Title, &p.Summary, &p.Language, &p.Text, &p.Method}, func() error {
+	_, err = pgx.ForEachRow(rows, []any{&p.ID, &p.URL, &p.Revision, &gz, &p.RawCharset, &p.Title, &p.Summary, &p.Language, &p.Text, &p.Method, &p.Outlet}, func() error {
 		raw, err := gunzip(gz, maxRaw)
 		if err != nil {
 			return fmt.Errorf("article %d revision %d: %w", p.ID, p.Revision, err)

@@ -54,14 +54,19 @@ LIMIT $6`
 // saved at once by two workers join one story: call it last in the
 // transaction.
 func (t *Tx) AssignStory(ctx context.Context, articleID int64, fp uint64, m StoryMatch) (int64, error) {
+	// The lock first, in a statement of its own: the candidates are read
+	// in a later snapshot, which sees the previous holder's commit.
 	if _, err := t.tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, storyLockKey); err != nil {
 		return 0, fmt.Errorf("store: story of article %d: %w", articleID, err)
 	}
 	var current *int64
-	if err := t.tx.QueryRow(ctx, `UPDATE articles SET story_fp = $2 WHERE id = $1 RETURNING story_id`, articleID, int64(fp)).Scan(&current); err != nil {
+	if err := t.tx.QueryRow(ctx, `SELECT story_id FROM articles WHERE id = $1`, articleID).Scan(&current); err != nil {
 		return 0, fmt.Errorf("store: story of article %d: %w", articleID, err)
 	}
 	if current != nil {
+		if _, err := t.tx.Exec(ctx, `UPDATE articles SET story_fp = $2 WHERE id = $1`, articleID, int64(fp)); err != nil {
+			return 0, fmt.Errorf("store: story of article %d: %w", articleID, err)
+		}
 		return *current, nil
 	}
 	rows, err := t.tx.Query(ctx, qStoryCandidates, articleID, int64(fp), m.Window.Milliseconds(), m.MaxDistance, m.TextChars, m.Limit)
@@ -88,7 +93,8 @@ func (t *Tx) AssignStory(ctx context.Context, articleID int64, fp uint64, m Stor
 			return 0, fmt.Errorf("store: new story for article %d: %w", articleID, err)
 		}
 	}
-	if _, err := t.tx.Exec(ctx, `UPDATE articles SET story_id = $2 WHERE id = $1`, articleID, story); err != nil {
+	// The wide article row is written once: fingerprint and story together.
+	if _, err := t.tx.Exec(ctx, `UPDATE articles SET story_fp = $2, story_id = $3 WHERE id = $1`, articleID, int64(fp), story); err != nil {
 		return 0, fmt.Errorf("store: story of article %d: %w", articleID, err)
 	}
 	return story, nil

@@ -2,7 +2,9 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -110,5 +112,52 @@ func TestAssignStoryChecksCandidates(t *testing.T) {
 	}
 	if seen[1].ArticleID != far || seen[1].Distance != 3 || seen[1].Text != "Summary only" || seen[1].StoryID != sFar {
 		t.Errorf("second candidate %+v: want the summary as its text", seen[1])
+	}
+}
+
+// Copies saved at once by concurrent transactions join one story: the
+// assignment is serialised and each sees the previous one's commit.
+func TestAssignStoryConcurrentCopies(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.New(t)
+	const copies = 12
+	ids := make([]int64, copies)
+	for i := range ids {
+		if err := db.Store.Pool.QueryRow(ctx, `INSERT INTO articles (canonical_url, outlet) VALUES ($1, 'X') RETURNING id`,
+			fmt.Sprintf("https://o%d.example/wire", i)).Scan(&ids[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const base = uint64(0x0123_4567_89AB_CDEF)
+	stories := make([]int64, copies)
+	errs := make([]error, copies)
+	var wg sync.WaitGroup
+	for i, id := range ids {
+		wg.Go(func() {
+			errs[i] = db.Store.InTx(ctx, func(tx *store.Tx) error {
+				var err error
+				stories[i], err = tx.AssignStory(ctx, id, base^(1<<(i%8)), store.StoryMatch{MaxDistance: 3, Window: 72 * time.Hour, TextChars: 100, Limit: 20})
+				return err
+			})
+		})
+	}
+	wg.Wait()
+	for i := range ids {
+		if errs[i] != nil {
+			t.Fatal(errs[i])
+		}
+		if stories[i] != stories[0] || stories[i] == 0 {
+			t.Fatalf("copies in stories %v, want one", stories)
+		}
+	}
+	var n int
+	if err := db.Store.Pool.QueryRow(ctx, `SELECT count(*) FROM stories`).Scan(&n); err != nil || n != 1 {
+		t.Errorf("%d story rows (%v), want 1", n, err)
+	}
+	if err := db.Store.InTx(ctx, func(tx *store.Tx) error {
+		_, err := tx.AssignStory(ctx, -1, base, store.StoryMatch{MaxDistance: 3, Window: time.Hour, TextChars: 100, Limit: 20})
+		return err
+	}); err == nil {
+		t.Error("a story assigned to an article that does not exist")
 	}
 }

@@ -181,6 +181,10 @@ type SourceStatus struct {
 	// Judged7d counts the last 7 days' articles the classifier decided on,
 	// Relevant7d those it judged relevant.
 	Judged7d, Relevant7d int
+	// HeldBack counts the new articles the source listed that were older
+	// than alert.backfill when first seen: archived, never alerted unless
+	// replayed (sources.held_back).
+	HeldBack int
 }
 
 // Broken reports whether the source's last poll failed.
@@ -200,7 +204,7 @@ func (s SourceStatus) RelevantShare() (share float64, ok bool) {
 const sourceStatusSQL = `
 SELECT s.id, s.name, s.outlet, s.kind, s.url, s.language, s.enabled, s.failures, coalesce(s.last_error, ''),
        s.last_status, s.last_polled_at, s.last_ok_at, s.last_item_count, s.next_poll_at,
-       c.d1, c.d7, c.judged, c.relevant
+       c.d1, c.d7, c.judged, c.relevant, s.held_back
 FROM sources s
 -- one range of articles_source_seen_idx (migration 009) per source
 CROSS JOIN LATERAL (

@@ -182,7 +182,7 @@ func TestBrowser(t *testing.T) {
 		screenshot(t, ctx, filepath.Join(dir, "revisions.png"))
 	})
 
-	t.Run("the sources page shows a broken source first", func(t *testing.T) {
+	t.Run("the sources page shows a broken source first and what was held back", func(t *testing.T) {
 		browse(t, ctx, "sources page",
 			chromedp.Navigate(base+"/sources"),
 			chromedp.WaitVisible(chromedp.CSS("table.sources")),
@@ -191,6 +191,10 @@ func TestBrowser(t *testing.T) {
 		class := read(t, ctx, "first row class", chromedp.AttributeValue(chromedp.CSS("table.sources tbody tr"), "class"))
 		if name != "chinadaily-china" || class.Value != "broken" {
 			t.Errorf("first source %q (class %q), want the broken chinadaily-china", name, class.Value)
+		}
+		held := read(t, ctx, "held back", chromedp.Text(chromedp.CSS("table.sources tbody tr .held-back")))
+		if held != "12 held back by the backfill policy" {
+			t.Errorf("held-back note %q, want xinhua's 12 held back", held)
 		}
 		screenshot(t, ctx, filepath.Join(dir, "sources.png"))
 	})

@@ -413,6 +413,8 @@ func (s *Server) changes(ctx context.Context, st *store.Store, r *http.Request) 
 type sourcesPage struct {
 	Sources []store.SourceStatus
 	Broken  int
+	// HeldBack is the sum of the sources' held-back articles.
+	HeldBack int
 }
 
 func (s *Server) sources(ctx context.Context, st *store.Store, _ *http.Request) (view, error) {
@@ -425,6 +427,7 @@ func (s *Server) sources(ctx context.Context, st *store.Store, _ *http.Request) 
 		if x.Broken() {
 			p.Broken++
 		}
+		p.HeldBack += x.HeldBack
 	}
 	return view{name: "sources", title: "Sources", data: p}, nil
 }

@@ -460,6 +460,41 @@ func TestSourcesBrokenFirst(t *testing.T) {
 	}
 }
 
+// The sources page says, per source, how many articles the backfill
+// policy held back, and their sum; sources that held none back say
+// nothing.
+func TestSourcesShowHeldBack(t *testing.T) {
+	t.Parallel()
+	u := newUI(t, config.DefaultWeb())
+	r := u.get(t, "/sources")
+	mustOK(t, r, "sources")
+	rows := regexp.MustCompile(`(?s)<tr class="[^"]*">.*?</tr>`).FindAllString(r.body, -1)
+	if len(rows) != len(seedSources) {
+		t.Fatalf("%d source rows, want %d", len(rows), len(seedSources))
+	}
+	for _, row := range rows {
+		held := strings.Contains(row, "held back by the backfill policy")
+		switch {
+		case strings.Contains(row, ">xinhua-english-china<"):
+			if !strings.Contains(row, `<div class="small held-back">12 held back by the backfill policy</div>`) {
+				t.Errorf("xinhua-english-china row does not say 12 held back:\n%s", row)
+			}
+		case held:
+			t.Errorf("a source that held nothing back says it did:\n%s", row)
+		}
+	}
+	if !strings.Contains(r.body, "12 articles were held back by the backfill policy") || !strings.Contains(r.body, "wirewatch alert replay") {
+		t.Errorf("the page does not sum the held-back articles or say how to send them")
+	}
+	// With nothing held back anywhere the page says nothing of it.
+	if _, err := u.db.Store.Pool.Exec(context.Background(), `UPDATE sources SET held_back = 0`); err != nil {
+		t.Fatal(err)
+	}
+	if r := u.get(t, "/sources"); strings.Contains(r.body, "held back") {
+		t.Errorf("the sources page mentions held-back articles when there are none")
+	}
+}
+
 func TestDeliveriesFailedFirst(t *testing.T) {
 	t.Parallel()
 	u := newUI(t, config.DefaultWeb())

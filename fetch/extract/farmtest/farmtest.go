@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -66,9 +67,32 @@ func Pages(tb testing.TB, n int) []Page {
 
 func fetchPages(tb testing.TB, n int) []Page {
 	tb.Helper()
+	base, stop := Start(tb)
+	defer stop()
+	pages := make([]Page, 0, n)
+	for k := range n {
+		// Feeds and items spread by coprime steps: varied page sizes and
+		// shares of Chinese paragraphs.
+		u := fmt.Sprintf("%s/articles/%d/%d.html", base, (k*37)%500, (k*7)%20)
+		p, err := get(u)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		pages = append(pages, p)
+	}
+	return pages
+}
+
+// Start builds the feed farm and starts it on a free loopback port with the
+// given flags (see `go run ../shared/tools/feedfarm -h`: -feeds, -items,
+// -epoch, -new-every...). It returns the farm's base URL ("http://host:port")
+// and a function that stops it, which tb's cleanup also calls. It skips tb
+// when the farm cannot be built and fails it when the farm does not answer.
+func Start(tb testing.TB, flags ...string) (base string, stop func()) {
+	tb.Helper()
 	root := corpus.Root()
 	if root == "" {
-		tb.Skip("shared/ not present beside the repository: no feed farm to fetch pages from")
+		tb.Skip("shared/ not present beside the repository: no feed farm")
 	}
 	src := filepath.Join(root, "..", "tools", "feedfarm")
 	if _, err := os.Stat(filepath.Join(src, "main.go")); err != nil {
@@ -88,30 +112,24 @@ func fetchPages(tb testing.TB, n int) []Page {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	farm := exec.Command(bin, "-addr", addr)
+	farm := exec.Command(bin, append([]string{"-addr", addr}, flags...)...)
 	if err := farm.Start(); err != nil {
 		tb.Fatalf("start feed farm: %v", err)
 	}
-	defer func() {
-		_ = farm.Process.Kill()
-		_ = farm.Wait()
-	}()
-	base := "http://" + addr
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			_ = farm.Process.Kill()
+			_ = farm.Wait()
+		})
+	}
+	tb.Cleanup(stop)
+	base = "http://" + addr
 	if err := waitUp(base + "/stats"); err != nil {
+		stop()
 		tb.Fatal(err)
 	}
-	pages := make([]Page, 0, n)
-	for k := range n {
-		// Feeds and items spread by coprime steps: varied page sizes and
-		// shares of Chinese paragraphs.
-		u := fmt.Sprintf("%s/articles/%d/%d.html", base, (k*37)%500, (k*7)%20)
-		p, err := get(u)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		pages = append(pages, p)
-	}
-	return pages
+	return base, stop
 }
 
 func freeAddr() (string, error) {
