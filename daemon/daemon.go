@@ -457,9 +457,14 @@ func (d *Daemon) save(ctx context.Context, log *slog.Logger, a store.DueArticle,
 	var res store.SaveResult
 	var queued int
 	var err error
-	// Every new text gets its story, whether or not anyone subscribes: the
-	// article page and analysts read it too.
+	// A relevant article gets its story whether or not anyone subscribes:
+	// digests carry only relevant articles, and the article page and
+	// analysts read stories too. Only relevant ones: each assignment reads
+	// the storied articles of the last 72 h under one lock, and the
+	// archive's other nine in ten would make that read, and the time the
+	// lock is held, many times longer (docs/stories.md, "Cost").
 	fp, hasStory := alert.StoryFingerprint(ex.Title, ex.Text)
+	hasStory = hasStory && cls.Relevant
 	newText := save.Prev == nil || save.Prev.ContentHash != save.ContentHash
 	if !d.deps.Alerts && !(hasStory && newText) {
 		res, err = d.st.SaveArticle(ctx, save)

@@ -154,7 +154,7 @@ func Reextract(ctx context.Context, st *store.Store, ex Extractor, c Classifier,
 			h := sha256.Sum256([]byte(p.Title + "\n" + got.Text))
 			texts = append(texts, store.Reextracted{ID: p.ID, Revision: p.Revision, Text: got.Text, Method: got.Method, ContentHash: hex.EncodeToString(h[:16])})
 			classes[p.ID] = c.Classify(p.Title, p.Summary, got.Text, p.Language)
-			if fp, ok := alert.StoryFingerprint(p.Title, got.Text); ok {
+			if fp, ok := alert.StoryFingerprint(p.Title, got.Text); ok && classes[p.ID].Relevant {
 				fps[p.ID] = fp
 				matches[p.ID] = storyMatch(p.Title, got.Text, p.Outlet)
 			}

@@ -133,3 +133,33 @@ func TestReextractAssignsMissingStories(t *testing.T) {
 		t.Errorf("%d copies of the farm's text outside story %d", n, story)
 	}
 }
+
+// Only relevant articles are put in stories: digests carry only them, and
+// every assignment reads the window's storied articles under one lock.
+// Copies of a story that is not relevant stay without one.
+func TestIrrelevantArticlesGetNoStory(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.New(t)
+	f := newFarm(t)
+	f.items = func(n int) []int { return []int{n * 3, n*3 + 1} }
+	f.headline = "Provincial teams reopen the mountain road before the harvest"
+	for _, p := range []string{"/article/0.html", "/article/1.html", "/article/3.html", "/article/4.html"} {
+		f.set(p, 0, "Provincial flood relief teams rebuilt three bridges and reopened the mountain road to the county seat before the harvest began, officials said.")
+	}
+	cfg := testConfig(db)
+	cfg.SourcesFile = catalogue(t, f.specs(2))
+	// The farm's feed titles name the Cybersecurity Law: a threshold no
+	// score reaches makes every article irrelevant.
+	cfg.Classify.Threshold = 1
+	d := newDaemon(t, ctx, cfg, db, "replica-irrelevant-stories")
+	if _, err := d.PollOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := queryInt(t, db, `SELECT count(*) FROM articles WHERE fetch_state = 'fetched' AND relevant IS NOT TRUE`); n != 4 {
+		t.Fatalf("%d fetched irrelevant articles, want 4 (%d fetched, %d relevant)", n,
+			queryInt(t, db, `SELECT count(*) FROM articles WHERE fetch_state = 'fetched'`), queryInt(t, db, `SELECT count(*) FROM articles WHERE relevant`))
+	}
+	if n := queryInt(t, db, `SELECT count(*) FROM articles WHERE story_id IS NOT NULL OR story_fp IS NOT NULL`); n != 0 {
+		t.Errorf("%d irrelevant articles in a story, want 0", n)
+	}
+}
