@@ -506,7 +506,7 @@ func TrainingFingerprint(labels []byte, probes [][]byte, tp TrainParams, borderl
 // (see classify/internal/trainmodel).
 const (
 	defaultBorderline  = 0.5
-	defaultTitleCopies = 0
+	defaultTitleCopies = 1
 )
 
 // DefaultBorderline and DefaultTitleCopies are exported for the training
