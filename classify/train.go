@@ -46,7 +46,7 @@ type TrainParams struct {
 
 // DefaultTrainParams are the parameters `make train` uses.
 func DefaultTrainParams() TrainParams {
-	return TrainParams{Epochs: 300, L2: 5e-4, Rate: 0.3, MinDF: 2, Keep: 0.02, TargetPrecision: 0.93}
+	return TrainParams{Epochs: 300, L2: 2e-4, Rate: 0.3, MinDF: 2, Keep: 0.02, TargetPrecision: 0.93}
 }
 
 // headFeatures returns the distinct text features of an item's head and

@@ -149,7 +149,10 @@ func load(tax *classify.Taxonomy, labelsPath, corpusPath string, probes []string
 			return nil, nil, nil, fmt.Errorf("%s: %w", p, err)
 		}
 		for _, pi := range ps {
-			ti := classify.TrainItem{In: pi.In, Relevant: pi.Relevant, Weight: 1, Fold: -1, Lang: pi.In.Lang}
+			// A labelled item with a lead also trains as a headline alone
+			// (titleCopies); a probe, mostly a headline, weighs as much as
+			// the two together, so that the copies do not dilute it.
+			ti := classify.TrainItem{In: pi.In, Relevant: pi.Relevant, Weight: 1 + titleCopies, Fold: -1, Lang: pi.In.Lang}
 			for _, code := range pi.Topics {
 				id, _ := tax.TopicByCode(code)
 				ti.Topics = append(ti.Topics, id)
