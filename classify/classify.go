@@ -333,6 +333,7 @@ const nFields = len(fieldNames)
 // Classifier's pool.
 type scratch struct {
 	text   [nFields]string
+	lang   string           // the input's language, for the model's per-case shift
 	norm   [nFields][]byte  // normalised fields
 	offs   [nFields][]int32 // per normalised byte: its offset in the field
 	raws   []rawHit
@@ -490,6 +491,7 @@ func (c *Classifier) scoreHead(s *scratch, in Input) {
 		s.bodyFrom = len(lead) + 1 // none of the body
 	}
 	s.text = [nFields]string{in.Title, leadOf(lead), ""}
+	s.lang = in.Lang
 	for f, text := range s.text {
 		s.norm[f], s.offs[f], s.fmasks[f] = s.norm[f][:0], s.offs[f][:0], s.fmasks[f][:0]
 		if text == "" {
@@ -559,9 +561,9 @@ func (c *Classifier) modelProbs(s *scratch) []float64 {
 			}
 		})
 	}
-	if len(s.norm[fieldSummary]) == 0 && m.titleShift != 0 {
+	if sh := m.shifts[headCase(s.lang, s.text[fieldTitle], len(s.norm[fieldSummary]) > 0)]; sh != 0 {
 		for k := range z {
-			z[k] += m.titleShift
+			z[k] += sh
 		}
 	}
 	for ti, j := range c.ruleRow {

@@ -23,8 +23,10 @@ type Label struct {
 	Topics []string
 	// Annotator names who labelled it ("a", "b", or "a+b" when settled).
 	Annotator string
-	// Pool is the sample the item was drawn from ("random", or "kw" for
-	// the training set's enrichment with broad cyber/tech words).
+	// Pool is the sampling cell the item was drawn from (e.g.
+	// "zh-mfa.hit": Chinese Foreign Ministry items with the broad
+	// cyber/tech words; see scripts/pool-cells.py), or "random" in the
+	// test set.
 	Pool string
 	// Reason is the annotator's short reason.
 	Reason string

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -17,8 +18,8 @@ import (
 // title and lead (the summary, or the start of the body when there is no
 // summary; see leadOf). Its features are
 //   - English word stems ("w:hack") and adjacent-stem bigrams
-//     ("b:cyber attack"), Chinese character bigrams ("z:网信"), from
-//     modelFeatures;
+//     ("b:cyber attack"), Chinese character bigrams ("z:网信") and
+//     trigrams ("y:网信办"), from modelFeatures;
 //   - the taxonomy's rule score of each topic on the head ("r:<topic id>",
 //     real-valued in [0,1)), so the hand-written terms and rules of
 //     configs/topics.yaml count as prior knowledge the model weighs.
@@ -42,12 +43,42 @@ type linModel struct {
 	// where it is and makes scores of items far from it calibrated at the
 	// real base rate (fitted by `make train`); 1 when the table has none.
 	scale float64
-	// titleShift is added to every class logit of a headline without a
-	// lead: a headline alone says less, and the threshold that keeps its
-	// precision is another (chosen by `make train` like the first).
-	titleShift float64
+	// shifts are added to every class logit by the case of the item: its
+	// language (English, Chinese) and whether it has a lead or is a
+	// headline alone (see headCase). Each case has its own decision
+	// threshold, chosen by `make train`'s cross-validation; the bias holds
+	// the first case's, and a shift moves another case's to 0.5 too.
+	shifts [nCases]float64
 	// hash identifies the table; part of the classifier version.
 	hash string
+}
+
+// The cases that have their own decision threshold: an item in English or
+// Chinese, with a lead or as a headline alone.
+const (
+	caseEN = iota
+	caseZH
+	caseTitleEN
+	caseTitleZH
+	nCases
+)
+
+// caseNames name the cases in model.tsv's shift rows and in the training
+// report.
+var caseNames = [nCases]string{"en", "zh", "title-en", "title-zh"}
+
+// headCase is the case of an item in language lang ("zh…" is Chinese, so
+// is an item without a language whose title has Han characters; the rest
+// is English) with or without a lead.
+func headCase(lang, title string, hasLead bool) int {
+	c := caseEN
+	if strings.HasPrefix(lang, "zh") || lang == "" && hasHan(title) {
+		c = caseZH
+	}
+	if !hasLead {
+		c += caseTitleEN
+	}
+	return c
 }
 
 // ruleFeature names the real-valued feature of topic id's rule score.
@@ -90,12 +121,21 @@ func parseModel(src string) (*linModel, error) {
 			m.scale = v
 			continue
 		}
-		if f[0] == "titleshift" {
-			v, err := strconv.ParseFloat(f[len(f)-1], 64)
-			if len(f) != 2 || err != nil || math.IsNaN(v) || math.Abs(v) > 20 {
+		if f[0] == "titleshift" && len(f) == 2 { // an older table's one shift for headlines alone
+			v, err := strconv.ParseFloat(f[1], 64)
+			if err != nil || math.IsNaN(v) || math.Abs(v) > 20 {
 				return nil, fmt.Errorf("classify: model.tsv:%d: bad titleshift row", n)
 			}
-			m.titleShift = v
+			m.shifts[caseTitleEN], m.shifts[caseTitleZH] = v, v
+			continue
+		}
+		if f[0] == "shift" {
+			v, err := strconv.ParseFloat(f[len(f)-1], 64)
+			hc := slices.Index(caseNames[:], f[1])
+			if len(f) != 3 || hc < 0 || err != nil || math.IsNaN(v) || math.Abs(v) > 20 {
+				return nil, fmt.Errorf("classify: model.tsv:%d: bad shift row", n)
+			}
+			m.shifts[hc] = v
 			continue
 		}
 		if f[0] == "classes" {

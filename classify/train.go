@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // TrainItem is one labelled item for training the model.
@@ -45,7 +46,7 @@ type TrainParams struct {
 
 // DefaultTrainParams are the parameters `make train` uses.
 func DefaultTrainParams() TrainParams {
-	return TrainParams{Epochs: 300, L2: 5e-4, Rate: 0.3, MinDF: 2, Keep: 0.02, TargetPrecision: 0.93}
+	return TrainParams{Epochs: 300, L2: 2e-4, Rate: 0.3, MinDF: 2, Keep: 0.02, TargetPrecision: 0.93}
 }
 
 // headFeatures returns the distinct text features of an item's head and
@@ -150,7 +151,7 @@ func (d *trainData) fit(use []bool, tp TrainParams) *linModel {
 	g2 := make([]float64, nf*nc)
 	grad := make([]float64, nf*nc)
 	bias, bg2, gb := make([]float64, nc), make([]float64, nc), make([]float64, nc)
-	z, p := make([]float64, nc), make([]float64, nc+1)
+	z, p, e := make([]float64, nc), make([]float64, nc+1), make([]float64, nc)
 	total := 0.0
 	for i := range d.feats {
 		if (use == nil || use[i]) && d.weight[i] > 0 {
@@ -183,14 +184,22 @@ func (d *trainData) fit(use []bool, tp TrainParams) *linModel {
 			softmaxInto(p, z)
 			sw := d.weight[i] / total
 			for k := range nc {
-				e := (p[k+1] - d.target[i][k+1]) * sw
-				gb[k] += e
-				for _, j := range fs {
-					grad[int(j)*nc+k] += e
+				e[k] = (p[k+1] - d.target[i][k+1]) * sw
+				gb[k] += e[k]
+			}
+			// Row by row: each weight's gradient is summed in the same
+			// order as class by class would, with contiguous access.
+			for _, j := range fs {
+				row := grad[int(j)*nc : int(j)*nc+nc]
+				for k := range row {
+					row[k] += e[k]
 				}
-				for ti, v := range d.rule[i] {
-					if v != 0 {
-						grad[(nt+ti)*nc+k] += e * v
+			}
+			for ti, v := range d.rule[i] {
+				if v != 0 {
+					row := grad[(nt+ti)*nc : (nt+ti)*nc+nc]
+					for k := range row {
+						row[k] += e[k] * v
 					}
 				}
 			}
@@ -233,23 +242,29 @@ type CVResult struct {
 // TrainReport says how the model was made.
 type TrainReport struct {
 	Items, Features int
-	// Threshold is the cross-validated threshold on the raw model's
-	// P(relevant) that reaches the target precision; the shipped model's
-	// bias is shifted so that it sits at DefaultThreshold.
-	Threshold float64
-	// TitleThreshold is the same for headlines without a lead (applied
-	// through linModel.titleShift).
-	TitleThreshold float64
+	// Thresholds are, per case (caseNames: language, with a lead or a
+	// headline alone), the cross-validated threshold on the raw model's
+	// P(relevant) that reaches the target precision. The shipped model's
+	// bias and shifts move each to DefaultThreshold.
+	Thresholds map[string]float64
 	// Scale is the fitted score scale (linModel.scale).
 	Scale float64
 	// Lines is the cross-validation table, one line per threshold tried.
 	Lines []string
+	// CV is each item's cross-validated P(relevant), in the items' order.
+	CV []float64
+}
+
+// itemCase is the threshold case (caseEN …) of a training item.
+func itemCase(it TrainItem) int {
+	return headCase(it.Lang, it.In.Title, !it.TitleOnly)
 }
 
 // fitScale finds the scale s of score = σ(s · (logit p + shift)) that
 // minimises the log loss of the cross-validated probabilities at the real
-// base rate (items weighted by PopWeight), by golden-section search.
-func fitScale(items []TrainItem, prob []float64, shift float64) float64 {
+// base rate (items weighted by PopWeight), by golden-section search; shift
+// is the item's case's (items with a lead only).
+func fitScale(items []TrainItem, prob []float64, shift [nCases]float64) float64 {
 	loss := func(s float64) float64 {
 		l := 0.0
 		for i, it := range items {
@@ -257,7 +272,7 @@ func fitScale(items []TrainItem, prob []float64, shift float64) float64 {
 				continue
 			}
 			p := min(max(prob[i], 1e-9), 1-1e-9)
-			q := 1 / (1 + math.Exp(-s*(math.Log(p/(1-p))+shift)))
+			q := 1 / (1 + math.Exp(-s*(math.Log(p/(1-p))+shift[itemCase(it)])))
 			q = min(max(q, 1e-12), 1-1e-12)
 			if it.Relevant {
 				l -= it.PopWeight * math.Log(q)
@@ -281,10 +296,11 @@ func fitScale(items []TrainItem, prob []float64, shift float64) float64 {
 }
 
 // Train fits the model on items with the taxonomy's rule scores as
-// features, chooses the decision threshold by cross-validation (folds from
-// TrainItem.Fold) at the real base rate (PopWeight), shifts the model's
-// bias so that P(relevant) >= DefaultThreshold is the decision, and returns
-// the model table (model.tsv) with header's lines as its comment.
+// features, chooses the decision thresholds by cross-validation (folds
+// from TrainItem.Fold) at the real base rate (PopWeight), shifts the
+// model's bias and per-case logits so that P(relevant) >= DefaultThreshold
+// is the decision, and returns the model table (model.tsv) with header's
+// lines as its comment.
 func Train(tax *Taxonomy, items []TrainItem, tp TrainParams, header string) (string, TrainReport, error) {
 	m, rep, err := train(tax, items, tp)
 	if err != nil {
@@ -306,26 +322,40 @@ func train(tax *Taxonomy, items []TrainItem, tp TrainParams) (*linModel, TrainRe
 		folds = max(folds, it.Fold+1)
 	}
 	prob := make([]float64, len(items))
+	var wg sync.WaitGroup
 	for f := range folds {
-		use := make([]bool, len(items))
-		for i, it := range items {
-			use[i] = it.Fold != f
-		}
-		m := d.fit(use, tp)
-		for i, it := range items {
-			if it.Fold == f {
-				prob[i] = m.prob(d, i)
+		wg.Go(func() {
+			use := make([]bool, len(items))
+			for i, it := range items {
+				use[i] = it.Fold != f
 			}
-		}
+			m := d.fit(use, tp)
+			for i, it := range items {
+				if it.Fold == f {
+					prob[i] = m.prob(d, i) // each fold writes only its own items
+				}
+			}
+		})
 	}
-	rep.Threshold, rep.TitleThreshold, rep.Lines = chooseThreshold(items, prob, tp.TargetPrecision)
+	wg.Wait()
+	rep.CV = prob
+	var th [nCases]float64
+	th, rep.Lines = chooseThresholds(items, prob, tp.TargetPrecision)
+	rep.Thresholds = map[string]float64{}
+	for hc, t := range th {
+		rep.Thresholds[caseNames[hc]] = t
+	}
 	m := d.fit(nil, tp)
 	logit := func(p float64) float64 { return math.Log(p / (1 - p)) }
-	shift := -logit(rep.Threshold)
+	base := -logit(th[caseEN])
 	for k := range m.bias {
-		m.bias[k] += shift
+		m.bias[k] += base
 	}
-	m.titleShift = logit(rep.Threshold) - logit(rep.TitleThreshold)
+	var shift [nCases]float64 // the whole shift of each case, for the scale
+	for hc, t := range th {
+		m.shifts[hc] = logit(th[caseEN]) - logit(t)
+		shift[hc] = -logit(t)
+	}
 	m.scale = fitScale(items, prob, shift)
 	rep.Scale = m.scale
 	rep.Features = len(m.index)
@@ -356,30 +386,28 @@ func (m *linModel) prob(d *trainData, i int) float64 {
 	return 1 - p[0]
 }
 
-// chooseThreshold returns the lowest threshold whose cross-validated
-// precision at the real base rate reaches target in each language, for
-// items with a lead, and the same for headlines alone (TitleOnly copies),
-// with the table behind the choice.
-func chooseThreshold(items []TrainItem, prob []float64, target float64) (lead, title float64, lines []string) {
+// chooseThresholds returns, per case (language; with a lead or a headline
+// alone, the TitleOnly copies), the lowest threshold whose cross-validated
+// precision at the real base rate reaches target, with the table behind
+// the choice. A case that never reaches it gets 0.95.
+func chooseThresholds(items []TrainItem, prob []float64, target float64) (th [nCases]float64, lines []string) {
 	type acc struct{ tp, fp, fn float64 }
-	lead, title = 0.9, 0.9
-	leadFound, titleFound := false, false
-	for t := 0.10; t <= 0.951; t += 0.01 {
-		per := map[string]*acc{}
+	var found [nCases]bool
+	for hc := range th {
+		th[hc] = 0.95
+	}
+	for t := 0.05; t <= 0.951; t += 0.01 {
+		var per [nCases]acc
+		var all acc
 		for i, it := range items {
 			if it.PopWeight == 0 {
 				continue
 			}
 			pred := prob[i] >= t
-			keys := []string{"all", it.Lang}
-			if it.TitleOnly {
-				keys = []string{"title-" + it.Lang}
-			}
-			for _, key := range keys {
-				a := per[key]
-				if a == nil {
-					a = &acc{}
-					per[key] = a
+			hc := itemCase(it)
+			for _, a := range []*acc{&per[hc], &all} {
+				if a == &all && it.TitleOnly {
+					continue
 				}
 				switch {
 				case pred && it.Relevant:
@@ -391,34 +419,26 @@ func chooseThreshold(items []TrainItem, prob []float64, target float64) (lead, t
 				}
 			}
 		}
-		leadOK, titleOK := true, true
 		var b strings.Builder
 		fmt.Fprintf(&b, "t=%.2f", t)
-		for _, key := range []string{"all", "en", "zh", "title-en", "title-zh"} {
-			a := per[key]
-			if a == nil || a.tp+a.fn == 0 {
+		pr := func(a acc) (float64, float64) {
+			return a.tp / max(a.tp+a.fp, 1e-9), a.tp / max(a.tp+a.fn, 1e-9)
+		}
+		p, r := pr(all)
+		fmt.Fprintf(&b, "  all P %.3f R %.3f", p, r)
+		for hc, a := range per {
+			if a.tp+a.fn == 0 {
 				continue
 			}
-			p := a.tp / max(a.tp+a.fp, 1e-9)
-			r := a.tp / max(a.tp+a.fn, 1e-9)
-			fmt.Fprintf(&b, "  %s P %.3f R %.3f", key, p, r)
-			if p < target {
-				if strings.HasPrefix(key, "title-") {
-					titleOK = false
-				} else {
-					leadOK = false
-				}
+			p, r := pr(a)
+			fmt.Fprintf(&b, "  %s P %.3f R %.3f", caseNames[hc], p, r)
+			if p >= target && !found[hc] {
+				th[hc], found[hc] = math.Round(t*100)/100, true
 			}
 		}
 		lines = append(lines, b.String())
-		if leadOK && !leadFound {
-			lead, leadFound = math.Round(t*100)/100, true
-		}
-		if titleOK && !titleFound {
-			title, titleFound = math.Round(t*100)/100, true
-		}
 	}
-	return lead, title, lines
+	return th, lines
 }
 
 // formatModel writes the model table: header comment lines, the classes,
@@ -432,8 +452,10 @@ func formatModel(m *linModel, header string) string {
 	if m.scale != 0 && m.scale != 1 {
 		b.WriteString("scale\t" + trimFloat(m.scale) + "\n")
 	}
-	if m.titleShift != 0 {
-		b.WriteString("titleshift\t" + trimFloat(m.titleShift) + "\n")
+	for hc, v := range m.shifts {
+		if v != 0 {
+			b.WriteString("shift\t" + caseNames[hc] + "\t" + trimFloat(v) + "\n")
+		}
 	}
 	row := func(name string, v []float64) {
 		b.WriteString(name)
@@ -484,7 +506,7 @@ func TrainingFingerprint(labels []byte, probes [][]byte, tp TrainParams, borderl
 // (see classify/internal/trainmodel).
 const (
 	defaultBorderline  = 0.5
-	defaultTitleCopies = 0
+	defaultTitleCopies = 1
 )
 
 // DefaultBorderline and DefaultTitleCopies are exported for the training
