@@ -30,8 +30,9 @@ func TestModelFresh(t *testing.T) {
 	}
 }
 
-// Every training label refers to a distinct item and none is in the frozen
-// test set: the test set is never trained on.
+// Every training label refers to a distinct item and none is in a frozen
+// test set (test.tsv, or test2.tsv, the second Chinese one): the test sets
+// are never trained on.
 func TestTrainingDisjointFromTest(t *testing.T) {
 	read := func(p string) map[string]bool {
 		f, err := os.Open(p)
@@ -49,13 +50,18 @@ func TestTrainingDisjointFromTest(t *testing.T) {
 		}
 		return m
 	}
-	train, test := read("testdata/labels/train.tsv"), read("testdata/labels/test.tsv")
+	train, test, test2 := read("testdata/labels/train.tsv"), read("testdata/labels/test.tsv"), read("testdata/labels/test2.tsv")
 	for id := range train {
-		if test[id] {
-			t.Errorf("item %s is in both the training and the test set", id)
+		if test[id] || test2[id] {
+			t.Errorf("item %s is in both the training and a test set", id)
 		}
 	}
-	if len(test) < 2000 || len(train) < 4000 {
+	for id := range test2 {
+		if test[id] {
+			t.Errorf("item %s is in both test sets", id)
+		}
+	}
+	if len(test) < 2000 || len(train) < 4000 || len(test2) < 2000 {
 		t.Errorf("test %d items, training %d", len(test), len(train))
 	}
 }

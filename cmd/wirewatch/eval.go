@@ -21,11 +21,11 @@ func init() {
 
 func runEval(ctx context.Context, e *env, args []string) error {
 	fs, g := e.commandFlags("eval")
-	dir := fs.String("labels", "classify/testdata/labels", "folder of the label files (test.tsv, fulltext.tsv, fulltext.jsonl, second-pass.tsv)")
+	dir := fs.String("labels", "classify/testdata/labels", "folder of the label files (test.tsv, test2.tsv, fulltext.tsv, fulltext.jsonl, second-pass.tsv)")
 	corpus := fs.String("corpus", "../shared/corpora/statemedia/headlines.jsonl.gz", "the state-media headline corpus the test set's labels refer to")
-	sets := fs.String("sets", "test,fulltext", "sets to measure, comma-separated: test, fulltext")
+	sets := fs.String("sets", "test,test2,fulltext", "sets to measure, comma-separated: test, test2 (the second, Chinese test set), fulltext")
 	preds := fs.String("predictions", "", "score these predictions instead of the classifier: JSON lines of `wirewatch classify` output in the order of `eval --dump`")
-	titleOnly := fs.Bool("title-only", false, "classify the test set's headlines alone, without their lead (the full-text set keeps its body)")
+	titleOnly := fs.Bool("title-only", false, "classify the test sets' headlines alone, without their lead (the full-text set keeps its body)")
 	dump := fs.Bool("dump", false, "print the sets' items as `wirewatch classify` input lines and exit (to measure another build)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -42,18 +42,18 @@ func runEval(ctx context.Context, e *env, args []string) error {
 	for _, set := range strings.Split(*sets, ",") {
 		var labels, texts string
 		switch set {
-		case "test":
-			labels, texts = filepath.Join(*dir, "test.tsv"), *corpus
+		case "test", "test2":
+			labels, texts = filepath.Join(*dir, set+".tsv"), *corpus
 		case "fulltext":
 			labels, texts = filepath.Join(*dir, "fulltext.tsv"), filepath.Join(*dir, "fulltext.jsonl")
 		default:
-			return fmt.Errorf("%w: unknown set %q (want test or fulltext)", errUsage, set)
+			return fmt.Errorf("%w: unknown set %q (want test, test2 or fulltext)", errUsage, set)
 		}
 		got, err := loadSet(c.Taxonomy(), set, labels, texts)
 		if err != nil {
 			return err
 		}
-		if *titleOnly && set == "test" {
+		if *titleOnly && set != "fulltext" {
 			for i := range got {
 				got[i].In.Summary, got[i].In.Body = "", ""
 			}

@@ -1,0 +1,38 @@
+#!/usr/bin/env python3
+"""A second frozen Chinese test set, drawn after the first was compromised.
+
+Chooses WHICH items get read; it never assigns a label. A seeded random
+draw of Chinese items that no earlier sample holds (neither the first test
+set nor any training pool), with no enrichment: the real base rate. Drawn
+because the first test set's Chinese headline misses were looked at while
+the training data was being extended (docs/relevance.md says how), so its
+Chinese headline figure is no longer a clean held-out measurement.
+
+    python3 scripts/sample-labelling-test2.py /work/labelling
+"""
+import gzip, json, os, random, sys
+
+HERE = os.path.dirname(__file__)
+CORPUS = os.path.join(HERE, "..", "..", "shared", "corpora", "statemedia", "headlines.jsonl.gz")
+LABELS = os.path.join(HERE, "..", "classify", "testdata", "labels")
+out = sys.argv[1]
+
+taken = set()
+for name in ("test.tsv", "train.tsv"):
+    for line in open(os.path.join(LABELS, name), encoding="utf-8"):
+        if not line.startswith("#"):
+            taken.add(line.split("\t", 1)[0])
+
+items = [json.loads(l) for l in gzip.open(CORPUS, "rt", encoding="utf-8")]
+zh = sorted((d for d in items if d["lang"] == "zh" and d["id"] not in taken), key=lambda d: d["id"])
+random.Random(20261207).shuffle(zh)
+draw = zh[:2100]
+for k in range(3):
+    with open(os.path.join(out, f"test2-zh-{k+1}.txt"), "w", encoding="utf-8") as f:
+        for i, d in enumerate(draw[k * 700:(k + 1) * 700], 1):
+            f.write(f"#{i} id={d['id']} | {d['outlet']} | {d['lang']} | {d['date']}\n")
+            f.write(f"T: {d['title']}\n")
+            if d["lead"]:
+                f.write(f"L: {d['lead']}\n")
+            f.write("\n")
+print(len(zh), len(draw))
