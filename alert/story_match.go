@@ -71,6 +71,9 @@ type storyMatchParams struct {
 	numbersWindow int     // digit runs of the text compared (first n of the shorter)
 	missFrac      float64 // share of those missing from the other text that makes them disagree
 	dateRule      bool    // texts naming different days are different stories
+	templateRule  bool    // one outlet, titles that differ by a short substitution ("女子"/"男子", "second"/"third"): a template
+	followUpMin   int     // one outlet: a title that adds at least this many shingles to the other's is a follow-up (0: off)
+	bareInAllMin  float64 // a bare title against an article with text: least containment of the title in the article's title and text (0: titles only)
 }
 
 // storyMatchShipped is the daemon's setting, chosen on the development
@@ -78,6 +81,7 @@ type storyMatchParams struct {
 var storyMatchShipped = storyMatchParams{
 	textRunes: 150, minContain: 0.7, minTextOnly: 0.5, titleOnlyMin: 0.8, minTitleSame: 0.8, minShared: 4,
 	numberRule: true, numbersWindow: 3, missFrac: 0.5, dateRule: true, roundupRule: true, sameOutletQA: true,
+	templateRule: true, followUpMin: 8, bareInAllMin: 0.75,
 }
 
 // NewStorySketch prepares an article for SameStoryText.
@@ -147,6 +151,11 @@ type storyFeatures struct {
 	allC, textC     float64 // containment of title+text, of text alone
 	allN, textN     int
 	sameOutletTitle bool // same outlet, each with a headline of its own
+	sameOutlet      bool
+	template        bool // the titles differ by a short substitution in the middle
+	titleExtra      int  // shingles the longer title adds to the shorter
+	oneBare         bool // exactly one side has no text
+	bareFigsFound   bool // the bare title's figures are all in the other's title and text
 }
 
 func storyFeaturesOf(a, b *StorySketch, nw int) storyFeatures {
@@ -159,8 +168,24 @@ func storyFeaturesOf(a, b *StorySketch, nw int) storyFeatures {
 		missAB:          missing(a, b, nw),
 		missBA:          missing(b, a, nw),
 		sameOutletTitle: a.outlet != "" && a.outlet == b.outlet && !a.selfTitle && !b.selfTitle,
+		sameOutlet:      a.outlet != "" && a.outlet == b.outlet,
+		template:        templateTitles(a.title, b.title),
+		oneBare:         a.hasText != b.hasText,
+	}
+	if f.oneBare {
+		bare, full := a, b
+		if a.hasText {
+			bare, full = b, a
+		}
+		f.bareFigsFound = true
+		for _, x := range bare.titleNum {
+			if !slices.Contains(full.titleNum, x) && !slices.Contains(full.textNum, x) {
+				f.bareFigsFound = false
+			}
+		}
 	}
 	f.titleC, f.titleN = containment(a.titleSh, b.titleSh)
+	f.titleExtra = max(len(a.titleSh), len(b.titleSh)) - f.titleN
 	f.allC, f.allN = containment(a.allSh, b.allSh)
 	f.textC, f.textN = containment(a.textSh, b.textSh)
 	return f
@@ -176,9 +201,20 @@ func (f storyFeatures) decide(p storyMatchParams) bool {
 	if p.dateRule && f.otherDay {
 		return false
 	}
+	if p.templateRule && f.sameOutlet && f.template {
+		return false
+	}
 	if f.bareTitle {
-		// One side is a bare title: the titles decide.
-		return f.sameTitle || (f.titleN >= p.minShared && f.titleC >= p.titleOnlyMin)
+		// One side is a bare title: the titles decide, or the bare title
+		// is found in the other's title and text (another outlet's own
+		// headline for one fact).
+		if f.sameTitle || (f.titleN >= p.minShared && f.titleC >= p.titleOnlyMin) {
+			return true
+		}
+		return p.bareInAllMin > 0 && f.oneBare && !f.sameOutlet && f.bareFigsFound && f.allN >= p.minShared && f.allC >= p.bareInAllMin
+	}
+	if p.followUpMin > 0 && f.sameOutletTitle && f.titleC >= 0.9 && f.titleExtra >= p.followUpMin {
+		return false
 	}
 	if p.numberRule && f.missAB >= p.missFrac && f.missBA >= p.missFrac && f.missAB > 0 && f.missBA > 0 {
 		return false
@@ -192,6 +228,64 @@ func (f storyFeatures) decide(p storyMatchParams) bool {
 		return true
 	}
 	return f.textN >= p.minShared && f.textC >= p.minTextOnly
+}
+
+// templateTitles reports whether two normalised titles differ only by a
+// short substitution: a long common start and end around two short,
+// different middles ("女子500米" / "男子500米", "for a second day" / "for a
+// third day").
+func templateTitles(a, b string) bool {
+	if a == b || a == "" || b == "" {
+		return false
+	}
+	ra, rb := []rune(a), []rune(b)
+	p := 0
+	for p < len(ra) && p < len(rb) && ra[p] == rb[p] {
+		p++
+	}
+	q := 0
+	for q < len(ra)-p && q < len(rb)-p && ra[len(ra)-1-q] == rb[len(rb)-1-q] {
+		q++
+	}
+	da, db := len(ra)-p-q, len(rb)-p-q
+	if da == 0 || db == 0 || da > 8 || db > 8 || 10*(p+q) < 6*max(len(ra), len(rb)) {
+		return false // one contains the other, or they differ too much
+	}
+	// In spaced text only a whole word that counts or sorts ("second" /
+	// "third", "men" / "women") makes a template: transcript versions of
+	// one answer differ by other single words.
+	wa, wb := wordAt(ra, p, len(ra)-q), wordAt(rb, p, len(rb)-q)
+	if hasHan(ra[p:len(ra)-q]) || hasHan(rb[p:len(rb)-q]) {
+		return true
+	}
+	return templateWords[wa] && templateWords[wb]
+}
+
+// templateWords are the words whose substitution makes a template title.
+var templateWords = map[string]bool{
+	"first": true, "second": true, "third": true, "fourth": true, "fifth": true, "sixth": true, "seventh": true, "eighth": true, "ninth": true, "tenth": true,
+	"one": true, "two": true, "three": true, "four": true, "five": true, "six": true, "seven": true, "eight": true, "nine": true, "ten": true,
+	"men": true, "women": true, "man": true, "woman": true, "boys": true, "girls": true,
+}
+
+// wordAt widens r[i:j] to whole words (spaces delimit) and returns it.
+func wordAt(r []rune, i, j int) string {
+	for i > 0 && r[i-1] != ' ' {
+		i--
+	}
+	for j < len(r) && r[j] != ' ' {
+		j++
+	}
+	return string(r[i:j])
+}
+
+func hasHan(r []rune) bool {
+	for _, c := range r {
+		if unicode.Is(unicode.Han, c) {
+			return true
+		}
+	}
+	return false
 }
 
 // missing is the share of a's first n text figures that b lacks (0 when
