@@ -1,11 +1,10 @@
 package alert
 
 import (
-	"hash/fnv"
-	"regexp"
 	"slices"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Story matching, second step. The fingerprint (StoryFingerprint) only
@@ -111,8 +110,8 @@ func newStorySketch(d StoryDoc, p storyMatchParams) StorySketch {
 	}
 	s := StorySketch{
 		title:    title,
-		titleSh:  hashSet(shingles(title)),
-		textSh:   hashSet(shingles(text)),
+		titleSh:  shingleHashes(title, nil),
+		textSh:   shingleHashes(text, nil),
 		titleNum: titleNum,
 		textNum:  textNum,
 		days:     titleDays,
@@ -288,6 +287,46 @@ func hasHan(r []rune) bool {
 	return false
 }
 
+// dropTitleColumn drops a column name of 1-12 characters before "丨"
+// ("｜", "|") at the start of t, and the spaces after it.
+func dropTitleColumn(t string) string {
+	i := strings.IndexAny(t, "丨｜|")
+	if i < 0 {
+		return t
+	}
+	if n := utf8.RuneCountInString(t[:i]); n < 1 || n > 12 {
+		return t
+	}
+	_, w := utf8.DecodeRuneInString(t[i:])
+	return strings.TrimLeft(t[i+w:], " \t\n\f\r")
+}
+
+// dropTitleSection drops a section at the end of t: "--" and 1-8
+// characters without "-", "【" digits "】", or "_" and 2-20 characters
+// without "_" (the leftmost when several apply).
+func dropTitleSection(t string) string {
+	cut := len(t)
+	if i := strings.LastIndexByte(t, '-'); i >= 1 && t[i-1] == '-' {
+		if n := utf8.RuneCountInString(t[i+1:]); n >= 1 && n <= 8 {
+			cut = min(cut, i-1)
+		}
+	}
+	if strings.HasSuffix(t, "】") {
+		if i := strings.LastIndex(t, "【"); i >= 0 {
+			d := t[i+len("【") : len(t)-len("】")]
+			if d != "" && strings.Trim(d, "0123456789") == "" {
+				cut = min(cut, i)
+			}
+		}
+	}
+	if i := strings.LastIndexByte(t, '_'); i >= 0 {
+		if n := utf8.RuneCountInString(t[i+1:]); n >= 2 && n <= 20 {
+			cut = min(cut, i)
+		}
+	}
+	return t[:cut]
+}
+
 // missing is the share of a's first n text figures that b lacks (0 when
 // either has none).
 func missing(a, b *StorySketch, n int) float64 {
@@ -311,19 +350,67 @@ func missing(a, b *StorySketch, n int) float64 {
 // "February 12") says which day an item reports; other digit runs and
 // Chinese ordinals ("第二次", "十五届") are its figures. Months and hours
 // ("5月", "9点") are neither.
-var zhOrdinal = regexp.MustCompile(`第([一二三四五六七八九十百零〇两]+)|([一二三四五六七八九十百]+)届`)
+//
+// Chinese ordinals are "第" and a run of numerals ("第二", "第三十二"), or
+// a run of numerals before "届" ("十五届").
+const (
+	zhNumeralsAfterDi   = "一二三四五六七八九十百零〇两"
+	zhNumeralsBeforeJie = "一二三四五六七八九十百"
+)
+
+// zhOrdinals appends the Chinese ordinals of s to figs ("#" and the
+// numerals), each once, leftmost first.
+func zhOrdinals(s string, figs []string) []string {
+	add := func(n string) {
+		if n := "#" + n; !slices.Contains(figs, n) {
+			figs = append(figs, n)
+		}
+	}
+	run := func(i int, set string) int { // end of the run of numerals of set from byte i
+		for i < len(s) {
+			c, n := utf8.DecodeRuneInString(s[i:])
+			if !strings.ContainsRune(set, c) {
+				break
+			}
+			i += n
+		}
+		return i
+	}
+	for i := 0; i < len(s); {
+		c, n := utf8.DecodeRuneInString(s[i:])
+		if c == '第' {
+			if j := run(i+n, zhNumeralsAfterDi); j > i+n {
+				add(s[i+n : j])
+				i = j
+				continue
+			}
+		}
+		if j := run(i, zhNumeralsBeforeJie); j > i && strings.HasPrefix(s[j:], "届") {
+			add(s[i:j])
+			i = j + len("届")
+			continue
+		}
+		i += n
+	}
+	return figs
+}
 
 var monthNames = []string{"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"}
 
+var fullMonths = map[string]string{"jan": "january", "feb": "february", "mar": "march", "apr": "april", "jun": "june", "jul": "july", "aug": "august", "sep": "september", "oct": "october", "nov": "november", "dec": "december"}
+
 // isMonth reports whether w ("Nov.", "february") names a month.
 func isMonth(w string) bool {
+	if len(w) < 3 {
+		return false
+	}
 	w = strings.TrimSuffix(strings.ToLower(w), ".")
 	if len(w) < 3 {
 		return false
 	}
 	for _, m := range monthNames {
 		if strings.HasPrefix(w, m) {
-			return len(w) <= 4 || strings.HasPrefix(w, map[string]string{"jan": "january", "feb": "february", "mar": "march", "apr": "april", "jun": "june", "jul": "july", "aug": "august", "sep": "september", "oct": "october", "nov": "november", "dec": "december"}[m])
+			return len(w) <= 4 || strings.HasPrefix(w, fullMonths[m])
 		}
 	}
 	return false
@@ -332,23 +419,20 @@ func isMonth(w string) bool {
 // daysAndFigures splits the digit runs of s into days of the month and
 // figures, each distinct, in order.
 func daysAndFigures(s string) (days, figs []string) {
-	r := []rune(s)
 	prevWord := "" // the last word before the current position
-	for i := 0; i < len(r); {
-		c := r[i]
+	isLetter := func(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
+	for i := 0; i < len(s); {
+		c := s[i]
 		switch {
 		case c >= '0' && c <= '9':
 			j := i
-			for j < len(r) && r[j] >= '0' && r[j] <= '9' {
+			for j < len(s) && s[j] >= '0' && s[j] <= '9' {
 				j++
 			}
-			n := string(r[i:j])
-			var next rune
-			if j < len(r) {
-				next = r[j]
-			}
+			n := s[i:j]
+			next, _ := utf8.DecodeRuneInString(s[j:])
 			switch {
-			case next == '日' || next == '号' || (isMonth(prevWord) && j-i <= 2):
+			case next == '日' || next == '号' || (j-i <= 2 && isMonth(prevWord)):
 				if d := strings.TrimLeft(n, "0"); !slices.Contains(days, d) {
 					days = append(days, d)
 				}
@@ -360,26 +444,23 @@ func daysAndFigures(s string) (days, figs []string) {
 			}
 			prevWord = ""
 			i = j
-		case c < 0x80 && unicode.IsLetter(c):
+		case isLetter(c):
 			j := i
-			for j < len(r) && r[j] < 0x80 && (unicode.IsLetter(r[j]) || r[j] == '.') {
+			for j < len(s) && (isLetter(s[j]) || s[j] == '.') {
 				j++
 			}
-			prevWord = string(r[i:j])
+			prevWord = s[i:j]
 			i = j
 		case c == ' ':
 			i++
 		default:
 			prevWord = ""
-			i++
+			_, w := utf8.DecodeRuneInString(s[i:])
+			i += w
 		}
 	}
 	if strings.ContainsAny(s, "第届") {
-		for _, m := range zhOrdinal.FindAllStringSubmatch(s, -1) {
-			if n := "#" + m[1] + m[2]; !slices.Contains(figs, n) {
-				figs = append(figs, n)
-			}
-		}
+		figs = zhOrdinals(s, figs)
 	}
 	return days, figs
 }
@@ -441,13 +522,62 @@ func union(a, b []uint64) []uint64 {
 	return slices.Compact(out)
 }
 
-func hashSet(sh []string) []uint64 {
-	out := make([]uint64, 0, len(sh))
-	for _, s := range sh {
-		h := fnv.New64a()
-		h.Write([]byte(s))
-		out = append(out, h.Sum64())
+// shingleHashes is hashSet(shingles(text)) without building the
+// shingles: the FNV-1a hash of each word 3-shingle (words joined by a
+// space) and Han bigram is computed on the fly, sorted and deduplicated.
+func shingleHashes(text string, out []uint64) []uint64 {
+	const (
+		offset = 14695981039346656037
+		prime  = 1099511628211
+	)
+	lower := strings.ToLower(text)
+	var words [3]string // the last three words
+	nw := 0
+	var prevHan rune
+	start := -1 // byte offset of the current word
+	flush := func(end int) {
+		if start < 0 {
+			return
+		}
+		words[0], words[1], words[2] = words[1], words[2], lower[start:end]
+		start = -1
+		if nw++; nw >= 3 {
+			h := uint64(offset)
+			for k, w := range words {
+				if k > 0 {
+					h = (h ^ ' ') * prime
+				}
+				for i := 0; i < len(w); i++ {
+					h = (h ^ uint64(w[i])) * prime
+				}
+			}
+			out = append(out, h)
+		}
 	}
+	var buf [8]byte
+	for i, c := range lower {
+		switch {
+		case unicode.Is(unicode.Han, c):
+			flush(i)
+			if prevHan != 0 {
+				n := utf8.EncodeRune(buf[:], prevHan)
+				n += utf8.EncodeRune(buf[n:], c)
+				h := uint64(offset)
+				for _, x := range buf[:n] {
+					h = (h ^ uint64(x)) * prime
+				}
+				out = append(out, h)
+			}
+			prevHan = c
+		case unicode.IsLetter(c) || unicode.IsDigit(c):
+			if start < 0 {
+				start = i
+			}
+		default:
+			flush(i)
+		}
+	}
+	flush(len(lower))
 	slices.Sort(out)
 	return slices.Compact(out)
 }
@@ -455,15 +585,10 @@ func hashSet(sh []string) []uint64 {
 // Title decorations that differ between copies of one item: a column name
 // before "丨" ("新华社消息丨", "两会速递丨"), a section after "--"
 // ("--国际"), a page number ("【5】"), a site suffix ("_第十五届全国运动会").
-var (
-	titleColumn  = regexp.MustCompile(`^[^丨｜|]{1,12}[丨｜|]\s*`)
-	titleSection = regexp.MustCompile(`(--[^-]{1,8}|【\d+】|_[^_]{2,20})$`)
-)
-
 func normaliseStoryTitle(t string) string {
 	t = strings.TrimSpace(t)
-	t = titleColumn.ReplaceAllString(t, "")
-	t = titleSection.ReplaceAllString(t, "")
+	t = dropTitleColumn(t)
+	t = dropTitleSection(t)
 	var b strings.Builder
 	for _, c := range strings.ToLower(t) {
 		if unicode.IsLetter(c) || unicode.IsDigit(c) || unicode.Is(unicode.Han, c) {

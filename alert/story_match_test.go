@@ -1,6 +1,9 @@
 package alert
 
 import (
+	"hash/fnv"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -106,5 +109,71 @@ func BenchmarkStoryCandidateCheck(b *testing.B) {
 	for b.Loop() {
 		other := NewStorySketch(stored)
 		SameStoryText(&self, &other)
+	}
+}
+
+// hashSet is what shingleHashes computes, the slow way.
+func hashSet(sh []string) []uint64 {
+	out := make([]uint64, 0, len(sh))
+	for _, s := range sh {
+		h := fnv.New64a()
+		h.Write([]byte(s))
+		out = append(out, h.Sum64())
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// shingleHashes hashes the shingles that shingles lists, without them.
+func TestShingleHashes(t *testing.T) {
+	for _, s := range []string{
+		"", "one two", "BEIJING, Dec. 5 (Xinhua) -- The rules take effect on Jan. 1, 2027.",
+		"国家网信办发布促进和规范数据跨境流动规定", "新华社消息丨17家全国性行业协会商会联合发布《国内贸易交易指引（试行）》 and APEC 2025 leaders",
+		"Ａｂｃ ＤＥＦ ghi 中 jkl 文",
+	} {
+		if got, want := shingleHashes(s, nil), hashSet(shingles(s)); !slices.Equal(got, want) {
+			t.Errorf("%q: shingleHashes %v, want %v", s, got, want)
+		}
+	}
+}
+
+// The hand-written title and ordinal scanners agree with the regular
+// expressions they replace (kept here as their specification) on every
+// title and text of the labelled pairs, and on made-up edge cases.
+func TestStoryScannersMatchRegexps(t *testing.T) {
+	column := regexp.MustCompile(`^[^丨｜|]{1,12}[丨｜|]\s*`)
+	section := regexp.MustCompile(`(--[^-]{1,8}|【\d+】|_[^_]{2,20})$`)
+	ordinal := regexp.MustCompile(`第([一二三四五六七八九十百零〇两]+)|([一二三四五六七八九十百]+)届`)
+	check := func(s string) {
+		if got, want := dropTitleColumn(s), column.ReplaceAllString(s, ""); got != want {
+			t.Errorf("column of %q: %q, want %q", s, got, want)
+		}
+		if got, want := dropTitleSection(s), section.ReplaceAllString(s, ""); got != want {
+			t.Errorf("section of %q: %q, want %q", s, got, want)
+		}
+		var want []string
+		for _, m := range ordinal.FindAllStringSubmatch(s, -1) {
+			if n := "#" + m[1] + m[2]; !slices.Contains(want, n) {
+				want = append(want, n)
+			}
+		}
+		if got := zhOrdinals(s, nil); !slices.Equal(got, want) {
+			t.Errorf("ordinals of %q: %q, want %q", s, got, want)
+		}
+	}
+	for _, s := range []string{
+		"", "丨x", "新华社消息丨 标题", "一二三四五六七八九十一二三丨太长的栏目", "a|b｜c", "x--国际", "x---b", "a--b--c", "x--123456789",
+		"标题【5】", "标题【】", "标题【5a】", "a_b", "a_bc", "x_abc--d", "第十五届全运会", "第三十二次第二阶段", "十五届", "第届", "第二十届二届",
+	} {
+		check(s)
+	}
+	// The labelled pairs' texts (skips when ../shared is absent, after the
+	// made-up cases).
+	for _, name := range []string{"story_pairs.tsv", "story_pairs_heldout.tsv", "story_pairs_heldout2.tsv"} {
+		_, docs := loadStoryEval(t, name)
+		for _, d := range docs {
+			check(d.title)
+			check(d.text)
+		}
 	}
 }
