@@ -346,17 +346,21 @@ func TestStoryMatchTuning(t *testing.T) {
 	}
 	var settings []setting
 	for _, r := range runes {
-		for _, mc := range []float64{0.5, 0.6, 0.7, 0.8} {
-			for _, mt := range []float64{0.4, 0.5, 0.6, 2} {
-				for _, to := range []float64{0.8, 0.85, 0.9} {
-					for _, ts := range []float64{0, 0.7, 0.8, 0.9} {
-						for _, ba := range []float64{0, 0.7, 0.75, 0.8, 0.85} {
-							for _, fu := range []int{0, 6, 8, 12} {
-								for _, cand := range []int{20, 24, 28} {
-									p := storyMatchShipped
-									p.textRunes, p.minContain, p.minTextOnly, p.titleOnlyMin, p.minTitleSame = r, mc, mt, to, ts
-									p.bareInAllMin, p.followUpMin = ba, fu
-									settings = append(settings, setting{p, cand})
+		for _, mc := range []float64{0.6, 0.7, 0.8} {
+			for _, mt := range []float64{0.5, 0.6} {
+				for _, to := range []float64{0.8, 0.85} {
+					for _, ts := range []float64{0.7, 0.8, 0.9} {
+						for _, ba := range []float64{0, 0.75, 0.8} {
+							for _, fu := range []int{0, 8} {
+								for _, wt := range []float64{0, 0.8, 0.85, 0.9} {
+									for _, wx := range []float64{0.6, 0.7} {
+										for _, cand := range []int{20, 24, 28} {
+											p := storyMatchShipped
+											p.textRunes, p.minContain, p.minTextOnly, p.titleOnlyMin, p.minTitleSame = r, mc, mt, to, ts
+											p.bareInAllMin, p.followUpMin, p.wordTitleMin, p.wordTextMin = ba, fu, wt, wx
+											settings = append(settings, setting{p, cand})
+										}
+									}
 								}
 							}
 						}
@@ -377,8 +381,8 @@ func TestStoryMatchTuning(t *testing.T) {
 	}
 	sort.SliceStable(order, func(i, j int) bool { return res[order[i]].f1() > res[order[j]].f1() })
 	describe := func(s setting) string {
-		return fmt.Sprintf("window %d, containment %.2f, text-only %.2f, bare title %.2f, same-outlet title %.2f, bare title in the other's text %.2f, follow-up title %d, candidate distance %d",
-			s.p.textRunes, s.p.minContain, s.p.minTextOnly, s.p.titleOnlyMin, s.p.minTitleSame, s.p.bareInAllMin, s.p.followUpMin, s.cand)
+		return fmt.Sprintf("window %d, containment %.2f, text-only %.2f, bare title %.2f, same-outlet title %.2f, bare title in the other's text %.2f, follow-up title %d, same-outlet title words %.2f, text words %.2f, candidate distance %d",
+			s.p.textRunes, s.p.minContain, s.p.minTextOnly, s.p.titleOnlyMin, s.p.minTitleSame, s.p.bareInAllMin, s.p.followUpMin, s.p.wordTitleMin, s.p.wordTextMin, s.cand)
 	}
 	t.Logf("%d same-language development pairs, %d settings", len(items), len(settings))
 	for _, i := range order[:15] {
@@ -396,6 +400,8 @@ func TestStoryMatchTuning(t *testing.T) {
 		{"same-outlet title containment", func(s setting) float64 { return s.p.minTitleSame }},
 		{"bare title in the other's text", func(s setting) float64 { return s.p.bareInAllMin }},
 		{"follow-up title shingles", func(s setting) float64 { return float64(s.p.followUpMin) }},
+		{"same-outlet title words", func(s setting) float64 { return s.p.wordTitleMin }},
+		{"same-outlet text words", func(s setting) float64 { return s.p.wordTextMin }},
 		{"candidate distance", func(s setting) float64 { return float64(s.cand) }},
 	}
 	for _, pm := range params {
@@ -433,6 +439,7 @@ func TestStoryMatchTuning(t *testing.T) {
 		{"template-title rule", func(p *storyMatchParams) { p.templateRule = false }},
 		{"follow-up rule", func(p *storyMatchParams) { p.followUpMin = 0 }},
 		{"bare title in the other's text", func(p *storyMatchParams) { p.bareInAllMin = 0 }},
+		{"same-outlet word rule", func(p *storyMatchParams) { p.wordTitleMin = 0 }},
 	} {
 		s := shipped
 		off.set(&s.p)

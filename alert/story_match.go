@@ -50,6 +50,8 @@ type StorySketch struct {
 	textNum   []string // figures of the text window
 	days      []string // days of the month named in the title and text window
 	selfTitle bool     // the title is the text's first sentence (no headline of its own)
+	titleW    []uint64 // sorted distinct hashes of the title's words of four letters or more (spaced scripts)
+	textW     []uint64 // of the text window's
 	outlet    string
 	roundup   bool // a news round-up ("联播快讯") bundling several items
 	hasText   bool
@@ -72,6 +74,8 @@ type storyMatchParams struct {
 	dateRule      bool    // texts naming different days are different stories
 	templateRule  bool    // one outlet, titles that differ by a short substitution ("女子"/"男子", "second"/"third"): a template
 	followUpMin   int     // one outlet: a title that adds at least this many shingles to the other's is a follow-up (0: off)
+	wordTitleMin  float64 // one outlet, own headlines: least containment of title words that still lets two transcript versions match (0: off)
+	wordTextMin   float64 // and of text words
 	bareInAllMin  float64 // a bare title against an article with text: least containment of the title in the article's title and text (0: titles only)
 }
 
@@ -80,7 +84,7 @@ type storyMatchParams struct {
 var storyMatchShipped = storyMatchParams{
 	textRunes: 150, minContain: 0.7, minTextOnly: 0.5, titleOnlyMin: 0.8, minTitleSame: 0.8, minShared: 4,
 	numberRule: true, numbersWindow: 3, missFrac: 0.5, dateRule: true, roundupRule: true, sameOutletQA: true,
-	templateRule: true, followUpMin: 8, bareInAllMin: 0.75,
+	templateRule: true, followUpMin: 8, bareInAllMin: 0.75, wordTitleMin: 0.85, wordTextMin: 0.6,
 }
 
 // NewStorySketch prepares an article for SameStoryText.
@@ -112,6 +116,8 @@ func newStorySketch(d StoryDoc, p storyMatchParams) StorySketch {
 		title:    title,
 		titleSh:  shingleHashes(title, nil),
 		textSh:   shingleHashes(text, nil),
+		titleW:   wordHashes(title),
+		textW:    wordHashes(text),
 		titleNum: titleNum,
 		textNum:  textNum,
 		days:     titleDays,
@@ -151,10 +157,12 @@ type storyFeatures struct {
 	allN, textN     int
 	sameOutletTitle bool // same outlet, each with a headline of its own
 	sameOutlet      bool
-	template        bool // the titles differ by a short substitution in the middle
-	titleExtra      int  // shingles the longer title adds to the shorter
-	oneBare         bool // exactly one side has no text
-	bareFigsFound   bool // the bare title's figures are all in the other's title and text
+	template        bool    // the titles differ by a short substitution in the middle
+	titleExtra      int     // shingles the longer title adds to the shorter
+	oneBare         bool    // exactly one side has no text
+	bareFigsFound   bool    // the bare title's figures are all in the other's title and text
+	titleWC, textWC float64 // containment of title words, of text words
+	titleWN         int
 }
 
 func storyFeaturesOf(a, b *StorySketch, nw int) storyFeatures {
@@ -185,6 +193,10 @@ func storyFeaturesOf(a, b *StorySketch, nw int) storyFeatures {
 	}
 	f.titleC, f.titleN = containment(a.titleSh, b.titleSh)
 	f.titleExtra = max(len(a.titleSh), len(b.titleSh)) - f.titleN
+	if f.sameOutletTitle {
+		f.titleWC, f.titleWN = containment(a.titleW, b.titleW)
+		f.textWC, _ = containment(a.textW, b.textW)
+	}
 	f.allC, f.allN = containment(a.allSh, b.allSh)
 	f.textC, f.textN = containment(a.textSh, b.textSh)
 	return f
@@ -221,7 +233,9 @@ func (f storyFeatures) decide(p storyMatchParams) bool {
 	if p.sameOutletQA && f.sameOutletTitle && f.titleC < p.minTitleSame {
 		// Two items of one outlet with different titles: two answers at
 		// one briefing, or two items of a series, share stock sentences.
-		return false
+		// Unless the words, not their order, are the same: two
+		// translations of one question and answer.
+		return p.wordTitleMin > 0 && f.titleWN >= 12 && f.titleWC >= p.wordTitleMin && f.textWC >= p.wordTextMin
 	}
 	if f.allN >= p.minShared && f.allC >= p.minContain {
 		return true
@@ -325,6 +339,39 @@ func dropTitleSection(t string) string {
 		}
 	}
 	return t[:cut]
+}
+
+// wordHashes returns the sorted distinct hashes of the words of four
+// ASCII letters or digits or more in s (lowercased): what two translations
+// of one English text share when their word order differs.
+func wordHashes(s string) []uint64 {
+	const (
+		offset = 14695981039346656037
+		prime  = 1099511628211
+	)
+	var out []uint64
+	h, n := uint64(offset), 0
+	end := func() {
+		if n >= 4 {
+			out = append(out, h)
+		}
+		h, n = offset, 0
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c >= 'a' && c <= 'z' || c >= '0' && c <= '9' {
+			h = (h ^ uint64(c)) * prime
+			n++
+			continue
+		}
+		end()
+	}
+	end()
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // missing is the share of a's first n text figures that b lacks (0 when

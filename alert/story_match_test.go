@@ -56,6 +56,31 @@ func TestSameStoryText(t *testing.T) {
 		b:    StoryDoc{"Can you give more details of the visit announced yesterday?", "At the invitation of the foreign minister, the foreign minister of Ruritania will pay an official visit to China from May 3 to 6. The two sides will discuss digital trade.", "PRC MFA"},
 		same: true,
 	}, {
+		name: "one outlet's template titles that differ by one word (女子/男子)",
+		a:    StoryDoc{"网络安全技能大赛丨女子个人赛决赛成绩公报", "", "Xinhua"},
+		b:    StoryDoc{"网络安全技能大赛丨男子个人赛决赛成绩公报", "", "Xinhua"},
+		same: false,
+	}, {
+		name: "one outlet's template sentence, second against third day",
+		a:    StoryDoc{"Reported data breaches declined for a second day starting from March 4.", "Reported data breaches declined for a second day starting from March 4.", "PRC MFA"},
+		b:    StoryDoc{"Reported data breaches declined for a third day starting from March 4.", "Reported data breaches declined for a third day starting from March 4.", "PRC MFA"},
+		same: false,
+	}, {
+		name: "one outlet's report and its follow-up whose headline extends the report's",
+		a:    StoryDoc{"国家网信办发布促进和规范数据跨境流动规定", "国家网信办今天发布促进和规范数据跨境流动规定，明确数据出境安全评估的适用范围和豁免情形，进一步便利企业开展国际业务。", "CCTV"},
+		b:    StoryDoc{"国家网信办发布促进和规范数据跨境流动规定在业界引起热烈反响", "国家网信办发布促进和规范数据跨境流动规定，明确数据出境安全评估的适用范围和豁免情形，进一步便利企业开展国际业务。业界人士表示，新规定将有效降低合规成本。", "CCTV"},
+		same: false,
+	}, {
+		name: "another outlet's own headline, found in the report's title and text",
+		a:    StoryDoc{"新华社消息丨国家网信办发布数据跨境流动新规", "", "Xinhua"},
+		b:    StoryDoc{"数据出境安全评估范围明确 便利企业开展国际业务", "国家网信办今天发布数据跨境流动新规，明确数据出境安全评估的适用范围和豁免情形，进一步便利企业开展国际业务。", "CCTV"},
+		same: true,
+	}, {
+		name: "two transcript versions of one question and answer",
+		a:    StoryDoc{"According to media reports, several Western companies have halted their data transfers to China after the new rules. What's your comment on this?", "The new rules make data transfers easier and more predictable. We welcome companies from all countries to invest and operate in China in accordance with the laws.", "PRC MFA"},
+		b:    StoryDoc{"According to some media reports, several Western companies have stopped their data transfers to China after the new rules. What's your comment on this?", "The new rules make it easier and more predictable to transfer data. Companies from all countries are welcome to invest and operate in China in accordance with laws.", "PRC MFA"},
+		same: true,
+	}, {
 		name: "two stories on one topic",
 		a:    StoryDoc{"China eases security checks on outbound personal data", wire, "Xinhua"},
 		b:    StoryDoc{"Ministry fines platform over user data leak", "The Ministry of Industry and Information Technology on Thursday fined an e-commerce platform for failing to protect user records, after an audit found that an unsecured database exposed the addresses of millions of shoppers.", "Xinhua"},
