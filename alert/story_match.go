@@ -176,7 +176,7 @@ func storyFeaturesOf(a, b *StorySketch, nw int) storyFeatures {
 		missBA:          missing(b, a, nw),
 		sameOutletTitle: a.outlet != "" && a.outlet == b.outlet && !a.selfTitle && !b.selfTitle,
 		sameOutlet:      a.outlet != "" && a.outlet == b.outlet,
-		template:        templateTitles(a.title, b.title),
+		template:        a.outlet != "" && a.outlet == b.outlet && templateTitles(a.title, b.title), // only one outlet's titles are compared
 		oneBare:         a.hasText != b.hasText,
 	}
 	if f.oneBare {
