@@ -95,11 +95,21 @@ var (
 
 // stripDateline drops a leading wire dateline from text.
 func stripDateline(text string) string {
-	if m := datelineEN.FindStringIndex(text); m != nil {
-		return text[m[1]:]
+	// Cheap tests first: most texts have no dateline, and the regular
+	// expressions cost more than the rest of a story check.
+	lead := strings.TrimLeft(text, " \t\n\f\r")
+	if lead == "" {
+		return text
 	}
-	if m := datelineZH.FindStringIndex(text); m != nil {
-		return text[m[1]:]
+	if c := lead[0]; c >= 'A' && c <= 'Z' && strings.IndexByte(text, '(') >= 0 {
+		if m := datelineEN.FindStringIndex(text); m != nil {
+			return text[m[1]:]
+		}
+	}
+	if strings.HasPrefix(lead, "新华社") {
+		if m := datelineZH.FindStringIndex(text); m != nil {
+			return text[m[1]:]
+		}
 	}
 	return text
 }

@@ -27,21 +27,23 @@ import (
 // SameStoryText. A pair with a side too short for a fingerprint counts as
 // not clustered. See docs/stories.md for the method and the figures.
 //
-// story_pairs.tsv and story_pairs_heldout.tsv are DEVELOPMENT sets: the
-// check was designed by reading their errors and its setting was swept on
-// both (TestStoryMatchTuning), so their figures are optimistic. The honest
-// figure is that of story_pairs_heldout2.tsv (TestStoryHeldOut2), labelled
-// by an independent annotator and measured once, after the setting was
-// committed.
+// story_pairs.tsv, story_pairs_heldout.tsv and story_pairs_heldout2.tsv
+// are DEVELOPMENT sets: the check was designed by reading their errors
+// and its setting was swept on all three (TestStoryMatchTuning), so their
+// figures are optimistic (heldout2 was held out for the previous setting,
+// measured once then: 0.894 / 0.894). The honest figure is that of
+// story_pairs_heldout3.tsv (TestStoryHeldOut3), labelled by an independent
+// annotator and measured once, after the setting was frozen (commit
+// 5eec14f).
 
 // Floors on the development sets: their figures (docs/stories.md) minus a
 // margin of two or three pairs, so a change that makes clustering worse
 // fails here.
 const (
-	storyEvalMinPrecision = 0.91 // measured 0.946 (88 of 93 merges right)
-	storyEvalMinRecall    = 0.77 // measured 0.800 of all pairs; 0.936 of same-language pairs
-	storyDev2MinPrecision = 0.88 // measured 0.943 (33 of 35)
-	storyDev2MinRecall    = 0.86 // measured 0.917 (33 of 36)
+	storyEvalMinPrecision = 0.91 // measured 0.947 (90 of 95 merges right)
+	storyEvalMinRecall    = 0.79 // measured 0.818 of all pairs; 0.957 of same-language pairs
+	storyDev2MinPrecision = 0.91 // measured 0.972 (35 of 36)
+	storyDev2MinRecall    = 0.91 // measured 0.972 (35 of 36)
 )
 
 type storyPair struct {
@@ -291,22 +293,22 @@ func TestStoryHeldOut(t *testing.T) {
 	}
 }
 
-// TestStoryMatchTuning sweeps the check's setting on both development sets
-// (same-language pairs: translations are out of reach of any setting) and
+// TestStoryMatchTuning sweeps the check's setting on the three development
+// sets (same-language pairs: translations are out of reach of any setting) and
 // estimates, by 5-fold cross-validation, what tuning on such pairs gives
 // on pairs it did not see. It lists the best settings by F1, the best F1
 // reachable with each value of each parameter, and the shipped setting
 // with each rule turned off. The shipped setting was picked from this
-// output; the independent held-out set (TestStoryHeldOut2) was not read.
+// output; the independent held-out set (TestStoryHeldOut3) was not read.
 func TestStoryMatchTuning(t *testing.T) {
 	type item struct {
 		pair storyPair
 		dist int
 		f    map[int]storyFeatures // by text window
 	}
-	runes := []int{150, 200, 300}
+	runes := []int{150}
 	var items []item
-	for _, name := range []string{"story_pairs.tsv", "story_pairs_heldout.tsv"} {
+	for _, name := range []string{"story_pairs.tsv", "story_pairs_heldout.tsv", "story_pairs_heldout2.tsv"} {
 		pairs, docs := loadStoryEval(t, name)
 		for _, pr := range pairs {
 			if !monolingual(pr) {
@@ -346,14 +348,23 @@ func TestStoryMatchTuning(t *testing.T) {
 	}
 	var settings []setting
 	for _, r := range runes {
-		for _, mc := range []float64{0.5, 0.6, 0.7, 0.8} {
-			for _, mt := range []float64{0.4, 0.5, 0.6, 0.7, 2} {
-				for _, to := range []float64{0.75, 0.8, 0.85, 0.9} {
-					for _, ts := range []float64{0, 0.6, 0.7, 0.8, 0.9} {
-						for _, cand := range []int{16, 20, 24, 28} {
-							p := storyMatchShipped
-							p.textRunes, p.minContain, p.minTextOnly, p.titleOnlyMin, p.minTitleSame = r, mc, mt, to, ts
-							settings = append(settings, setting{p, cand})
+		for _, mc := range []float64{0.6, 0.7, 0.8} {
+			for _, mt := range []float64{0.5, 0.6} {
+				for _, to := range []float64{0.8, 0.85} {
+					for _, ts := range []float64{0.7, 0.8, 0.9} {
+						for _, ba := range []float64{0, 0.75, 0.8} {
+							for _, fu := range []int{0, 8} {
+								for _, wt := range []float64{0, 0.8, 0.85, 0.9} {
+									for _, wx := range []float64{0.6, 0.7} {
+										for _, cand := range []int{20, 24, 28} {
+											p := storyMatchShipped
+											p.textRunes, p.minContain, p.minTextOnly, p.titleOnlyMin, p.minTitleSame = r, mc, mt, to, ts
+											p.bareInAllMin, p.followUpMin, p.wordTitleMin, p.wordTextMin = ba, fu, wt, wx
+											settings = append(settings, setting{p, cand})
+										}
+									}
+								}
+							}
 						}
 					}
 				}
@@ -372,8 +383,8 @@ func TestStoryMatchTuning(t *testing.T) {
 	}
 	sort.SliceStable(order, func(i, j int) bool { return res[order[i]].f1() > res[order[j]].f1() })
 	describe := func(s setting) string {
-		return fmt.Sprintf("window %d, containment %.2f, text-only %.2f, bare title %.2f, same-outlet title %.2f, candidate distance %d",
-			s.p.textRunes, s.p.minContain, s.p.minTextOnly, s.p.titleOnlyMin, s.p.minTitleSame, s.cand)
+		return fmt.Sprintf("window %d, containment %.2f, text-only %.2f, bare title %.2f, same-outlet title %.2f, bare title in the other's text %.2f, follow-up title %d, same-outlet title words %.2f, text words %.2f, candidate distance %d",
+			s.p.textRunes, s.p.minContain, s.p.minTextOnly, s.p.titleOnlyMin, s.p.minTitleSame, s.p.bareInAllMin, s.p.followUpMin, s.p.wordTitleMin, s.p.wordTextMin, s.cand)
 	}
 	t.Logf("%d same-language development pairs, %d settings", len(items), len(settings))
 	for _, i := range order[:15] {
@@ -389,6 +400,10 @@ func TestStoryMatchTuning(t *testing.T) {
 		{"text-only containment", func(s setting) float64 { return s.p.minTextOnly }},
 		{"bare-title containment", func(s setting) float64 { return s.p.titleOnlyMin }},
 		{"same-outlet title containment", func(s setting) float64 { return s.p.minTitleSame }},
+		{"bare title in the other's text", func(s setting) float64 { return s.p.bareInAllMin }},
+		{"follow-up title shingles", func(s setting) float64 { return float64(s.p.followUpMin) }},
+		{"same-outlet title words", func(s setting) float64 { return s.p.wordTitleMin }},
+		{"same-outlet text words", func(s setting) float64 { return s.p.wordTextMin }},
 		{"candidate distance", func(s setting) float64 { return float64(s.cand) }},
 	}
 	for _, pm := range params {
@@ -423,6 +438,10 @@ func TestStoryMatchTuning(t *testing.T) {
 		{"days rule", func(p *storyMatchParams) { p.dateRule = false }},
 		{"round-up rule", func(p *storyMatchParams) { p.roundupRule = false }},
 		{"same-outlet title rule", func(p *storyMatchParams) { p.sameOutletQA = false }},
+		{"template-title rule", func(p *storyMatchParams) { p.templateRule = false }},
+		{"follow-up rule", func(p *storyMatchParams) { p.followUpMin = 0 }},
+		{"bare title in the other's text", func(p *storyMatchParams) { p.bareInAllMin = 0 }},
+		{"same-outlet word rule", func(p *storyMatchParams) { p.wordTitleMin = 0 }},
 	} {
 		s := shipped
 		off.set(&s.p)
@@ -540,22 +559,25 @@ func TestStoryCandidateLoad(t *testing.T) {
 	}
 }
 
-// Floors on the independent held-out set: its figures, measured once with
-// the committed setting (docs/stories.md), minus a margin of about two
-// pairs.
+// Floors on the third development set: its figures with the current
+// setting (docs/stories.md), minus a margin of about two pairs. Its first
+// measurement, as the held-out set of the previous setting, was 0.894 /
+// 0.894.
 const (
-	storyHeldOut2MinPrecision = 0.85 // measured 0.894 (42 of 47 merges right)
-	storyHeldOut2MinRecall    = 0.85 // measured 0.894 (42 of 47 same-story pairs)
+	storyHeldOut2MinPrecision = 0.89 // measured 0.938 (45 of 48 merges right)
+	storyHeldOut2MinRecall    = 0.91 // measured 0.957 (45 of 47 same-story pairs)
 )
 
-// TestStoryHeldOut2 measures the daemon's matching on the independent
-// held-out set (story_pairs_heldout2.tsv): drawn with another seed,
-// excluding both development sets, labelled by reading by an annotator who
-// did not build the check, and measured once after the check's algorithm
-// and setting were committed. Its figures are the honest ones.
+// TestStoryHeldOut2 measures the daemon's matching on
+// story_pairs_heldout2.tsv: drawn with another seed, excluding the first
+// two sets, labelled by reading by an annotator who did not build the
+// check. It was the held-out set of the previous setting (measured once
+// after commit 1ed0d28: 0.894 / 0.894); the current check was designed and
+// swept with it, so it is now a development set and its figures are
+// optimistic.
 func TestStoryHeldOut2(t *testing.T) {
 	pairs, docs := loadStoryEval(t, "story_pairs_heldout2.tsv")
-	c := reportStoryOutcomes(t, "independent held-out set", storyOutcomes(pairs, docs))
+	c := reportStoryOutcomes(t, "third development set (heldout2)", storyOutcomes(pairs, docs))
 	// For comparison: the previous rule (fingerprint alone, 11 bits, at
 	// least 8 shingles) on the same pairs.
 	var old storyPR
@@ -575,5 +597,42 @@ func TestStoryHeldOut2(t *testing.T) {
 	}
 	if r := c.recall(); r < storyHeldOut2MinRecall {
 		t.Errorf("held-out recall %.3f below the floor %.2f", r, storyHeldOut2MinRecall)
+	}
+}
+
+// Floors on the third held-out set: its figures, measured once with the
+// setting frozen in commit 5eec14f (docs/stories.md), minus a margin of
+// about two pairs.
+const (
+	storyHeldOut3MinPrecision = 0.90 // measured 0.953 (41 of 43 merges right)
+	storyHeldOut3MinRecall    = 0.90 // measured 0.953 (41 of 43 same-story pairs)
+)
+
+// TestStoryHeldOut3 measures the daemon's matching on the third
+// independent held-out set (story_pairs_heldout3.tsv): drawn with another
+// seed, excluding the three development sets, labelled by reading by an
+// annotator who did not build the check, and measured once after the
+// check's algorithm and setting were frozen and committed. Its figures are
+// the honest ones.
+func TestStoryHeldOut3(t *testing.T) {
+	pairs, docs := loadStoryEval(t, "story_pairs_heldout3.tsv")
+	c := reportStoryOutcomes(t, "third independent held-out set", storyOutcomes(pairs, docs))
+	var old storyPR
+	prev := storyParams{textRunes: StoryTextRunes, minShingles: 8, stripDateline: true}
+	for _, pr := range pairs {
+		a, b := docs[pr.idA], docs[pr.idB]
+		fa, okA := storyFingerprintWith(a.title, a.text, prev)
+		fb, okB := storyFingerprintWith(b.title, b.text, prev)
+		old.add(okA && okB && bits.OnesCount64(fa^fb) <= storyFingerprintOnlyDistance, pr.same)
+	}
+	t.Logf("previous rule (fingerprint alone, %d bits): precision %.3f recall %.3f (TP %d FP %d FN %d)", storyFingerprintOnlyDistance, old.precision(), old.recall(), old.tp, old.fp, old.fn)
+	if len(pairs) < 200 {
+		t.Errorf("held-out set too small: %d pairs (want ≥ 200)", len(pairs))
+	}
+	if p := c.precision(); p < storyHeldOut3MinPrecision {
+		t.Errorf("held-out precision %.3f below the floor %.2f", p, storyHeldOut3MinPrecision)
+	}
+	if r := c.recall(); r < storyHeldOut3MinRecall {
+		t.Errorf("held-out recall %.3f below the floor %.2f", r, storyHeldOut3MinRecall)
 	}
 }

@@ -1,11 +1,10 @@
 package alert
 
 import (
-	"hash/fnv"
-	"regexp"
 	"slices"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Story matching, second step. The fingerprint (StoryFingerprint) only
@@ -51,6 +50,8 @@ type StorySketch struct {
 	textNum   []string // figures of the text window
 	days      []string // days of the month named in the title and text window
 	selfTitle bool     // the title is the text's first sentence (no headline of its own)
+	titleW    []uint64 // sorted distinct hashes of the title's words of four letters or more (spaced scripts)
+	textW     []uint64 // of the text window's
 	outlet    string
 	roundup   bool // a news round-up ("联播快讯") bundling several items
 	hasText   bool
@@ -71,6 +72,11 @@ type storyMatchParams struct {
 	numbersWindow int     // digit runs of the text compared (first n of the shorter)
 	missFrac      float64 // share of those missing from the other text that makes them disagree
 	dateRule      bool    // texts naming different days are different stories
+	templateRule  bool    // one outlet, titles that differ by a short substitution ("女子"/"男子", "second"/"third"): a template
+	followUpMin   int     // one outlet: a title that adds at least this many shingles to the other's is a follow-up (0: off)
+	wordTitleMin  float64 // one outlet, own headlines: least containment of title words that still lets two transcript versions match (0: off)
+	wordTextMin   float64 // and of text words
+	bareInAllMin  float64 // a bare title against an article with text: least containment of the title in the article's title and text (0: titles only)
 }
 
 // storyMatchShipped is the daemon's setting, chosen on the development
@@ -78,6 +84,7 @@ type storyMatchParams struct {
 var storyMatchShipped = storyMatchParams{
 	textRunes: 150, minContain: 0.7, minTextOnly: 0.5, titleOnlyMin: 0.8, minTitleSame: 0.8, minShared: 4,
 	numberRule: true, numbersWindow: 3, missFrac: 0.5, dateRule: true, roundupRule: true, sameOutletQA: true,
+	templateRule: true, followUpMin: 8, bareInAllMin: 0.75, wordTitleMin: 0.85, wordTextMin: 0.6,
 }
 
 // NewStorySketch prepares an article for SameStoryText.
@@ -107,8 +114,10 @@ func newStorySketch(d StoryDoc, p storyMatchParams) StorySketch {
 	}
 	s := StorySketch{
 		title:    title,
-		titleSh:  hashSet(shingles(title)),
-		textSh:   hashSet(shingles(text)),
+		titleSh:  shingleHashes(title, nil),
+		textSh:   shingleHashes(text, nil),
+		titleW:   wordHashes(title),
+		textW:    wordHashes(text),
 		titleNum: titleNum,
 		textNum:  textNum,
 		days:     titleDays,
@@ -147,6 +156,13 @@ type storyFeatures struct {
 	allC, textC     float64 // containment of title+text, of text alone
 	allN, textN     int
 	sameOutletTitle bool // same outlet, each with a headline of its own
+	sameOutlet      bool
+	template        bool    // the titles differ by a short substitution in the middle
+	titleExtra      int     // shingles the longer title adds to the shorter
+	oneBare         bool    // exactly one side has no text
+	bareFigsFound   bool    // the bare title's figures are all in the other's title and text
+	titleWC, textWC float64 // containment of title words, of text words
+	titleWN         int
 }
 
 func storyFeaturesOf(a, b *StorySketch, nw int) storyFeatures {
@@ -159,8 +175,28 @@ func storyFeaturesOf(a, b *StorySketch, nw int) storyFeatures {
 		missAB:          missing(a, b, nw),
 		missBA:          missing(b, a, nw),
 		sameOutletTitle: a.outlet != "" && a.outlet == b.outlet && !a.selfTitle && !b.selfTitle,
+		sameOutlet:      a.outlet != "" && a.outlet == b.outlet,
+		template:        a.outlet != "" && a.outlet == b.outlet && templateTitles(a.title, b.title), // only one outlet's titles are compared
+		oneBare:         a.hasText != b.hasText,
+	}
+	if f.oneBare {
+		bare, full := a, b
+		if a.hasText {
+			bare, full = b, a
+		}
+		f.bareFigsFound = true
+		for _, x := range bare.titleNum {
+			if !slices.Contains(full.titleNum, x) && !slices.Contains(full.textNum, x) {
+				f.bareFigsFound = false
+			}
+		}
 	}
 	f.titleC, f.titleN = containment(a.titleSh, b.titleSh)
+	f.titleExtra = max(len(a.titleSh), len(b.titleSh)) - f.titleN
+	if f.sameOutletTitle {
+		f.titleWC, f.titleWN = containment(a.titleW, b.titleW)
+		f.textWC, _ = containment(a.textW, b.textW)
+	}
 	f.allC, f.allN = containment(a.allSh, b.allSh)
 	f.textC, f.textN = containment(a.textSh, b.textSh)
 	return f
@@ -176,9 +212,20 @@ func (f storyFeatures) decide(p storyMatchParams) bool {
 	if p.dateRule && f.otherDay {
 		return false
 	}
+	if p.templateRule && f.sameOutlet && f.template {
+		return false
+	}
 	if f.bareTitle {
-		// One side is a bare title: the titles decide.
-		return f.sameTitle || (f.titleN >= p.minShared && f.titleC >= p.titleOnlyMin)
+		// One side is a bare title: the titles decide, or the bare title
+		// is found in the other's title and text (another outlet's own
+		// headline for one fact).
+		if f.sameTitle || (f.titleN >= p.minShared && f.titleC >= p.titleOnlyMin) {
+			return true
+		}
+		return p.bareInAllMin > 0 && f.oneBare && !f.sameOutlet && f.bareFigsFound && f.allN >= p.minShared && f.allC >= p.bareInAllMin
+	}
+	if p.followUpMin > 0 && f.sameOutletTitle && f.titleC >= 0.9 && f.titleExtra >= p.followUpMin {
+		return false
 	}
 	if p.numberRule && f.missAB >= p.missFrac && f.missBA >= p.missFrac && f.missAB > 0 && f.missBA > 0 {
 		return false
@@ -186,12 +233,145 @@ func (f storyFeatures) decide(p storyMatchParams) bool {
 	if p.sameOutletQA && f.sameOutletTitle && f.titleC < p.minTitleSame {
 		// Two items of one outlet with different titles: two answers at
 		// one briefing, or two items of a series, share stock sentences.
-		return false
+		// Unless the words, not their order, are the same: two
+		// translations of one question and answer.
+		return p.wordTitleMin > 0 && f.titleWN >= 12 && f.titleWC >= p.wordTitleMin && f.textWC >= p.wordTextMin
 	}
 	if f.allN >= p.minShared && f.allC >= p.minContain {
 		return true
 	}
 	return f.textN >= p.minShared && f.textC >= p.minTextOnly
+}
+
+// templateTitles reports whether two normalised titles differ only by a
+// short substitution: a long common start and end around two short,
+// different middles ("女子500米" / "男子500米", "for a second day" / "for a
+// third day").
+func templateTitles(a, b string) bool {
+	if a == b || a == "" || b == "" {
+		return false
+	}
+	ra, rb := []rune(a), []rune(b)
+	p := 0
+	for p < len(ra) && p < len(rb) && ra[p] == rb[p] {
+		p++
+	}
+	q := 0
+	for q < len(ra)-p && q < len(rb)-p && ra[len(ra)-1-q] == rb[len(rb)-1-q] {
+		q++
+	}
+	da, db := len(ra)-p-q, len(rb)-p-q
+	if da == 0 || db == 0 || da > 8 || db > 8 || 10*(p+q) < 6*max(len(ra), len(rb)) {
+		return false // one contains the other, or they differ too much
+	}
+	// In spaced text only a whole word that counts or sorts ("second" /
+	// "third", "men" / "women") makes a template: transcript versions of
+	// one answer differ by other single words.
+	wa, wb := wordAt(ra, p, len(ra)-q), wordAt(rb, p, len(rb)-q)
+	if hasHan(ra[p:len(ra)-q]) || hasHan(rb[p:len(rb)-q]) {
+		return true
+	}
+	return templateWords[wa] && templateWords[wb]
+}
+
+// templateWords are the words whose substitution makes a template title.
+var templateWords = map[string]bool{
+	"first": true, "second": true, "third": true, "fourth": true, "fifth": true, "sixth": true, "seventh": true, "eighth": true, "ninth": true, "tenth": true,
+	"one": true, "two": true, "three": true, "four": true, "five": true, "six": true, "seven": true, "eight": true, "nine": true, "ten": true,
+	"men": true, "women": true, "man": true, "woman": true, "boys": true, "girls": true,
+}
+
+// wordAt widens r[i:j] to whole words (spaces delimit) and returns it.
+func wordAt(r []rune, i, j int) string {
+	for i > 0 && r[i-1] != ' ' {
+		i--
+	}
+	for j < len(r) && r[j] != ' ' {
+		j++
+	}
+	return string(r[i:j])
+}
+
+func hasHan(r []rune) bool {
+	for _, c := range r {
+		if unicode.Is(unicode.Han, c) {
+			return true
+		}
+	}
+	return false
+}
+
+// dropTitleColumn drops a column name of 1-12 characters before "丨"
+// ("｜", "|") at the start of t, and the spaces after it.
+func dropTitleColumn(t string) string {
+	i := strings.IndexAny(t, "丨｜|")
+	if i < 0 {
+		return t
+	}
+	if n := utf8.RuneCountInString(t[:i]); n < 1 || n > 12 {
+		return t
+	}
+	_, w := utf8.DecodeRuneInString(t[i:])
+	return strings.TrimLeft(t[i+w:], " \t\n\f\r")
+}
+
+// dropTitleSection drops a section at the end of t: "--" and 1-8
+// characters without "-", "【" digits "】", or "_" and 2-20 characters
+// without "_" (the leftmost when several apply).
+func dropTitleSection(t string) string {
+	cut := len(t)
+	if i := strings.LastIndexByte(t, '-'); i >= 1 && t[i-1] == '-' {
+		if n := utf8.RuneCountInString(t[i+1:]); n >= 1 && n <= 8 {
+			cut = min(cut, i-1)
+		}
+	}
+	if strings.HasSuffix(t, "】") {
+		if i := strings.LastIndex(t, "【"); i >= 0 {
+			d := t[i+len("【") : len(t)-len("】")]
+			if d != "" && strings.Trim(d, "0123456789") == "" {
+				cut = min(cut, i)
+			}
+		}
+	}
+	if i := strings.LastIndexByte(t, '_'); i >= 0 {
+		if n := utf8.RuneCountInString(t[i+1:]); n >= 2 && n <= 20 {
+			cut = min(cut, i)
+		}
+	}
+	return t[:cut]
+}
+
+// wordHashes returns the sorted distinct hashes of the words of four
+// ASCII letters or digits or more in s (lowercased): what two translations
+// of one English text share when their word order differs.
+func wordHashes(s string) []uint64 {
+	const (
+		offset = 14695981039346656037
+		prime  = 1099511628211
+	)
+	var out []uint64
+	h, n := uint64(offset), 0
+	end := func() {
+		if n >= 4 {
+			out = append(out, h)
+		}
+		h, n = offset, 0
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c >= 'a' && c <= 'z' || c >= '0' && c <= '9' {
+			h = (h ^ uint64(c)) * prime
+			n++
+			continue
+		}
+		end()
+	}
+	end()
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // missing is the share of a's first n text figures that b lacks (0 when
@@ -217,19 +397,67 @@ func missing(a, b *StorySketch, n int) float64 {
 // "February 12") says which day an item reports; other digit runs and
 // Chinese ordinals ("第二次", "十五届") are its figures. Months and hours
 // ("5月", "9点") are neither.
-var zhOrdinal = regexp.MustCompile(`第([一二三四五六七八九十百零〇两]+)|([一二三四五六七八九十百]+)届`)
+//
+// Chinese ordinals are "第" and a run of numerals ("第二", "第三十二"), or
+// a run of numerals before "届" ("十五届").
+const (
+	zhNumeralsAfterDi   = "一二三四五六七八九十百零〇两"
+	zhNumeralsBeforeJie = "一二三四五六七八九十百"
+)
+
+// zhOrdinals appends the Chinese ordinals of s to figs ("#" and the
+// numerals), each once, leftmost first.
+func zhOrdinals(s string, figs []string) []string {
+	add := func(n string) {
+		if n := "#" + n; !slices.Contains(figs, n) {
+			figs = append(figs, n)
+		}
+	}
+	run := func(i int, set string) int { // end of the run of numerals of set from byte i
+		for i < len(s) {
+			c, n := utf8.DecodeRuneInString(s[i:])
+			if !strings.ContainsRune(set, c) {
+				break
+			}
+			i += n
+		}
+		return i
+	}
+	for i := 0; i < len(s); {
+		c, n := utf8.DecodeRuneInString(s[i:])
+		if c == '第' {
+			if j := run(i+n, zhNumeralsAfterDi); j > i+n {
+				add(s[i+n : j])
+				i = j
+				continue
+			}
+		}
+		if j := run(i, zhNumeralsBeforeJie); j > i && strings.HasPrefix(s[j:], "届") {
+			add(s[i:j])
+			i = j + len("届")
+			continue
+		}
+		i += n
+	}
+	return figs
+}
 
 var monthNames = []string{"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"}
 
+var fullMonths = map[string]string{"jan": "january", "feb": "february", "mar": "march", "apr": "april", "jun": "june", "jul": "july", "aug": "august", "sep": "september", "oct": "october", "nov": "november", "dec": "december"}
+
 // isMonth reports whether w ("Nov.", "february") names a month.
 func isMonth(w string) bool {
+	if len(w) < 3 {
+		return false
+	}
 	w = strings.TrimSuffix(strings.ToLower(w), ".")
 	if len(w) < 3 {
 		return false
 	}
 	for _, m := range monthNames {
 		if strings.HasPrefix(w, m) {
-			return len(w) <= 4 || strings.HasPrefix(w, map[string]string{"jan": "january", "feb": "february", "mar": "march", "apr": "april", "jun": "june", "jul": "july", "aug": "august", "sep": "september", "oct": "october", "nov": "november", "dec": "december"}[m])
+			return len(w) <= 4 || strings.HasPrefix(w, fullMonths[m])
 		}
 	}
 	return false
@@ -238,23 +466,20 @@ func isMonth(w string) bool {
 // daysAndFigures splits the digit runs of s into days of the month and
 // figures, each distinct, in order.
 func daysAndFigures(s string) (days, figs []string) {
-	r := []rune(s)
 	prevWord := "" // the last word before the current position
-	for i := 0; i < len(r); {
-		c := r[i]
+	isLetter := func(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
+	for i := 0; i < len(s); {
+		c := s[i]
 		switch {
 		case c >= '0' && c <= '9':
 			j := i
-			for j < len(r) && r[j] >= '0' && r[j] <= '9' {
+			for j < len(s) && s[j] >= '0' && s[j] <= '9' {
 				j++
 			}
-			n := string(r[i:j])
-			var next rune
-			if j < len(r) {
-				next = r[j]
-			}
+			n := s[i:j]
+			next, _ := utf8.DecodeRuneInString(s[j:])
 			switch {
-			case next == '日' || next == '号' || (isMonth(prevWord) && j-i <= 2):
+			case next == '日' || next == '号' || (j-i <= 2 && isMonth(prevWord)):
 				if d := strings.TrimLeft(n, "0"); !slices.Contains(days, d) {
 					days = append(days, d)
 				}
@@ -266,26 +491,23 @@ func daysAndFigures(s string) (days, figs []string) {
 			}
 			prevWord = ""
 			i = j
-		case c < 0x80 && unicode.IsLetter(c):
+		case isLetter(c):
 			j := i
-			for j < len(r) && r[j] < 0x80 && (unicode.IsLetter(r[j]) || r[j] == '.') {
+			for j < len(s) && (isLetter(s[j]) || s[j] == '.') {
 				j++
 			}
-			prevWord = string(r[i:j])
+			prevWord = s[i:j]
 			i = j
 		case c == ' ':
 			i++
 		default:
 			prevWord = ""
-			i++
+			_, w := utf8.DecodeRuneInString(s[i:])
+			i += w
 		}
 	}
 	if strings.ContainsAny(s, "第届") {
-		for _, m := range zhOrdinal.FindAllStringSubmatch(s, -1) {
-			if n := "#" + m[1] + m[2]; !slices.Contains(figs, n) {
-				figs = append(figs, n)
-			}
-		}
+		figs = zhOrdinals(s, figs)
 	}
 	return days, figs
 }
@@ -347,13 +569,62 @@ func union(a, b []uint64) []uint64 {
 	return slices.Compact(out)
 }
 
-func hashSet(sh []string) []uint64 {
-	out := make([]uint64, 0, len(sh))
-	for _, s := range sh {
-		h := fnv.New64a()
-		h.Write([]byte(s))
-		out = append(out, h.Sum64())
+// shingleHashes is hashSet(shingles(text)) without building the
+// shingles: the FNV-1a hash of each word 3-shingle (words joined by a
+// space) and Han bigram is computed on the fly, sorted and deduplicated.
+func shingleHashes(text string, out []uint64) []uint64 {
+	const (
+		offset = 14695981039346656037
+		prime  = 1099511628211
+	)
+	lower := strings.ToLower(text)
+	var words [3]string // the last three words
+	nw := 0
+	var prevHan rune
+	start := -1 // byte offset of the current word
+	flush := func(end int) {
+		if start < 0 {
+			return
+		}
+		words[0], words[1], words[2] = words[1], words[2], lower[start:end]
+		start = -1
+		if nw++; nw >= 3 {
+			h := uint64(offset)
+			for k, w := range words {
+				if k > 0 {
+					h = (h ^ ' ') * prime
+				}
+				for i := 0; i < len(w); i++ {
+					h = (h ^ uint64(w[i])) * prime
+				}
+			}
+			out = append(out, h)
+		}
 	}
+	var buf [8]byte
+	for i, c := range lower {
+		switch {
+		case unicode.Is(unicode.Han, c):
+			flush(i)
+			if prevHan != 0 {
+				n := utf8.EncodeRune(buf[:], prevHan)
+				n += utf8.EncodeRune(buf[n:], c)
+				h := uint64(offset)
+				for _, x := range buf[:n] {
+					h = (h ^ uint64(x)) * prime
+				}
+				out = append(out, h)
+			}
+			prevHan = c
+		case unicode.IsLetter(c) || unicode.IsDigit(c):
+			if start < 0 {
+				start = i
+			}
+		default:
+			flush(i)
+		}
+	}
+	flush(len(lower))
 	slices.Sort(out)
 	return slices.Compact(out)
 }
@@ -361,15 +632,10 @@ func hashSet(sh []string) []uint64 {
 // Title decorations that differ between copies of one item: a column name
 // before "丨" ("新华社消息丨", "两会速递丨"), a section after "--"
 // ("--国际"), a page number ("【5】"), a site suffix ("_第十五届全国运动会").
-var (
-	titleColumn  = regexp.MustCompile(`^[^丨｜|]{1,12}[丨｜|]\s*`)
-	titleSection = regexp.MustCompile(`(--[^-]{1,8}|【\d+】|_[^_]{2,20})$`)
-)
-
 func normaliseStoryTitle(t string) string {
 	t = strings.TrimSpace(t)
-	t = titleColumn.ReplaceAllString(t, "")
-	t = titleSection.ReplaceAllString(t, "")
+	t = dropTitleColumn(t)
+	t = dropTitleSection(t)
 	var b strings.Builder
 	for _, c := range strings.ToLower(t) {
 		if unicode.IsLetter(c) || unicode.IsDigit(c) || unicode.Is(unicode.Han, c) {

@@ -1,6 +1,9 @@
 package alert
 
 import (
+	"hash/fnv"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -51,6 +54,31 @@ func TestSameStoryText(t *testing.T) {
 		name: "one outlet's announcement and its next-day answer quoting it",
 		a:    StoryDoc{"At the invitation of the foreign minister, the foreign minister of Ruritania will pay an official visit to China from May 3 to 6.", "At the invitation of the foreign minister, the foreign minister of Ruritania will pay an official visit to China from May 3 to 6.", "PRC MFA"},
 		b:    StoryDoc{"Can you give more details of the visit announced yesterday?", "At the invitation of the foreign minister, the foreign minister of Ruritania will pay an official visit to China from May 3 to 6. The two sides will discuss digital trade.", "PRC MFA"},
+		same: true,
+	}, {
+		name: "one outlet's template titles that differ by one word (女子/男子)",
+		a:    StoryDoc{"网络安全技能大赛丨女子个人赛决赛成绩公报", "", "Xinhua"},
+		b:    StoryDoc{"网络安全技能大赛丨男子个人赛决赛成绩公报", "", "Xinhua"},
+		same: false,
+	}, {
+		name: "one outlet's template sentence, second against third day",
+		a:    StoryDoc{"Reported data breaches declined for a second day starting from March 4.", "Reported data breaches declined for a second day starting from March 4.", "PRC MFA"},
+		b:    StoryDoc{"Reported data breaches declined for a third day starting from March 4.", "Reported data breaches declined for a third day starting from March 4.", "PRC MFA"},
+		same: false,
+	}, {
+		name: "one outlet's report and its follow-up whose headline extends the report's",
+		a:    StoryDoc{"国家网信办发布促进和规范数据跨境流动规定", "国家网信办今天发布促进和规范数据跨境流动规定，明确数据出境安全评估的适用范围和豁免情形，进一步便利企业开展国际业务。", "CCTV"},
+		b:    StoryDoc{"国家网信办发布促进和规范数据跨境流动规定在业界引起热烈反响", "国家网信办发布促进和规范数据跨境流动规定，明确数据出境安全评估的适用范围和豁免情形，进一步便利企业开展国际业务。业界人士表示，新规定将有效降低合规成本。", "CCTV"},
+		same: false,
+	}, {
+		name: "another outlet's own headline, found in the report's title and text",
+		a:    StoryDoc{"新华社消息丨国家网信办发布数据跨境流动新规", "", "Xinhua"},
+		b:    StoryDoc{"数据出境安全评估范围明确 便利企业开展国际业务", "国家网信办今天发布数据跨境流动新规，明确数据出境安全评估的适用范围和豁免情形，进一步便利企业开展国际业务。", "CCTV"},
+		same: true,
+	}, {
+		name: "two transcript versions of one question and answer",
+		a:    StoryDoc{"According to media reports, several Western companies have halted their data transfers to China after the new rules. What's your comment on this?", "The new rules make data transfers easier and more predictable. We welcome companies from all countries to invest and operate in China in accordance with the laws.", "PRC MFA"},
+		b:    StoryDoc{"According to some media reports, several Western companies have stopped their data transfers to China after the new rules. What's your comment on this?", "The new rules make it easier and more predictable to transfer data. Companies from all countries are welcome to invest and operate in China in accordance with laws.", "PRC MFA"},
 		same: true,
 	}, {
 		name: "two stories on one topic",
@@ -106,5 +134,71 @@ func BenchmarkStoryCandidateCheck(b *testing.B) {
 	for b.Loop() {
 		other := NewStorySketch(stored)
 		SameStoryText(&self, &other)
+	}
+}
+
+// hashSet is what shingleHashes computes, the slow way.
+func hashSet(sh []string) []uint64 {
+	out := make([]uint64, 0, len(sh))
+	for _, s := range sh {
+		h := fnv.New64a()
+		h.Write([]byte(s))
+		out = append(out, h.Sum64())
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// shingleHashes hashes the shingles that shingles lists, without them.
+func TestShingleHashes(t *testing.T) {
+	for _, s := range []string{
+		"", "one two", "BEIJING, Dec. 5 (Xinhua) -- The rules take effect on Jan. 1, 2027.",
+		"国家网信办发布促进和规范数据跨境流动规定", "新华社消息丨17家全国性行业协会商会联合发布《国内贸易交易指引（试行）》 and APEC 2025 leaders",
+		"Ａｂｃ ＤＥＦ ghi 中 jkl 文",
+	} {
+		if got, want := shingleHashes(s, nil), hashSet(shingles(s)); !slices.Equal(got, want) {
+			t.Errorf("%q: shingleHashes %v, want %v", s, got, want)
+		}
+	}
+}
+
+// The hand-written title and ordinal scanners agree with the regular
+// expressions they replace (kept here as their specification) on every
+// title and text of the labelled pairs, and on made-up edge cases.
+func TestStoryScannersMatchRegexps(t *testing.T) {
+	column := regexp.MustCompile(`^[^丨｜|]{1,12}[丨｜|]\s*`)
+	section := regexp.MustCompile(`(--[^-]{1,8}|【\d+】|_[^_]{2,20})$`)
+	ordinal := regexp.MustCompile(`第([一二三四五六七八九十百零〇两]+)|([一二三四五六七八九十百]+)届`)
+	check := func(s string) {
+		if got, want := dropTitleColumn(s), column.ReplaceAllString(s, ""); got != want {
+			t.Errorf("column of %q: %q, want %q", s, got, want)
+		}
+		if got, want := dropTitleSection(s), section.ReplaceAllString(s, ""); got != want {
+			t.Errorf("section of %q: %q, want %q", s, got, want)
+		}
+		var want []string
+		for _, m := range ordinal.FindAllStringSubmatch(s, -1) {
+			if n := "#" + m[1] + m[2]; !slices.Contains(want, n) {
+				want = append(want, n)
+			}
+		}
+		if got := zhOrdinals(s, nil); !slices.Equal(got, want) {
+			t.Errorf("ordinals of %q: %q, want %q", s, got, want)
+		}
+	}
+	for _, s := range []string{
+		"", "丨x", "新华社消息丨 标题", "一二三四五六七八九十一二三丨太长的栏目", "a|b｜c", "x--国际", "x---b", "a--b--c", "x--123456789",
+		"标题【5】", "标题【】", "标题【5a】", "a_b", "a_bc", "x_abc--d", "第十五届全运会", "第三十二次第二阶段", "十五届", "第届", "第二十届二届",
+	} {
+		check(s)
+	}
+	// The labelled pairs' texts (skips when ../shared is absent, after the
+	// made-up cases).
+	for _, name := range []string{"story_pairs.tsv", "story_pairs_heldout.tsv", "story_pairs_heldout2.tsv"} {
+		_, docs := loadStoryEval(t, name)
+		for _, d := range docs {
+			check(d.title)
+			check(d.text)
+		}
 	}
 }
