@@ -40,11 +40,7 @@ func snippetScore(p evalPage, text string) score {
 // pages the gate let through and, with WIREWATCH_EVAL_VERBOSE=1, every page
 // where the two results score differently.
 func TestFastGateQuality(t *testing.T) {
-	dir, pages := loadEval(t)
-	rules, err := DefaultRules()
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir, pages, rules := loadEvalRules(t)
 	verbose := os.Getenv("WIREWATCH_EVAL_VERBOSE") != ""
 	var gated, heavy score
 	passed, n := 0, 0

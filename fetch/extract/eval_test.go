@@ -14,11 +14,6 @@ import (
 	"github.com/wirewatch/wirewatch/internal/corpus"
 )
 
-func corpusDir(t testing.TB, sub string) string {
-	t.Helper()
-	return corpus.Dir(t, sub)
-}
-
 // evalPage is one entry of extraction-dev/evaldata.json.
 type evalPage struct {
 	URL     string
@@ -27,8 +22,19 @@ type evalPage struct {
 	Without []string `json:"without"`
 }
 
+// loadEvalRules is loadEval with the default site rules.
+func loadEvalRules(t testing.TB) (string, []evalPage, *Rules) {
+	t.Helper()
+	dir, pages := loadEval(t)
+	rules, err := DefaultRules()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir, pages, rules
+}
+
 func loadEval(t testing.TB) (string, []evalPage) {
-	dir := corpusDir(t, "extraction-dev")
+	dir := corpus.Dir(t, "extraction-dev")
 	data, err := os.ReadFile(filepath.Join(dir, "evaldata.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -91,20 +97,7 @@ func evaluate(t testing.TB, mode GenericMode, rules *Rules, verbose bool) (score
 		ex, _ := extract(page, p.URL, rules, mode, time.Now())
 		total += time.Since(start)
 		n++
-		text := squash(ex.Text)
-		var ps score
-		for _, w := range p.With {
-			if strings.Contains(text, squash(w)) {
-				ps.tp++
-			} else {
-				ps.fn++
-			}
-		}
-		for _, w := range p.Without {
-			if strings.Contains(text, squash(w)) {
-				ps.fp++
-			}
-		}
+		ps := snippetScore(p, ex.Text)
 		if verbose && (ps.fn > 0 || ps.fp > 0) {
 			t.Logf("%s [%s] %s", p.File, ex.Method, ps)
 		}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/wirewatch/wirewatch/configs"
 	"github.com/wirewatch/wirewatch/fetch/charset"
+	"github.com/wirewatch/wirewatch/internal/corpus"
 	"github.com/wirewatch/wirewatch/model"
 )
 
@@ -254,7 +255,7 @@ type statePage struct {
 }
 
 func TestStateMediaPages(t *testing.T) {
-	base := corpusDir(t, ".")
+	base := corpus.Dir(t, ".")
 	rules, err := DefaultRules()
 	if err != nil {
 		t.Fatal(err)
@@ -339,7 +340,7 @@ func TestStateMediaPages(t *testing.T) {
 // TestNewspaper4kGold compares with the gold text newspaper4k ships for its
 // two Chinese pages: every gold paragraph must be in our text.
 func TestNewspaper4kGold(t *testing.T) {
-	dir := corpusDir(t, "newspaper4k")
+	dir := corpus.Dir(t, "newspaper4k")
 	rules, err := DefaultRules()
 	if err != nil {
 		t.Fatal(err)
@@ -388,11 +389,7 @@ func tail(s string) string {
 }
 
 func BenchmarkExtract(b *testing.B) {
-	dir, pages := loadEval(b)
-	rules, err := DefaultRules()
-	if err != nil {
-		b.Fatal(err)
-	}
+	dir, pages, rules := loadEvalRules(b)
 	type doc struct {
 		page []byte
 		url  string

@@ -17,6 +17,7 @@ import (
 	"golang.org/x/net/html"
 
 	"github.com/wirewatch/wirewatch/fetch/charset"
+	"github.com/wirewatch/wirewatch/internal/corpus"
 )
 
 // Shingle-F1 evaluation against full gold texts.
@@ -62,7 +63,7 @@ type goldPage struct {
 
 // loadGold reads the pages with full gold text from the shared corpora.
 func loadGold(t testing.TB) []goldPage {
-	base := corpusDir(t, ".")
+	base := corpus.Dir(t, ".")
 	var pages []goldPage
 	// newspaper4k: html/NAME.html, txt/NAME.txt, metadata/NAME.json.
 	n4k := filepath.Join(base, "newspaper4k")
@@ -317,7 +318,7 @@ type pageResult struct {
 }
 
 func runGold(t testing.TB, pages []goldPage, ex extractor) []pageResult {
-	base := corpusDir(t, ".")
+	base := corpus.Dir(t, ".")
 	var out []pageResult
 	for _, p := range pages {
 		raw, err := os.ReadFile(filepath.Join(base, p.file))
