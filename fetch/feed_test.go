@@ -190,6 +190,7 @@ func TestPrescanXMLCountsLikeTheParser(t *testing.T) {
 	}
 }
 
+// (Alike by design: a map of input to want, as in the other table tests.)
 func TestDropIllegalCharRefs(t *testing.T) {
 	t.Parallel()
 	for in, want := range map[string]string{
@@ -207,6 +208,7 @@ func TestDropIllegalCharRefs(t *testing.T) {
 	}
 }
 
+// (Alike by design: a map of input to want, as in the other table tests.)
 func TestPlainText(t *testing.T) {
 	t.Parallel()
 	for in, want := range map[string]string{

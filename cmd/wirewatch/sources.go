@@ -67,6 +67,7 @@ func runSources(ctx context.Context, e *env, args []string) error {
 	if len(args) > 0 && (args[0] == "import" || args[0] == "export") {
 		return runSourcesOPML(ctx, e, args[0], args[1:]) // opml.go
 	}
+	// (Alike by design: a command with a sub-command prints its own help, as alert does.)
 	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
 		fmt.Fprintln(e.stdout, "Usage: wirewatch sources check [--source NAME] [--articles N] [--json] [--config FILE]")
 		fmt.Fprintln(e.stdout, "       wirewatch sources import [flags] FILE.opml   (sources import -h)")

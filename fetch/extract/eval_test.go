@@ -12,6 +12,7 @@ import (
 
 	"github.com/wirewatch/wirewatch/fetch/charset"
 	"github.com/wirewatch/wirewatch/internal/corpus"
+	prfpkg "github.com/wirewatch/wirewatch/internal/prf"
 )
 
 // evalPage is one entry of extraction-dev/evaldata.json.
@@ -57,18 +58,7 @@ func squash(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 type score struct{ tp, fn, fp int }
 
-func (s score) prf() (p, r, f float64) {
-	if s.tp+s.fp > 0 {
-		p = float64(s.tp) / float64(s.tp+s.fp)
-	}
-	if s.tp+s.fn > 0 {
-		r = float64(s.tp) / float64(s.tp+s.fn)
-	}
-	if p+r > 0 {
-		f = 2 * p * r / (p + r)
-	}
-	return
-}
+func (s score) prf() (p, r, f float64) { return prfpkg.Scores(s.tp, s.fp, s.fn) }
 
 func (s score) String() string {
 	p, r, f := s.prf()

@@ -30,6 +30,7 @@ func TestDefaultCatalogue(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// (Alike by design: the test reads only the catalogue fields it checks into its own struct.)
 	var cat struct {
 		Version int `yaml:"version"`
 		Sources []struct {
@@ -157,6 +158,7 @@ func TestRulesFor(t *testing.T) {
 	}
 }
 
+// (Alike by design: a map of input to want, as in the other table tests.)
 func TestCleanTitle(t *testing.T) {
 	for in, want := range map[string]string{
 		"China issues new data rules - Xinhua":       "China issues new data rules",

@@ -18,6 +18,7 @@ import (
 
 	"github.com/wirewatch/wirewatch/fetch/charset"
 	"github.com/wirewatch/wirewatch/internal/corpus"
+	prfpkg "github.com/wirewatch/wirewatch/internal/prf"
 )
 
 // Shingle-F1 evaluation against full gold texts.
@@ -190,21 +191,11 @@ func shingleScore(gold, got string, perCJK bool) prf {
 	for k, n := range g {
 		fn += n - min(n, e[k])
 	}
+	if fp == 0 && fn == 0 {
+		return prf{1, 1, 1} // both empty, or the same shingles
+	}
 	var s prf
-	switch {
-	case fp == 0 && fn == 0:
-		s.p, s.r = 1, 1
-	default:
-		if tp+fp > 0 {
-			s.p = float64(tp) / float64(tp+fp)
-		}
-		if tp+fn > 0 {
-			s.r = float64(tp) / float64(tp+fn)
-		}
-	}
-	if s.p+s.r > 0 {
-		s.f = 2 * s.p * s.r / (s.p + s.r)
-	}
+	s.p, s.r, s.f = prfpkg.Scores(tp, fp, fn)
 	return s
 }
 

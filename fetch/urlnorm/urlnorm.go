@@ -253,6 +253,7 @@ func SameSite(a, b string) bool {
 	if ha == hb {
 		return true
 	}
+	// (Alike by design: two calls, each with its error checked; an idiom, not shared logic.)
 	ra, err := publicsuffix.EffectiveTLDPlusOne(ha)
 	if err != nil {
 		return false
