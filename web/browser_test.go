@@ -154,6 +154,8 @@ func TestBrowser(t *testing.T) {
 	})
 
 	t.Run("article page shows highlighted evidence", func(t *testing.T) {
+		// (Alike by design: each page check opens a page, reads its own elements, checks them and
+		// saves a screenshot; the steps are already helpers.)
 		browse(t, ctx, "article page",
 			chromedp.Navigate(fmt.Sprintf("%s/articles/%d", base, u.fx.ids["datasec"])),
 			chromedp.WaitVisible(chromedp.CSS(".body mark")),
@@ -168,6 +170,8 @@ func TestBrowser(t *testing.T) {
 	})
 
 	t.Run("a revised article shows its diff", func(t *testing.T) {
+		// (Alike by design: each page check opens a page, reads its own elements, checks them and
+		// saves a screenshot; the steps are already helpers.)
 		browse(t, ctx, "revisions page",
 			chromedp.Navigate(fmt.Sprintf("%s/articles/%d/revisions", base, u.fx.ids["hacking"])),
 			chromedp.WaitVisible(chromedp.CSS("table.diff")),

@@ -143,6 +143,7 @@ func readPredictions(path string, n int) ([]classify.Prediction, error) {
 // the blind second pass over some of its items.
 func writeAgreement(e *env, testPath, secondPath string) error {
 	read := func(p string) (map[string]int, error) {
+		// (Alike by design: each file is opened and its error wrapped where it is read.)
 		f, err := os.Open(p)
 		if err != nil {
 			return nil, fmt.Errorf("eval: %w", err)

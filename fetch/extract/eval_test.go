@@ -34,6 +34,32 @@ func loadEvalRules(t testing.TB) (string, []evalPage, *Rules) {
 	return dir, pages, rules
 }
 
+// evalDoc is an extraction-dev page, decoded.
+type evalDoc struct {
+	evalPage
+	page []byte
+}
+
+// loadEvalDocs reads and decodes the extraction-dev pages that are there;
+// the test stops at a page that does not decode.
+func loadEvalDocs(t testing.TB) ([]evalDoc, *Rules) {
+	t.Helper()
+	dir, pages, rules := loadEvalRules(t)
+	var docs []evalDoc
+	for _, p := range pages {
+		raw, err := os.ReadFile(filepath.Join(dir, p.File))
+		if err != nil {
+			continue
+		}
+		page, _, err := charset.DecodeHTML(raw, "")
+		if err != nil {
+			t.Fatalf("%s: %v", p.File, err)
+		}
+		docs = append(docs, evalDoc{p, page})
+	}
+	return docs, rules
+}
+
 func loadEval(t testing.TB) (string, []evalPage) {
 	dir := corpus.Dir(t, "extraction-dev")
 	data, err := os.ReadFile(filepath.Join(dir, "evaldata.json"))

@@ -13,7 +13,6 @@ import (
 	"github.com/goccy/go-yaml"
 
 	"github.com/wirewatch/wirewatch/configs"
-	"github.com/wirewatch/wirewatch/fetch/charset"
 	"github.com/wirewatch/wirewatch/internal/corpus"
 	"github.com/wirewatch/wirewatch/model"
 )
@@ -391,28 +390,12 @@ func tail(s string) string {
 }
 
 func BenchmarkExtract(b *testing.B) {
-	dir, pages, rules := loadEvalRules(b)
-	type doc struct {
-		page []byte
-		url  string
-	}
-	var docs []doc
-	for _, p := range pages {
-		raw, err := os.ReadFile(filepath.Join(dir, p.File))
-		if err != nil {
-			continue
-		}
-		page, _, err := charset.DecodeHTML(raw, "")
-		if err != nil {
-			continue
-		}
-		docs = append(docs, doc{page, p.URL})
-	}
+	docs, rules := loadEvalDocs(b)
 	b.ResetTimer()
 	i := 0
 	for b.Loop() {
 		d := docs[i%len(docs)]
 		i++
-		_, _ = Extract(d.page, d.url, rules)
+		_, _ = Extract(d.page, d.URL, rules)
 	}
 }
