@@ -141,6 +141,7 @@ func FuzzCanonical(f *testing.F) {
 	})
 }
 
+// (Alike by design: a map of input to want, as in the other table tests.)
 func TestHost(t *testing.T) {
 	t.Parallel()
 	for in, want := range map[string]string{
