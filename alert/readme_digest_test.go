@@ -30,6 +30,7 @@ func TestReadmeDigest(t *testing.T) {
 		fillItem(&it, []string{topic}, "", []model.TopicScore{{ID: topic, Score: score, Evidence: []model.Evidence{{Term: term, Field: "body", Weight: 2, Snippet: snippet}}}}, labels)
 		return it
 	}
+	// (Alike by design: one mk call per fixture item; data, not logic.)
 	items := []Item{
 		mk(1, "Xinhua", "en", "China eases security assessment for outbound personal data", "https://english.news.cn/20261205/c1.html", 9, "data-security", 0.93,
 			"The Cyberspace Administration of China said companies exporting the personal information of fewer than 100,000 people a year no longer need a security assessment. The rules take effect on Jan 1.", "security assessment", 7),

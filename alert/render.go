@@ -613,6 +613,8 @@ func wrap(s string, width int, indent string) string {
 func tokens(s string) []string {
 	var out []string
 	var cur strings.Builder
+	// (Alike by design: a word splitter of its own; alert/story.go splits for fingerprints
+	// with other rules.)
 	flush := func() {
 		if cur.Len() > 0 {
 			out = append(out, cur.String())

@@ -19,6 +19,7 @@ func defaultClassifier(t testing.TB) *Classifier {
 	return New(tax, DefaultConfig())
 }
 
+// (Alike by design: the cases are rows of one table.)
 func TestClassifyBehaviour(t *testing.T) {
 	t.Parallel()
 	c := defaultClassifier(t)
@@ -259,6 +260,7 @@ func TestConcurrent(t *testing.T) {
 	wg.Wait()
 }
 
+// (Alike by design: a map of input to want, as in the other packages' table tests.)
 func TestNormalize(t *testing.T) {
 	t.Parallel()
 	for in, want := range map[string]string{

@@ -312,6 +312,7 @@ func TestEquivalenceGolden(t *testing.T) {
 		}
 		return
 	}
+	// (Alike by design: open and scan a file line by line, as eval_test.go does for another format.)
 	f, err := os.Open(equivGolden)
 	if err != nil {
 		t.Fatal(err)

@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	prfpkg "github.com/wirewatch/wirewatch/internal/prf"
 )
 
 // topicCodes maps the short codes of testdata/eval.txt to topic ids.
@@ -38,6 +40,7 @@ func loadEval(t testing.TB) []evalItem {
 func loadEvalFile(t testing.TB, path string) []evalItem {
 	t.Helper()
 	name := filepath.Base(path)
+	// (Alike by design: open and scan a file line by line, as equiv_test.go does for another format.)
 	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
@@ -93,18 +96,7 @@ func loadEvalFile(t testing.TB, path string) []evalItem {
 // prf is a confusion count.
 type prf struct{ tp, fp, fn int }
 
-func (c prf) scores() (p, r, f float64) {
-	if c.tp+c.fp > 0 {
-		p = float64(c.tp) / float64(c.tp+c.fp)
-	}
-	if c.tp+c.fn > 0 {
-		r = float64(c.tp) / float64(c.tp+c.fn)
-	}
-	if p+r > 0 {
-		f = 2 * p * r / (p + r)
-	}
-	return
-}
+func (c prf) scores() (p, r, f float64) { return prfpkg.Scores(c.tp, c.fp, c.fn) }
 
 func (c prf) String() string {
 	p, r, f := c.scores()

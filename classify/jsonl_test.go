@@ -44,6 +44,8 @@ func TestRunJSONL(t *testing.T) {
 		Error string `json:"error"`
 		Line  int    `json:"line"`
 	}
+	// (Alike by design: decodes the command's JSON lines into this test's own type, as
+	// cmd/wirewatch/extract_test.go does into its own.)
 	var got []line
 	for _, l := range lines {
 		var v line

@@ -40,6 +40,7 @@ type Taxonomy struct {
 }
 
 // Topic is one subject an analyst follows.
+// (Alike by design: documented yaml fields, as in the config package's structs.)
 type Topic struct {
 	// ID is the stable machine name stored with results ("data-security").
 	ID string `yaml:"id"`

@@ -11,6 +11,7 @@ import (
 )
 
 // Alert sets how alerts leave wirewatch and who receives them.
+// (Alike by design: documented yaml fields, the shape of every configuration struct.)
 type Alert struct {
 	// SMTP is the mail server for digests and immediate alerts.
 	SMTP SMTP `yaml:"smtp"`
@@ -90,6 +91,7 @@ type SMTP struct {
 }
 
 // Subscriber is one reader and what they want.
+// (Alike by design: documented yaml fields, the shape of every configuration struct.)
 type Subscriber struct {
 	// Name identifies the subscriber (unique).
 	Name string `yaml:"name"`

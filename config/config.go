@@ -68,6 +68,7 @@ type Database struct {
 }
 
 // Daemon is the long-running process.
+// (Alike by design: documented yaml fields, the shape of every configuration struct.)
 type Daemon struct {
 	// PollWorkers is how many sources are polled at once. Default 8.
 	PollWorkers int `yaml:"poll_workers"`

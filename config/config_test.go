@@ -13,6 +13,7 @@ import (
 	"time"
 )
 
+// (Alike by design: a four-line temp-file writer; daemon's tests have their own, in another package.)
 func writeFile(t *testing.T, body string) string {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), "wirewatch.yaml")

@@ -9,6 +9,7 @@ import (
 )
 
 // Fetch sets the shared HTTP client, politeness and the re-check schedule.
+// (Alike by design: documented yaml fields, the shape of every configuration struct.)
 type Fetch struct {
 	// UserAgent is sent with every request; the contact URL is appended.
 	// Default "wirewatch/1.0".

@@ -51,6 +51,32 @@ func feedOf(w http.ResponseWriter, base string, n int) {
 	io.WriteString(w, `</channel></rss>`)
 }
 
+// outletServer serves a feed of n articles at /feed.xml (once wait is
+// closed, when wait is not nil) and the articles, logged under name.
+func outletServer(t *testing.T, log *outletLog, name string, n int, wait <-chan struct{}) *httptest.Server {
+	t.Helper()
+	var srv *httptest.Server
+	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.URL.Path == "/feed.xml":
+			if wait != nil {
+				select {
+				case <-wait:
+				case <-r.Context().Done():
+					return
+				}
+			}
+			feedOf(w, srv.URL, n)
+		case strings.HasPrefix(r.URL.Path, "/article/"):
+			log.article(name, w, r.URL.Path)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
 // One outlet delivers 5,000 articles (the most a feed may hold) and its
 // host allows 5 fetches a second; a second outlet publishes one article
 // while that backlog is being worked. The newcomer must be fetched before
@@ -58,35 +84,9 @@ func feedOf(w http.ResponseWriter, base string, n int) {
 func TestOneOutletCannotStarveAnother(t *testing.T) {
 	db := storetest.New(t)
 	log := &outletLog{ready: make(chan struct{})}
-	var a, b *httptest.Server
-	a = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch {
-		case r.URL.Path == "/feed.xml":
-			feedOf(w, a.URL, 5000)
-		case strings.HasPrefix(r.URL.Path, "/article/"):
-			log.article("a", w, r.URL.Path)
-		default:
-			http.NotFound(w, r)
-		}
-	}))
-	t.Cleanup(a.Close)
-	b = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch {
-		case r.URL.Path == "/feed.xml":
-			// b publishes once a's backlog is being fetched.
-			select {
-			case <-log.ready:
-			case <-r.Context().Done():
-				return
-			}
-			feedOf(w, b.URL, 1)
-		case strings.HasPrefix(r.URL.Path, "/article/"):
-			log.article("b", w, r.URL.Path)
-		default:
-			http.NotFound(w, r)
-		}
-	}))
-	t.Cleanup(b.Close)
+	a := outletServer(t, log, "a", 5000, nil)
+	// b publishes once a's backlog is being fetched.
+	b := outletServer(t, log, "b", 1, log.ready)
 
 	cfg := testConfig(db)
 	cfg.Fetch.HostRate = 5

@@ -15,8 +15,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wirewatch/wirewatch/alert/alerttest"
 	"github.com/wirewatch/wirewatch/config"
 	"github.com/wirewatch/wirewatch/daemon"
+	"github.com/wirewatch/wirewatch/fetch/extract"
 	"github.com/wirewatch/wirewatch/model"
 	"github.com/wirewatch/wirewatch/store/storetest"
 )
@@ -209,6 +211,55 @@ func newDaemon(t *testing.T, ctx context.Context, cfg config.Config, db *storete
 	}
 	t.Cleanup(setup.Client.Close)
 	return daemon.New(cfg, setup.Deps, testLogger(t), nil)
+}
+
+// alertingConfig is testConfig on specs with alert.backfill at its default
+// and the subscribers' email sent through box with the given SMTP timeout.
+func alertingConfig(t *testing.T, db *storetest.Database, specs []config.SourceSpec, box *alerttest.SMTPServer, timeout time.Duration, subs ...config.Subscriber) config.Config {
+	t.Helper()
+	cfg := testConfig(db)
+	cfg.Alert.Backfill = config.DefaultBackfill
+	cfg.SourcesFile = catalogue(t, specs)
+	cfg.Alert.SMTP.URL = "smtp://" + box.Addr
+	cfg.Alert.SMTP.Timeout = timeout
+	cfg.Alert.Subscribers = subs
+	return cfg
+}
+
+// closeBurst ends the burst window of the immediate email deliveries
+// queued so far, runs a cycle and checks that the burst of n left as 1 to
+// 10 messages with every delivery sent; it returns how many messages.
+func closeBurst(t *testing.T, ctx context.Context, db *storetest.Database, d *daemon.Daemon, box *alerttest.SMTPServer, n int) int {
+	t.Helper()
+	if _, err := db.Store.Pool.Exec(ctx, `UPDATE digests SET next_attempt_at = now() - interval '1 second' WHERE burst`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.PollOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	msgs := box.Messages()
+	if len(msgs) == 0 || len(msgs) > 10 {
+		t.Fatalf("%d messages for a burst of %d, want 1 to 10", len(msgs), n)
+	}
+	if sent := queryInt(t, db, `SELECT count(*) FROM deliveries WHERE status = 'sent'`); sent != n {
+		t.Errorf("%d deliveries sent, want %d", sent, n)
+	}
+	return len(msgs)
+}
+
+// reextractStages are the production extractor and a classifier at
+// threshold 0.5, as daemon.Reextract takes them.
+func reextractStages(t *testing.T) (daemon.Extractor, daemon.Classifier) {
+	t.Helper()
+	rules, err := extract.DefaultRules()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := daemon.LoadClassifier(config.Classify{Threshold: 0.5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return daemon.NewExtractor(rules), daemon.NewClassifier(c)
 }
 
 // runDaemon runs d until stop is called; its Run's result arrives on done.

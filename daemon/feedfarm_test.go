@@ -39,15 +39,9 @@ func TestFeedFarmFirstStartOnWeekOldItems(t *testing.T) {
 	db := storetest.New(t)
 	specs := startFeedFarm(t, 10, 10, time.Now().Add(-7*24*time.Hour))
 	box := alerttest.NewSMTPServer(t)
-	cfg := testConfig(db)
-	cfg.Alert.Backfill = config.DefaultBackfill
-	cfg.SourcesFile = catalogue(t, specs)
-	cfg.Alert.SMTP.URL = "smtp://" + box.Addr
-	cfg.Alert.SMTP.Timeout = 10 * time.Second
-	cfg.Alert.Subscribers = []config.Subscriber{
-		{Name: "desk", Email: "desk@example.org", Cadence: "immediate"},
-		{Name: "morning", Email: "morning@example.org", Cadence: "daily at 07:00 UTC"},
-	}
+	cfg := alertingConfig(t, db, specs, box, 10*time.Second,
+		config.Subscriber{Name: "desk", Email: "desk@example.org", Cadence: "immediate"},
+		config.Subscriber{Name: "morning", Email: "morning@example.org", Cadence: "daily at 07:00 UTC"})
 	d := newDaemon(t, ctx, cfg, db, "replica-farm-backfill")
 	if _, err := d.PollOnce(ctx); err != nil {
 		t.Fatal(err)
@@ -95,12 +89,7 @@ func TestFeedFarmBurstOfImmediateItems(t *testing.T) {
 	// alert.backfill.
 	specs := startFeedFarm(t, 30, 6, time.Now())
 	box := alerttest.NewSMTPServer(t)
-	cfg := testConfig(db)
-	cfg.Alert.Backfill = config.DefaultBackfill
-	cfg.SourcesFile = catalogue(t, specs)
-	cfg.Alert.SMTP.URL = "smtp://" + box.Addr
-	cfg.Alert.SMTP.Timeout = 10 * time.Second
-	cfg.Alert.Subscribers = []config.Subscriber{{Name: "desk", Email: "desk@example.org", Cadence: "immediate"}}
+	cfg := alertingConfig(t, db, specs, box, 10*time.Second, config.Subscriber{Name: "desk", Email: "desk@example.org", Cadence: "immediate"})
 	d := newDaemon(t, ctx, cfg, db, "replica-farm-burst")
 	if _, err := d.PollOnce(ctx); err != nil {
 		t.Fatal(err)
@@ -113,18 +102,6 @@ func TestFeedFarmBurstOfImmediateItems(t *testing.T) {
 		t.Fatalf("%d email deliveries for %d fresh relevant items", n, relevant)
 	}
 	// The burst window closes.
-	if _, err := db.Store.Pool.Exec(ctx, `UPDATE digests SET next_attempt_at = now() - interval '1 second' WHERE burst`); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := d.PollOnce(ctx); err != nil {
-		t.Fatal(err)
-	}
-	msgs := box.Messages()
-	if len(msgs) == 0 || len(msgs) > 10 {
-		t.Fatalf("%d messages for a burst of %d, want 1 to 10", len(msgs), relevant)
-	}
-	if n := queryInt(t, db, `SELECT count(*) FROM deliveries WHERE status = 'sent'`); n != relevant {
-		t.Errorf("%d deliveries sent, want %d", n, relevant)
-	}
-	t.Logf("a burst of %d immediate farm items: %d message(s)", relevant, len(msgs))
+	msgs := closeBurst(t, ctx, db, d, box, relevant)
+	t.Logf("a burst of %d immediate farm items: %d message(s)", relevant, msgs)
 }

@@ -27,6 +27,7 @@ func newMetrics(reg prometheus.Registerer, st *store.Store) *metrics {
 		polls: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "wirewatch_polls_total", Help: "Source polls by outcome (ok, not_modified, error).",
 		}, []string{"outcome"}),
+		// (Alike by design: metric declarations, one per series; sourcehealth.go declares its own.)
 		pollDuration: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name: "wirewatch_poll_duration_seconds", Help: "Time to poll one source, storing included.",
 			Buckets: prometheus.ExponentialBuckets(0.005, 3, 10),

@@ -4,9 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wirewatch/wirewatch/config"
 	"github.com/wirewatch/wirewatch/daemon"
-	"github.com/wirewatch/wirewatch/fetch/extract"
 )
 
 // Reextract re-runs extraction over the stored raw pages: texts that come
@@ -26,15 +24,7 @@ func TestReextractReplacesChangedTexts(t *testing.T) {
 	if _, err := db.Store.Pool.Exec(ctx, `UPDATE article_revisions SET body_text = 'old text' WHERE article_id IN (SELECT id FROM articles ORDER BY id LIMIT 2)`); err != nil {
 		t.Fatal(err)
 	}
-	rules, err := extract.DefaultRules()
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := daemon.LoadClassifier(config.Classify{Threshold: 0.5})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ex, cls := daemon.NewExtractor(rules), daemon.NewClassifier(c)
+	ex, cls := reextractStages(t)
 	revisions := queryInt(t, db, `SELECT count(*) FROM article_revisions`)
 
 	var calls int

@@ -63,6 +63,7 @@ func newSourceHealth(cfg config.Fetch, deps Deps, logger *slog.Logger, reg prome
 		log:    logger,
 		now:    time.Now,
 		known:  make(map[int64]store.SourceHealth),
+		// (Alike by design: metric declarations, one per series, as in metrics.go.)
 		state: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "wirewatch_source_state", Help: "1 for the state each source is in (ok, stale, broken, blocked, challenge), 0 for the others.",
 		}, []string{"source", "state"}),

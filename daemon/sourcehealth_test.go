@@ -134,6 +134,7 @@ func (h *hookLog) got() []alert.SourceStateMessage {
 	return append([]alert.SourceStateMessage(nil), h.msgs...)
 }
 
+// (Alike by design: a four-line temp-file writer; config's tests have their own, in another package.)
 func writeCatalogue(t *testing.T, doc string) string {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), "sources.yaml")

@@ -4,9 +4,7 @@ import (
 	"context"
 	"testing"
 
-	"github.com/wirewatch/wirewatch/config"
 	"github.com/wirewatch/wirewatch/daemon"
-	"github.com/wirewatch/wirewatch/fetch/extract"
 	"github.com/wirewatch/wirewatch/store/storetest"
 )
 
@@ -111,15 +109,8 @@ func TestReextractAssignsMissingStories(t *testing.T) {
         WHERE id IN (SELECT id FROM articles ORDER BY id LIMIT 2)`); err != nil {
 		t.Fatal(err)
 	}
-	rules, err := extract.DefaultRules()
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := daemon.LoadClassifier(config.Classify{Threshold: 0.5})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rep, err := daemon.Reextract(ctx, db.Store, daemon.NewExtractor(rules), daemon.NewClassifier(c), false, daemon.ReextractOptions{})
+	ex, cls := reextractStages(t)
+	rep, err := daemon.Reextract(ctx, db.Store, ex, cls, false, daemon.ReextractOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

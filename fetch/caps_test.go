@@ -36,11 +36,7 @@ func TestListingItemCap(t *testing.T) {
 	cfg := testConfig()
 	cfg.MaxFeedItems = limit
 	reg := prometheus.NewRegistry()
-	c, err := NewClient(cfg, nil, reg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(c.Close)
+	c := newTestClientOn(t, cfg, reg)
 	for _, l := range []*model.Listing{{Item: "ul.list li"}, nil} {
 		src := model.Source{Name: "big", Kind: model.KindListing, URL: srv.URL + "/list", Listing: l}
 		res, err := c.Poll(context.Background(), src)

@@ -17,6 +17,7 @@ import (
 // Sentinel errors callers branch on. Errors returned by the package wrap one
 // of these (or a *StatusError) with the operation and URL; use errors.Is, or
 // ErrorKind for a short label to record.
+// (Alike by design: a package's sentinel errors, declared as in store/store.go.)
 var (
 	// ErrTooLarge means the response body exceeded fetch.max_body_bytes
 	// after decompression.
@@ -83,6 +84,7 @@ const (
 
 // ErrorKind classifies err into one of the Kind… labels, for the database
 // and metrics. It returns "" for a nil error.
+// (Alike by design: one case per sentinel error and its label.)
 func ErrorKind(err error) string {
 	if err == nil {
 		return ""

@@ -15,26 +15,16 @@ import (
 
 	"github.com/mmcdole/gofeed"
 
+	"github.com/wirewatch/wirewatch/internal/corpus"
 	"github.com/wirewatch/wirewatch/model"
 )
-
-const corpora = "../../shared/corpora"
-
-func corpusDir(t testing.TB, sub string) string {
-	t.Helper()
-	dir := filepath.Join(corpora, sub)
-	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("corpus %s not available (%v): clone the shared corpora next to the repository to run this test", dir, err)
-	}
-	return dir
-}
 
 // TestGofeedConformance runs every feed of gofeed's own test data through our
 // guarded layer: nothing may crash, and every feed gofeed itself parses must
 // still parse through the pre-scan and transcoding.
 func TestGofeedConformance(t *testing.T) {
 	t.Parallel()
-	dir := corpusDir(t, "gofeed/testdata")
+	dir := corpus.Dir(t, "gofeed/testdata")
 	base, _ := url.Parse("https://example.com/feed")
 	var total, ok, regressions int
 	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
@@ -74,7 +64,7 @@ func TestGofeedConformance(t *testing.T) {
 
 func TestGB2312Feed(t *testing.T) {
 	t.Parallel()
-	body, err := os.ReadFile(filepath.Join(corpusDir(t, "rss-parser"), "encoding-gb2312.xml"))
+	body, err := os.ReadFile(filepath.Join(corpus.Dir(t, "rss-parser"), "encoding-gb2312.xml"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -200,6 +190,7 @@ func TestPrescanXMLCountsLikeTheParser(t *testing.T) {
 	}
 }
 
+// (Alike by design: a map of input to want, as in the other table tests.)
 func TestDropIllegalCharRefs(t *testing.T) {
 	t.Parallel()
 	for in, want := range map[string]string{
@@ -217,6 +208,7 @@ func TestDropIllegalCharRefs(t *testing.T) {
 	}
 }
 
+// (Alike by design: a map of input to want, as in the other table tests.)
 func TestPlainText(t *testing.T) {
 	t.Parallel()
 	for in, want := range map[string]string{
@@ -243,7 +235,7 @@ func FuzzParseFeed(f *testing.F) {
 	for _, s := range seeds {
 		f.Add([]byte(s))
 	}
-	if dir := filepath.Join(corpora, "gofeed/testdata/parser/universal"); true {
+	if dir := filepath.Join(corpus.Root(), "gofeed/testdata/parser/universal"); true {
 		if ents, err := os.ReadDir(dir); err == nil {
 			for _, e := range ents {
 				if b, err := os.ReadFile(filepath.Join(dir, e.Name())); err == nil && len(b) < 64<<10 {
@@ -274,7 +266,7 @@ func FuzzParseFeed(f *testing.F) {
 
 func BenchmarkParseFeed(b *testing.B) {
 	var body []byte
-	if m, err := os.ReadFile(filepath.Join(corpora, "rss-parser/encoding-gb2312.xml")); err == nil {
+	if m, err := os.ReadFile(filepath.Join(corpus.Root(), "rss-parser/encoding-gb2312.xml")); err == nil {
 		body = m
 	} else {
 		body = []byte(rssFeed)

@@ -28,7 +28,13 @@ func testConfig() config.Fetch {
 
 func newTestClient(t testing.TB, cfg config.Fetch) *Client {
 	t.Helper()
-	c, err := NewClient(cfg, slog.New(slog.DiscardHandler), prometheus.NewRegistry())
+	return newTestClientOn(t, cfg, prometheus.NewRegistry())
+}
+
+// newTestClientOn is newTestClient with its metrics on reg.
+func newTestClientOn(t testing.TB, cfg config.Fetch, reg prometheus.Registerer) *Client {
+	t.Helper()
+	c, err := NewClient(cfg, slog.New(slog.DiscardHandler), reg)
 	if err != nil {
 		t.Fatalf("NewClient: %v", err)
 	}

@@ -23,6 +23,8 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Name: "wirewatch_http_requests_total",
 			Help: "Outgoing HTTP requests by result: 2xx, 304, 3xx, 4xx, 429, 5xx, or the error kind (timeout, blocked_address, too_large, …).",
 		}, []string{"status"}),
+		// (Alike by design: each subsystem declares its own metrics; daemon/deliver/metrics.go's
+		// histogram has the same shape, with another name, help and buckets.)
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "wirewatch_http_request_duration_seconds",
 			Help:    "Duration of outgoing HTTP requests, body included, by result.",

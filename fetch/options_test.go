@@ -311,6 +311,8 @@ type socks5Server struct {
 
 func newSOCKS5(t *testing.T, hosts map[string]string) *socks5Server {
 	t.Helper()
+	// (Alike by design: a loopback accept loop, as daemon/deliver's scripted SMTP server has;
+	// each serves its own protocol and lives in its own package's tests.)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -305,15 +305,10 @@ func TestMetrics(t *testing.T) {
 	cfg := testConfig()
 	cfg.RespectRobots = false
 	reg := prometheus.NewRegistry()
-	c, err := NewClient(cfg, nil, reg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// A second client on the same registry shares the collectors.
-	c2, err := NewClient(cfg, nil, reg)
-	if err != nil {
-		t.Fatalf("second client on one registry: %v", err)
-	}
+	c := newTestClientOn(t, cfg, reg)
+	// A second client on the same registry shares the collectors (or
+	// NewClient fails).
+	c2 := newTestClientOn(t, cfg, reg)
 	ctx := context.Background()
 	c.Get(ctx, srv.URL+"/ok", Conditional{})
 	c2.Get(ctx, srv.URL+"/ok", Conditional{})

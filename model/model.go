@@ -16,6 +16,7 @@ const (
 )
 
 // Listing names the CSS selectors that find articles on a listing page.
+// (Alike by design: Listing and SiteRule are both selector sets with yaml and json tags.)
 type Listing struct {
 	// Item selects one element per article (the container).
 	Item string `yaml:"item" json:"item"`
@@ -77,6 +78,7 @@ func (o FetchOptions) IsZero() bool {
 // SiteRule names the CSS selectors that extract an article page of one outlet.
 // Each field may list several selectors separated by commas; the first that
 // matches non-empty text wins.
+// (Alike by design: Listing and SiteRule are both selector sets with yaml and json tags.)
 type SiteRule struct {
 	// Outlet names the outlet the rule was written for (documentation and logs).
 	Outlet string `yaml:"outlet,omitempty" json:"outlet,omitempty"`

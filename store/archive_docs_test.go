@@ -69,6 +69,7 @@ func readDocQueries(t *testing.T, path string) []docQuery {
 // archiveSeed is a small archive in which each example query has known
 // answers. Times are relative to now() so "this week" queries keep
 // working; everything "recent" is within the last few hours.
+// (Alike by design: the seed rows, one per article, share a shape; they are data, not logic.)
 const archiveSeed = `
 INSERT INTO sources (id, name, outlet, kind, url, language) VALUES
  (1, 'globaltimes-china', 'Global Times', 'feed', 'https://www.globaltimes.cn/rss/china.xml', 'en'),

@@ -22,6 +22,7 @@ type searchFixture struct {
 	relevant                                bool
 }
 
+// (Alike by design: one row per fixture article, English and Chinese rows in the same shape.)
 var searchFixtures = []searchFixture{
 	{"https://en.example/regs", "Global Times", "en", "China issues new data security regulations",
 		"The Cyberspace Administration of China published rules.", "The regulations cover cross-border data transfers and network security reviews.",

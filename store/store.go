@@ -19,6 +19,7 @@ import (
 )
 
 // Errors callers branch on.
+// (Alike by design: a package's sentinel errors, declared as in fetch/errors.go.)
 var (
 	// ErrNotFound means the row asked for does not exist.
 	ErrNotFound = errors.New("store: not found")

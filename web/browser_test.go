@@ -107,6 +107,22 @@ func screenshot(t *testing.T, ctx context.Context, path string) {
 	}
 }
 
+// searchForm types q into the search form of base's /search page, submits
+// it and returns the title of the first result.
+func searchForm(t *testing.T, ctx context.Context, base, what, q string) string {
+	t.Helper()
+	browse(t, ctx, what,
+		chromedp.Navigate(base+"/search"),
+		chromedp.SendKeys(chromedp.ID("q"), q),
+		chromedp.Click(chromedp.CSS("form.search button")),
+		// The value attribute is in the page the server returned, not in
+		// the form being typed into: the results are the new page's.
+		chromedp.WaitVisible(chromedp.CSS(`#q[value="`+q+`"]`)),
+		chromedp.WaitVisible(chromedp.CSS(".result")),
+	)
+	return read(t, ctx, "result title", chromedp.Text(chromedp.CSS(".result .title")))
+}
+
 func TestBrowser(t *testing.T) {
 	ctx := newBrowser(t)
 	u := newUI(t, config.DefaultWeb())
@@ -114,16 +130,7 @@ func TestBrowser(t *testing.T) {
 	base := u.srv.URL
 
 	t.Run("search in English finds a stored article", func(t *testing.T) {
-		browse(t, ctx, "English search",
-			chromedp.Navigate(base+"/search"),
-			chromedp.SendKeys(chromedp.ID("q"), "hacking"),
-			chromedp.Click(chromedp.CSS("form.search button")),
-			// The value attribute is in the page the server returned, not in
-			// the form being typed into: the results are the new page's.
-			chromedp.WaitVisible(chromedp.CSS(`#q[value="hacking"]`)),
-			chromedp.WaitVisible(chromedp.CSS(".result")),
-		)
-		title := read(t, ctx, "result title", chromedp.Text(chromedp.CSS(".result .title")))
+		title := searchForm(t, ctx, base, "English search", "hacking")
 		marks := read(t, ctx, "highlights", chromedp.Nodes(chromedp.CSSAll(".result mark")))
 		if !strings.Contains(title, "Volt Typhoon hacking claims") || len(marks) == 0 {
 			t.Errorf("first result %q with %d highlights", title, len(marks))
@@ -131,16 +138,7 @@ func TestBrowser(t *testing.T) {
 	})
 
 	t.Run("search in Chinese finds a stored article", func(t *testing.T) {
-		browse(t, ctx, "Chinese search",
-			chromedp.Navigate(base+"/search"),
-			chromedp.SendKeys(chromedp.ID("q"), "数据安全"),
-			chromedp.Click(chromedp.CSS("form.search button")),
-			// The value attribute is in the page the server returned, not in
-			// the form being typed into: the results are the new page's.
-			chromedp.WaitVisible(chromedp.CSS(`#q[value="数据安全"]`)),
-			chromedp.WaitVisible(chromedp.CSS(".result")),
-		)
-		title := read(t, ctx, "result title", chromedp.Text(chromedp.CSS(".result .title")))
+		title := searchForm(t, ctx, base, "Chinese search", "数据安全")
 		mark := read(t, ctx, "highlight", chromedp.Text(chromedp.CSS(".result mark")))
 		if title != titleOf("zh-datasec") || mark != "数据安全" {
 			t.Errorf("first result %q, highlight %q", title, mark)
@@ -156,6 +154,8 @@ func TestBrowser(t *testing.T) {
 	})
 
 	t.Run("article page shows highlighted evidence", func(t *testing.T) {
+		// (Alike by design: each page check opens a page, reads its own elements, checks them and
+		// saves a screenshot; the steps are already helpers.)
 		browse(t, ctx, "article page",
 			chromedp.Navigate(fmt.Sprintf("%s/articles/%d", base, u.fx.ids["datasec"])),
 			chromedp.WaitVisible(chromedp.CSS(".body mark")),
@@ -170,6 +170,8 @@ func TestBrowser(t *testing.T) {
 	})
 
 	t.Run("a revised article shows its diff", func(t *testing.T) {
+		// (Alike by design: each page check opens a page, reads its own elements, checks them and
+		// saves a screenshot; the steps are already helpers.)
 		browse(t, ctx, "revisions page",
 			chromedp.Navigate(fmt.Sprintf("%s/articles/%d/revisions", base, u.fx.ids["hacking"])),
 			chromedp.WaitVisible(chromedp.CSS("table.diff")),

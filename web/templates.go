@@ -3,10 +3,10 @@ package web
 import (
 	"fmt"
 	"html/template"
-	"net/url"
 	"strings"
 	"time"
 
+	"github.com/wirewatch/wirewatch/fetch/urlnorm"
 	"github.com/wirewatch/wirewatch/store"
 )
 
@@ -71,12 +71,12 @@ func share(s store.SourceStatus) string {
 	return fmt.Sprintf("%.0f%%", v*100)
 }
 
+// host is the host a link leads to, or the link itself when it has none.
 func host(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" {
-		return raw
+	if h := urlnorm.Host(raw); h != "" {
+		return h
 	}
-	return u.Host
+	return raw
 }
 
 func relevantLabel(b *bool) string {

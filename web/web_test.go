@@ -394,6 +394,7 @@ func TestRevisionsShowDiff(t *testing.T) {
 	}
 }
 
+// (Alike by design: every page test opens with a UI on the fixture and one checked page.)
 func TestChangesPageAndFeed(t *testing.T) {
 	t.Parallel()
 	u := newUI(t, config.DefaultWeb())
@@ -495,6 +496,7 @@ func TestSourcesShowHeldBack(t *testing.T) {
 	}
 }
 
+// (Alike by design: every page test opens with a UI on the fixture and one checked page.)
 func TestDeliveriesFailedFirst(t *testing.T) {
 	t.Parallel()
 	u := newUI(t, config.DefaultWeb())

@@ -15,6 +15,7 @@ func init() {
 }
 
 func runAlert(ctx context.Context, e *env, args []string) error {
+	// (Alike by design: a command with a sub-command prints its own help, as sources does.)
 	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
 		fmt.Fprintln(e.stdout, "Usage: wirewatch alert replay --since YYYY-MM-DD|RFC3339|DURATION [--config FILE]")
 		fmt.Fprintln(e.stdout, "Queues alerts for the relevant articles published since then that subscribers have not had (those alert.backfill held back); the daemon sends them.")
@@ -32,6 +33,7 @@ func runAlert(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	// (Alike by design: the store opens as in every command that reads it; loadStore is the shared part.)
 	_, _, st, err := g.loadStore(ctx, e)
 	if err != nil {
 		return err

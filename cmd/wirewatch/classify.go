@@ -49,6 +49,8 @@ func runReclassify(ctx context.Context, e *env, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	// (Alike by design: flags, day and store open as in reextract.go and alert.go; each step is
+	// already one call, and what follows differs.)
 	from, err := parseDay("since", *since)
 	if err != nil {
 		return err

@@ -166,6 +166,7 @@ func runMigrate(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer s.Close()
+	// (Alike by design: two calls, each with its error returned; an idiom, not shared logic.)
 	n, err := s.Migrate(ctx)
 	if err != nil {
 		return err

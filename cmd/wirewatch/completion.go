@@ -61,6 +61,7 @@ func completionEntries(ctx context.Context) []completionEntry {
 
 func runCompletion(ctx context.Context, e *env, args []string) error {
 	fs, _ := e.commandFlags("completion") // accepted like everywhere; the scripts need no configuration
+	// (Alike by design: each command states its own usage, then parses, as opml.go and healthcheck.go do.)
 	fs.Usage = usageWith(fs, "Usage: wirewatch completion bash|zsh|fish\n\n"+
 		"Prints a completion script for commands, sub-commands and flags:\n"+
 		"  bash: source <(wirewatch completion bash)     (or save it in /etc/bash_completion.d/wirewatch)\n"+

@@ -32,6 +32,7 @@ func deployExprs(t *testing.T) map[string][]string {
 			} `yaml:"rules"`
 		} `yaml:"groups"`
 	}
+	// (Alike by design: the rules file and the dashboard are read into their own shapes.)
 	if err := yaml.Unmarshal(b, &rules); err != nil {
 		t.Fatalf("rules: %v", err)
 	}
@@ -56,6 +57,7 @@ func deployExprs(t *testing.T) map[string][]string {
 			} `json:"targets"`
 		} `json:"panels"`
 	}
+	// (Alike by design: the rules file and the dashboard are read into their own shapes.)
 	if err := json.Unmarshal(b, &dash); err != nil {
 		t.Fatalf("dashboard: %v", err)
 	}

@@ -20,6 +20,7 @@ func init() {
 }
 
 func runEval(ctx context.Context, e *env, args []string) error {
+	// (Alike by design: each command declares its own flags, as every command file does.)
 	fs, g := e.commandFlags("eval")
 	dir := fs.String("labels", "classify/testdata/labels", "folder of the label files (test.tsv, test2.tsv, fulltext.tsv, fulltext.jsonl, second-pass.tsv)")
 	corpus := fs.String("corpus", "../shared/corpora/statemedia/headlines.jsonl.gz", "the state-media headline corpus the test set's labels refer to")
@@ -89,6 +90,7 @@ func runEval(ctx context.Context, e *env, args []string) error {
 }
 
 func loadSet(tax *classify.Taxonomy, set, labels, texts string) ([]classify.EvalItem, error) {
+	// (Alike by design: each file is opened and its error wrapped where it is read.)
 	lf, err := os.Open(labels)
 	if err != nil {
 		return nil, fmt.Errorf("eval: %w", err)
@@ -141,6 +143,7 @@ func readPredictions(path string, n int) ([]classify.Prediction, error) {
 // the blind second pass over some of its items.
 func writeAgreement(e *env, testPath, secondPath string) error {
 	read := func(p string) (map[string]int, error) {
+		// (Alike by design: each file is opened and its error wrapped where it is read.)
 		f, err := os.Open(p)
 		if err != nil {
 			return nil, fmt.Errorf("eval: %w", err)

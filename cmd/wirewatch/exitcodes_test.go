@@ -2,7 +2,6 @@ package main
 
 import (
 	"net"
-	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -39,14 +38,7 @@ var reachConfig = map[string][]string{
 // readmeExitCodes reads the README's exit-status table.
 func readmeExitCodes(t *testing.T) map[int]string {
 	t.Helper()
-	b, err := os.ReadFile("../../README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, table, ok := strings.Cut(string(b), "| status | meaning |")
-	if !ok {
-		t.Fatal("README has no exit-status table")
-	}
+	table := docAfter(t, "README.md", "| status | meaning |", "exit-status table")
 	row := regexp.MustCompile(`^\| (\d+) \| (.+) \|$`)
 	codes := map[int]string{}
 	for _, line := range strings.Split(table, "\n")[2:] {

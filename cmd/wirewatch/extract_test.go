@@ -47,6 +47,8 @@ func TestExtractJSONL(t *testing.T) {
 	type result struct {
 		URL, Title, Byline, Published, Lang, Text, Method, Error string
 	}
+	// (Alike by design: decodes the command's JSON lines into this test's own type, as
+	// classify/jsonl_test.go does into its own.)
 	var res []result
 	for _, l := range lines {
 		var r result

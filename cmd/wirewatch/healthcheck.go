@@ -24,6 +24,7 @@ func init() {
 func runHealthcheck(ctx context.Context, e *env, args []string) error {
 	fs, g := e.commandFlags("healthcheck")
 	timeout := fs.Duration("timeout", 5*time.Second, "give up after this long (connection and answer)")
+	// (Alike by design: each command states its own usage, then parses, as the other command files do.)
 	fs.Usage = usageWith(fs, "Usage: wirewatch healthcheck [--timeout 5s] [--config FILE] [URL]\n\n"+
 		"Asks a running daemon whether it is ready: GET URL, by default http://<daemon.listen>/readyz\n"+
 		"(0.0.0.0 and :: become the loopback address). Exit status 0 when it answers 2xx,\n"+

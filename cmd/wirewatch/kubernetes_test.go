@@ -69,14 +69,7 @@ type podSpec struct {
 // Kubernetes section.
 func kubernetesManifest(t *testing.T) []manifestObject {
 	t.Helper()
-	doc, err := os.ReadFile("../../docs/operations.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, section, ok := strings.Cut(string(doc), "\n## Kubernetes\n")
-	if !ok {
-		t.Fatal("docs/operations.md has no Kubernetes section")
-	}
+	section := docAfter(t, "docs/operations.md", "\n## Kubernetes\n", "Kubernetes section")
 	_, block, ok := strings.Cut(section, "```yaml\n")
 	if !ok {
 		t.Fatal("the Kubernetes section has no yaml block")

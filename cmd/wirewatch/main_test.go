@@ -38,6 +38,22 @@ func wirewatch(t *testing.T, env []string, args ...string) *exec.Cmd {
 	return cmd
 }
 
+// docAfter reads a file of the repository (path from its root) and returns
+// what follows marker in it; the test stops when the file cannot be read or
+// has no marker (what names the marker in the message).
+func docAfter(t *testing.T, path, marker, what string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, after, ok := strings.Cut(string(b), marker)
+	if !ok {
+		t.Fatalf("%s has no %s", path, what)
+	}
+	return after
+}
+
 func runCmd(t *testing.T, stdin string, env []string, args ...string) (string, string, int) {
 	t.Helper()
 	cmd := wirewatch(t, env, args...)

@@ -28,15 +28,7 @@ type readmeMetric struct {
 
 func readmeMetrics(t *testing.T) map[string]readmeMetric {
 	t.Helper()
-	b, err := os.ReadFile("../../README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, sec, ok := strings.Cut(string(b), "\n## Metrics\n")
-	if !ok {
-		t.Fatal("README has no Metrics section")
-	}
-	sec, _, _ = strings.Cut(sec, "\n## ")
+	sec, _, _ := strings.Cut(docAfter(t, "README.md", "\n## Metrics\n", "Metrics section"), "\n## ")
 	row := regexp.MustCompile("^\\| `(wirewatch_[a-z_]+)` \\|\\s*(.*?)\\s*\\| .+ \\|$")
 	name := regexp.MustCompile("`([a-z_]+)`")
 	out := map[string]readmeMetric{}

@@ -76,6 +76,7 @@ func runSourcesImport(e *env, args []string) error {
 	interval := fs.Duration("interval", 0, "poll interval of the imported sources (default: the catalogue's, 30m)")
 	outlet := fs.String("outlet", "", "outlet of every imported source (default: the feed's title)")
 	output := fs.String("output", "", "write the catalogue to this file instead of standard output (it may be the configured sources_file)")
+	// (Alike by design: each command states its own usage, then parses, as the other command files do.)
 	fs.Usage = usageWith(fs, "Usage: wirewatch sources import [flags] FILE.opml\n\n"+
 		"Adds the feeds of an OPML subscription list (Miniflux, FreshRSS, Feedly, … exports) to the\n"+
 		"configured source catalogue (sources_file, else the built-in one) and writes the whole\n"+
@@ -309,6 +310,7 @@ func writeFileAtomic(path string, data []byte) error {
 func runSourcesExport(e *env, args []string) error {
 	fs, g := e.commandFlags("sources export")
 	format := fs.String("format", "opml", "opml (the feeds, for feed readers) or yaml (the whole catalogue file)")
+	// (Alike by design: each command states its own usage, then parses, as the other command files do.)
 	fs.Usage = usageWith(fs, "Usage: wirewatch sources export [--format opml|yaml] [--config FILE]\n\n"+
 		"Writes the configured source catalogue (sources_file, else the built-in one) to standard\n"+
 		"output: as OPML 2.0, the feed sources grouped by category (listing pages are not feeds\n"+

@@ -24,6 +24,7 @@ func runReextract(ctx context.Context, e *env, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	// (Alike by design: flags, day and store open as in classify.go; each step is already one call.)
 	from, err := parseDay("since", *since)
 	if err != nil {
 		return err

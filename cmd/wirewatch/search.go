@@ -37,6 +37,7 @@ Flags (before or after QUERY):
 `
 
 func runSearch(ctx context.Context, e *env, args []string) error {
+	// (Alike by design: each command declares its own flags, as every command file does.)
 	fs, g := e.commandFlags("search")
 	topic := fs.String("topic", "", "only articles classified under this topic id")
 	outlet := fs.String("outlet", "", "only this outlet's articles (exact name, e.g. \"Global Times\")")

@@ -15,6 +15,7 @@ import (
 	"github.com/wirewatch/wirewatch/daemon"
 	"github.com/wirewatch/wirewatch/fetch"
 	"github.com/wirewatch/wirewatch/fetch/extract"
+	"github.com/wirewatch/wirewatch/fetch/urlnorm"
 	"github.com/wirewatch/wirewatch/model"
 )
 
@@ -67,6 +68,7 @@ func runSources(ctx context.Context, e *env, args []string) error {
 	if len(args) > 0 && (args[0] == "import" || args[0] == "export") {
 		return runSourcesOPML(ctx, e, args[0], args[1:]) // opml.go
 	}
+	// (Alike by design: a command with a sub-command prints its own help, as alert does.)
 	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
 		fmt.Fprintln(e.stdout, "Usage: wirewatch sources check [--source NAME] [--articles N] [--json] [--config FILE]")
 		fmt.Fprintln(e.stdout, "       wirewatch sources import [flags] FILE.opml   (sources import -h)")
@@ -246,7 +248,7 @@ func nextStep(r *sourceReport) string {
 		return "the source answers but its newest item is old: the feed or section may be abandoned; look for the current section page in the evidence named in the notes"
 	case string(fetch.StateBroken):
 		if r.RuleArticles > 0 && r.RuleHits == 0 {
-			return "update the site rule's body selector for " + hostOf(r.URL) + " (open an article page and find the element holding the text)"
+			return "update the site rule's body selector for " + urlnorm.Host(r.URL) + " (open an article page and find the element holding the text)"
 		}
 		if r.Kind == string(model.KindListing) {
 			return "the listing matches nothing: open the page and update listing.item/link (or the JSON paths); compare with the evidence in the notes"
@@ -267,15 +269,6 @@ func nextStep(r *sourceReport) string {
 		return "works; see the warnings"
 	}
 	return ""
-}
-
-func hostOf(u string) string {
-	_, rest, ok := strings.Cut(u, "://")
-	if !ok {
-		return ""
-	}
-	host, _, _ := strings.Cut(rest, "/")
-	return strings.ToLower(host)
 }
 
 func printReport(w io.Writer, r *sourceReport) {

@@ -91,6 +91,8 @@ func TestSMTPAcceptedThenQuitFails(t *testing.T) {
 // with greeting and rejects AUTH (CRAM-MD5) with authReply.
 func scriptedSMTP(t *testing.T, greeting, authReply string) string {
 	t.Helper()
+	// (Alike by design: a loopback accept loop, as fetch's SOCKS5 test server has; each serves
+	// its own protocol and lives in its own package's tests.)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -16,11 +16,6 @@ import (
 	"github.com/wirewatch/wirewatch/internal/corpus"
 )
 
-func corpusDir(t testing.TB, sub string) string {
-	t.Helper()
-	return corpus.Dir(t, sub)
-}
-
 func checkClean(t testing.TB, name string, out []byte) {
 	t.Helper()
 	if !utf8.Valid(out) {
@@ -115,7 +110,7 @@ var (
 // expectations, holds the expected non-ASCII characters. Cases feedparser
 // marks "bozo" (broken on purpose) must only come out clean.
 func TestFeedparserEncodingCorpus(t *testing.T) {
-	dir := corpusDir(t, "feedparser/tests")
+	dir := corpus.Dir(t, "feedparser/tests")
 	var files []string
 	for _, pat := range []string{"encoding/*.xml", "illformed/*.xml", "illformed/chardet/*.xml"} {
 		m, _ := filepath.Glob(filepath.Join(dir, pat))
@@ -200,7 +195,7 @@ func trim(b []byte) string {
 }
 
 func TestMinifluxEncodingCorpus(t *testing.T) {
-	dir := corpusDir(t, "miniflux/internal/reader")
+	dir := corpus.Dir(t, "miniflux/internal/reader")
 	tests := []struct {
 		file  string
 		html  bool
@@ -255,7 +250,7 @@ func TestMinifluxEncodingCorpus(t *testing.T) {
 }
 
 func TestRSSParserGB2312(t *testing.T) {
-	dir := corpusDir(t, "rss-parser")
+	dir := corpus.Dir(t, "rss-parser")
 	body, err := os.ReadFile(filepath.Join(dir, "encoding-gb2312.xml"))
 	if err != nil {
 		t.Fatal(err)

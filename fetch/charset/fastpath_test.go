@@ -14,6 +14,8 @@ import (
 	"golang.org/x/text/encoding/charmap"
 	"golang.org/x/text/encoding/simplifiedchinese"
 	"golang.org/x/text/encoding/traditionalchinese"
+
+	"github.com/wirewatch/wirewatch/internal/corpus"
 )
 
 // The reference implementations below are the code the fast paths replaced:
@@ -149,7 +151,7 @@ func TestDecodeFastPathMatchesReference(t *testing.T) {
 }
 
 func TestDecodeFastPathMatchesReferenceOnCorpora(t *testing.T) {
-	dir := corpusDir(t, ".")
+	dir := corpus.Dir(t, ".")
 	n := 0
 	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
 		if err != nil || d.IsDir() {

@@ -170,6 +170,7 @@ func isBeijing(loc *time.Location) bool {
 }
 
 // zoneOffset maps a zone token to seconds east of UTC.
+// (Alike by design: one case per zone abbreviation.)
 func zoneOffset(tok string, loc *time.Location) (int, bool) {
 	tok = strings.TrimSpace(tok)
 	u := strings.ToUpper(tok)

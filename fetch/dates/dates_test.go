@@ -5,6 +5,7 @@ import (
 	"time"
 )
 
+// (Alike by design: the table rows are cases of one shape, one input each.)
 func TestParse(t *testing.T) {
 	bj := Beijing()
 	ny, err := time.LoadLocation("America/New_York")

@@ -3,7 +3,6 @@ package extract
 import (
 	"bytes"
 	"os"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -40,25 +39,14 @@ func snippetScore(p evalPage, text string) score {
 // pages the gate let through and, with WIREWATCH_EVAL_VERBOSE=1, every page
 // where the two results score differently.
 func TestFastGateQuality(t *testing.T) {
-	dir, pages := loadEval(t)
-	rules, err := DefaultRules()
-	if err != nil {
-		t.Fatal(err)
-	}
+	docs, rules := loadEvalDocs(t)
 	verbose := os.Getenv("WIREWATCH_EVAL_VERBOSE") != ""
 	var gated, heavy score
 	passed, n := 0, 0
 	reasons := map[string]int{}
 	var gatedDur, heavyDur time.Duration
-	for _, p := range pages {
-		raw, err := os.ReadFile(filepath.Join(dir, p.File))
-		if err != nil {
-			continue
-		}
-		page, _, err := charset.DecodeHTML(raw, "")
-		if err != nil {
-			t.Fatal(err)
-		}
+	for _, d := range docs {
+		p, page := d.evalPage, d.page
 		n++
 		start := time.Now()
 		g, _ := extract(page, p.URL, rules, ModeDefault, time.Now())

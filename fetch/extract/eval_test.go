@@ -12,12 +12,8 @@ import (
 
 	"github.com/wirewatch/wirewatch/fetch/charset"
 	"github.com/wirewatch/wirewatch/internal/corpus"
+	prfpkg "github.com/wirewatch/wirewatch/internal/prf"
 )
-
-func corpusDir(t testing.TB, sub string) string {
-	t.Helper()
-	return corpus.Dir(t, sub)
-}
 
 // evalPage is one entry of extraction-dev/evaldata.json.
 type evalPage struct {
@@ -27,8 +23,45 @@ type evalPage struct {
 	Without []string `json:"without"`
 }
 
+// loadEvalRules is loadEval with the default site rules.
+func loadEvalRules(t testing.TB) (string, []evalPage, *Rules) {
+	t.Helper()
+	dir, pages := loadEval(t)
+	rules, err := DefaultRules()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir, pages, rules
+}
+
+// evalDoc is an extraction-dev page, decoded.
+type evalDoc struct {
+	evalPage
+	page []byte
+}
+
+// loadEvalDocs reads and decodes the extraction-dev pages that are there;
+// the test stops at a page that does not decode.
+func loadEvalDocs(t testing.TB) ([]evalDoc, *Rules) {
+	t.Helper()
+	dir, pages, rules := loadEvalRules(t)
+	var docs []evalDoc
+	for _, p := range pages {
+		raw, err := os.ReadFile(filepath.Join(dir, p.File))
+		if err != nil {
+			continue
+		}
+		page, _, err := charset.DecodeHTML(raw, "")
+		if err != nil {
+			t.Fatalf("%s: %v", p.File, err)
+		}
+		docs = append(docs, evalDoc{p, page})
+	}
+	return docs, rules
+}
+
 func loadEval(t testing.TB) (string, []evalPage) {
-	dir := corpusDir(t, "extraction-dev")
+	dir := corpus.Dir(t, "extraction-dev")
 	data, err := os.ReadFile(filepath.Join(dir, "evaldata.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -51,18 +84,7 @@ func squash(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 type score struct{ tp, fn, fp int }
 
-func (s score) prf() (p, r, f float64) {
-	if s.tp+s.fp > 0 {
-		p = float64(s.tp) / float64(s.tp+s.fp)
-	}
-	if s.tp+s.fn > 0 {
-		r = float64(s.tp) / float64(s.tp+s.fn)
-	}
-	if p+r > 0 {
-		f = 2 * p * r / (p + r)
-	}
-	return
-}
+func (s score) prf() (p, r, f float64) { return prfpkg.Scores(s.tp, s.fp, s.fn) }
 
 func (s score) String() string {
 	p, r, f := s.prf()
@@ -91,20 +113,7 @@ func evaluate(t testing.TB, mode GenericMode, rules *Rules, verbose bool) (score
 		ex, _ := extract(page, p.URL, rules, mode, time.Now())
 		total += time.Since(start)
 		n++
-		text := squash(ex.Text)
-		var ps score
-		for _, w := range p.With {
-			if strings.Contains(text, squash(w)) {
-				ps.tp++
-			} else {
-				ps.fn++
-			}
-		}
-		for _, w := range p.Without {
-			if strings.Contains(text, squash(w)) {
-				ps.fp++
-			}
-		}
+		ps := snippetScore(p, ex.Text)
 		if verbose && (ps.fn > 0 || ps.fp > 0) {
 			t.Logf("%s [%s] %s", p.File, ex.Method, ps)
 		}

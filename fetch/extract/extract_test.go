@@ -13,7 +13,7 @@ import (
 	"github.com/goccy/go-yaml"
 
 	"github.com/wirewatch/wirewatch/configs"
-	"github.com/wirewatch/wirewatch/fetch/charset"
+	"github.com/wirewatch/wirewatch/internal/corpus"
 	"github.com/wirewatch/wirewatch/model"
 )
 
@@ -29,6 +29,7 @@ func TestDefaultCatalogue(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// (Alike by design: the test reads only the catalogue fields it checks into its own struct.)
 	var cat struct {
 		Version int `yaml:"version"`
 		Sources []struct {
@@ -156,6 +157,7 @@ func TestRulesFor(t *testing.T) {
 	}
 }
 
+// (Alike by design: a map of input to want, as in the other table tests.)
 func TestCleanTitle(t *testing.T) {
 	for in, want := range map[string]string{
 		"China issues new data rules - Xinhua":       "China issues new data rules",
@@ -254,7 +256,7 @@ type statePage struct {
 }
 
 func TestStateMediaPages(t *testing.T) {
-	base := corpusDir(t, ".")
+	base := corpus.Dir(t, ".")
 	rules, err := DefaultRules()
 	if err != nil {
 		t.Fatal(err)
@@ -339,7 +341,7 @@ func TestStateMediaPages(t *testing.T) {
 // TestNewspaper4kGold compares with the gold text newspaper4k ships for its
 // two Chinese pages: every gold paragraph must be in our text.
 func TestNewspaper4kGold(t *testing.T) {
-	dir := corpusDir(t, "newspaper4k")
+	dir := corpus.Dir(t, "newspaper4k")
 	rules, err := DefaultRules()
 	if err != nil {
 		t.Fatal(err)
@@ -388,32 +390,12 @@ func tail(s string) string {
 }
 
 func BenchmarkExtract(b *testing.B) {
-	dir, pages := loadEval(b)
-	rules, err := DefaultRules()
-	if err != nil {
-		b.Fatal(err)
-	}
-	type doc struct {
-		page []byte
-		url  string
-	}
-	var docs []doc
-	for _, p := range pages {
-		raw, err := os.ReadFile(filepath.Join(dir, p.File))
-		if err != nil {
-			continue
-		}
-		page, _, err := charset.DecodeHTML(raw, "")
-		if err != nil {
-			continue
-		}
-		docs = append(docs, doc{page, p.URL})
-	}
+	docs, rules := loadEvalDocs(b)
 	b.ResetTimer()
 	i := 0
 	for b.Loop() {
 		d := docs[i%len(docs)]
 		i++
-		_, _ = Extract(d.page, d.url, rules)
+		_, _ = Extract(d.page, d.URL, rules)
 	}
 }

@@ -92,6 +92,7 @@ func TestLanguageOnStatemediaHeadlines(t *testing.T) {
 	}
 }
 
+// (Alike by design: a map of input to want, as in the other table tests.)
 func TestScriptLangOtherLanguages(t *testing.T) {
 	for text, want := range map[string]string{
 		"China and the US agree to resume talks on cyber security":                      "en",

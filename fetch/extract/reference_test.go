@@ -21,6 +21,7 @@ import (
 
 	"github.com/wirewatch/wirewatch/fetch/charset"
 	"github.com/wirewatch/wirewatch/fetch/dates"
+	"github.com/wirewatch/wirewatch/internal/corpus"
 	"github.com/wirewatch/wirewatch/model"
 )
 
@@ -418,16 +419,12 @@ func summary(a refAnalysis) string {
 // text and whole-page text of every corpus page under the default rules,
 // with and without the page's address.
 func TestMatchesFormerCodeOnCorpora(t *testing.T) {
-	dir, pages := loadEval(t)
-	rules, err := DefaultRules()
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir, pages, rules := loadEvalRules(t)
 	files := map[string]string{}
 	for _, p := range pages {
 		files[filepath.Join(dir, p.File)] = p.URL
 	}
-	root := corpusDir(t, ".")
+	root := corpus.Dir(t, ".")
 	for _, p := range []string{"newspaper4k/html/*.html", "readability/test/test-pages/*/source.html", "miniflux/*/*/*/testdata/*.html"} {
 		m, _ := filepath.Glob(filepath.Join(root, p))
 		for _, f := range m {

@@ -17,6 +17,8 @@ import (
 	"golang.org/x/net/html"
 
 	"github.com/wirewatch/wirewatch/fetch/charset"
+	"github.com/wirewatch/wirewatch/internal/corpus"
+	prfpkg "github.com/wirewatch/wirewatch/internal/prf"
 )
 
 // Shingle-F1 evaluation against full gold texts.
@@ -62,7 +64,7 @@ type goldPage struct {
 
 // loadGold reads the pages with full gold text from the shared corpora.
 func loadGold(t testing.TB) []goldPage {
-	base := corpusDir(t, ".")
+	base := corpus.Dir(t, ".")
 	var pages []goldPage
 	// newspaper4k: html/NAME.html, txt/NAME.txt, metadata/NAME.json.
 	n4k := filepath.Join(base, "newspaper4k")
@@ -189,21 +191,11 @@ func shingleScore(gold, got string, perCJK bool) prf {
 	for k, n := range g {
 		fn += n - min(n, e[k])
 	}
+	if fp == 0 && fn == 0 {
+		return prf{1, 1, 1} // both empty, or the same shingles
+	}
 	var s prf
-	switch {
-	case fp == 0 && fn == 0:
-		s.p, s.r = 1, 1
-	default:
-		if tp+fp > 0 {
-			s.p = float64(tp) / float64(tp+fp)
-		}
-		if tp+fn > 0 {
-			s.r = float64(tp) / float64(tp+fn)
-		}
-	}
-	if s.p+s.r > 0 {
-		s.f = 2 * s.p * s.r / (s.p + s.r)
-	}
+	s.p, s.r, s.f = prfpkg.Scores(tp, fp, fn)
 	return s
 }
 
@@ -317,7 +309,7 @@ type pageResult struct {
 }
 
 func runGold(t testing.TB, pages []goldPage, ex extractor) []pageResult {
-	base := corpusDir(t, ".")
+	base := corpus.Dir(t, ".")
 	var out []pageResult
 	for _, p := range pages {
 		raw, err := os.ReadFile(filepath.Join(base, p.file))

@@ -9,6 +9,8 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 	"golang.org/x/net/html"
+
+	"github.com/wirewatch/wirewatch/internal/corpus"
 )
 
 func TestNodeTextBuiltTree(t *testing.T) {
@@ -65,7 +67,7 @@ func TestSiteWithoutURL(t *testing.T) {
 // Without --url the rule found from the links also gives the page's time
 // zone: a Guangming page prints Beijing time without a zone.
 func TestStateMediaPageWithoutURL(t *testing.T) {
-	base := corpusDir(t, "readability/test/test-pages/gmw")
+	base := corpus.Dir(t, "readability/test/test-pages/gmw")
 	raw, err := os.ReadFile(filepath.Join(base, "source.html"))
 	if err != nil {
 		t.Fatal(err)

@@ -242,17 +242,18 @@ func truncate(s string) string {
 // but not a.github.io and b.github.io. IP addresses and single-label hosts
 // must match exactly. Unparseable URLs are never the same site.
 func SameSite(a, b string) bool {
-	ha, ok := hostOf(a)
+	ha, ok := httpHostname(a)
 	if !ok {
 		return false
 	}
-	hb, ok := hostOf(b)
+	hb, ok := httpHostname(b)
 	if !ok {
 		return false
 	}
 	if ha == hb {
 		return true
 	}
+	// (Alike by design: two calls, each with its error checked; an idiom, not shared logic.)
 	ra, err := publicsuffix.EffectiveTLDPlusOne(ha)
 	if err != nil {
 		return false
@@ -264,7 +265,9 @@ func SameSite(a, b string) bool {
 	return ra == rb
 }
 
-func hostOf(s string) (string, bool) {
+// httpHostname is the hostname (no port, no trailing dot) of an http(s) URL
+// as a browser parses it, for SameSite; Host is the display form.
+func httpHostname(s string) (string, bool) {
 	u, err := parser.Parse(s)
 	if err != nil {
 		return "", false
@@ -274,4 +277,15 @@ func hostOf(s string) (string, bool) {
 	}
 	h := strings.TrimSuffix(u.Hostname(), ".")
 	return h, h != ""
+}
+
+// Host returns the lower-cased host, port included, of an absolute URL, for
+// display and messages (web pages, `sources check` advice); "" when raw has
+// no host. Unlike Canonical it accepts any scheme and keeps a default port.
+func Host(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return ""
+	}
+	return strings.ToLower(u.Host)
 }

@@ -140,3 +140,20 @@ func FuzzCanonical(f *testing.F) {
 		}
 	})
 }
+
+// (Alike by design: a map of input to want, as in the other table tests.)
+func TestHost(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"https://www.News.cn/politics/index.htm": "www.news.cn",
+		"http://127.0.0.1:8080/feed.xml":         "127.0.0.1:8080",
+		"https://user:pw@example.org?x=1":        "example.org",
+		"/relative/path":                         "",
+		"not a url at all":                       "",
+		"http://[::1":                            "",
+	} {
+		if got := Host(in); got != want {
+			t.Errorf("Host(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
