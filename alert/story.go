@@ -120,6 +120,8 @@ func shingles(text string) []string {
 	var words []string
 	var han []rune
 	var cur strings.Builder
+	// (Alike by design: a splitter of its own; alert/render.go's tokens
+	// splits for display with other rules.)
 	flushWord := func() {
 		if cur.Len() > 0 {
 			words = append(words, cur.String())

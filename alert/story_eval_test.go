@@ -576,10 +576,17 @@ const (
 // swept with it, so it is now a development set and its figures are
 // optimistic.
 func TestStoryHeldOut2(t *testing.T) {
-	pairs, docs := loadStoryEval(t, "story_pairs_heldout2.tsv")
-	c := reportStoryOutcomes(t, "third development set (heldout2)", storyOutcomes(pairs, docs))
-	// For comparison: the previous rule (fingerprint alone, 11 bits, at
-	// least 8 shingles) on the same pairs.
+	checkStorySet(t, "story_pairs_heldout2.tsv", "third development set (heldout2)", 150, storyHeldOut2MinPrecision, storyHeldOut2MinRecall)
+}
+
+// checkStorySet measures the daemon's matching on one labelled pair file,
+// logs the previous rule (fingerprint alone, 11 bits, at least 8
+// shingles) on the same pairs for comparison, and holds the figures to
+// their floors.
+func checkStorySet(t *testing.T, file, name string, minPairs int, minP, minR float64) {
+	t.Helper()
+	pairs, docs := loadStoryEval(t, file)
+	c := reportStoryOutcomes(t, name, storyOutcomes(pairs, docs))
 	var old storyPR
 	prev := storyParams{textRunes: StoryTextRunes, minShingles: 8, stripDateline: true}
 	for _, pr := range pairs {
@@ -589,14 +596,14 @@ func TestStoryHeldOut2(t *testing.T) {
 		old.add(okA && okB && bits.OnesCount64(fa^fb) <= storyFingerprintOnlyDistance, pr.same)
 	}
 	t.Logf("previous rule (fingerprint alone, %d bits): precision %.3f recall %.3f (TP %d FP %d FN %d)", storyFingerprintOnlyDistance, old.precision(), old.recall(), old.tp, old.fp, old.fn)
-	if len(pairs) < 150 {
-		t.Errorf("held-out set too small: %d pairs (want ≥ 150)", len(pairs))
+	if len(pairs) < minPairs {
+		t.Errorf("%s too small: %d pairs (want ≥ %d)", file, len(pairs), minPairs)
 	}
-	if p := c.precision(); p < storyHeldOut2MinPrecision {
-		t.Errorf("held-out precision %.3f below the floor %.2f", p, storyHeldOut2MinPrecision)
+	if p := c.precision(); p < minP {
+		t.Errorf("%s: precision %.3f below the floor %.2f", file, p, minP)
 	}
-	if r := c.recall(); r < storyHeldOut2MinRecall {
-		t.Errorf("held-out recall %.3f below the floor %.2f", r, storyHeldOut2MinRecall)
+	if r := c.recall(); r < minR {
+		t.Errorf("%s: recall %.3f below the floor %.2f", file, r, minR)
 	}
 }
 
@@ -615,24 +622,5 @@ const (
 // check's algorithm and setting were frozen and committed. Its figures are
 // the honest ones.
 func TestStoryHeldOut3(t *testing.T) {
-	pairs, docs := loadStoryEval(t, "story_pairs_heldout3.tsv")
-	c := reportStoryOutcomes(t, "third independent held-out set", storyOutcomes(pairs, docs))
-	var old storyPR
-	prev := storyParams{textRunes: StoryTextRunes, minShingles: 8, stripDateline: true}
-	for _, pr := range pairs {
-		a, b := docs[pr.idA], docs[pr.idB]
-		fa, okA := storyFingerprintWith(a.title, a.text, prev)
-		fb, okB := storyFingerprintWith(b.title, b.text, prev)
-		old.add(okA && okB && bits.OnesCount64(fa^fb) <= storyFingerprintOnlyDistance, pr.same)
-	}
-	t.Logf("previous rule (fingerprint alone, %d bits): precision %.3f recall %.3f (TP %d FP %d FN %d)", storyFingerprintOnlyDistance, old.precision(), old.recall(), old.tp, old.fp, old.fn)
-	if len(pairs) < 200 {
-		t.Errorf("held-out set too small: %d pairs (want ≥ 200)", len(pairs))
-	}
-	if p := c.precision(); p < storyHeldOut3MinPrecision {
-		t.Errorf("held-out precision %.3f below the floor %.2f", p, storyHeldOut3MinPrecision)
-	}
-	if r := c.recall(); r < storyHeldOut3MinRecall {
-		t.Errorf("held-out recall %.3f below the floor %.2f", r, storyHeldOut3MinRecall)
-	}
+	checkStorySet(t, "story_pairs_heldout3.tsv", "third independent held-out set", 200, storyHeldOut3MinPrecision, storyHeldOut3MinRecall)
 }

@@ -53,6 +53,8 @@ func TestStoryFingerprint(t *testing.T) {
 // A leading wire dateline is dropped before the text window is taken, so
 // a copy that keeps it and one that drops it read the same start.
 func TestStripDateline(t *testing.T) {
+	// (Alike by design: a table of inputs and wants, the shape every table
+	// test in the tree shares.)
 	for in, want := range map[string]string{
 		"BEIJING, Dec. 5 (Xinhua) -- The State Council said":       "The State Council said",
 		"ANKARA, Nov. 17 (Xinhua) -- The Turkish Parliament":       "The Turkish Parliament",

@@ -35,6 +35,8 @@ func newMetrics(reg prometheus.Registerer, channels []string) *metrics {
 			Name: "wirewatch_deliveries_pending",
 			Help: "Deliveries not yet sent (pending or sending), as of the last pass.",
 		}),
+		// (Alike by design: each subsystem declares its own metrics; fetch/metrics.go's
+		// histogram has the same shape, with another name, help and buckets.)
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "wirewatch_delivery_duration_seconds",
 			Help:    "Time to hand one message to the SMTP server or HTTP endpoint, by channel.",

@@ -14,6 +14,8 @@ import (
 // A story carried by three outlets is one digest item naming the others;
 // every delivery row is still marked sent.
 func TestDigestOneItemPerStory(t *testing.T) {
+	// (Alike by design: every sender test opens like this, with its own
+	// subscriber; newTestEnv holds what they share.)
 	t.Parallel()
 	e := newTestEnv(t, config.Subscriber{Name: "bo", Email: "bo@example.org", Cadence: "daily at 08:00 Europe/London"})
 	ctx := context.Background()
