@@ -38,12 +38,13 @@ import (
 //     back-pressure reaches the database claims.
 //
 // An article keeps the lease its fetch claimed through extract and
-// classify: only the classify stage writes its result, and the store
-// checks the lease's owner then (a lost lease drops the result; the
-// article is redone). The lease is not renewed: the queues hold at most
-// one job per worker, so an article waits for a few extractions or
-// transactions (milliseconds each), far inside daemon.lease — as long as
-// it waited before on the CPU gate these stages replace.
+// classify; the classify stage stores its result, and the store checks
+// the lease's owner then (a lost lease drops the result, and the article
+// is redone, never stored twice). The lease is not renewed: each queue
+// holds one job per worker, so a downloaded article waits behind at most
+// the downloads, extractions and transactions its stages hold (each a few
+// milliseconds of work, a download that waits to hand over holds no
+// connection), far inside daemon.lease.
 //
 // Shutdown runs down the pipeline in order: the claiming stages stop
 // claiming and finish their jobs; then each queue-fed stage, once the
