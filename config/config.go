@@ -72,9 +72,11 @@ type Database struct {
 type Daemon struct {
 	// PollWorkers is how many sources are polled at once. Default 8.
 	PollWorkers int `yaml:"poll_workers"`
-	// FetchWorkers is how many articles are extracted, classified and stored
-	// at once; eight times as many page downloads may wait on the network
-	// meanwhile (within fetch.host_concurrency per host). Default 8.
+	// FetchWorkers is the size of the extract stage's pool and of the
+	// classify stage's (classify and store): how many articles are
+	// extracted at once, and how many classified and stored; eight times
+	// as many page downloads may wait on the network meanwhile (within
+	// fetch.host_concurrency per host). Default 8.
 	FetchWorkers int `yaml:"fetch_workers"`
 	// DeliveryWorkers is how many alerts are sent at once. Default 4.
 	DeliveryWorkers int `yaml:"delivery_workers"`

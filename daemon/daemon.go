@@ -43,10 +43,6 @@ type Daemon struct {
 	pipeline []*stage
 	// unchanged records 304 polls in groups.
 	unchanged *notModifiedBatch
-	// cpu admits daemon.fetch_workers articles at a time to extraction,
-	// classification and storing; more downloads than that may wait on the
-	// network meanwhile (see downloads).
-	cpu chan struct{}
 	// sent counts messages the delivery stage sent (PollOnce reports it).
 	sent atomic.Int64
 	// housekept is when the delivery stage last did its housekeeping (only
@@ -71,7 +67,6 @@ func New(cfg config.Config, deps Deps, logger *slog.Logger, reg prometheus.Regis
 		m:         newMetrics(reg, deps.Store),
 		owner:     owner,
 		now:       time.Now,
-		cpu:       make(chan struct{}, cfg.Daemon.FetchWorkers),
 		unchanged: &notModifiedBatch{st: deps.Store, max: max(cfg.Daemon.PollWorkers, 1), wait: config.DefaultNotModifiedWait},
 		health:    newSourceHealth(cfg.Fetch, deps, logger, reg),
 	}
@@ -259,8 +254,11 @@ func nextCheck(firstSeen, now time.Time, schedule []time.Duration) *time.Time {
 	return nil
 }
 
-// processArticle fetches, extracts, classifies and stores one article, or
-// records why it could not.
+// processArticle is the fetch stage's job: it downloads one article and
+// hands the page to the extract stage, or records why there is none (a
+// removal, a refusal, a failure to retry, an unchanged page). An article
+// whose page stays unavailable goes to the classify stage on its feed
+// summary.
 func (d *Daemon) processArticle(ctx context.Context, a store.DueArticle) {
 	log := d.log.With("article_id", a.ID, "url", a.URL, "source", a.SourceName)
 	etag, lastMod := "", ""
@@ -306,7 +304,8 @@ func (d *Daemon) processArticle(ctx context.Context, a store.DueArticle) {
 			// Keep what the feed said: the article is classified on its
 			// title and summary rather than lost.
 			log.Warn("article page unavailable, keeping the feed summary", "error", err, "kind", kind, "attempts", attempts)
-			d.save(ctx, log, a, d.deps.Extractor.FromSummary(a.Title, a.Summary), fetched{}, nextCheck(a.FirstSeenAt, now, d.cfg.Fetch.Recheck))
+			ex, next := d.deps.Extractor.FromSummary(a.Title, a.Summary), nextCheck(a.FirstSeenAt, now, d.cfg.Fetch.Recheck)
+			d.handOff(ctx, classifyStage, func(ctx context.Context) { d.save(ctx, log, a, ex, fetched{}, next) })
 			return
 		}
 		retry, ok := d.deps.Fetcher.RetryAfter(err)
@@ -327,12 +326,15 @@ func (d *Daemon) processArticle(ctx context.Context, a store.DueArticle) {
 		}
 		return
 	}
-	select {
-	case d.cpu <- struct{}{}:
-	case <-ctx.Done():
-		return
-	}
-	defer func() { <-d.cpu }()
+	next := nextCheck(a.FirstSeenAt, now, d.cfg.Fetch.Recheck)
+	d.handOff(ctx, extractStage, func(ctx context.Context) { d.extractArticle(ctx, log, a, page, next) })
+}
+
+// extractArticle is the extract stage's job: it extracts the text of a
+// downloaded page (the feed summary when that gives more), files a
+// duplicate under the article it duplicates, and hands the text to the
+// classify stage.
+func (d *Daemon) extractArticle(ctx context.Context, log *slog.Logger, a store.DueArticle, page *fetch.Response, next *time.Time) {
 	ex, label, err := d.deps.Extractor.Extract(page.Body, page.Header.Get("Content-Type"), page.URL)
 	if err == nil {
 		d.health.observeExtraction(ctx, model.Source{ID: a.SourceID, Name: a.SourceName, Outlet: a.Outlet}, page.URL, ex.Method)
@@ -367,7 +369,8 @@ func (d *Daemon) processArticle(ctx context.Context, a store.DueArticle) {
 			ex = fb
 		}
 	}
-	d.save(ctx, log, a, ex, fetched{raw: page.Body, charset: label, etag: page.ETag, lastModified: page.LastModified}, nextCheck(a.FirstSeenAt, now, d.cfg.Fetch.Recheck))
+	f := fetched{raw: page.Body, charset: label, etag: page.ETag, lastModified: page.LastModified}
+	d.handOff(ctx, classifyStage, func(ctx context.Context) { d.save(ctx, log, a, ex, f, next) })
 }
 
 // refusedKinds are the fetch errors that refuse an article for good: an
@@ -432,6 +435,9 @@ func (d *Daemon) canonicalOf(listed, final, declared string) string {
 	return ""
 }
 
+// save is the classify stage's job: it classifies an extracted article
+// and stores it, with its decision, its story and the deliveries alert
+// planned, in one transaction.
 func (d *Daemon) save(ctx context.Context, log *slog.Logger, a store.DueArticle, ex model.Extracted, f fetched, next *time.Time) {
 	if ex.Title == "" {
 		ex.Title = a.Title

@@ -78,7 +78,7 @@ func newMetrics(reg prometheus.Registerer, st *store.Store) *metrics {
 	for _, v := range []string{extract.MethodRule, extract.MethodGeneric, extract.MethodSummary} {
 		m.extractions.WithLabelValues(v)
 	}
-	for _, v := range []string{"poll", "fetch"} {
+	for _, v := range []string{"poll", "fetch", "extract", "classify"} {
 		m.inflight.WithLabelValues(v)
 	}
 	if reg != nil {

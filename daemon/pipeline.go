@@ -12,34 +12,67 @@ import (
 
 // The pipeline, top to bottom. Data flows one way:
 //
-//	poll     due sources      fetch the feed or listing page; queue new article URLs   → wakes fetch
-//	fetch    due articles     download; then, daemon.fetch_workers at a time, extract,
-//	                          classify, and in one transaction store the article, its
-//	                          decision and the deliveries alert planned                → wakes deliver
-//	deliver  due deliveries   render and send on the message's channel (email,
-//	         and digests      webhook); record the outcome
+//	poll      due sources      fetch the feed or listing page; queue new article
+//	                           URLs (store)                                       → wakes fetch
+//	fetch     due articles     download the page                                  → extract queue
+//	extract   fetched pages    extract the text (site rule, generic, summary);
+//	                           merge a duplicate under its canonical address      → classify queue
+//	classify  extracted texts  classify, and in one transaction store the
+//	                           article, its decision, its story and the
+//	                           deliveries alert planned                           → wakes deliver
+//	deliver   due deliveries   render and send on the message's channel (email,
+//	          and digests      webhook); record the outcome
 //
-// Every stage is the same mechanism (run, or drain for `poll --once`): it
-// claims due rows from the database under a lease (UPDATE … FOR UPDATE SKIP
-// LOCKED, so replicas share the work), runs each claimed job on a bounded
-// pool of workers, and claims again when a worker frees, the tick passes or
-// the stage before wakes it. While the database is down it backs off
-// (config.DefaultBackoffFloor doubling to database.retry_max); at shutdown
-// it stops claiming and its jobs get daemon.shutdown_grace to finish.
+// Every stage is the same mechanism: a bounded pool of workers, each
+// running one job at a time. A stage is fed in one of two ways:
+//
+//   - from the database (poll, fetch, deliver): it claims due rows under a
+//     lease (UPDATE … FOR UPDATE SKIP LOCKED, so replicas share the work),
+//     as many as it has free workers, and claims again when a worker frees,
+//     the tick passes or the stage before wakes it. While the database is
+//     down it backs off (config.DefaultBackoffFloor doubling to
+//     database.retry_max).
+//   - by the stage before (extract, classify): through an in-memory queue
+//     as long as its pool. A full queue blocks the job handing over, so the
+//     stage before keeps its workers busy and claims nothing more: the
+//     back-pressure reaches the database claims.
+//
+// An article keeps the lease its fetch claimed through extract and
+// classify; the classify stage stores its result, and the store checks
+// the lease's owner then (a lost lease drops the result, and the article
+// is redone, never stored twice). The lease is not renewed: each queue
+// holds one job per worker, so a downloaded article waits behind at most
+// the downloads, extractions and transactions its stages hold (each a few
+// milliseconds of work, a download that waits to hand over holds no
+// connection), far inside daemon.lease.
+//
+// Shutdown runs down the pipeline in order: the claiming stages stop
+// claiming and finish their jobs; then each queue-fed stage, once the
+// stage before has stopped, empties its queue and stops. All of it gets
+// daemon.shutdown_grace; past it, the work left is cancelled and its
+// leases released. PollOnce drains the same way (see drain and once.go).
 
 // The stages, in pipeline order.
 const (
 	pollStage = iota
 	fetchStage
+	extractStage
+	classifyStage
 	deliverStage
 )
 
-// stage is one step of the pipeline.
+// stage is one step of the pipeline: a pool of workers fed either by claims
+// (claim) or by the stage before (queued).
 type stage struct {
 	name    string
 	workers int
-	// claim leases up to n due jobs; nil turns the stage off.
+	// claim leases up to n due jobs; nil for a stage fed by the one before.
 	claim claimFunc
+	// queued marks a stage fed by the stage before through in.
+	queued bool
+	// in is the queue of a queued stage, as long as its pool; made anew by
+	// serve for each run.
+	in chan func(context.Context)
 	// wake is signalled when the stage before queued work for this one.
 	wake chan struct{}
 }
@@ -59,9 +92,11 @@ func (s *stage) signal() {
 // subscribes (Deps.Alerter is nil).
 func (d *Daemon) newPipeline() []*stage {
 	p := []*stage{
-		pollStage:    {name: "poll", workers: d.cfg.Daemon.PollWorkers, claim: d.claimSources},
-		fetchStage:   {name: "fetch", workers: d.downloads(), claim: d.claimArticles},
-		deliverStage: {name: "deliver", workers: d.cfg.Daemon.DeliveryWorkers, claim: d.claimDeliveries},
+		pollStage:     {name: "poll", workers: d.cfg.Daemon.PollWorkers, claim: d.claimSources},
+		fetchStage:    {name: "fetch", workers: d.downloads(), claim: d.claimArticles},
+		extractStage:  {name: "extract", workers: d.cfg.Daemon.FetchWorkers, queued: true},
+		classifyStage: {name: "classify", workers: d.cfg.Daemon.FetchWorkers, queued: true},
+		deliverStage:  {name: "deliver", workers: d.cfg.Daemon.DeliveryWorkers, claim: d.claimDeliveries},
 	}
 	if d.deps.Alerter == nil {
 		p[deliverStage].claim = nil
@@ -70,6 +105,18 @@ func (d *Daemon) newPipeline() []*stage {
 		s.wake = make(chan struct{}, 1)
 	}
 	return p
+}
+
+// handOff queues job for a queued stage, waiting while its queue is full.
+// It reports false when ctx ended first (the job is dropped; its article's
+// lease is released or expires, and the article is redone).
+func (d *Daemon) handOff(ctx context.Context, to int, job func(context.Context)) bool {
+	select {
+	case d.pipeline[to].in <- job:
+		return true
+	case <-ctx.Done():
+		return false
+	}
 }
 
 // downloads is how many article jobs run at once.
@@ -123,16 +170,26 @@ func (d *Daemon) claimDeliveries(ctx context.Context, n int) ([]func(context.Con
 // Run works the pipeline until ctx is cancelled. Then it stops claiming,
 // lets in-flight work finish within the shutdown grace period, cancels what
 // is left, and releases its leases. A database outage pauses claiming (with
-// backoff) and never ends Run.
+// backoff) and never ends Run. Run and PollOnce must not run at the same
+// time on one Daemon (each makes the queues of the queued stages).
 func (d *Daemon) Run(ctx context.Context) error {
 	workCtx, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelWork()
 
+	// Each claiming stage runs with the queued stages that follow it: they
+	// stop in order once it has stopped claiming and finished its jobs.
 	var wg sync.WaitGroup
-	for _, s := range d.pipeline {
-		if s.claim != nil {
-			wg.Go(func() { d.run(ctx, workCtx, s) })
+	for i, s := range d.pipeline {
+		if s.claim == nil {
+			continue
 		}
+		stopped := make(chan struct{})
+		last := d.serveAfter(workCtx, i, stopped)
+		wg.Go(func() {
+			d.run(ctx, workCtx, s)
+			close(stopped)
+			<-last
+		})
 	}
 
 	<-ctx.Done()
@@ -237,13 +294,68 @@ func (d *Daemon) run(ctx, workCtx context.Context, s *stage) {
 	}
 }
 
-// drain runs one stage until none of its work is due, for PollOnce: it
-// claims only as many jobs as it can start (once at least half the workers
-// are free, to keep claims batched), so no claimed row waits behind others
-// while its lease runs out. A finished job's row is no longer due (or is
-// leased until it is), so nothing is claimed twice. It returns how many
-// jobs ran.
-func (d *Daemon) drain(ctx context.Context, s *stage) (int, error) {
+// serveAfter starts the queued stages that follow stage i in the pipeline,
+// each fed by the one before it; the first of them stops once upstream is
+// closed (stage i has stopped) and its queue is empty, the next once the
+// first has stopped, and so on. It returns a channel closed when the last
+// has stopped (upstream itself when no queued stage follows).
+func (d *Daemon) serveAfter(ctx context.Context, i int, upstream <-chan struct{}) <-chan struct{} {
+	for _, s := range d.pipeline[i+1:] {
+		if !s.queued {
+			break
+		}
+		upstream = d.serve(ctx, s, upstream)
+	}
+	return upstream
+}
+
+// serve runs a queued stage: s.workers workers take jobs from its queue
+// (made here, as long as the pool) until upstream is closed and the queue
+// is empty. Jobs run with ctx; once ctx is done, the jobs left in the
+// queue are dropped (their leases are released or expire). It returns a
+// channel closed when the stage has stopped.
+func (d *Daemon) serve(ctx context.Context, s *stage, upstream <-chan struct{}) <-chan struct{} {
+	in := make(chan func(context.Context), s.workers)
+	s.in = in
+	var workers sync.WaitGroup
+	for range s.workers {
+		workers.Go(func() {
+			for job := range in {
+				if ctx.Err() != nil {
+					continue
+				}
+				d.m.inflight.WithLabelValues(s.name).Inc()
+				job(ctx)
+				d.m.inflight.WithLabelValues(s.name).Dec()
+			}
+		})
+	}
+	stopped := make(chan struct{})
+	go func() {
+		<-upstream
+		close(in)
+		workers.Wait()
+		close(stopped)
+	}()
+	return stopped
+}
+
+// drain runs stage i until none of its work is due, for PollOnce, and
+// with it the queued stages that follow it: it returns once they have
+// done all that it handed them. It claims only as many jobs as it can
+// start (once at least half the workers are free, to keep claims
+// batched), so no claimed row waits behind others while its lease runs
+// out. A finished job's row is no longer due (or is leased until it is),
+// so nothing is claimed twice. It returns how many jobs it ran.
+func (d *Daemon) drain(ctx context.Context, i int) (int, error) {
+	s := d.pipeline[i]
+	stopped := make(chan struct{})
+	last := d.serveAfter(ctx, i, stopped)
+	defer func() {
+		// After the jobs below have finished (deferred later, run first).
+		close(stopped)
+		<-last
+	}()
 	total, running := 0, 0
 	done := make(chan struct{}, s.workers)
 	var wg sync.WaitGroup
