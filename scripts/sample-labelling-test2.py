@@ -12,6 +12,9 @@ Chinese headline figure is no longer a clean held-out measurement.
 """
 import gzip, json, os, random, sys
 
+sys.path.insert(0, os.path.dirname(__file__))
+from labelbatch import write_batch  # noqa: E402
+
 HERE = os.path.dirname(__file__)
 CORPUS = os.path.join(HERE, "..", "..", "shared", "corpora", "statemedia", "headlines.jsonl.gz")
 LABELS = os.path.join(HERE, "..", "classify", "testdata", "labels")
@@ -28,11 +31,5 @@ zh = sorted((d for d in items if d["lang"] == "zh" and d["id"] not in taken), ke
 random.Random(20261207).shuffle(zh)
 draw = zh[:2100]
 for k in range(3):
-    with open(os.path.join(out, f"test2-zh-{k+1}.txt"), "w", encoding="utf-8") as f:
-        for i, d in enumerate(draw[k * 700:(k + 1) * 700], 1):
-            f.write(f"#{i} id={d['id']} | {d['outlet']} | {d['lang']} | {d['date']}\n")
-            f.write(f"T: {d['title']}\n")
-            if d["lead"]:
-                f.write(f"L: {d['lead']}\n")
-            f.write("\n")
+    write_batch(os.path.join(out, f"test2-zh-{k+1}.txt"), draw[k * 700:(k + 1) * 700])
 print(len(zh), len(draw))

@@ -13,6 +13,9 @@ positives and their look-alike negatives are over-represented.
 """
 import gzip, json, os, random, sys
 
+sys.path.insert(0, os.path.dirname(__file__))
+from labelbatch import write_named  # noqa: E402
+
 CORPUS = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "corpora", "statemedia", "headlines.jsonl.gz")
 out = sys.argv[1]
 items = [json.loads(l) for l in gzip.open(CORPUS, "rt", encoding="utf-8")]
@@ -60,13 +63,7 @@ train = cand[:2600] + plain[:1400]
 rng2.shuffle(train)
 
 def write(name, ds):
-    with open(os.path.join(out, name), "w", encoding="utf-8") as f:
-        for i, d in enumerate(ds, 1):
-            f.write(f"#{i} id={d['id']} | {d['outlet']} | {d['lang']} | {d['date']}\n")
-            f.write(f"T: {d['title']}\n")
-            if d["lead"]:
-                f.write(f"L: {d['lead']}\n")
-            f.write("\n")
+    write_named(out, name, ds)
 
 zh = [d for d in test if d["lang"] == "zh"]
 # Growing the test set (issue 12: "grown until it holds >= 100 relevant

@@ -1,0 +1,18 @@
+"""The batch file annotators read: one block per item, numbered, with its
+id, outlet, language and date, then the title (T:) and lead (L:). Shared by
+the sampling scripts, which choose items and never label them."""
+import os
+
+
+def write_batch(path, items):
+    with open(path, "w", encoding="utf-8") as f:
+        for i, d in enumerate(items, 1):
+            f.write(f"#{i} id={d['id']} | {d['outlet']} | {d['lang']} | {d['date']}\n")
+            f.write(f"T: {d['title']}\n")
+            if d["lead"]:
+                f.write(f"L: {d['lead']}\n")
+            f.write("\n")
+
+
+def write_named(out, name, items):
+    write_batch(os.path.join(out, name), items)
