@@ -24,8 +24,11 @@ import (
 const StoryCandidateDistance = 24
 
 // StoryCandidateLimit is the most candidates checked for one article,
-// nearest fingerprint first.
-const StoryCandidateLimit = 200
+// nearest fingerprint first. Real items have about 11 within
+// StoryCandidateDistance (TestStoryCandidateLoad); copies of one story are
+// among the nearest. Each candidate costs its text and a sketch while the
+// story lock is held, so the bound is kept low (docs/stories.md, "Cost").
+const StoryCandidateLimit = 50
 
 // StoryCheckChars is how many characters of a stored article's text the
 // check needs: its window (storyMatchShipped.textRunes) after a wire

@@ -469,14 +469,15 @@ func (d *Daemon) save(ctx context.Context, log *slog.Logger, a store.DueArticle,
 	// the storied articles of the last 72 h under one lock, and the
 	// archive's other nine in ten would make that read, and the time the
 	// lock is held, many times longer (docs/stories.md, "Cost").
-	fp, hasStory := alert.StoryFingerprint(ex.Title, ex.Text)
-	hasStory = hasStory && cls.Relevant
-	newText := save.Prev == nil || save.Prev.ContentHash != save.ContentHash
-	if !d.deps.Alerts && !(hasStory && newText) {
+	// The save writes the story with the text, in one row version.
+	if fp, ok := alert.StoryFingerprint(ex.Title, ex.Text); ok && cls.Relevant {
+		save.Story = &store.StoryAssign{FP: fp, Match: storyMatch(ex.Title, ex.Text, a.Outlet)}
+	}
+	if !d.deps.Alerts {
 		res, err = d.st.SaveArticle(ctx, save)
 	} else {
-		// One unit of work: the article, its decision, the deliveries
-		// planned for it and its story commit together.
+		// One unit of work: the article, its decision, its story and the
+		// deliveries planned for it commit together.
 		err = d.st.InTx(ctx, func(tx *store.Tx) error {
 			var err error
 			if res, err = tx.SaveArticle(ctx, save); err != nil || !res.Decided {
@@ -488,11 +489,7 @@ func (d *Daemon) save(ctx context.Context, log *slog.Logger, a store.DueArticle,
 					return err
 				}
 			}
-			// Last: story assignment is serialised until commit.
-			if hasStory && res.NewRevision {
-				_, err = tx.AssignStory(ctx, a.ID, fp, storyMatch(ex.Title, ex.Text, a.Outlet))
-			}
-			return err
+			return nil
 		})
 		d.queued(queued, err)
 	}

@@ -157,6 +157,11 @@ type ArticleSave struct {
 	// Prev is the stored state as claimed (DueArticle.State); nil makes
 	// SaveArticle read it first under a row lock.
 	Prev *ArticleState
+	// Story, when set, puts a new text in its story in the same row
+	// version as the text (findStory; the story lock is held until
+	// commit). A second write of the wide article row would add every one
+	// of its index entries again, the full-text ones included.
+	Story *StoryAssign
 }
 
 // SaveResult says what SaveArticle changed.
@@ -196,6 +201,9 @@ UPDATE articles SET
     check_count = check_count + 1, last_checked_at = now(), next_check_at = $14,
     removed_at = NULL, lease_until = NULL, lease_owner = NULL,
     classifier_version = $15, relevant = $16, score = $17, topics = $18,
+    -- the story, when the save assigns one ($33, $34: see ArticleSave.Story);
+    -- an article keeps the story it is in
+    story_fp = coalesce($33, story_fp), story_id = coalesce(story_id, $34),
     -- the search vectors from text prepared in Go (see searchtext.go):
     -- title, the row's summary (which no save changes) and body.
     search_en = setweight(to_tsvector('english', $19), 'A') ||
@@ -253,7 +261,7 @@ func (s *Store) SaveArticle(ctx context.Context, a ArticleSave) (SaveResult, err
 	if err != nil {
 		return SaveResult{}, err
 	}
-	if a.Prev != nil && (a.Prev.ContentHash == a.ContentHash || a.Prev.Revision == 0) {
+	if a.Prev != nil && (a.Prev.ContentHash == a.ContentHash || (a.Prev.Revision == 0 && a.Story == nil)) {
 		return saveArticle(ctx, s.Pool, a, raw)
 	}
 	var res SaveResult
@@ -359,6 +367,15 @@ func saveArticleRows(ctx context.Context, tx execer, a ArticleSave, raw []byte) 
 		zhArg = nil
 		zhTitle, zhSummary, zhBody = cjkBigrams(ex.Title), cjkBigrams(prev.Summary), cjkBigrams(runes.Prefix(ex.Text, searchBodyZh))
 	}
+	var storyFP, storyID *int64
+	if a.Story != nil && changed {
+		id, err := findStory(ctx, tx, a.ID, a.Story.FP, ex.Lang, a.Story.Match)
+		if err != nil {
+			return res, err
+		}
+		fp := int64(a.Story.FP)
+		storyFP, storyID = &fp, &id
+	}
 	var n int
 	err = tx.QueryRow(ctx, saveFetched, a.ID, a.Owner, ex.Title, ex.Byline, ex.Published, a.PublishedSuspect, ex.Lang, ex.Text,
 		a.ContentHash, ex.Method, rev, a.ETag, a.LastModified, a.NextCheck,
@@ -367,7 +384,7 @@ func saveArticleRows(ctx context.Context, tx execer, a ArticleSave, raw []byte) 
 		zhTitle, zhBody,
 		raw, a.RawCharset, diff, changed,
 		sc.topics, sc.scores, sc.evidence,
-		stripHan(prev.Summary), zhSummary, zhArg).Scan(&n)
+		stripHan(prev.Summary), zhSummary, zhArg, storyFP, storyID).Scan(&n)
 	if err == nil && n == 0 {
 		err = ErrLeaseLost
 	}

@@ -32,19 +32,28 @@ type StoryMatch struct {
 
 // qStoryCandidates lists the stories' articles of the same language first
 // seen within $3 of article $1, whose fingerprints differ from $2 in at
-// most $4 bits, nearest first.
+// most $4 bits, nearest first; $7 is the article's language when the save
+// that asks sets a new one ('' : the stored one). The nearest are chosen
+// on the narrow
+// columns first; only they are joined for their text, so no other body in
+// the window is read (detoasted) for a sort that drops it.
 const qStoryCandidates = `
+WITH near AS (
+    SELECT p.article_id AS id, bit_count((p.fp # $2)::bit(64))::int AS d
+    FROM story_prints p, articles a
+    WHERE a.id = $1 AND p.article_id <> $1
+      AND p.language = coalesce(nullif($7, ''), a.language)
+      AND p.first_seen_at > a.first_seen_at - $3 * interval '1 millisecond'
+      AND p.first_seen_at < a.first_seen_at + $3 * interval '1 millisecond'
+      AND bit_count((p.fp # $2)::bit(64)) <= $4
+    ORDER BY 2, 1
+    LIMIT $6)
 SELECT o.id, o.story_id, o.outlet, o.title,
        left(CASE WHEN o.body_text <> '' THEN o.body_text ELSE o.summary END, $5),
-       bit_count((o.story_fp # $2)::bit(64))::int
-FROM articles o, articles a
-WHERE a.id = $1 AND o.id <> $1 AND o.story_fp IS NOT NULL AND o.story_id IS NOT NULL
-  AND o.language = a.language
-  AND o.first_seen_at > a.first_seen_at - $3 * interval '1 millisecond'
-  AND o.first_seen_at < a.first_seen_at + $3 * interval '1 millisecond'
-  AND bit_count((o.story_fp # $2)::bit(64)) <= $4
-ORDER BY bit_count((o.story_fp # $2)::bit(64)), o.id
-LIMIT $6`
+       near.d
+FROM near JOIN articles o ON o.id = near.id
+WHERE o.story_id IS NOT NULL
+ORDER BY near.d, o.id`
 
 // AssignStory puts an article in the story of the nearest candidate
 // (m.MaxDistance, m.Window, same language) that m.Same accepts, or in a
@@ -54,22 +63,48 @@ LIMIT $6`
 // saved at once by two workers join one story: call it last in the
 // transaction.
 func (t *Tx) AssignStory(ctx context.Context, articleID int64, fp uint64, m StoryMatch) (int64, error) {
+	story, err := findStory(ctx, t.tx, articleID, fp, "", m)
+	if err != nil {
+		return 0, err
+	}
+	if _, err := t.tx.Exec(ctx, `UPDATE articles SET story_fp = $2, story_id = $3 WHERE id = $1`, articleID, int64(fp), story); err != nil {
+		return 0, fmt.Errorf("store: story of article %d: %w", articleID, err)
+	}
+	return story, nil
+}
+
+// qStoryPrint records an article's fingerprint for later lookups.
+const qStoryPrint = `
+INSERT INTO story_prints (article_id, story_id, fp, language, first_seen_at)
+SELECT id, $2, $3, coalesce(nullif($4, ''), language), first_seen_at FROM articles WHERE id = $1
+ON CONFLICT (article_id) DO UPDATE SET story_id = EXCLUDED.story_id, fp = EXCLUDED.fp, language = EXCLUDED.language`
+
+// StoryAssign asks a save to put the article in its story (ArticleSave.Story).
+type StoryAssign struct {
+	FP    uint64
+	Match StoryMatch
+}
+
+// findStory takes the story lock and returns the article's story: the one
+// it is in already, else the nearest candidate's that m.Same accepts, else
+// a new one. The caller writes it to the article row, in the same
+// transaction (the lock is held until commit). lang is the language the
+// caller's save sets ('' keeps the stored one).
+func findStory(ctx context.Context, tx execer, articleID int64, fp uint64, lang string, m StoryMatch) (int64, error) {
 	// The lock first, in a statement of its own: the candidates are read
 	// in a later snapshot, which sees the previous holder's commit.
-	if _, err := t.tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, storyLockKey); err != nil {
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, storyLockKey); err != nil {
 		return 0, fmt.Errorf("store: story of article %d: %w", articleID, err)
 	}
 	var current *int64
-	if err := t.tx.QueryRow(ctx, `SELECT story_id FROM articles WHERE id = $1`, articleID).Scan(&current); err != nil {
+	if err := tx.QueryRow(ctx, `SELECT story_id FROM articles WHERE id = $1`, articleID).Scan(&current); err != nil {
 		return 0, fmt.Errorf("store: story of article %d: %w", articleID, err)
 	}
 	if current != nil {
-		if _, err := t.tx.Exec(ctx, `UPDATE articles SET story_fp = $2 WHERE id = $1`, articleID, int64(fp)); err != nil {
-			return 0, fmt.Errorf("store: story of article %d: %w", articleID, err)
-		}
-		return *current, nil
+		// An edit keeps its story; its print follows the new text.
+		return *current, recordPrint(ctx, tx, articleID, *current, fp, lang)
 	}
-	rows, err := t.tx.Query(ctx, qStoryCandidates, articleID, int64(fp), m.Window.Milliseconds(), m.MaxDistance, m.TextChars, m.Limit)
+	rows, err := tx.Query(ctx, qStoryCandidates, articleID, int64(fp), m.Window.Milliseconds(), m.MaxDistance, m.TextChars, m.Limit, lang)
 	if err != nil {
 		return 0, fmt.Errorf("store: story candidates of article %d: %w", articleID, err)
 	}
@@ -89,13 +124,16 @@ func (t *Tx) AssignStory(ctx context.Context, articleID int64, fp uint64, m Stor
 		}
 	}
 	if story == 0 {
-		if err := t.tx.QueryRow(ctx, `INSERT INTO stories (first_article_id) VALUES ($1) RETURNING id`, articleID).Scan(&story); err != nil {
+		if err := tx.QueryRow(ctx, `INSERT INTO stories (first_article_id) VALUES ($1) RETURNING id`, articleID).Scan(&story); err != nil {
 			return 0, fmt.Errorf("store: new story for article %d: %w", articleID, err)
 		}
 	}
-	// The wide article row is written once: fingerprint and story together.
-	if _, err := t.tx.Exec(ctx, `UPDATE articles SET story_fp = $2, story_id = $3 WHERE id = $1`, articleID, int64(fp), story); err != nil {
-		return 0, fmt.Errorf("store: story of article %d: %w", articleID, err)
+	return story, recordPrint(ctx, tx, articleID, story, fp, lang)
+}
+
+func recordPrint(ctx context.Context, tx execer, articleID, story int64, fp uint64, lang string) error {
+	if _, err := tx.Exec(ctx, qStoryPrint, articleID, story, int64(fp), lang); err != nil {
+		return fmt.Errorf("store: story print of article %d: %w", articleID, err)
 	}
-	return story, nil
+	return nil
 }
