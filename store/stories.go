@@ -32,11 +32,9 @@ type StoryMatch struct {
 
 // qStoryCandidates lists the stories' articles of the same language first
 // seen within $3 of article $1, whose fingerprints differ from $2 in at
-// most $4 bits, nearest first; $7 is the article's language when the save
-// that asks sets a new one ('' : the stored one). The nearest are chosen
-// on the narrow
-// columns first; only they are joined for their text, so no other body in
-// the window is read (detoasted) for a sort that drops it.
+// most $4 bits, nearest first; $7 is the language the asking save sets (an
+// empty string keeps the stored one). The nearest are chosen in the narrow
+// story_prints table (migration 014); only they are joined for their text.
 const qStoryCandidates = `
 WITH near AS (
     SELECT p.article_id AS id, bit_count((p.fp # $2)::bit(64))::int AS d
@@ -89,7 +87,7 @@ type StoryAssign struct {
 // it is in already, else the nearest candidate's that m.Same accepts, else
 // a new one. The caller writes it to the article row, in the same
 // transaction (the lock is held until commit). lang is the language the
-// caller's save sets ('' keeps the stored one).
+// caller's save sets (an empty string keeps the stored one).
 func findStory(ctx context.Context, tx execer, articleID int64, fp uint64, lang string, m StoryMatch) (int64, error) {
 	// The lock first, in a statement of its own: the candidates are read
 	// in a later snapshot, which sees the previous holder's commit.
