@@ -469,16 +469,23 @@ func (d *Daemon) save(ctx context.Context, log *slog.Logger, a store.DueArticle,
 	// the storied articles of the last 72 h under one lock, and the
 	// archive's other nine in ten would make that read, and the time the
 	// lock is held, many times longer (docs/stories.md, "Cost").
-	// The save writes the story with the text, in one row version.
-	if fp, ok := alert.StoryFingerprint(ex.Title, ex.Text); ok && cls.Relevant {
-		save.Story = &store.StoryAssign{FP: fp, Match: storyMatch(ex.Title, ex.Text, a.Outlet)}
-	}
-	if !d.deps.Alerts {
+	fp, hasStory := alert.StoryFingerprint(ex.Title, ex.Text)
+	hasStory = hasStory && cls.Relevant && (save.Prev == nil || save.Prev.ContentHash != save.ContentHash)
+	if !d.deps.Alerts && !hasStory {
 		res, err = d.st.SaveArticle(ctx, save)
 	} else {
 		// One unit of work: the article, its decision, its story and the
 		// deliveries planned for it commit together.
 		err = d.st.InTx(ctx, func(tx *store.Tx) error {
+			if hasStory {
+				// The story lock is held from here to the commit; the story
+				// is written with the text, in one row version.
+				cur, cands, err := tx.StoryCandidates(ctx, a.ID, fp, ex.Lang, storyQuery)
+				if err != nil {
+					return err
+				}
+				save.Story = &store.StoryAssign{FP: fp, StoryID: chooseStory(cur, cands, ex.Title, ex.Text, a.Outlet), Lang: ex.Lang}
+			}
 			var err error
 			if res, err = tx.SaveArticle(ctx, save); err != nil || !res.Decided {
 				return err

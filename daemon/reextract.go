@@ -80,7 +80,7 @@ func Reextract(ctx context.Context, st *store.Store, ex Extractor, c Classifier,
 	// refreshes its article's fingerprint, and an article stored without
 	// a story (before stories existed, or with too short a text) gets one.
 	fps := map[int64]uint64{}
-	matches := map[int64]store.StoryMatch{}
+	docs := map[int64]alert.StoryDoc{}
 	flush := func() error {
 		if len(texts) > 0 && !opts.DryRun {
 			saved, err := st.SaveReextracted(ctx, texts)
@@ -114,7 +114,7 @@ func Reextract(ctx context.Context, st *store.Store, ex Extractor, c Classifier,
 				// Last: story assignment is serialised until commit.
 				for _, id := range saved {
 					if fp, ok := fps[id]; ok {
-						if _, err := tx.AssignStory(ctx, id, fp, matches[id]); err != nil {
+						if err := placeInStory(ctx, tx, id, fp, docs[id].Title, docs[id].Text, docs[id].Outlet); err != nil {
 							return err
 						}
 					}
@@ -130,7 +130,7 @@ func Reextract(ctx context.Context, st *store.Store, ex Extractor, c Classifier,
 		texts = texts[:0]
 		clear(classes)
 		clear(fps)
-		clear(matches)
+		clear(docs)
 		if opts.Progress != nil {
 			opts.Progress(rep.Pages, total, rep)
 		}
@@ -156,7 +156,7 @@ func Reextract(ctx context.Context, st *store.Store, ex Extractor, c Classifier,
 			classes[p.ID] = c.Classify(p.Title, p.Summary, got.Text, p.Language)
 			if fp, ok := alert.StoryFingerprint(p.Title, got.Text); ok && classes[p.ID].Relevant {
 				fps[p.ID] = fp
-				matches[p.ID] = storyMatch(p.Title, got.Text, p.Outlet)
+				docs[p.ID] = alert.StoryDoc{Title: p.Title, Text: got.Text, Outlet: p.Outlet}
 			}
 		}
 		if rep.Pages%reextractBatch == 0 {

@@ -157,10 +157,11 @@ type ArticleSave struct {
 	// Prev is the stored state as claimed (DueArticle.State); nil makes
 	// SaveArticle read it first under a row lock.
 	Prev *ArticleState
-	// Story, when set, puts a new text in its story in the same row
-	// version as the text (findStory; the story lock is held until
-	// commit). A second write of the wide article row would add every one
-	// of its index entries again, the full-text ones included.
+	// Story, when set, writes a new text's story (decided after
+	// Tx.StoryCandidates in the same transaction) in the same row version
+	// as the text: a second write of the wide article row would add every
+	// one of its index entries again, the full-text ones included. Only
+	// Tx.SaveArticle takes it.
 	Story *StoryAssign
 }
 
@@ -261,7 +262,10 @@ func (s *Store) SaveArticle(ctx context.Context, a ArticleSave) (SaveResult, err
 	if err != nil {
 		return SaveResult{}, err
 	}
-	if a.Prev != nil && (a.Prev.ContentHash == a.ContentHash || (a.Prev.Revision == 0 && a.Story == nil)) {
+	if a.Story != nil {
+		return SaveResult{}, fmt.Errorf("store: save article %d: a story is written in the transaction that chose it (Tx.SaveArticle)", a.ID)
+	}
+	if a.Prev != nil && (a.Prev.ContentHash == a.ContentHash || a.Prev.Revision == 0) {
 		return saveArticle(ctx, s.Pool, a, raw)
 	}
 	var res SaveResult
@@ -369,7 +373,7 @@ func saveArticleRows(ctx context.Context, tx execer, a ArticleSave, raw []byte) 
 	}
 	var storyFP, storyID *int64
 	if a.Story != nil && changed {
-		id, err := findStory(ctx, tx, a.ID, a.Story.FP, ex.Lang, a.Story.Match)
+		id, err := placeStory(ctx, tx, a.ID, *a.Story)
 		if err != nil {
 			return res, err
 		}

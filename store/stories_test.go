@@ -30,7 +30,7 @@ func TestAssignStory(t *testing.T) {
 		var story int64
 		err := db.Store.InTx(ctx, func(tx *store.Tx) error {
 			var err error
-			story, err = tx.AssignStory(ctx, id, fp, store.StoryMatch{MaxDistance: 3, Window: 72 * time.Hour, TextChars: 100, Limit: 10})
+			story, err = assignStory(ctx, tx, id, fp, store.StoryQuery{MaxDistance: 3, Window: 72 * time.Hour, TextChars: 100, Limit: 10}, nil)
 			return err
 		})
 		if err != nil {
@@ -77,8 +77,8 @@ func TestAssignStoryChecksCandidates(t *testing.T) {
 		var story int64
 		err := db.Store.InTx(ctx, func(tx *store.Tx) error {
 			var err error
-			story, err = tx.AssignStory(ctx, id, fp, store.StoryMatch{MaxDistance: 8, Window: 72 * time.Hour, TextChars: 12, Limit: 10,
-				Same: func(c store.StoryCandidate) bool { seen = append(seen, c); return accept(c) }})
+			story, err = assignStory(ctx, tx, id, fp, store.StoryQuery{MaxDistance: 8, Window: 72 * time.Hour, TextChars: 12, Limit: 10},
+				func(c store.StoryCandidate) bool { seen = append(seen, c); return accept(c) })
 			return err
 		})
 		if err != nil {
@@ -136,7 +136,7 @@ func TestAssignStoryConcurrentCopies(t *testing.T) {
 		wg.Go(func() {
 			errs[i] = db.Store.InTx(ctx, func(tx *store.Tx) error {
 				var err error
-				stories[i], err = tx.AssignStory(ctx, id, base^(1<<(i%8)), store.StoryMatch{MaxDistance: 3, Window: 72 * time.Hour, TextChars: 100, Limit: 20})
+				stories[i], err = assignStory(ctx, tx, id, base^(1<<(i%8)), store.StoryQuery{MaxDistance: 3, Window: 72 * time.Hour, TextChars: 100, Limit: 20}, nil)
 				return err
 			})
 		})
@@ -155,9 +155,28 @@ func TestAssignStoryConcurrentCopies(t *testing.T) {
 		t.Errorf("%d story rows (%v), want 1", n, err)
 	}
 	if err := db.Store.InTx(ctx, func(tx *store.Tx) error {
-		_, err := tx.AssignStory(ctx, -1, base, store.StoryMatch{MaxDistance: 3, Window: time.Hour, TextChars: 100, Limit: 20})
+		_, err := assignStory(ctx, tx, -1, base, store.StoryQuery{MaxDistance: 3, Window: time.Hour, TextChars: 100, Limit: 20}, nil)
 		return err
 	}); err == nil {
 		t.Error("a story assigned to an article that does not exist")
 	}
+}
+
+// assignStory does what the daemon does: the candidates under the story
+// lock, a choice (accept; nil takes the nearest), the write.
+func assignStory(ctx context.Context, tx *store.Tx, id int64, fp uint64, q store.StoryQuery, accept func(store.StoryCandidate) bool) (int64, error) {
+	cur, cands, err := tx.StoryCandidates(ctx, id, fp, "", q)
+	if err != nil {
+		return 0, err
+	}
+	story := cur
+	if story == 0 {
+		for _, c := range cands {
+			if accept == nil || accept(c) {
+				story = c.StoryID
+				break
+			}
+		}
+	}
+	return tx.SetStory(ctx, id, store.StoryAssign{FP: fp, StoryID: story})
 }
