@@ -467,36 +467,31 @@ func (d *Daemon) save(ctx context.Context, log *slog.Logger, a store.DueArticle,
 	// digests carry only relevant articles, and the article page and
 	// analysts read stories too. Only relevant ones: each assignment reads
 	// the storied articles of the last 72 h under one lock, and the
-	// archive's other nine in ten would make that read, and the time the
-	// lock is held, many times longer (docs/stories.md, "Cost").
+	// archive's other nine in ten would make that read many times longer
+	// (docs/stories.md, "Cost"). The story is recorded in a short
+	// transaction of its own, which the lock serialises; the save, which
+	// writes it with the text, runs beside the other workers' saves.
 	fp, hasStory := alert.StoryFingerprint(ex.Title, ex.Text)
-	hasStory = hasStory && cls.Relevant && (save.Prev == nil || save.Prev.ContentHash != save.ContentHash)
-	if !d.deps.Alerts && !hasStory {
+	if hasStory && cls.Relevant && (save.Prev == nil || save.Prev.ContentHash != save.ContentHash) {
+		story, err := d.placeInStory(ctx, a.ID, fp, ex.Lang, ex.Title, ex.Text, a.Outlet)
+		if err != nil {
+			d.dbFail(log, "place in story", err)
+			return
+		}
+		save.Story = &store.StoryAssign{FP: fp, StoryID: story, Lang: ex.Lang}
+	}
+	if !d.deps.Alerts {
 		res, err = d.st.SaveArticle(ctx, save)
 	} else {
-		// One unit of work: the article, its decision, its story and the
-		// deliveries planned for it commit together.
+		// One unit of work: the article, its decision and the deliveries
+		// planned for it commit together.
 		err = d.st.InTx(ctx, func(tx *store.Tx) error {
-			if hasStory {
-				// The story lock is held from here to the commit; the story
-				// is written with the text, in one row version.
-				cur, cands, err := tx.StoryCandidates(ctx, a.ID, fp, ex.Lang, storyQuery)
-				if err != nil {
-					return err
-				}
-				save.Story = &store.StoryAssign{FP: fp, StoryID: chooseStory(cur, cands, ex.Title, ex.Text, a.Outlet), Lang: ex.Lang}
-			}
 			var err error
 			if res, err = tx.SaveArticle(ctx, save); err != nil || !res.Decided {
 				return err
 			}
-			if d.deps.Alerts {
-				queued, err = deliver.Queue(ctx, tx, a.ID, alert.Change{WasRelevant: res.WasRelevant, Edited: res.Edited, Backfill: d.cfg.Alert.Backfill})
-				if err != nil {
-					return err
-				}
-			}
-			return nil
+			queued, err = deliver.Queue(ctx, tx, a.ID, alert.Change{WasRelevant: res.WasRelevant, Edited: res.Edited, Backfill: d.cfg.Alert.Backfill})
+			return err
 		})
 		d.queued(queued, err)
 	}

@@ -114,7 +114,7 @@ func Reextract(ctx context.Context, st *store.Store, ex Extractor, c Classifier,
 				// Last: story assignment is serialised until commit.
 				for _, id := range saved {
 					if fp, ok := fps[id]; ok {
-						if err := placeInStory(ctx, tx, id, fp, docs[id].Title, docs[id].Text, docs[id].Outlet); err != nil {
+						if err := setStory(ctx, tx, id, fp, docs[id].Title, docs[id].Text, docs[id].Outlet); err != nil {
 							return err
 						}
 					}

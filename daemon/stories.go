@@ -35,8 +35,32 @@ func chooseStory(current int64, cands []store.StoryCandidate, title, text, outle
 	return 0
 }
 
-// placeInStory finds and writes an article's story in tx (reextract).
-func placeInStory(ctx context.Context, tx *store.Tx, id int64, fp uint64, title, text, outlet string) error {
+// placeInStory finds an article's story and records it (StoryLock.Record),
+// and returns it; the caller's save writes it into the article row with
+// the text. The candidates are read first, without the lock; the short
+// transaction that records the story takes the lock and reads only the
+// prints recorded since (StoryQuery.After), so that the serialised part
+// is one round trip to the server after the lock, one insert statement
+// and a commit that does not wait for the disk (store.LockStory).
+func (d *Daemon) placeInStory(ctx context.Context, id int64, fp uint64, lang, title, text, outlet string) (int64, error) {
+	older, mark, err := d.st.StoryLookup(ctx, id, fp, lang, storyQuery)
+	if err != nil {
+		return 0, err
+	}
+	q := storyQuery
+	q.After = mark
+	lk, err := d.st.LockStory(ctx, id, fp, lang, q)
+	if err != nil {
+		return 0, err
+	}
+	defer lk.Close()
+	cands := store.MergeStoryCandidates(lk.Candidates, older, storyQuery.Limit)
+	return lk.Record(ctx, store.StoryAssign{FP: fp, StoryID: chooseStory(lk.Current, cands, title, text, outlet), Lang: lang, Title: title, Text: text})
+}
+
+// setStory finds and writes an article's story in tx (reextract: the
+// text is saved already, so the row is written again).
+func setStory(ctx context.Context, tx *store.Tx, id int64, fp uint64, title, text, outlet string) error {
 	cur, cands, err := tx.StoryCandidates(ctx, id, fp, "", storyQuery)
 	if err != nil {
 		return err

@@ -70,8 +70,9 @@ type ArticleState struct {
 }
 
 // hostOfURL is the SQL expression for the host (and port, as the fetcher's
-// per-host rate limit counts it) of a URL column, without user info: the
-// unit of fairness in the article claim.
+// per-host rate limit counts it) of a URL column, without user info, as
+// the articles.host column holds it (migration 015): the unit of fairness
+// in the article claim.
 const hostOfURL = `lower(substring(%s from '^[A-Za-z][A-Za-z0-9+.-]*://(?:[^@/?#]*@)?([^/?#]+)'))`
 
 // claimArticles takes due articles host by host in turn, so that no outlet
@@ -81,32 +82,58 @@ const hostOfURL = `lower(substring(%s from '^[A-Za-z][A-Za-z0-9+.-]*://(?:[^@/?#
 // leased (in flight here or on another replica) count as turns taken. The
 // claim takes the first turn of every host, then the second, and so on,
 // and never more than $4 per host at once, so that workers do not pile up
-// behind one host's rate limit while another host has due work. The
-// ranking reads every due row once per claim (through articles_due_idx),
-// which is cheap for backlogs of tens of thousands.
-var claimArticles = `
-WITH due AS (
-    SELECT id, coalesce(` + fmt.Sprintf(hostOfURL, "canonical_url") + `, '') AS host,
-           fetch_state, first_seen_at, next_check_at,
-           coalesce(lease_until >= now(), false) AS leased
-    FROM articles
-    WHERE next_check_at <= now()),
-busy AS (
-    SELECT host, count(*) FILTER (WHERE leased) AS n FROM due GROUP BY host),
-ranked AS (
-    SELECT id, host, next_check_at, row_number() OVER (
-               PARTITION BY host
-               ORDER BY (fetch_state = 'pending') DESC,
-                        CASE WHEN fetch_state = 'pending' THEN first_seen_at END DESC,
-                        next_check_at, id) AS turn
-    FROM due WHERE NOT leased),
+// behind one host's rate limit while another host has due work.
+//
+// It reads a few rows per host, not every due article (migration 015):
+// the hosts with work come from a walk of two partial indexes (pending
+// pages; scheduled re-checks), one index probe per host, and each host
+// gives at most $3 rows of each kind, in its turn order, from the same
+// indexes. Hosts whose work is not due yet give no rows.
+const claimArticles = `
+WITH RECURSIVE pending_hosts AS (
+    (SELECT host FROM articles
+     WHERE fetch_state = 'pending' AND next_check_at IS NOT NULL ORDER BY host LIMIT 1)
+    UNION ALL
+    SELECT (SELECT a.host FROM articles a
+            WHERE a.fetch_state = 'pending' AND a.next_check_at IS NOT NULL AND a.host > h.host
+            ORDER BY a.host LIMIT 1)
+    FROM pending_hosts h WHERE h.host IS NOT NULL),
+recheck_hosts AS (
+    (SELECT host FROM articles
+     WHERE fetch_state <> 'pending' AND next_check_at IS NOT NULL ORDER BY host LIMIT 1)
+    UNION ALL
+    SELECT (SELECT a.host FROM articles a
+            WHERE a.fetch_state <> 'pending' AND a.next_check_at IS NOT NULL AND a.host > h.host
+            ORDER BY a.host LIMIT 1)
+    FROM recheck_hosts h WHERE h.host IS NOT NULL),
+hosts AS (
+    SELECT host FROM pending_hosts WHERE host IS NOT NULL
+    UNION
+    SELECT host FROM recheck_hosts WHERE host IS NOT NULL),
+turns AS (
+    SELECT t.id, t.next_check_at, t.turn + b.n AS slot
+    FROM hosts h
+    CROSS JOIN LATERAL (
+        SELECT count(*)::int AS n FROM articles l
+        WHERE l.host = h.host AND l.lease_owner IS NOT NULL AND l.lease_until >= now()) b
+    CROSS JOIN LATERAL (
+        SELECT x.id, x.next_check_at,
+               row_number() OVER (ORDER BY x.recheck, x.seen DESC, x.next_check_at, x.id) AS turn
+        FROM ((SELECT id, next_check_at, false AS recheck, first_seen_at AS seen FROM articles
+               WHERE host = h.host AND fetch_state = 'pending' AND next_check_at <= now()
+                 AND (lease_until IS NULL OR lease_until < now())
+               ORDER BY first_seen_at DESC, id LIMIT $3)
+              UNION ALL
+              (SELECT id, next_check_at, true, NULL FROM articles
+               WHERE host = h.host AND fetch_state <> 'pending' AND next_check_at <= now()
+                 AND (lease_until IS NULL OR lease_until < now())
+               ORDER BY next_check_at, id LIMIT $3)) x) t
+    WHERE t.turn + b.n <= $4),
 pick AS (
     SELECT a.id FROM articles a
-    JOIN ranked r ON r.id = a.id
-    JOIN busy b ON b.host = r.host
+    JOIN turns t ON t.id = a.id
     WHERE a.next_check_at <= now() AND (a.lease_until IS NULL OR a.lease_until < now())
-      AND r.turn + b.n <= $4
-    ORDER BY r.turn + b.n, r.next_check_at, a.id
+    ORDER BY t.slot, t.next_check_at, a.id
     LIMIT $3
     FOR UPDATE OF a SKIP LOCKED)
 UPDATE articles SET lease_until = now() + $2::interval, lease_owner = $1
@@ -157,11 +184,11 @@ type ArticleSave struct {
 	// Prev is the stored state as claimed (DueArticle.State); nil makes
 	// SaveArticle read it first under a row lock.
 	Prev *ArticleState
-	// Story, when set, writes a new text's story (decided after
-	// Tx.StoryCandidates in the same transaction) in the same row version
-	// as the text: a second write of the wide article row would add every
-	// one of its index entries again, the full-text ones included. Only
-	// Tx.SaveArticle takes it.
+	// Story, when set, writes a new text's story (recorded by
+	// Tx.PlaceStory, which committed first) and fingerprint in the same
+	// row version as the text: a second write of the wide article row
+	// would add every one of its index entries again, the full-text ones
+	// included. An article keeps the story it is in.
 	Story *StoryAssign
 }
 
@@ -262,8 +289,8 @@ func (s *Store) SaveArticle(ctx context.Context, a ArticleSave) (SaveResult, err
 	if err != nil {
 		return SaveResult{}, err
 	}
-	if a.Story != nil {
-		return SaveResult{}, fmt.Errorf("store: save article %d: a story is written in the transaction that chose it (Tx.SaveArticle)", a.ID)
+	if a.Story != nil && a.Story.StoryID == 0 {
+		return SaveResult{}, fmt.Errorf("store: save article %d: no story id (Tx.PlaceStory gives it)", a.ID)
 	}
 	if a.Prev != nil && (a.Prev.ContentHash == a.ContentHash || a.Prev.Revision == 0) {
 		return saveArticle(ctx, s.Pool, a, raw)
@@ -373,11 +400,10 @@ func saveArticleRows(ctx context.Context, tx execer, a ArticleSave, raw []byte) 
 	}
 	var storyFP, storyID *int64
 	if a.Story != nil && changed {
-		id, err := placeStory(ctx, tx, a.ID, *a.Story)
-		if err != nil {
-			return res, err
+		if a.Story.StoryID == 0 {
+			return res, fmt.Errorf("store: save article %d: no story id (Tx.PlaceStory gives it)", a.ID)
 		}
-		fp := int64(a.Story.FP)
+		fp, id := int64(a.Story.FP), a.Story.StoryID
 		storyFP, storyID = &fp, &id
 	}
 	var n int

@@ -27,7 +27,7 @@ FROM (
     SELECT ` + fmt.Sprintf(hostOfURL, "url") + ` AS host, NULL::timestamptz AS first_seen_at
     FROM sources WHERE enabled
     UNION ALL
-    SELECT ` + fmt.Sprintf(hostOfURL, "canonical_url") + `, first_seen_at
+    SELECT nullif(host, ''), first_seen_at
     FROM articles WHERE fetch_state = 'pending' AND next_check_at IS NOT NULL) q
 WHERE host IS NOT NULL
 GROUP BY host ORDER BY host`
