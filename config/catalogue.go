@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -109,8 +110,8 @@ func ParseCatalogue(name string, data []byte) (*Catalogue, error) {
 		if s.Outlet == "" {
 			return nil, &Error{File: name, Key: key + ".outlet", Msg: "want the outlet's name"}
 		}
-		if s.Kind != string(model.KindFeed) && s.Kind != string(model.KindListing) {
-			return nil, &Error{File: name, Key: key + ".kind", Msg: fmt.Sprintf("want feed or listing, got %q", s.Kind)}
+		if !slices.Contains(model.SourceKinds, model.SourceKind(s.Kind)) {
+			return nil, &Error{File: name, Key: key + ".kind", Msg: fmt.Sprintf("want one of %v, got %q", model.SourceKinds, s.Kind)}
 		}
 		u, err := url.Parse(s.URL)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {

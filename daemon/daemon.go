@@ -41,6 +41,8 @@ type Daemon struct {
 	now   func() time.Time
 	// pipeline is the stages in order (see pipeline.go).
 	pipeline []*stage
+	// prints holds the recent story prints (see storyprints.go).
+	prints printIndex
 	// unchanged records 304 polls in groups.
 	unchanged *notModifiedBatch
 	// sent counts messages the delivery stage sent (PollOnce reports it).
@@ -473,7 +475,7 @@ func (d *Daemon) save(ctx context.Context, log *slog.Logger, a store.DueArticle,
 	// writes it with the text, runs beside the other workers' saves.
 	fp, hasStory := alert.StoryFingerprint(ex.Title, ex.Text)
 	if hasStory && cls.Relevant && (save.Prev == nil || save.Prev.ContentHash != save.ContentHash) {
-		story, err := d.placeInStory(ctx, a.ID, fp, ex.Lang, ex.Title, ex.Text, a.Outlet)
+		story, err := d.placeInStory(ctx, a.ID, fp, ex.Lang, a.FirstSeenAt, ex.Title, ex.Text, a.Outlet)
 		if err != nil {
 			d.dbFail(log, "place in story", err)
 			return

@@ -28,8 +28,9 @@ import (
 //
 //   - from the database (poll, fetch, deliver): it claims due rows under a
 //     lease (UPDATE … FOR UPDATE SKIP LOCKED, so replicas share the work),
-//     as many as it has free workers, and claims again when a worker frees,
-//     the tick passes or the stage before wakes it. While the database is
+//     as many as it has free workers, and claims again when an eighth of
+//     its workers are free (claimBatch), the tick passes or the stage
+//     before wakes it. While the database is
 //     down it backs off (config.DefaultBackoffFloor doubling to
 //     database.retry_max).
 //   - by the stage before (extract, classify): through an in-memory queue
@@ -276,11 +277,11 @@ func (d *Daemon) run(ctx, workCtx context.Context, s *stage) {
 			}
 		}
 		if claimed > 0 && claimed == free {
-			// There may be more due work: claim again as soon as a worker frees.
-			select {
-			case <-ctx.Done():
+			// There may be more due work: claim again once a batch of
+			// workers is free (an eighth of the pool), or at the tick, so
+			// that one claim statement serves many jobs.
+			if !d.awaitFree(ctx, s, sem, freed, tick.C) {
 				return
-			case <-freed:
 			}
 			continue
 		}
@@ -292,6 +293,25 @@ func (d *Daemon) run(ctx, workCtx context.Context, s *stage) {
 		case <-freed:
 		}
 	}
+}
+
+// claimBatch is how many of a claiming stage's workers must be free
+// before it claims again while due work remains: an eighth of the pool.
+func claimBatch(workers int) int { return max(1, workers/8) }
+
+// awaitFree waits until claimBatch of s's workers are free or the tick
+// comes; false when ctx is done.
+func (d *Daemon) awaitFree(ctx context.Context, s *stage, sem, freed chan struct{}, tick <-chan time.Time) bool {
+	for s.workers-len(sem) < claimBatch(s.workers) {
+		select {
+		case <-ctx.Done():
+			return false
+		case <-tick:
+			return true
+		case <-freed:
+		}
+	}
+	return true
 }
 
 // serveAfter starts the queued stages that follow stage i in the pipeline,

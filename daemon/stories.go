@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+	"time"
 
 	"github.com/wirewatch/wirewatch/alert"
 	"github.com/wirewatch/wirewatch/config"
@@ -37,13 +38,22 @@ func chooseStory(current int64, cands []store.StoryCandidate, title, text, outle
 
 // placeInStory finds an article's story and records it (StoryLock.Record),
 // and returns it; the caller's save writes it into the article row with
-// the text. The candidates are read first, without the lock; the short
+// the text. The candidates are found first, without the lock (in the
+// recent prints held in memory, printIndex, or else in the database); the short
 // transaction that records the story takes the lock and reads only the
 // prints recorded since (StoryQuery.After), so that the serialised part
 // is one round trip to the server after the lock, one insert statement
 // and a commit that does not wait for the disk (store.LockStory).
-func (d *Daemon) placeInStory(ctx context.Context, id int64, fp uint64, lang, title, text, outlet string) (int64, error) {
-	older, mark, err := d.st.StoryLookup(ctx, id, fp, lang, storyQuery)
+func (d *Daemon) placeInStory(ctx context.Context, id int64, fp uint64, lang string, seen time.Time, title, text, outlet string) (int64, error) {
+	older, mark, ok, err := d.prints.near(ctx, d.st, d.now(), id, fp, lang, seen, storyQuery)
+	switch {
+	case err != nil:
+		return 0, err
+	case ok:
+		older, err = d.st.StoryCheckTexts(ctx, older, storyQuery.TextChars)
+	default:
+		older, mark, err = d.st.StoryLookup(ctx, id, fp, lang, storyQuery)
+	}
 	if err != nil {
 		return 0, err
 	}

@@ -15,6 +15,12 @@ const (
 	KindListing SourceKind = "listing"
 )
 
+// SourceKinds lists every kind the poller reads (fetch.Client.Poll): the
+// catalogue accepts these. A new kind is a constant here, its case in
+// fetch/poll.go and its reader in fetch/; the schema takes any lower-case
+// name (migration 015).
+var SourceKinds = []SourceKind{KindFeed, KindListing}
+
 // Listing names the CSS selectors that find articles on a listing page.
 // (Alike by design: Listing and SiteRule are both selector sets with yaml and json tags.)
 type Listing struct {

@@ -20,6 +20,14 @@ for items without the broad words, one of the wider words of the sixth
 round (wide). A cell with no labelled item is merged into its stratum's
 rest cell, or its hit cell when rest has none (the script says which).
 
+Items chosen by the model's uncertainty (classify/internal/uncertain: the
+unlabelled items scored nearest the threshold; pools "unc.zh", "unc.en")
+are no uniform sample of any cell: every such item was read, so each such
+pool is a census of its own cell, whose share is its count, and those
+items are taken out of the word-defined cells. (The earlier items of a
+cell stay a uniform sample of the rest of it, but for the few that would
+have been chosen had they not been labelled already.)
+
     python3 scripts/pool-cells.py            # rewrites train.tsv in place
 """
 import collections, gzip, json, os, sys
@@ -67,9 +75,14 @@ def main():
     for l in gzip.open(CORPUS, "rt", encoding="utf-8"):
         d = json.loads(l)
         items[d["id"]] = d
-    pop = collections.Counter(cell(d) for i, d in items.items() if i not in test)
     rows = [l.split("\t") for l in lines if l and not l.startswith("#")]
-    got = collections.Counter(cell(items[f[0]]) for f in rows)
+    census = {f[0]: f[4] for f in rows if f[4].startswith("unc.")}
+
+    def cell_of(i):
+        return census.get(i) or cell(items[i])
+
+    pop = collections.Counter(cell_of(i) for i in items if i not in test)
+    got = collections.Counter(cell_of(f[0]) for f in rows)
     merge = {}
     for c in sorted(pop):
         if got[c] == 0:
@@ -89,12 +102,12 @@ def main():
     for l in lines:
         if l and not l.startswith("#"):
             f = l.split("\t")
-            c = cell(items[f[0]])
+            c = cell_of(f[0])
             f[4] = merge.get(c, c)
             out.append("\t".join(f))
     open(path, "w", encoding="utf-8").write("\n".join(out) + "\n")
     for c in sorted(share):
-        n = sum(1 for f in rows if merge.get(cell(items[f[0]]), cell(items[f[0]])) == c)
+        n = sum(1 for f in rows if merge.get(cell_of(f[0]), cell_of(f[0])) == c)
         print(f"{c:20s} corpus {share[c]:6d} labelled {n:5d}", file=sys.stderr)
 
 

@@ -153,6 +153,84 @@ func (s *Store) StoryLookup(ctx context.Context, articleID int64, fp uint64, lan
 	return cands, mark, err
 }
 
+// StoryPrint is a storied article's fingerprint as a lookup compares it.
+type StoryPrint struct {
+	ArticleID, StoryID int64
+	FP                 uint64
+	Language           string
+	FirstSeenAt        time.Time
+}
+
+// StoryPrintsSince returns the prints recorded after mark whose articles
+// were first seen after seenAfter, in the order they were recorded, and
+// the mark to ask from next time. Every print recorded up to the new mark
+// is either returned or first seen earlier: prints are recorded under the
+// story lock, so their order is their commit order. A daemon keeps the
+// recent prints in memory with it and reads only what is new.
+func (s *Store) StoryPrintsSince(ctx context.Context, mark int64, seenAfter time.Time) ([]StoryPrint, int64, error) {
+	var next int64
+	if err := s.Pool.QueryRow(ctx, `SELECT coalesce(max(seq), 0) FROM story_prints`).Scan(&next); err != nil {
+		return nil, mark, fmt.Errorf("store: story prints: %w", err)
+	}
+	if next <= mark {
+		return nil, mark, nil
+	}
+	rows, err := s.Pool.Query(ctx, `
+SELECT article_id, story_id, fp, language, first_seen_at FROM story_prints
+WHERE seq > $1 AND seq <= $2 AND first_seen_at > $3 ORDER BY seq`, mark, next, seenAfter)
+	if err != nil {
+		return nil, mark, fmt.Errorf("store: story prints: %w", err)
+	}
+	prints, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (StoryPrint, error) {
+		var p StoryPrint
+		var fp int64
+		err := r.Scan(&p.ArticleID, &p.StoryID, &fp, &p.Language, &p.FirstSeenAt)
+		p.FP = uint64(fp)
+		return p, err
+	})
+	if err != nil {
+		return nil, mark, fmt.Errorf("store: story prints: %w", err)
+	}
+	return prints, next, nil
+}
+
+// StoryCheckTexts returns what the story check reads of each of the given
+// prints (outlet, title, the first chars characters of the text), as
+// candidates in the order given; a print whose article is gone is left
+// out.
+func (s *Store) StoryCheckTexts(ctx context.Context, prints []StoryCandidate, chars int) ([]StoryCandidate, error) {
+	if len(prints) == 0 {
+		return nil, nil
+	}
+	ids := make([]int64, len(prints))
+	for i, p := range prints {
+		ids[i] = p.ArticleID
+	}
+	rows, err := s.Pool.Query(ctx, `SELECT article_id, outlet, title, left(text, $2) FROM story_texts WHERE article_id = ANY ($1)`, ids, chars)
+	if err != nil {
+		return nil, fmt.Errorf("store: story texts: %w", err)
+	}
+	type text struct{ outlet, title, text string }
+	got := map[int64]text{}
+	var id int64
+	var t text
+	_, err = pgx.ForEachRow(rows, []any{&id, &t.outlet, &t.title, &t.text}, func() error {
+		got[id] = t
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: story texts: %w", err)
+	}
+	out := make([]StoryCandidate, 0, len(prints))
+	for _, p := range prints {
+		if t, ok := got[p.ArticleID]; ok {
+			p.Outlet, p.Title, p.Text = t.outlet, t.title, t.text
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
+
 // MergeStoryCandidates joins the candidates read under the lock (newer) to
 // those of an earlier StoryLookup (older): one entry per article, the newer
 // one kept, nearest first, at most limit.

@@ -1,0 +1,101 @@
+package daemon
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/wirewatch/wirewatch/store"
+	"github.com/wirewatch/wirewatch/store/storetest"
+)
+
+// The in-memory prints answer as the database lookup does: same language,
+// within the window, within the distance, nearest first, at most the
+// limit, never the article itself. They follow prints recorded later
+// (new ones, and one recorded again with a new story), and an article
+// first seen before the prints held is left to the database.
+func TestPrintIndexMatchesDatabaseLookup(t *testing.T) {
+	ctx := context.Background()
+	st := storetest.New(t).Store
+	now := time.Now()
+	q := store.StoryQuery{MaxDistance: 4, Window: 72 * time.Hour, TextChars: 50, Limit: 3}
+	const base = uint64(0x5555_AAAA_0F0F_F0F0)
+	newArticle := func(n int, lang string, seen time.Time) int64 {
+		var id int64
+		if err := st.Pool.QueryRow(ctx, `INSERT INTO articles (canonical_url, outlet, language, title, summary, first_seen_at) VALUES ($1, 'X', $2, $3, 'text', $4) RETURNING id`,
+			fmt.Sprintf("https://p.example/%d", n), lang, fmt.Sprintf("Title %d", n), seen).Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	record := func(id int64, fp uint64, story int64) int64 {
+		lk, err := st.LockStory(ctx, id, fp, "", q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := lk.Record(ctx, store.StoryAssign{FP: fp, StoryID: story})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	flips := []uint64{0b1, 0b11, 0b111, 0b1111, 0b11111, 0b1 << 40} // distances 1, 2, 3, 4, 5, 1
+	var ids []int64
+	for i, f := range flips {
+		lang, seen := "en", now.Add(-time.Duration(i)*time.Hour)
+		if i == 5 {
+			lang = "zh"
+		}
+		id := newArticle(i, lang, seen)
+		record(id, base^f, 0)
+		ids = append(ids, id)
+	}
+	old := newArticle(10, "en", now.Add(-100*time.Hour)) // outside the window of a new article
+	record(old, base, 0)
+	asker := newArticle(11, "en", now)
+
+	var x printIndex
+	compare := func(when string) {
+		t.Helper()
+		got, mark, ok, err := x.near(ctx, st, now, asker, base, "en", now, q)
+		if err != nil || !ok {
+			t.Fatalf("%s: near: ok %v, %v", when, ok, err)
+		}
+		want, wantMark, err := st.StoryLookup(ctx, asker, base, "en", q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if mark != wantMark || len(got) != len(want) {
+			t.Fatalf("%s: memory %+v (mark %d), database %+v (mark %d)", when, got, mark, want, wantMark)
+		}
+		for i := range got {
+			if got[i].ArticleID != want[i].ArticleID || got[i].StoryID != want[i].StoryID || got[i].Distance != want[i].Distance {
+				t.Errorf("%s: candidate %d: memory %+v, database %+v", when, i, got[i], want[i])
+			}
+		}
+	}
+	compare("first load")
+	// A later print, and one recorded again in a new story.
+	late := newArticle(12, "en", now)
+	record(late, base, 0)
+	record(ids[0], base^0b1, record(newArticle(13, "en", now), ^base, 0))
+	compare("after new prints")
+
+	texts, err := st.StoryCheckTexts(ctx, []store.StoryCandidate{{ArticleID: late}, {ArticleID: -5}}, 3)
+	if err != nil || len(texts) != 1 || texts[0].Title != "Title 12" || texts[0].Text != "tex" || texts[0].Outlet != "X" {
+		t.Errorf("check texts %+v (%v): want the one article that exists, text cut to 3 characters", texts, err)
+	}
+
+	if _, _, ok, err := x.near(ctx, st, now, old, base, "en", now.Add(-100*time.Hour), q); ok || err != nil {
+		t.Errorf("an article first seen 100 h ago was answered from memory (ok %v, %v)", ok, err)
+	}
+	// Two windows on, every print held is stale and dropped.
+	later := now.Add(2*q.Window + time.Hour)
+	if got, _, ok, err := x.near(ctx, st, later, asker, base, "en", later, q); err != nil || !ok || len(got) != 0 {
+		t.Errorf("after two windows: %+v (ok %v, %v), want none", got, ok, err)
+	}
+	if len(x.prints) != 0 {
+		t.Errorf("%d prints still held after two windows", len(x.prints))
+	}
+}
