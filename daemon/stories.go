@@ -18,22 +18,68 @@ var storyQuery = store.StoryQuery{
 	Limit:       alert.StoryCandidateLimit,
 }
 
-// chooseStory decides an article's story from what Tx.StoryCandidates
-// returned: the story it is in already, else the first candidate, nearest
-// first, that the text check (alert.SameStoryText) accepts, else 0 (a new
-// story).
-func chooseStory(current int64, cands []store.StoryCandidate, title, text, outlet string) int64 {
+// storyChooser decides an article's story among candidates: the story it
+// is in already, else the first candidate, nearest first, that the text
+// check (alert.SameStoryText) accepts, else 0 (a new story). It remembers
+// each verdict, so that the candidates judged before the story lock is
+// taken are not judged again under it.
+type storyChooser struct {
+	self    alert.StorySketch
+	verdict map[int64]bool // article → accepted
+}
+
+func newStoryChooser(title, text, outlet string) *storyChooser {
+	return &storyChooser{
+		self:    alert.NewStorySketch(alert.StoryDoc{Title: title, Text: text, Outlet: outlet}),
+		verdict: map[int64]bool{},
+	}
+}
+
+func (c *storyChooser) accepts(cand store.StoryCandidate) bool {
+	if v, ok := c.verdict[cand.ArticleID]; ok {
+		return v
+	}
+	other := alert.NewStorySketch(alert.StoryDoc{Title: cand.Title, Text: cand.Text, Outlet: cand.Outlet})
+	v := alert.SameStoryText(&c.self, &other)
+	c.verdict[cand.ArticleID] = v
+	return v
+}
+
+// prejudge judges cands, nearest first, up to the first it accepts: all
+// that choose will ask of them.
+func (c *storyChooser) prejudge(cands []store.StoryCandidate) {
+	for _, x := range cands {
+		if c.accepts(x) {
+			return
+		}
+	}
+}
+
+// forget drops the verdicts on cands (recorded again since they were
+// judged: their text may have changed).
+func (c *storyChooser) forget(cands []store.StoryCandidate) {
+	for _, x := range cands {
+		delete(c.verdict, x.ArticleID)
+	}
+}
+
+// choose returns the story for the article (see storyChooser).
+func (c *storyChooser) choose(current int64, cands []store.StoryCandidate) int64 {
 	if current > 0 {
 		return current
 	}
-	self := alert.NewStorySketch(alert.StoryDoc{Title: title, Text: text, Outlet: outlet})
-	for _, c := range cands {
-		other := alert.NewStorySketch(alert.StoryDoc{Title: c.Title, Text: c.Text, Outlet: c.Outlet})
-		if alert.SameStoryText(&self, &other) {
-			return c.StoryID
+	for _, x := range cands {
+		if c.accepts(x) {
+			return x.StoryID
 		}
 	}
 	return 0
+}
+
+// chooseStory decides an article's story from what Tx.StoryCandidates
+// returned (see storyChooser).
+func chooseStory(current int64, cands []store.StoryCandidate, title, text, outlet string) int64 {
+	return newStoryChooser(title, text, outlet).choose(current, cands)
 }
 
 // placeInStory finds an article's story and records it (StoryLock.Record),
@@ -42,8 +88,10 @@ func chooseStory(current int64, cands []store.StoryCandidate, title, text, outle
 // recent prints held in memory, printIndex, or else in the database); the short
 // transaction that records the story takes the lock and reads only the
 // prints recorded since (StoryQuery.After), so that the serialised part
-// is one round trip to the server after the lock, one insert statement
-// and a commit that does not wait for the disk (store.LockStory).
+// is one round trip to the server after the lock, the text check of the
+// candidates recorded since (the others are judged before), one insert
+// statement and a commit that does not wait for the disk
+// (store.LockStory).
 func (d *Daemon) placeInStory(ctx context.Context, id int64, fp uint64, lang string, seen time.Time, title, text, outlet string) (int64, error) {
 	older, mark, ok, err := d.prints.near(ctx, d.st, d.now(), id, fp, lang, seen, storyQuery)
 	switch {
@@ -57,6 +105,8 @@ func (d *Daemon) placeInStory(ctx context.Context, id int64, fp uint64, lang str
 	if err != nil {
 		return 0, err
 	}
+	chooser := newStoryChooser(title, text, outlet)
+	chooser.prejudge(older)
 	q := storyQuery
 	q.After = mark
 	lk, err := d.st.LockStory(ctx, id, fp, lang, q)
@@ -64,8 +114,9 @@ func (d *Daemon) placeInStory(ctx context.Context, id int64, fp uint64, lang str
 		return 0, err
 	}
 	defer lk.Close()
-	cands := store.MergeStoryCandidates(lk.Candidates, older, storyQuery.Limit)
-	return lk.Record(ctx, store.StoryAssign{FP: fp, StoryID: chooseStory(lk.Current, cands, title, text, outlet), Lang: lang, Title: title, Text: text})
+	chooser.forget(lk.Candidates)
+	story := chooser.choose(lk.Current, store.MergeStoryCandidates(lk.Candidates, older, storyQuery.Limit))
+	return lk.Record(ctx, store.StoryAssign{FP: fp, StoryID: story, Lang: lang, Title: title, Text: text})
 }
 
 // setStory finds and writes an article's story in tx (reextract: the

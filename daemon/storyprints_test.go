@@ -99,3 +99,34 @@ func TestPrintIndexMatchesDatabaseLookup(t *testing.T) {
 		t.Errorf("%d prints still held after two windows", len(x.prints))
 	}
 }
+
+// The chooser judges candidates nearest first and keeps each verdict: a
+// candidate judged before the lock is not judged again under it unless it
+// was recorded again (forget), when its new text decides.
+func TestStoryChooserRemembersVerdicts(t *testing.T) {
+	const title = "China issues rules on cross-border data flows"
+	const text = "BEIJING, Nov. 18 (Xinhua) -- China's cyberspace regulator on Monday issued rules on cross-border data flows that ease requirements for companies."
+	same := store.StoryCandidate{ArticleID: 1, StoryID: 10, Outlet: "China Daily", Title: title, Text: text, Distance: 2}
+	other := store.StoryCandidate{ArticleID: 2, StoryID: 20, Outlet: "CGTN", Title: "Football league opens new season in Shanghai", Text: "SHANGHAI -- The new season of the football league opened on Saturday with a match in front of forty thousand fans.", Distance: 1}
+	c := newStoryChooser(title, text, "Xinhua")
+	c.prejudge([]store.StoryCandidate{other, same})
+	if len(c.verdict) != 2 || c.verdict[2] || !c.verdict[1] {
+		t.Fatalf("verdicts %v: want article 2 rejected, article 1 accepted", c.verdict)
+	}
+	if got := c.choose(0, []store.StoryCandidate{other, same}); got != 10 {
+		t.Errorf("story %d, want 10", got)
+	}
+	if got := c.choose(7, []store.StoryCandidate{same}); got != 7 {
+		t.Errorf("story %d, want the current story 7", got)
+	}
+	// Article 1 recorded again with another text, in another story.
+	changed := other
+	changed.ArticleID, changed.StoryID = 1, 11
+	c.forget([]store.StoryCandidate{changed})
+	if got := c.choose(0, []store.StoryCandidate{other, changed}); got != 0 {
+		t.Errorf("story %d, want 0 (a new story): the changed text does not match", got)
+	}
+	if chooseStory(0, []store.StoryCandidate{other, same}, title, text, "Xinhua") != 10 {
+		t.Error("chooseStory does not take the first accepted candidate")
+	}
+}
