@@ -26,6 +26,8 @@ var storyQuery = store.StoryQuery{
 type storyChooser struct {
 	self    alert.StorySketch
 	verdict map[int64]bool // article → accepted
+	// sketch makes a candidate's sketch (nil: made each time).
+	sketch func(store.StoryCandidate) *alert.StorySketch
 }
 
 func newStoryChooser(title, text, outlet string) *storyChooser {
@@ -39,8 +41,14 @@ func (c *storyChooser) accepts(cand store.StoryCandidate) bool {
 	if v, ok := c.verdict[cand.ArticleID]; ok {
 		return v
 	}
-	other := alert.NewStorySketch(alert.StoryDoc{Title: cand.Title, Text: cand.Text, Outlet: cand.Outlet})
-	v := alert.SameStoryText(&c.self, &other)
+	var other *alert.StorySketch
+	if c.sketch != nil {
+		other = c.sketch(cand)
+	} else {
+		sk := alert.NewStorySketch(alert.StoryDoc{Title: cand.Title, Text: cand.Text, Outlet: cand.Outlet})
+		other = &sk
+	}
+	v := alert.SameStoryText(&c.self, other)
 	c.verdict[cand.ArticleID] = v
 	return v
 }
@@ -106,6 +114,10 @@ func (d *Daemon) placeInStory(ctx context.Context, id int64, fp uint64, lang str
 		return 0, err
 	}
 	chooser := newStoryChooser(title, text, outlet)
+	if ok {
+		// Candidates from the prints held: their sketches are kept there.
+		chooser.sketch = d.prints.sketch
+	}
 	chooser.prejudge(older)
 	q := storyQuery
 	q.After = mark

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/wirewatch/wirewatch/alert"
 	"github.com/wirewatch/wirewatch/store"
 )
 
@@ -23,6 +24,44 @@ type printIndex struct {
 	mark   int64
 	byID   map[int64]int // article → index in prints
 	prints []store.StoryPrint
+
+	// sketches are the text-check sketches of held prints' articles,
+	// made when first needed: a wire story's copies are each other's
+	// candidates many times over.
+	smu      sync.Mutex
+	sketches map[int64]*alert.StorySketch
+}
+
+// sketch returns the text-check sketch of a candidate, made once while
+// its print is held.
+func (x *printIndex) sketch(c store.StoryCandidate) *alert.StorySketch {
+	x.smu.Lock()
+	sk, ok := x.sketches[c.ArticleID]
+	x.smu.Unlock()
+	if ok {
+		return sk
+	}
+	made := alert.NewStorySketch(alert.StoryDoc{Title: c.Title, Text: c.Text, Outlet: c.Outlet})
+	x.smu.Lock()
+	defer x.smu.Unlock()
+	if x.sketches == nil {
+		x.sketches = map[int64]*alert.StorySketch{}
+	}
+	x.sketches[c.ArticleID] = &made
+	return &made
+}
+
+// dropSketches forgets the sketches of articles whose print changed or
+// left the index.
+func (x *printIndex) dropSketches(ids []int64) {
+	if len(ids) == 0 {
+		return
+	}
+	x.smu.Lock()
+	defer x.smu.Unlock()
+	for _, id := range ids {
+		delete(x.sketches, id)
+	}
 }
 
 // near returns the candidates for an article's story as the unlocked
@@ -73,20 +112,31 @@ func (x *printIndex) add(fresh []store.StoryPrint, mark int64) {
 	if x.byID == nil {
 		x.byID = map[int64]int{}
 	}
+	var changed []int64
 	for _, p := range fresh {
 		if i, ok := x.byID[p.ArticleID]; ok {
 			x.prints[i] = p
+			changed = append(changed, p.ArticleID)
 			continue
 		}
 		x.byID[p.ArticleID] = len(x.prints)
 		x.prints = append(x.prints, p)
 	}
 	x.mark = max(x.mark, mark)
+	x.dropSketches(changed)
 }
 
 // evict drops the prints first seen at or before keep.
 func (x *printIndex) evict(keep time.Time) {
-	x.prints = slices.DeleteFunc(x.prints, func(p store.StoryPrint) bool { return !p.FirstSeenAt.After(keep) })
+	var gone []int64
+	x.prints = slices.DeleteFunc(x.prints, func(p store.StoryPrint) bool {
+		if p.FirstSeenAt.After(keep) {
+			return false
+		}
+		gone = append(gone, p.ArticleID)
+		return true
+	})
+	x.dropSketches(gone)
 	clear(x.byID)
 	for i, p := range x.prints {
 		x.byID[p.ArticleID] = i
