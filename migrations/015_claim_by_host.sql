@@ -17,8 +17,8 @@ CREATE INDEX articles_host_pending_idx ON articles (host, first_seen_at DESC, id
 -- Re-checks (and retries of fetched pages), by due time within a host.
 CREATE INDEX articles_host_recheck_idx ON articles (host, next_check_at, id)
     WHERE fetch_state <> 'pending' AND next_check_at IS NOT NULL;
--- Articles in flight (leased), counted per host against its cap.
-CREATE INDEX articles_host_leased_idx ON articles (host) WHERE lease_owner IS NOT NULL;
+-- (No index on the lease columns: a claim or a save that changes no
+-- indexed column is a HOT update, which adds no index entry.)
 
 -- A source's kind is named by the code (fetch/ and the catalogue), not by
 -- the schema: adding a kind needs no migration.

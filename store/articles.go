@@ -87,8 +87,14 @@ const hostOfURL = `lower(substring(%s from '^[A-Za-z][A-Za-z0-9+.-]*://(?:[^@/?#
 // It reads a few rows per host, not every due article (migration 015):
 // the hosts with work come from a walk of two partial indexes (pending
 // pages; scheduled re-checks), one index probe per host, and each host
-// gives at most $3 rows of each kind, in its turn order, from the same
-// indexes. Hosts whose work is not due yet give no rows.
+// gives its first $3 + $4 due rows of each kind, in its turn order, from
+// the same indexes. The leased ones among them are the host's articles
+// in flight: the claim takes each host's first turns, so what is in flight
+// stays at the front of its turn order, where they are counted (new pages
+// found while they are in flight can push a few past the rows read, which
+// lets that host's cap be passed by as many). No index covers the lease
+// columns, so that a claim is a HOT update. Hosts whose work is not due
+// yet give no rows.
 const claimArticles = `
 WITH RECURSIVE pending_hosts AS (
     (SELECT host FROM articles
@@ -111,24 +117,23 @@ hosts AS (
     UNION
     SELECT host FROM recheck_hosts WHERE host IS NOT NULL),
 turns AS (
-    SELECT t.id, t.next_check_at, t.turn + b.n AS slot
+    SELECT t.id, t.next_check_at, t.turn + t.busy AS slot
     FROM hosts h
     CROSS JOIN LATERAL (
-        SELECT count(*)::int AS n FROM articles l
-        WHERE l.host = h.host AND l.lease_owner IS NOT NULL AND l.lease_until >= now()) b
-    CROSS JOIN LATERAL (
-        SELECT x.id, x.next_check_at,
-               row_number() OVER (ORDER BY x.recheck, x.seen DESC, x.next_check_at, x.id) AS turn
-        FROM ((SELECT id, next_check_at, false AS recheck, first_seen_at AS seen FROM articles
+        SELECT x.id, x.next_check_at, x.leased,
+               row_number() OVER (PARTITION BY x.leased ORDER BY x.recheck, x.seen DESC, x.next_check_at, x.id) AS turn,
+               count(*) FILTER (WHERE x.leased) OVER () AS busy
+        FROM ((SELECT id, next_check_at, false AS recheck, first_seen_at AS seen,
+                      coalesce(lease_until >= now(), false) AS leased
+               FROM articles
                WHERE host = h.host AND fetch_state = 'pending' AND next_check_at <= now()
-                 AND (lease_until IS NULL OR lease_until < now())
-               ORDER BY first_seen_at DESC, id LIMIT $3)
+               ORDER BY first_seen_at DESC, id LIMIT $3::int + $4::int)
               UNION ALL
-              (SELECT id, next_check_at, true, NULL FROM articles
+              (SELECT id, next_check_at, true, NULL, coalesce(lease_until >= now(), false)
+               FROM articles
                WHERE host = h.host AND fetch_state <> 'pending' AND next_check_at <= now()
-                 AND (lease_until IS NULL OR lease_until < now())
-               ORDER BY next_check_at, id LIMIT $3)) x) t
-    WHERE t.turn + b.n <= $4),
+               ORDER BY next_check_at, id LIMIT $3::int + $4::int)) x) t
+    WHERE NOT t.leased AND t.turn + t.busy <= $4),
 pick AS (
     SELECT a.id FROM articles a
     JOIN turns t ON t.id = a.id
