@@ -134,11 +134,15 @@ turns AS (
                WHERE host = h.host AND fetch_state <> 'pending' AND next_check_at <= now()
                ORDER BY next_check_at, id LIMIT $3::int + $4::int)) x) t
     WHERE NOT t.leased AND t.turn + t.busy <= $4),
+-- The turns as an array, so that the rows are then locked by primary key
+-- whatever the planner estimates of the steps above.
+ordered AS (
+    SELECT ARRAY(SELECT id FROM turns ORDER BY slot, next_check_at, id LIMIT $3::int * 2) AS ids),
 pick AS (
-    SELECT a.id FROM articles a
-    JOIN turns t ON t.id = a.id
-    WHERE a.next_check_at <= now() AND (a.lease_until IS NULL OR a.lease_until < now())
-    ORDER BY t.slot, t.next_check_at, a.id
+    SELECT a.id FROM ordered o, articles a
+    WHERE a.id = ANY (o.ids)
+      AND a.next_check_at <= now() AND (a.lease_until IS NULL OR a.lease_until < now())
+    ORDER BY array_position(o.ids, a.id)
     LIMIT $3
     FOR UPDATE OF a SKIP LOCKED)
 UPDATE articles SET lease_until = now() + $2::interval, lease_owner = $1
