@@ -87,12 +87,14 @@ const hostOfURL = `lower(substring(%s from '^[A-Za-z][A-Za-z0-9+.-]*://(?:[^@/?#
 // It reads a few rows per host, not every due article (migration 015):
 // the hosts with work come from a walk of two partial indexes (pending
 // pages; scheduled re-checks), one index probe per host, and each host
-// gives its first $3 + $4 due rows of each kind, in its turn order, from
-// the same indexes. The leased ones among them are the host's articles
-// in flight: the claim takes each host's first turns, so what is in flight
-// stays at the front of its turn order, where they are counted (new pages
-// found while they are in flight can push a few past the rows read, which
-// lets that host's cap be passed by as many). No index covers the lease
+// gives its first $5 due rows of each kind (the claim's size and
+// claimCountWindow more), in its turn order, from the same indexes. The
+// leased ones among them are the host's articles in flight: the claim
+// takes each host's first turns, so what is in flight stays at the front
+// of its turn order, where it is counted. (New pages found while they are
+// in flight can push a few past the rows read, and no more than
+// claimCountWindow are counted: either lets a host's cap be passed by as
+// many.) No index covers the lease
 // columns, so that a claim is a HOT update. Hosts whose work is not due
 // yet give no rows.
 const claimArticles = `
@@ -127,16 +129,16 @@ turns AS (
                       coalesce(lease_until >= now(), false) AS leased
                FROM articles
                WHERE host = h.host AND fetch_state = 'pending' AND next_check_at <= now()
-               ORDER BY first_seen_at DESC, id LIMIT $3::int + $4::int)
+               ORDER BY first_seen_at DESC, id LIMIT $5)
               UNION ALL
               (SELECT id, next_check_at, true, NULL, coalesce(lease_until >= now(), false)
                FROM articles
                WHERE host = h.host AND fetch_state <> 'pending' AND next_check_at <= now()
-               ORDER BY next_check_at, id LIMIT $3::int + $4::int)) x) t
+               ORDER BY next_check_at, id LIMIT $5)) x) t
     WHERE NOT t.leased AND t.turn + t.busy <= $4),
 -- The turns as an array, so that the rows are then locked by primary key
 -- whatever the planner estimates of the steps above.
-ordered AS (
+ordered AS MATERIALIZED (
     SELECT ARRAY(SELECT id FROM turns ORDER BY slot, next_check_at, id LIMIT $3::int * 2) AS ids),
 pick AS (
     SELECT a.id FROM ordered o, articles a
@@ -153,6 +155,11 @@ RETURNING id, coalesce(source_id, 0), canonical_url, outlet, language, title, su
     coalesce(classifier_version, ''),
     coalesce((SELECT respect_robots FROM sources s WHERE s.id = articles.source_id), true)`
 
+// claimCountWindow is how many of a host's in-flight articles the claim
+// can count against its cap: above it, the cap is not enforced exactly (a
+// process has fetch_workers × 8 downloads, 128 by default).
+const claimCountWindow = 256
+
 // ClaimDueArticles leases up to limit articles whose fetch or re-check is
 // due, taking hosts in turn and leaving any host at most perHost articles
 // leased at once (0: no per-host cap).
@@ -160,7 +167,7 @@ func (s *Store) ClaimDueArticles(ctx context.Context, owner string, lease time.D
 	if perHost <= 0 {
 		perHost = limit
 	}
-	rows, err := s.Pool.Query(ctx, claimArticles, owner, lease, limit, perHost)
+	rows, err := s.Pool.Query(ctx, claimArticles, owner, lease, limit, perHost, limit+min(perHost, claimCountWindow))
 	if err != nil {
 		return nil, fmt.Errorf("store: claim articles: %w", err)
 	}
