@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/wirewatch/wirewatch/alert"
@@ -101,22 +102,35 @@ func chooseStory(current int64, cands []store.StoryCandidate, title, text, outle
 // statement and a commit that does not wait for the disk
 // (store.LockStory).
 func (d *Daemon) placeInStory(ctx context.Context, id int64, fp uint64, lang string, seen time.Time, title, text, outlet string) (int64, error) {
+	chooser := newStoryChooser(title, text, outlet)
+	var held map[int64]*alert.StorySketch
 	older, mark, ok, err := d.prints.near(ctx, d.st, d.now(), id, fp, lang, seen, storyQuery)
 	switch {
 	case err != nil:
 		return 0, err
 	case ok:
-		older, err = d.st.StoryCheckTexts(ctx, older, storyQuery.TextChars)
+		// Candidates from the prints held: the sketches made of them
+		// before are kept there, and only the others' texts are read.
+		var missing []store.StoryCandidate
+		held, missing = d.prints.sketchesOf(older)
+		var texts []store.StoryCandidate
+		if texts, err = d.st.StoryCheckTexts(ctx, missing, storyQuery.TextChars); err != nil {
+			return 0, err
+		}
+		for _, c := range texts {
+			held[c.ArticleID] = d.prints.sketch(c)
+		}
+		older = slices.DeleteFunc(older, func(c store.StoryCandidate) bool { return held[c.ArticleID] == nil })
+		chooser.sketch = func(c store.StoryCandidate) *alert.StorySketch {
+			if sk := held[c.ArticleID]; sk != nil {
+				return sk
+			}
+			return d.prints.sketch(c) // recorded since: read under the lock, with its text
+		}
 	default:
-		older, mark, err = d.st.StoryLookup(ctx, id, fp, lang, storyQuery)
-	}
-	if err != nil {
-		return 0, err
-	}
-	chooser := newStoryChooser(title, text, outlet)
-	if ok {
-		// Candidates from the prints held: their sketches are kept there.
-		chooser.sketch = d.prints.sketch
+		if older, mark, err = d.st.StoryLookup(ctx, id, fp, lang, storyQuery); err != nil {
+			return 0, err
+		}
 	}
 	chooser.prejudge(older)
 	q := storyQuery
@@ -126,7 +140,16 @@ func (d *Daemon) placeInStory(ctx context.Context, id int64, fp uint64, lang str
 		return 0, err
 	}
 	defer lk.Close()
+	// Prints recorded since the lookup are judged on the text read now.
 	chooser.forget(lk.Candidates)
+	if held != nil {
+		recorded := make([]int64, len(lk.Candidates))
+		for i, c := range lk.Candidates {
+			delete(held, c.ArticleID)
+			recorded[i] = c.ArticleID
+		}
+		d.prints.dropSketches(recorded)
+	}
 	story := chooser.choose(lk.Current, store.MergeStoryCandidates(lk.Candidates, older, storyQuery.Limit))
 	return lk.Record(ctx, store.StoryAssign{FP: fp, StoryID: story, Lang: lang, Title: title, Text: text})
 }

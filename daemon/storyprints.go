@@ -51,6 +51,22 @@ func (x *printIndex) sketch(c store.StoryCandidate) *alert.StorySketch {
 	return &made
 }
 
+// sketchesOf returns the sketches held for cands' articles, and the
+// candidates that have none (whose text the caller reads).
+func (x *printIndex) sketchesOf(cands []store.StoryCandidate) (held map[int64]*alert.StorySketch, missing []store.StoryCandidate) {
+	held = make(map[int64]*alert.StorySketch, len(cands))
+	x.smu.Lock()
+	defer x.smu.Unlock()
+	for _, c := range cands {
+		if sk, ok := x.sketches[c.ArticleID]; ok {
+			held[c.ArticleID] = sk
+		} else {
+			missing = append(missing, c)
+		}
+	}
+	return held, missing
+}
+
 // dropSketches forgets the sketches of articles whose print changed or
 // left the index.
 func (x *printIndex) dropSketches(ids []int64) {

@@ -168,25 +168,28 @@ type StoryPrint struct {
 // story lock, so their order is their commit order. A daemon keeps the
 // recent prints in memory with it and reads only what is new.
 func (s *Store) StoryPrintsSince(ctx context.Context, mark int64, seenAfter time.Time) ([]StoryPrint, int64, error) {
-	var next int64
-	if err := s.Pool.QueryRow(ctx, `SELECT coalesce(max(seq), 0) FROM story_prints`).Scan(&next); err != nil {
-		return nil, mark, fmt.Errorf("store: story prints: %w", err)
-	}
-	if next <= mark {
-		return nil, mark, nil
-	}
+	// One statement, one snapshot: the newest number, and the prints up
+	// to it (none when nothing is new: a row of NULLs).
 	rows, err := s.Pool.Query(ctx, `
-SELECT article_id, story_id, fp, language, first_seen_at FROM story_prints
-WHERE seq > $1 AND seq <= $2 AND first_seen_at > $3 ORDER BY seq`, mark, next, seenAfter)
+WITH m AS (SELECT coalesce(max(seq), 0) AS next FROM story_prints)
+SELECT m.next, p.article_id, p.story_id, p.fp, p.language, p.first_seen_at
+FROM m LEFT JOIN story_prints p ON p.seq > $1 AND p.seq <= m.next AND p.first_seen_at > $2
+ORDER BY p.seq`, mark, seenAfter)
 	if err != nil {
 		return nil, mark, fmt.Errorf("store: story prints: %w", err)
 	}
-	prints, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (StoryPrint, error) {
-		var p StoryPrint
-		var fp int64
-		err := r.Scan(&p.ArticleID, &p.StoryID, &fp, &p.Language, &p.FirstSeenAt)
-		p.FP = uint64(fp)
-		return p, err
+	next := mark
+	var prints []StoryPrint
+	var n int64
+	var id, story, fp *int64
+	var lang *string
+	var seen *time.Time
+	_, err = pgx.ForEachRow(rows, []any{&n, &id, &story, &fp, &lang, &seen}, func() error {
+		next = max(next, n)
+		if id != nil {
+			prints = append(prints, StoryPrint{ArticleID: *id, StoryID: *story, FP: uint64(*fp), Language: *lang, FirstSeenAt: *seen})
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, mark, fmt.Errorf("store: story prints: %w", err)
