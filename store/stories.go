@@ -43,29 +43,22 @@ type StoryQuery struct {
 // story_prints table (migration 014), which also gives their story; only
 // they are joined for what the check reads, from story_texts (migration
 // 015): a print is committed before its article's text (Tx.PlaceStory).
-const qStoryCandidates = `
-WITH near AS (
-    SELECT p.article_id AS id, p.story_id, bit_count((p.fp # $2)::bit(64))::int AS d
-    FROM story_prints p, articles a
-    WHERE a.id = $1 AND p.article_id <> $1
-      AND p.language = coalesce(nullif($7, ''), a.language)
-      AND p.first_seen_at > a.first_seen_at - $3 * interval '1 millisecond'
-      AND p.first_seen_at < a.first_seen_at + $3 * interval '1 millisecond'
-      AND bit_count((p.fp # $2)::bit(64)) <= $4
-    ORDER BY 3, 1
-    LIMIT $6)
-` + storyCandidateRows
+var qStoryCandidates = "WITH " + fmt.Sprintf(storyNear, "story_prints") + storyCandidateRows
 
 // qStoryCandidatesAfter is qStoryCandidates over the prints recorded after
 // mark $8 only, which are few: they are taken first, by their sequence
 // number, whatever the planner's statistics of a fast-growing table say.
-const qStoryCandidatesAfter = `
+var qStoryCandidatesAfter = `
 WITH fresh AS MATERIALIZED (
     SELECT article_id, story_id, fp, language, first_seen_at FROM story_prints
     WHERE seq > $8 ORDER BY seq),
-near AS (
+` + fmt.Sprintf(storyNear, "fresh") + storyCandidateRows
+
+// storyNear is the candidate queries' choice of the nearest prints, read
+// from the relation named by %s.
+const storyNear = `near AS (
     SELECT p.article_id AS id, p.story_id, bit_count((p.fp # $2)::bit(64))::int AS d
-    FROM fresh p, articles a
+    FROM %s p, articles a
     WHERE a.id = $1 AND p.article_id <> $1
       AND p.language = coalesce(nullif($7, ''), a.language)
       AND p.first_seen_at > a.first_seen_at - $3 * interval '1 millisecond'
@@ -73,7 +66,7 @@ near AS (
       AND bit_count((p.fp # $2)::bit(64)) <= $4
     ORDER BY 3, 1
     LIMIT $6)
-` + storyCandidateRows
+`
 
 // storyCandidateRows ends both candidate queries: what the check reads of
 // each near article.

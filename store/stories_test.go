@@ -142,14 +142,7 @@ func TestAssignStoryConcurrentCopies(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	for i := range ids {
-		if errs[i] != nil {
-			t.Fatal(errs[i])
-		}
-		if stories[i] != stories[0] || stories[i] == 0 {
-			t.Fatalf("copies in stories %v, want one", stories)
-		}
-	}
+	oneStory(t, stories, errs)
 	var n int
 	if err := db.Store.Pool.QueryRow(ctx, `SELECT count(*) FROM stories`).Scan(&n); err != nil || n != 1 {
 		t.Errorf("%d story rows (%v), want 1", n, err)
@@ -325,14 +318,7 @@ func TestLockStoryConcurrentCopies(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	for i := range ids {
-		if errs[i] != nil {
-			t.Fatal(errs[i])
-		}
-		if stories[i] != stories[0] || stories[i] == 0 {
-			t.Fatalf("copies in stories %v, want one", stories)
-		}
-	}
+	oneStory(t, stories, errs)
 	var n, prints int
 	if err := s.Pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM stories), (SELECT count(*) FROM story_texts)`).Scan(&n, &prints); err != nil || n != 2 || prints != copies+1 {
 		t.Errorf("%d story rows and %d story texts (%v), want 2 and %d", n, prints, err, copies+1)
@@ -357,5 +343,18 @@ func TestMergeStoryCandidates(t *testing.T) {
 	all := store.MergeStoryCandidates(newer, older, 0)
 	if len(all) != 3 || all[2].StoryID != 21 {
 		t.Errorf("merged %+v, want three, article 2 with its newer story 21", all)
+	}
+}
+
+// oneStory fails unless every copy was placed, all in one story.
+func oneStory(t *testing.T, stories []int64, errs []error) {
+	t.Helper()
+	for i := range stories {
+		if errs[i] != nil {
+			t.Fatal(errs[i])
+		}
+		if stories[i] != stories[0] || stories[i] == 0 {
+			t.Fatalf("copies in stories %v, want one", stories)
+		}
 	}
 }
