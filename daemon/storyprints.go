@@ -92,7 +92,7 @@ func (x *printIndex) near(ctx context.Context, st *store.Store, now time.Time, i
 	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	fresh, next, err := st.StoryPrintsSince(ctx, x.mark, keep)
+	fresh, next, err := st.StoryPrintsSince(ctx, x.mark, keep, q.TextChars)
 	if err != nil {
 		return nil, 0, false, err
 	}
@@ -122,24 +122,33 @@ func (x *printIndex) near(ctx context.Context, st *store.Store, now time.Time, i
 	return cands, x.mark, true, nil
 }
 
-// add takes the prints recorded up to mark; a print recorded again (its
-// article placed anew) replaces the one held.
+// add takes the prints recorded up to mark, with the sketches of their
+// texts; a print recorded again (its article placed anew) replaces the one
+// held.
 func (x *printIndex) add(fresh []store.StoryPrint, mark int64) {
 	if x.byID == nil {
 		x.byID = map[int64]int{}
 	}
-	var changed []int64
-	for _, p := range fresh {
-		if i, ok := x.byID[p.ArticleID]; ok {
-			x.prints[i] = p
-			changed = append(changed, p.ArticleID)
+	sketches := make([]alert.StorySketch, len(fresh))
+	for i, p := range fresh {
+		sketches[i] = alert.NewStorySketch(alert.StoryDoc{Title: p.Title, Text: p.Text, Outlet: p.Outlet})
+		p.Title, p.Text = "", "" // the sketch is what is kept
+		if j, ok := x.byID[p.ArticleID]; ok {
+			x.prints[j] = p
 			continue
 		}
 		x.byID[p.ArticleID] = len(x.prints)
 		x.prints = append(x.prints, p)
 	}
 	x.mark = max(x.mark, mark)
-	x.dropSketches(changed)
+	x.smu.Lock()
+	defer x.smu.Unlock()
+	if x.sketches == nil {
+		x.sketches = map[int64]*alert.StorySketch{}
+	}
+	for i, p := range fresh {
+		x.sketches[p.ArticleID] = &sketches[i]
+	}
 }
 
 // evict drops the prints first seen at or before keep.

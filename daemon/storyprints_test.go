@@ -76,6 +76,11 @@ func TestPrintIndexMatchesDatabaseLookup(t *testing.T) {
 		}
 	}
 	compare("first load")
+	if first, _, _, _ := x.near(ctx, st, now, asker, base, "en", now, q); len(first) == 0 {
+		t.Fatal("no candidates")
+	} else if _, missing := x.sketchesOf(first); len(missing) != 0 {
+		t.Errorf("%d candidates without a sketch: the prints' texts come with them", len(missing))
+	}
 	// A later print, and one recorded again in a new story.
 	late := newArticle(12, "en", now)
 	record(late, base, 0)

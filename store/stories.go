@@ -146,28 +146,34 @@ func (s *Store) StoryLookup(ctx context.Context, articleID int64, fp uint64, lan
 	return cands, mark, err
 }
 
-// StoryPrint is a storied article's fingerprint as a lookup compares it.
+// StoryPrint is a storied article's fingerprint as a lookup compares it,
+// with what the text check reads of the article.
 type StoryPrint struct {
 	ArticleID, StoryID int64
 	FP                 uint64
 	Language           string
 	FirstSeenAt        time.Time
+	Outlet, Title      string
+	Text               string // the start of the text, as StoryCheckTexts cuts it
 }
 
 // StoryPrintsSince returns the prints recorded after mark whose articles
-// were first seen after seenAfter, in the order they were recorded, and
-// the mark to ask from next time. Every print recorded up to the new mark
-// is either returned or first seen earlier: prints are recorded under the
-// story lock, so their order is their commit order. A daemon keeps the
-// recent prints in memory with it and reads only what is new.
-func (s *Store) StoryPrintsSince(ctx context.Context, mark int64, seenAfter time.Time) ([]StoryPrint, int64, error) {
+// were first seen after seenAfter, in the order they were recorded, with
+// the first chars characters of their check texts, and the mark to ask
+// from next time. Every print recorded up to the new mark is either
+// returned or first seen earlier: prints are recorded under the story
+// lock, so their order is their commit order. A daemon keeps the recent
+// prints in memory with it and reads only what is new.
+func (s *Store) StoryPrintsSince(ctx context.Context, mark int64, seenAfter time.Time, chars int) ([]StoryPrint, int64, error) {
 	// One statement, one snapshot: the newest number, and the prints up
 	// to it (none when nothing is new: a row of NULLs).
 	rows, err := s.Pool.Query(ctx, `
 WITH m AS (SELECT coalesce(max(seq), 0) AS next FROM story_prints)
-SELECT m.next, p.article_id, p.story_id, p.fp, p.language, p.first_seen_at
+SELECT m.next, p.article_id, p.story_id, p.fp, p.language, p.first_seen_at,
+       coalesce(t.outlet, ''), coalesce(t.title, ''), coalesce(left(t.text, $3), '')
 FROM m LEFT JOIN story_prints p ON p.seq > $1 AND p.seq <= m.next AND p.first_seen_at > $2
-ORDER BY p.seq`, mark, seenAfter)
+LEFT JOIN story_texts t ON t.article_id = p.article_id
+ORDER BY p.seq`, mark, seenAfter, chars)
 	if err != nil {
 		return nil, mark, fmt.Errorf("store: story prints: %w", err)
 	}
@@ -177,10 +183,12 @@ ORDER BY p.seq`, mark, seenAfter)
 	var id, story, fp *int64
 	var lang *string
 	var seen *time.Time
-	_, err = pgx.ForEachRow(rows, []any{&n, &id, &story, &fp, &lang, &seen}, func() error {
+	var outlet, title, text string
+	_, err = pgx.ForEachRow(rows, []any{&n, &id, &story, &fp, &lang, &seen, &outlet, &title, &text}, func() error {
 		next = max(next, n)
 		if id != nil {
-			prints = append(prints, StoryPrint{ArticleID: *id, StoryID: *story, FP: uint64(*fp), Language: *lang, FirstSeenAt: *seen})
+			prints = append(prints, StoryPrint{ArticleID: *id, StoryID: *story, FP: uint64(*fp), Language: *lang, FirstSeenAt: *seen,
+				Outlet: outlet, Title: title, Text: text})
 		}
 		return nil
 	})
