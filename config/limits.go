@@ -64,6 +64,10 @@ const (
 	// and still be one story (wire copy is republished within a day or
 	// two).
 	DefaultStoryWindow = 72 * time.Hour
+	// DefaultStorySync is how often at most a daemon reads the story
+	// prints recorded by others into the prints it holds; what it has not
+	// read yet is read under the story lock.
+	DefaultStorySync = 50 * time.Millisecond
 	// DefaultHeartbeatsPerLease is how many times per alert.lease a sender
 	// renews the lease of the message it is sending: a send may take longer
 	// than the lease, and a dead sender's lease runs out after one lease.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/wirewatch/wirewatch/alert"
+	"github.com/wirewatch/wirewatch/config"
 	"github.com/wirewatch/wirewatch/store"
 )
 
@@ -22,6 +23,7 @@ import (
 type printIndex struct {
 	mu     sync.Mutex
 	mark   int64
+	synced time.Time // when the prints recorded since mark were last read
 	byID   map[int64]int // article → index in prints
 	prints []store.StoryPrint
 
@@ -92,11 +94,17 @@ func (x *printIndex) near(ctx context.Context, st *store.Store, now time.Time, i
 	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	fresh, next, err := st.StoryPrintsSince(ctx, x.mark, keep, q.TextChars)
-	if err != nil {
-		return nil, 0, false, err
+	// At most every config.DefaultStorySync: the prints recorded since are
+	// read under the lock anyway (StoryQuery.After), this only keeps them
+	// few.
+	if wall := time.Now(); x.mark == 0 || wall.Sub(x.synced) >= config.DefaultStorySync {
+		fresh, next, err := st.StoryPrintsSince(ctx, x.mark, keep, q.TextChars)
+		if err != nil {
+			return nil, 0, false, err
+		}
+		x.add(fresh, next)
+		x.synced = wall
 	}
-	x.add(fresh, next)
 	stale := 0
 	for _, p := range x.prints {
 		if !p.FirstSeenAt.After(keep) {

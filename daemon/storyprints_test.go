@@ -85,6 +85,15 @@ func TestPrintIndexMatchesDatabaseLookup(t *testing.T) {
 	late := newArticle(12, "en", now)
 	record(late, base, 0)
 	record(ids[0], base^0b1, record(newArticle(13, "en", now), ^base, 0))
+	// Within config.DefaultStorySync of the last read the new prints are
+	// not read yet: the mark stays, so the locked read takes them.
+	x.synced = time.Now()
+	if _, mark, _, err := x.near(ctx, st, now, asker, base, "en", now, q); err != nil || mark != x.mark {
+		t.Fatalf("mark %d (%v), want the held mark %d", mark, err, x.mark)
+	} else if _, dbMark, _ := st.StoryLookup(ctx, asker, base, "en", q); dbMark <= mark {
+		t.Fatalf("database mark %d not past the held mark %d", dbMark, mark)
+	}
+	x.synced = time.Time{}
 	compare("after new prints")
 
 	texts, err := st.StoryCheckTexts(ctx, []store.StoryCandidate{{ArticleID: late}, {ArticleID: -5}}, 3)
