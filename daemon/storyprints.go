@@ -16,19 +16,21 @@ import (
 // printIndex holds the story prints of the last two story windows in
 // memory, so that finding a new article's candidates compares
 // fingerprints here instead of in a database scan of every recent print
-// per article. Each lookup first reads the prints recorded since the last
-// one (store.StoryPrintsSince, by their record order, which is their
-// commit order); replicas each keep their own. It is safe for concurrent
-// use.
+// per article. A lookup first reads the prints recorded since the last
+// read, with their check texts (store.StoryPrintsSince, by their record
+// order, which is their commit order), at most every
+// config.DefaultStorySync; replicas each keep their own. It is safe for
+// concurrent use.
 type printIndex struct {
 	mu     sync.Mutex
 	mark   int64
-	synced time.Time // when the prints recorded since mark were last read
+	synced time.Time     // when the prints recorded since mark were last read
 	byID   map[int64]int // article → index in prints
 	prints []store.StoryPrint
 
 	// sketches are the text-check sketches of held prints' articles,
-	// made when first needed: a wire story's copies are each other's
+	// made when the prints arrive (or, for a print read under the lock,
+	// when first judged): a wire story's copies are each other's
 	// candidates many times over.
 	smu      sync.Mutex
 	sketches map[int64]*alert.StorySketch
