@@ -3,6 +3,11 @@ id, outlet, language and date, then the title (T:) and lead (L:). Shared by
 the sampling scripts, which choose items and never label them."""
 import os
 
+_HERE = os.path.dirname(os.path.abspath(__file__))
+# The corpus the items come from, and the repository's label files.
+CORPUS = os.path.join(_HERE, "..", "..", "shared", "corpora", "statemedia", "headlines.jsonl.gz")
+LABELS = os.path.join(_HERE, "..", "classify", "testdata", "labels")
+
 
 def write_batch(path, items):
     with open(path, "w", encoding="utf-8") as f:

@@ -13,11 +13,8 @@ Chinese headline figure is no longer a clean held-out measurement.
 import gzip, json, os, random, sys
 
 sys.path.insert(0, os.path.dirname(__file__))
-from labelbatch import write_batch  # noqa: E402
+from labelbatch import CORPUS, LABELS, write_batch  # noqa: E402
 
-HERE = os.path.dirname(__file__)
-CORPUS = os.path.join(HERE, "..", "..", "shared", "corpora", "statemedia", "headlines.jsonl.gz")
-LABELS = os.path.join(HERE, "..", "classify", "testdata", "labels")
 out = sys.argv[1]
 
 taken = set()
