@@ -54,16 +54,6 @@ func (c *storyChooser) accepts(cand store.StoryCandidate) bool {
 	return v
 }
 
-// prejudge judges cands, nearest first, up to the first it accepts: all
-// that choose will ask of them.
-func (c *storyChooser) prejudge(cands []store.StoryCandidate) {
-	for _, x := range cands {
-		if c.accepts(x) {
-			return
-		}
-	}
-}
-
 // forget drops the verdicts on cands (recorded again since they were
 // judged: their text may have changed).
 func (c *storyChooser) forget(cands []store.StoryCandidate) {
@@ -91,16 +81,16 @@ func chooseStory(current int64, cands []store.StoryCandidate, title, text, outle
 	return newStoryChooser(title, text, outlet).choose(current, cands)
 }
 
-// placeInStory finds an article's story and records it (StoryLock.Record),
-// and returns it; the caller's save writes it into the article row with
-// the text. The candidates are found first, without the lock (in the
-// recent prints held in memory, printIndex, or else in the database); the short
-// transaction that records the story takes the lock and reads only the
-// prints recorded since (StoryQuery.After), so that the serialised part
-// is one round trip to the server after the lock, the text check of the
-// candidates recorded since (the others are judged before), one insert
-// statement and a commit that does not wait for the disk
-// (store.LockStory).
+// placeInStory finds an article's story and records it, and returns it;
+// the caller's save writes it into the article row with the text. The
+// candidates are found and judged first, without the lock (in the recent
+// prints held in memory, printIndex, or else in the database); then
+// store.TryPlaceStory records the story decided in one round trip, which
+// holds the story lock only while the server runs it. When prints near
+// the article were recorded since the candidates were read (a copy saved
+// at the same moment), it records nothing and returns them: they are
+// judged on the text read then, and the story is decided and tried again.
+// Each try that fails means another copy was recorded, so the tries end.
 func (d *Daemon) placeInStory(ctx context.Context, id int64, fp uint64, lang string, seen time.Time, title, text, outlet string) (int64, error) {
 	chooser := newStoryChooser(title, text, outlet)
 	var held map[int64]*alert.StorySketch
@@ -125,33 +115,35 @@ func (d *Daemon) placeInStory(ctx context.Context, id int64, fp uint64, lang str
 			if sk := held[c.ArticleID]; sk != nil {
 				return sk
 			}
-			return d.prints.sketch(c) // recorded since: read under the lock, with its text
+			return d.prints.sketch(c) // recorded since: read with its text by the try
 		}
 	default:
 		if older, mark, err = d.st.StoryLookup(ctx, id, fp, lang, storyQuery); err != nil {
 			return 0, err
 		}
 	}
-	chooser.prejudge(older)
 	q := storyQuery
 	q.After = mark
-	lk, err := d.st.LockStory(ctx, id, fp, lang, q)
-	if err != nil {
-		return 0, err
-	}
-	defer lk.Close()
-	// Prints recorded since the lookup are judged on the text read now.
-	chooser.forget(lk.Candidates)
-	if held != nil {
-		recorded := make([]int64, len(lk.Candidates))
-		for i, c := range lk.Candidates {
-			delete(held, c.ArticleID)
-			recorded[i] = c.ArticleID
+	for {
+		story := chooser.choose(0, older)
+		try, err := d.st.TryPlaceStory(ctx, id, store.StoryAssign{FP: fp, StoryID: story, Lang: lang, Title: title, Text: text}, q)
+		if err != nil || try.Story > 0 {
+			return try.Story, err
 		}
-		d.prints.dropSketches(recorded)
+		// Prints recorded since the candidates were read: judged on the
+		// text read now.
+		chooser.forget(try.Fresh)
+		if held != nil {
+			recorded := make([]int64, len(try.Fresh))
+			for i, c := range try.Fresh {
+				delete(held, c.ArticleID)
+				recorded[i] = c.ArticleID
+			}
+			d.prints.dropSketches(recorded)
+		}
+		older = store.MergeStoryCandidates(try.Fresh, older, storyQuery.Limit)
+		q.After = try.Mark
 	}
-	story := chooser.choose(lk.Current, store.MergeStoryCandidates(lk.Candidates, older, storyQuery.Limit))
-	return lk.Record(ctx, store.StoryAssign{FP: fp, StoryID: story, Lang: lang, Title: title, Text: text})
 }
 
 // setStory finds and writes an article's story in tx (reextract: the

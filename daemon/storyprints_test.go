@@ -3,6 +3,7 @@ package daemon
 import (
 	"context"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -30,15 +31,18 @@ func TestPrintIndexMatchesDatabaseLookup(t *testing.T) {
 		return id
 	}
 	record := func(id int64, fp uint64, story int64) int64 {
-		lk, err := st.LockStory(ctx, id, fp, "", q)
+		// The story given, whatever the candidates: a mark after them all.
+		_, mark, err := st.StoryLookup(ctx, id, fp, "", q)
 		if err != nil {
 			t.Fatal(err)
 		}
-		s, err := lk.Record(ctx, store.StoryAssign{FP: fp, StoryID: story})
-		if err != nil {
-			t.Fatal(err)
+		lq := q
+		lq.After = mark
+		try, err := st.TryPlaceStory(ctx, id, store.StoryAssign{FP: fp, StoryID: story}, lq)
+		if err != nil || try.Story == 0 {
+			t.Fatalf("record: %+v, %v", try, err)
 		}
-		return s
+		return try.Story
 	}
 	flips := []uint64{0b1, 0b11, 0b111, 0b1111, 0b11111, 0b1 << 40} // distances 1, 2, 3, 4, 5, 1
 	var ids []int64
@@ -115,20 +119,20 @@ func TestPrintIndexMatchesDatabaseLookup(t *testing.T) {
 }
 
 // The chooser judges candidates nearest first and keeps each verdict: a
-// candidate judged before the lock is not judged again under it unless it
-// was recorded again (forget), when its new text decides.
+// candidate judged before one try to record the story is not judged again
+// for the next unless it was recorded again (forget), when its new text
+// decides.
 func TestStoryChooserRemembersVerdicts(t *testing.T) {
 	const title = "China issues rules on cross-border data flows"
 	const text = "BEIJING, Nov. 18 (Xinhua) -- China's cyberspace regulator on Monday issued rules on cross-border data flows that ease requirements for companies."
 	same := store.StoryCandidate{ArticleID: 1, StoryID: 10, Outlet: "China Daily", Title: title, Text: text, Distance: 2}
 	other := store.StoryCandidate{ArticleID: 2, StoryID: 20, Outlet: "CGTN", Title: "Football league opens new season in Shanghai", Text: "SHANGHAI -- The new season of the football league opened on Saturday with a match in front of forty thousand fans.", Distance: 1}
 	c := newStoryChooser(title, text, "Xinhua")
-	c.prejudge([]store.StoryCandidate{other, same})
-	if len(c.verdict) != 2 || c.verdict[2] || !c.verdict[1] {
-		t.Fatalf("verdicts %v: want article 2 rejected, article 1 accepted", c.verdict)
-	}
 	if got := c.choose(0, []store.StoryCandidate{other, same}); got != 10 {
 		t.Errorf("story %d, want 10", got)
+	}
+	if len(c.verdict) != 2 || c.verdict[2] || !c.verdict[1] {
+		t.Fatalf("verdicts %v: want article 2 rejected, article 1 accepted", c.verdict)
 	}
 	if got := c.choose(7, []store.StoryCandidate{same}); got != 7 {
 		t.Errorf("story %d, want the current story 7", got)
@@ -142,5 +146,70 @@ func TestStoryChooserRemembersVerdicts(t *testing.T) {
 	}
 	if chooseStory(0, []store.StoryCandidate{other, same}, title, text, "Xinhua") != 10 {
 		t.Error("chooseStory does not take the first accepted candidate")
+	}
+}
+
+// Copies of one story placed at the same moment by the workers of two
+// replicas (each with its own prints in memory) join one story, and a
+// story of another text beside them gets its own: a try that finds a copy
+// recorded since its candidates were read judges it and tries again.
+func TestPlaceInStoryConcurrentCopies(t *testing.T) {
+	ctx := context.Background()
+	st := storetest.New(t).Store
+	now := time.Now()
+	const title = "China issues rules on cross-border data flows"
+	const text = "BEIJING, Nov. 18 (Xinhua) -- China's cyberspace regulator on Monday issued rules on cross-border data flows that ease requirements for companies."
+	const otherTitle = "Football league opens new season in Shanghai"
+	const otherText = "SHANGHAI -- The new season of the football league opened on Saturday with a match in front of forty thousand fans."
+	const copies = 16
+	const base = uint64(0x0F0F_1234_5678_9ABC)
+	type art struct {
+		id          int64
+		fp          uint64
+		title, text string
+	}
+	var arts []art
+	for i := range copies + 1 {
+		a := art{fp: base ^ (1 << (i % 3)), title: title, text: text}
+		if i == copies {
+			a.title, a.text = otherTitle, otherText // near fingerprint, another text
+		}
+		if err := st.Pool.QueryRow(ctx, `INSERT INTO articles (canonical_url, outlet, language, first_seen_at) VALUES ($1, $2, 'en', $3) RETURNING id`,
+			fmt.Sprintf("https://o%d.example/wire", i), fmt.Sprintf("Outlet %d", i), now).Scan(&a.id); err != nil {
+			t.Fatal(err)
+		}
+		arts = append(arts, a)
+	}
+	replicas := []*Daemon{{st: st, now: time.Now}, {st: st, now: time.Now}}
+	stories := make([]int64, len(arts))
+	errs := make([]error, len(arts))
+	var wg sync.WaitGroup
+	for i, a := range arts {
+		wg.Go(func() {
+			d := replicas[i%2]
+			stories[i], errs[i] = d.placeInStory(ctx, a.id, a.fp, "en", now, a.title, a.text, fmt.Sprintf("Outlet %d", i))
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil || stories[i] == 0 {
+			t.Fatalf("article %d: story %d, %v", i, stories[i], err)
+		}
+	}
+	for i := 1; i < copies; i++ {
+		if stories[i] != stories[0] {
+			t.Errorf("copy %d in story %d, copy 0 in %d: want one story", i, stories[i], stories[0])
+		}
+	}
+	if stories[copies] == stories[0] {
+		t.Errorf("the other text joined the copies' story %d", stories[0])
+	}
+	var n, prints int
+	if err := st.Pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM stories), (SELECT count(*) FROM story_prints)`).Scan(&n, &prints); err != nil || n != 2 || prints != len(arts) {
+		t.Errorf("%d stories and %d prints (%v), want 2 and %d", n, prints, err, len(arts))
+	}
+	// Placed again (an edit), an article keeps its story.
+	if again, err := replicas[0].placeInStory(ctx, arts[copies].id, base, "en", now, title, text, "Outlet"); err != nil || again != stories[copies] {
+		t.Errorf("placed again: story %d (%v), want its own %d", again, err, stories[copies])
 	}
 }

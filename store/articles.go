@@ -201,7 +201,7 @@ type ArticleSave struct {
 	// SaveArticle read it first under a row lock.
 	Prev *ArticleState
 	// Story, when set, writes a new text's story (recorded by
-	// Tx.PlaceStory, which committed first) and fingerprint in the same
+	// Store.TryPlaceStory, which committed first) and fingerprint in the same
 	// row version as the text: a second write of the wide article row
 	// would add every one of its index entries again, the full-text ones
 	// included. An article keeps the story it is in.
@@ -306,7 +306,7 @@ func (s *Store) SaveArticle(ctx context.Context, a ArticleSave) (SaveResult, err
 		return SaveResult{}, err
 	}
 	if a.Story != nil && a.Story.StoryID == 0 {
-		return SaveResult{}, fmt.Errorf("store: save article %d: no story id (Tx.PlaceStory gives it)", a.ID)
+		return SaveResult{}, fmt.Errorf("store: save article %d: no story id (Store.TryPlaceStory gives it)", a.ID)
 	}
 	if a.Prev != nil && (a.Prev.ContentHash == a.ContentHash || a.Prev.Revision == 0) {
 		return saveArticle(ctx, s.Pool, a, raw)
@@ -417,7 +417,7 @@ func saveArticleRows(ctx context.Context, tx execer, a ArticleSave, raw []byte) 
 	var storyFP, storyID *int64
 	if a.Story != nil && changed {
 		if a.Story.StoryID == 0 {
-			return res, fmt.Errorf("store: save article %d: no story id (Tx.PlaceStory gives it)", a.ID)
+			return res, fmt.Errorf("store: save article %d: no story id (Store.TryPlaceStory gives it)", a.ID)
 		}
 		fp, id := int64(a.Story.FP), a.Story.StoryID
 		storyFP, storyID = &fp, &id

@@ -3,12 +3,12 @@ package store
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/wirewatch/wirewatch/internal/runes"
 )
@@ -42,17 +42,18 @@ type StoryQuery struct {
 // empty string keeps the stored one). The nearest are chosen in the narrow
 // story_prints table (migration 014), which also gives their story; only
 // they are joined for what the check reads, from story_texts (migration
-// 015): a print is committed before its article's text (Tx.PlaceStory).
+// 015): a print is committed before its article's text (Store.TryPlaceStory).
 var qStoryCandidates = "WITH " + fmt.Sprintf(storyNear, "story_prints") + storyCandidateRows
 
 // qStoryCandidatesAfter is qStoryCandidates over the prints recorded after
 // mark $8 only, which are few: they are taken first, by their sequence
 // number, whatever the planner's statistics of a fast-growing table say.
-var qStoryCandidatesAfter = `
-WITH fresh AS MATERIALIZED (
+var qStoryCandidatesAfter = "WITH " + storyFresh + ",\n" + fmt.Sprintf(storyNear, "fresh") + storyCandidateRows
+
+// storyFresh is the prints recorded after mark $8 (none when $8 is NULL).
+const storyFresh = `fresh AS MATERIALIZED (
     SELECT article_id, story_id, fp, language, first_seen_at FROM story_prints
-    WHERE seq > $8 ORDER BY seq),
-` + fmt.Sprintf(storyNear, "fresh") + storyCandidateRows
+    WHERE seq > $8 ORDER BY seq)`
 
 // storyNear is the candidate queries' choice of the nearest prints, read
 // from the relation named by %s.
@@ -79,8 +80,8 @@ ORDER BY near.d, near.id`
 // candidates for it, nearest first (q; lang is the language the caller's
 // save sets, an empty string keeps the stored one). The lock is
 // transaction-scoped, held until commit: the caller decides among the
-// candidates and records the story in the same transaction (PlaceStory, or
-// SetStory), so two copies saved at once by two workers join one story.
+// candidates and records the story in the same transaction (SetStory),
+// so two copies saved at once by two workers join one story.
 // Keep that transaction short: every storied save waits for it.
 func (t *Tx) StoryCandidates(ctx context.Context, articleID int64, fp uint64, lang string, q StoryQuery) (current int64, cands []StoryCandidate, err error) {
 	// The lock first, in a statement of its own: the candidates are read
@@ -102,11 +103,16 @@ func (t *Tx) StoryCandidates(ctx context.Context, articleID int64, fp uint64, la
 
 // candidateQuery is the candidate query for q and its arguments.
 func candidateQuery(articleID int64, fp uint64, lang string, q StoryQuery) (string, []any) {
-	args := []any{articleID, int64(fp), q.Window.Milliseconds(), q.MaxDistance, q.TextChars, q.Limit, lang}
+	args := candidateArgs(articleID, fp, lang, q)
 	if q.After > 0 {
 		return qStoryCandidatesAfter, append(args, q.After)
 	}
 	return qStoryCandidates, args
+}
+
+// candidateArgs are the candidate queries' arguments $1–$7.
+func candidateArgs(articleID int64, fp uint64, lang string, q StoryQuery) []any {
+	return []any{articleID, int64(fp), q.Window.Milliseconds(), q.MaxDistance, q.TextChars, q.Limit, lang}
 }
 
 func collectCandidates(rows pgx.Rows) ([]StoryCandidate, error) {
@@ -256,7 +262,7 @@ func MergeStoryCandidates(newer, older []StoryCandidate, limit int) []StoryCandi
 
 // StoryAssign is the story a caller decided for an article, after
 // StoryCandidates in the same transaction, or (in ArticleSave.Story) the
-// story PlaceStory recorded.
+// story TryPlaceStory recorded.
 type StoryAssign struct {
 	FP      uint64
 	StoryID int64  // 0: a new story
@@ -284,36 +290,51 @@ func (t *Tx) SetStory(ctx context.Context, articleID int64, s StoryAssign) (int6
 	return story, nil
 }
 
-// qStoryPrint records an article's story (a new one when $2 is 0), its
-// fingerprint and what the check reads of it ($5, $6: title and text, each
-// read from the row when empty) for later lookups, and returns the story.
-const qStoryPrint = `
-WITH s AS (
-    INSERT INTO stories (first_article_id) SELECT $1 WHERE $2::bigint = 0 RETURNING id),
+// qStoryPrint records article $1's story, its fingerprint $2 and what the
+// check reads of it ($10, $11: title and text, each read from the row when
+// empty; $5: how much text is kept) for later lookups, and returns the
+// story. The story is the article's own when it has a print already, else
+// $9 (0: a new story).
+//
+// With a mark $8 it records only when no print near the article (the
+// candidates' terms $1–$4, $6 and $7, as in qStoryCandidatesAfter) was
+// recorded after the mark, and returns no row otherwise: $9 was decided
+// on the candidates up to the mark, so a print recorded since could change
+// the decision. With $8 NULL it always records.
+var qStoryPrint = "WITH " + storyFresh + ",\n" + fmt.Sprintf(storyNear, "fresh") + `,
+cur AS (SELECT story_id FROM story_prints WHERE article_id = $1),
+d AS (
+    SELECT coalesce((SELECT story_id FROM cur), $9::bigint) AS story
+    WHERE EXISTS (SELECT 1 FROM cur) OR NOT EXISTS (SELECT 1 FROM near)),
+s AS (
+    INSERT INTO stories (first_article_id) SELECT a.id FROM d, articles a WHERE a.id = $1 AND d.story = 0 RETURNING id),
 p AS (
     INSERT INTO story_prints (article_id, story_id, fp, language, first_seen_at)
-    SELECT a.id, coalesce((SELECT id FROM s), $2), $3, coalesce(nullif($4, ''), a.language), a.first_seen_at
-    FROM articles a WHERE a.id = $1
+    SELECT a.id, coalesce((SELECT id FROM s), d.story), $2, coalesce(nullif($7, ''), a.language), a.first_seen_at
+    FROM articles a, d WHERE a.id = $1
     ON CONFLICT (article_id) DO UPDATE SET story_id = EXCLUDED.story_id, fp = EXCLUDED.fp, language = EXCLUDED.language, seq = EXCLUDED.seq
     RETURNING article_id, story_id),
 t AS (
     INSERT INTO story_texts (article_id, outlet, title, text)
-    SELECT a.id, coalesce(a.outlet, ''), coalesce(nullif($5, ''), a.title, ''),
-           CASE WHEN $6 <> '' THEN $6
-                ELSE left(CASE WHEN coalesce(a.body_text, '') <> '' THEN a.body_text ELSE coalesce(a.summary, '') END, $7) END
+    SELECT a.id, coalesce(a.outlet, ''), coalesce(nullif($10, ''), a.title, ''),
+           CASE WHEN $11 <> '' THEN $11
+                ELSE left(CASE WHEN coalesce(a.body_text, '') <> '' THEN a.body_text ELSE coalesce(a.summary, '') END, $5) END
     FROM articles a JOIN p ON p.article_id = a.id
     ON CONFLICT (article_id) DO UPDATE SET outlet = EXCLUDED.outlet, title = EXCLUDED.title, text = EXCLUDED.text)
 SELECT story_id FROM p`
 
-func storyPrintArgs(articleID int64, s StoryAssign) []any {
-	return []any{articleID, s.StoryID, int64(s.FP), s.Lang, s.Title, runes.Prefix(s.Text, storyTextChars), storyTextChars}
+// storyPrintArgs are qStoryPrint's arguments: unconditional when mark is
+// nil, else against the candidates of q after *mark.
+func storyPrintArgs(articleID int64, s StoryAssign, q StoryQuery, mark *int64) []any {
+	return []any{articleID, int64(s.FP), q.Window.Milliseconds(), q.MaxDistance, storyTextChars, q.Limit, s.Lang, mark,
+		s.StoryID, s.Title, runes.Prefix(s.Text, storyTextChars)}
 }
 
 // placeStory records the article's story and print (qStoryPrint); the
 // caller writes the article row.
 func placeStory(ctx context.Context, tx execer, articleID int64, s StoryAssign) (int64, error) {
 	var story int64
-	if err := tx.QueryRow(ctx, qStoryPrint, storyPrintArgs(articleID, s)...).Scan(&story); err != nil {
+	if err := tx.QueryRow(ctx, qStoryPrint, storyPrintArgs(articleID, s, StoryQuery{}, nil)...).Scan(&story); err != nil {
 		return 0, fmt.Errorf("store: story of article %d: %w", articleID, err)
 	}
 	return story, nil
@@ -323,120 +344,83 @@ func placeStory(ctx context.Context, tx execer, articleID int64, s StoryAssign) 
 // has none; no row when there is no such article).
 const qCurrentStory = `SELECT (SELECT story_id FROM story_prints WHERE article_id = $1) FROM articles WHERE id = $1`
 
-// StoryLock is a story transaction in progress, holding the story lock:
-// LockStory opens it with the article's current story and candidates, and
-// Record (or Close) ends it. Every storied save waits while one is open,
-// so decide quickly.
-type StoryLock struct {
-	conn      *pgxpool.Conn
-	articleID int64
-	// Current is the article's story when it is in one already (> 0).
-	Current int64
-	// Candidates are listed as by Tx.StoryCandidates (none when Current
-	// is set).
-	Candidates []StoryCandidate
+// StoryTry is what TryPlaceStory did: it recorded the story (Story > 0),
+// or it found prints near the article recorded after the mark (Fresh,
+// nearest first, with their check texts) and recorded nothing; Mark is
+// then the mark to try again from.
+type StoryTry struct {
+	Story int64
+	Fresh []StoryCandidate
+	Mark  int64
 }
 
-// LockStory begins a story transaction on a connection of its own, takes
-// the story lock and reads the article's story or its candidates (q;
-// q.After for those recorded after an earlier StoryLookup), in one round
-// trip to the server. The transaction's commit does not wait for the disk
-// (synchronous_commit off, for it alone): its lock is released sooner, and
-// losing it in a database crash is harmless, because the save that writes
-// the story into the article row commits after it, durably, and a durable
-// commit flushes every earlier one.
-func (s *Store) LockStory(ctx context.Context, articleID int64, fp uint64, lang string, q StoryQuery) (*StoryLock, error) {
-	conn, err := s.Pool.Acquire(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("store: story of article %d: %w", articleID, err)
-	}
-	l := &StoryLock{conn: conn, articleID: articleID}
-	if err := l.open(ctx, fp, lang, q); err != nil {
-		l.Close()
-		return nil, fmt.Errorf("store: story of article %d: %w", articleID, err)
-	}
-	return l, nil
-}
-
-func (l *StoryLock) open(ctx context.Context, fp uint64, lang string, q StoryQuery) error {
-	query, args := candidateQuery(l.articleID, fp, lang, q)
+// TryPlaceStory records the story s an article's candidates up to the mark
+// q.After decided (those of a StoryLookup, or prints a daemon holds), in
+// one round trip: it takes the story lock and records the story, its
+// print and check text, unless a print near the article was recorded
+// after the mark. Then it returns those prints instead, with a new mark,
+// so that the caller can judge them and try again. An article that has a
+// story already keeps it; an article that does not exist is ErrNotFound.
+// The lock is held only while the server runs the
+// statements, never while the caller decides.
+//
+// The commit does not wait for the disk (synchronous_commit off, for this
+// transaction alone): the lock is released sooner, and losing the commit
+// in a database crash is harmless, because the save that writes the story
+// into the article row commits after it, durably, and a durable commit
+// flushes every earlier one.
+func (s *Store) TryPlaceStory(ctx context.Context, articleID int64, sa StoryAssign, q StoryQuery) (StoryTry, error) {
+	// Without a mark every print is new: 0 counts them all.
+	mark := max(q.After, 0)
+	q.After = mark
 	b := &pgx.Batch{}
 	b.Queue(`BEGIN`)
 	b.Queue(`SET LOCAL synchronous_commit TO off`)
 	b.Queue(`SELECT pg_advisory_xact_lock($1)`, storyLockKey)
-	// Statements of their own, after the lock: each reads a snapshot that
-	// sees the previous holder's commit.
-	b.Queue(qCurrentStory, l.articleID)
-	b.Queue(query, args...)
-	br := l.conn.SendBatch(ctx, b)
+	b.Queue(`SELECT coalesce(max(seq), 0) FROM story_prints`)
+	b.Queue(qStoryCandidatesAfter, append(candidateArgs(articleID, sa.FP, sa.Lang, q), mark)...)
+	b.Queue(qStoryPrint, storyPrintArgs(articleID, sa, q, &mark)...)
+	b.Queue(`COMMIT`)
+	res, err := readStoryTry(s.Pool.SendBatch(ctx, b))
+	if err == nil && res.Story == 0 && len(res.Fresh) == 0 {
+		// Nothing recorded and nothing new to judge: no such article.
+		err = ErrNotFound
+	}
+	if err != nil {
+		return StoryTry{}, fmt.Errorf("store: place story of article %d: %w", articleID, err)
+	}
+	return res, nil
+}
+
+// readStoryTry reads the results of TryPlaceStory's batch and closes it.
+func readStoryTry(br pgx.BatchResults) (res StoryTry, err error) {
+	defer func() {
+		if cerr := br.Close(); err == nil {
+			err = cerr
+		}
+	}()
 	for range 3 {
 		if _, err := br.Exec(); err != nil {
-			br.Close()
-			return err
+			return res, err
 		}
 	}
-	var cur *int64
-	if err := br.QueryRow().Scan(&cur); err != nil {
-		br.Close()
-		return err
+	if err := br.QueryRow().Scan(&res.Mark); err != nil {
+		return res, err
 	}
 	rows, err := br.Query()
-	if err == nil {
-		l.Candidates, err = collectCandidates(rows)
-	}
 	if err != nil {
-		br.Close()
-		return err
+		return res, err
 	}
-	if err := br.Close(); err != nil {
-		return err
+	if res.Fresh, err = collectCandidates(rows); err != nil {
+		return res, err
 	}
-	if cur != nil {
-		l.Current, l.Candidates = *cur, nil
+	switch err := br.QueryRow().Scan(&res.Story); {
+	case errors.Is(err, pgx.ErrNoRows):
+	case err != nil:
+		return res, err
+	default:
+		res.Fresh = nil
 	}
-	return nil
-}
-
-// Record writes the article's story (a new one when s.StoryID is 0), its
-// print and what the check reads of it (StoryAssign's Title and Text),
-// commits and releases the lock; it returns the story. The article row is
-// left to the save (ArticleSave.Story).
-func (l *StoryLock) Record(ctx context.Context, s StoryAssign) (int64, error) {
-	if l.conn == nil {
-		return 0, fmt.Errorf("store: story of article %d: the story transaction is closed", l.articleID)
-	}
-	b := &pgx.Batch{}
-	b.Queue(qStoryPrint, storyPrintArgs(l.articleID, s)...)
-	b.Queue(`COMMIT`)
-	br := l.conn.SendBatch(ctx, b)
-	var story int64
-	err := br.QueryRow().Scan(&story)
-	if err == nil {
-		_, err = br.Exec()
-	}
-	if cerr := br.Close(); err == nil {
-		err = cerr
-	}
-	l.release()
-	if err != nil {
-		return 0, fmt.Errorf("store: record story of article %d: %w", l.articleID, err)
-	}
-	return story, nil
-}
-
-// Close rolls the story transaction back unless Record ended it; it may
-// be deferred.
-func (l *StoryLock) Close() {
-	if l.conn == nil {
-		return
-	}
-	// A connection left in a transaction is not reused: the pool closes it
-	// when the rollback could not be sent.
-	_, _ = l.conn.Exec(context.Background(), `ROLLBACK`)
-	l.release()
-}
-
-func (l *StoryLock) release() {
-	l.conn.Release()
-	l.conn = nil
+	_, err = br.Exec()
+	return res, err
 }

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -174,9 +175,43 @@ func assignStory(ctx context.Context, tx *store.Tx, id int64, fp uint64, q store
 	return tx.SetStory(ctx, id, store.StoryAssign{FP: fp, StoryID: story})
 }
 
+// placeCopy is the daemon's way to place an article in a story: the
+// candidates read first, without the lock (StoryLookup), the nearest
+// taken, then TryPlaceStory from the lookup's mark, judging the prints it
+// returns and trying again until it records. It returns the story and
+// every candidate seen.
+func placeCopy(ctx context.Context, t *testing.T, s *store.Store, id int64, sa store.StoryAssign, q store.StoryQuery) (int64, []store.StoryCandidate) {
+	t.Helper()
+	cands, mark, err := s.StoryLookup(ctx, id, sa.FP, sa.Lang, q)
+	if err != nil {
+		t.Error(err)
+		return 0, nil
+	}
+	for tries := 0; ; tries++ {
+		sa.StoryID = 0
+		if len(cands) > 0 {
+			sa.StoryID = cands[0].StoryID
+		}
+		lq := q
+		lq.After = mark
+		try, err := s.TryPlaceStory(ctx, id, sa, lq)
+		if err != nil || try.Story > 0 {
+			if err != nil {
+				t.Error(err)
+			}
+			return try.Story, cands
+		}
+		if len(try.Fresh) == 0 || try.Mark <= mark || tries > 100 {
+			t.Errorf("try %d recorded nothing: %+v after mark %d", tries, try, mark)
+			return 0, cands
+		}
+		cands, mark = store.MergeStoryCandidates(try.Fresh, cands, q.Limit), try.Mark
+	}
+}
+
 // The daemon's order: the story is recorded first, in a transaction of its
-// own (LockStory, then Record with the title and text the check reads), and the save
-// writes it into the article row with the text. Once the first
+// own (TryPlaceStory, with the title and text the check reads), and the
+// save writes it into the article row with the text. Once the first
 // transaction commits, a copy finds the story and reads the placed text
 // although the article row has none yet; a save names the story it
 // writes; an article keeps the story it is in.
@@ -187,27 +222,7 @@ func TestPlaceStoryThenSave(t *testing.T) {
 	q := store.StoryQuery{MaxDistance: 3, Window: 72 * time.Hour, TextChars: 100, Limit: 10}
 	const fp = uint64(0xABCD_0000_1234_5678)
 	place := func(id int64, fp uint64) (int64, []store.StoryCandidate) {
-		older, mark, err := s.StoryLookup(ctx, id, fp, "en", q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		lq := q
-		lq.After = mark
-		lk, err := s.LockStory(ctx, id, fp, "en", lq)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer lk.Close()
-		cands := store.MergeStoryCandidates(lk.Candidates, older, q.Limit)
-		pick := lk.Current
-		if pick == 0 && len(cands) > 0 {
-			pick = cands[0].StoryID
-		}
-		story, err := lk.Record(ctx, store.StoryAssign{FP: fp, StoryID: pick, Lang: "en", Title: "Placed title", Text: "Placed text."})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return story, cands
+		return placeCopy(ctx, t, s, id, store.StoryAssign{FP: fp, Lang: "en", Title: "Placed title", Text: "Placed text."}, q)
 	}
 	story, _ := place(a.ID, fp)
 	if story == 0 {
@@ -221,8 +236,10 @@ func TestPlaceStoryThenSave(t *testing.T) {
 	if joined != story || len(cands) != 1 || cands[0].ArticleID != a.ID || cands[0].Text != "Placed text." || cands[0].Title != "Placed title" {
 		t.Errorf("copy placed in story %d (want %d), candidates %+v: want the first article, read with its placed title and text", joined, story, cands)
 	}
-	if again, _ := place(a.ID, fp^0xFFFF); again != story {
-		t.Errorf("a placed article moved from story %d to %d", story, again)
+	// Placed again with a far fingerprint, and asking for a new story, an
+	// article keeps the story it is in.
+	if try, err := s.TryPlaceStory(ctx, a.ID, store.StoryAssign{FP: fp ^ 0xFFFF, Lang: "en"}, q); err != nil || try.Story != story {
+		t.Errorf("a placed article placed again: %+v, %v; want its story %d", try, err, story)
 	}
 
 	bad := saveOf(a, "me", "h1", "Data security rules.")
@@ -244,89 +261,86 @@ func TestPlaceStoryThenSave(t *testing.T) {
 	}
 }
 
-// The daemon's path under load: copies looked up at once (StoryLookup,
-// unlocked, all before any is recorded) and then recorded under the lock
-// (LockStory with the lookup's mark) join one story; a lock closed without
-// a record writes nothing and frees the lock; an article that does not
-// exist is an error.
-func TestLockStoryConcurrentCopies(t *testing.T) {
+// A try records nothing when a print near the article was recorded after
+// its mark, and returns that print with its check text and a new mark; a
+// print that is not near (another language, too many differing bits)
+// does not stop it. Copies placed at once join one story. An article that
+// does not exist is ErrNotFound.
+func TestTryPlaceStory(t *testing.T) {
 	ctx := context.Background()
 	s := storetest.New(t).Store
-	const copies = 12
-	ids := make([]int64, copies)
-	for i := range ids {
-		if err := s.Pool.QueryRow(ctx, `INSERT INTO articles (canonical_url, outlet, language) VALUES ($1, 'X', 'en') RETURNING id`,
-			fmt.Sprintf("https://o%d.example/wire", i)).Scan(&ids[i]); err != nil {
+	newArticle := func(n int, lang string) int64 {
+		var id int64
+		if err := s.Pool.QueryRow(ctx, `INSERT INTO articles (canonical_url, outlet, language, title, summary) VALUES ($1, 'X', $2, $3, 'Summary text') RETURNING id`,
+			fmt.Sprintf("https://o%d.example/wire", n), lang, fmt.Sprintf("Title %d", n)).Scan(&id); err != nil {
 			t.Fatal(err)
 		}
+		return id
 	}
 	const base = uint64(0x0123_4567_89AB_CDEF)
-	q := store.StoryQuery{MaxDistance: 3, Window: 72 * time.Hour, TextChars: 100, Limit: 20}
-	// An unrelated story first, so that the lookups' mark is above 0 and
-	// the locked reads take only the prints after it.
-	var other int64
-	if err := s.Pool.QueryRow(ctx, `INSERT INTO articles (canonical_url, outlet, language) VALUES ('https://other.example/1', 'Y', 'en') RETURNING id`).Scan(&other); err != nil {
-		t.Fatal(err)
-	}
-	if lk, err := s.LockStory(ctx, other, ^base, "en", q); err != nil {
-		t.Fatal(err)
-	} else if _, err := lk.Record(ctx, store.StoryAssign{FP: ^base}); err != nil {
-		t.Fatal(err)
-	}
-	olders := make([][]store.StoryCandidate, copies)
-	marks := make([]int64, copies)
-	for i, id := range ids {
-		var err error
-		if olders[i], marks[i], err = s.StoryLookup(ctx, id, base^(1<<(i%8)), "en", q); err != nil {
-			t.Fatal(err)
-		}
-		if marks[i] == 0 || len(olders[i]) != 0 {
-			t.Fatalf("lookup: mark %d, candidates %+v; want a mark and none", marks[i], olders[i])
-		}
-	}
-	// A lock opened and closed without a record.
-	lk, err := s.LockStory(ctx, ids[0], base, "en", q)
+	q := store.StoryQuery{MaxDistance: 3, Window: 72 * time.Hour, TextChars: 7, Limit: 20}
+	asker := newArticle(0, "en")
+	_, mark, err := s.StoryLookup(ctx, asker, base, "en", q)
 	if err != nil {
 		t.Fatal(err)
 	}
-	lk.Close()
-	lk.Close() // twice is harmless
-	if _, err := lk.Record(ctx, store.StoryAssign{FP: base}); err == nil {
-		t.Error("a closed story transaction recorded a story")
+	// Recorded after the asker's lookup: a far print, a print in another
+	// language, then a near one.
+	far, zh, near := newArticle(1, "en"), newArticle(2, "zh"), newArticle(3, "en")
+	for _, p := range []struct {
+		id   int64
+		fp   uint64
+		lang string
+	}{{far, ^base, "en"}, {zh, base, "zh"}, {near, base ^ 0b101, "en"}} {
+		if story, _ := placeCopy(ctx, t, s, p.id, store.StoryAssign{FP: p.fp, Lang: p.lang}, q); story == 0 {
+			t.Fatalf("article %d: no story", p.id)
+		}
+	}
+	lq := q
+	lq.After = mark
+	try, err := s.TryPlaceStory(ctx, asker, store.StoryAssign{FP: base, Lang: "en"}, lq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if try.Story != 0 || len(try.Fresh) != 1 || try.Fresh[0].ArticleID != near || try.Fresh[0].Distance != 2 || try.Fresh[0].Text != "Summary" || try.Mark <= mark {
+		t.Fatalf("try after a near print: %+v (mark was %d); want nothing recorded, the near print with 7 characters of text, a newer mark", try, mark)
+	}
+	var prints int
+	if err := s.Pool.QueryRow(ctx, `SELECT count(*) FROM story_prints WHERE article_id = $1`, asker).Scan(&prints); err != nil || prints != 0 {
+		t.Fatalf("a failed try left %d prints (%v)", prints, err)
+	}
+	lq.After = try.Mark
+	again, err := s.TryPlaceStory(ctx, asker, store.StoryAssign{FP: base, StoryID: try.Fresh[0].StoryID, Lang: "en"}, lq)
+	if err != nil || again.Story != try.Fresh[0].StoryID {
+		t.Fatalf("try from the new mark: %+v, %v; want story %d", again, err, try.Fresh[0].StoryID)
 	}
 
+	// Copies placed concurrently.
+	const copies = 12
+	ids := make([]int64, copies)
+	for i := range ids {
+		ids[i] = newArticle(10+i, "en")
+	}
+	const wire = uint64(0xFEDC_BA98_0000_1111)
 	stories := make([]int64, copies)
 	errs := make([]error, copies)
 	var wg sync.WaitGroup
 	for i, id := range ids {
 		wg.Go(func() {
-			lq := q
-			lq.After = marks[i]
 			wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 			defer cancel()
-			lk, err := s.LockStory(wctx, id, base^(1<<(i%8)), "en", lq)
-			if err != nil {
-				errs[i] = err
-				return
-			}
-			defer lk.Close()
-			pick := lk.Current
-			if c := store.MergeStoryCandidates(lk.Candidates, olders[i], q.Limit); pick == 0 && len(c) > 0 {
-				pick = c[0].StoryID
-			}
-			stories[i], errs[i] = lk.Record(wctx, store.StoryAssign{FP: base ^ (1 << (i % 8)), StoryID: pick, Lang: "en"})
+			stories[i], _ = placeCopy(wctx, t, s, id, store.StoryAssign{FP: wire ^ (1 << (i % 8)), Lang: "en"}, q)
 		})
 	}
 	wg.Wait()
 	oneStory(t, stories, errs)
-	var n, prints int
-	if err := s.Pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM stories), (SELECT count(*) FROM story_texts)`).Scan(&n, &prints); err != nil || n != 2 || prints != copies+1 {
-		t.Errorf("%d story rows and %d story texts (%v), want 2 and %d", n, prints, err, copies+1)
+	var n int
+	if err := s.Pool.QueryRow(ctx, `SELECT count(DISTINCT story_id) FROM story_prints WHERE article_id = ANY ($1)`, ids).Scan(&n); err != nil || n != 1 {
+		t.Errorf("copies in %d stories (%v), want 1", n, err)
 	}
-	if lk, err := s.LockStory(ctx, -1, base, "en", q); err == nil {
-		_, err = lk.Record(ctx, store.StoryAssign{FP: base})
-		if err == nil {
-			t.Error("a story recorded for an article that does not exist")
+	for _, story := range []int64{0, stories[0]} {
+		if try, err := s.TryPlaceStory(ctx, -1, store.StoryAssign{FP: base, StoryID: story}, q); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("no such article, story %d: %+v, %v; want ErrNotFound", story, try, err)
 		}
 	}
 }
