@@ -119,7 +119,9 @@ func extract(page []byte, pageURL string, rules *Rules, mode GenericMode, now ti
 	if perr != nil || u.Host == "" {
 		u = nil
 	}
-	root, err := html.Parse(bytes.NewReader(page))
+	// Script contents are cut before parsing: nothing reads them, and
+	// they are often most of a page's bytes (scripts.go).
+	root, err := html.Parse(bytes.NewReader(emptyScripts(page)))
 	if err != nil {
 		return out, fmt.Errorf("extract: %s: parse HTML: %w", pageURL, err)
 	}
