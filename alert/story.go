@@ -1,11 +1,12 @@
 package alert
 
 import (
-	"hash/fnv"
 	"regexp"
 	"slices"
 	"strings"
 	"unicode"
+
+	"github.com/wirewatch/wirewatch/internal/runes"
 )
 
 // Story clusters: the same story carried by several outlets (wire copy is
@@ -55,20 +56,14 @@ func storyFingerprintWith(title, text string, p storyParams) (uint64, bool) {
 	if p.stripDateline {
 		text = stripDateline(text)
 	}
-	r := []rune(text)
-	if len(r) > p.textRunes {
-		r = r[:p.textRunes]
-	}
-	in := title + "\n" + string(r)
+	in := title + "\n" + runes.Prefix(text, p.textRunes)
 	sh := shingles(in)
 	if len(sh) < p.minShingles {
 		return 0, false
 	}
 	var votes [64]int
 	for _, s := range sh {
-		h := fnv.New64a()
-		h.Write([]byte(s))
-		v := h.Sum64()
+		v := fnv64a(s)
 		for b := range 64 {
 			if v&(1<<b) != 0 {
 				votes[b]++
@@ -84,6 +79,18 @@ func storyFingerprintWith(title, text string, p storyParams) (uint64, bool) {
 		}
 	}
 	return fp, true
+}
+
+// fnv64a is the 64-bit FNV-1a hash of s (as hash/fnv's, without its
+// allocation per call).
+func fnv64a(s string) uint64 {
+	const offset, prime = 14695981039346656037, 1099511628211
+	v := uint64(offset)
+	for i := 0; i < len(s); i++ {
+		v ^= uint64(s[i])
+		v *= prime
+	}
+	return v
 }
 
 // Wire datelines: copies of one item keep or drop them, and in a short

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/wirewatch/wirewatch/internal/runes"
 )
 
 // Story matching, second step. The fingerprint (StoryFingerprint) only
@@ -98,7 +100,8 @@ func NewStorySketch(d StoryDoc) StorySketch {
 func newStorySketch(d StoryDoc, p storyMatchParams) StorySketch {
 	title := normaliseStoryTitle(d.Title)
 	text := stripDateline(strings.TrimSpace(d.Text))
-	r := []rune(text)
+	// One rune past the window: the cut below looks at it.
+	r := []rune(runes.Prefix(text, p.textRunes+1))
 	if len(r) > p.textRunes {
 		// Cut before a figure the window would split ("1992" → "199").
 		cut := p.textRunes

@@ -27,6 +27,10 @@ type printIndex struct {
 	synced time.Time     // when the prints recorded since mark were last read
 	byID   map[int64]int // article → index in prints
 	prints []store.StoryPrint
+	// keys are what a lookup compares of each print, at the same index
+	// as prints: a scan of every held print per lookup reads these few
+	// bytes only.
+	keys []printKey
 
 	// sketches are the text-check sketches of held prints' articles,
 	// made when the prints arrive (or, for a print read under the lock,
@@ -108,16 +112,16 @@ func (x *printIndex) near(ctx context.Context, st *store.Store, now time.Time, i
 		x.synced = wall
 	}
 	stale := 0
-	for _, p := range x.prints {
-		if !p.FirstSeenAt.After(keep) {
+	keepNS, seenNS, window := keep.UnixNano(), seen.UnixNano(), int64(q.Window)
+	for i, k := range x.keys {
+		if k.seen <= keepNS {
 			stale++
 			continue
 		}
-		if p.ArticleID == id || p.Language != lang || absDuration(p.FirstSeenAt.Sub(seen)) >= q.Window {
-			continue
-		}
-		if d := bits.OnesCount64(p.FP ^ fp); d <= q.MaxDistance {
-			cands = append(cands, store.StoryCandidate{ArticleID: p.ArticleID, StoryID: p.StoryID, Distance: d})
+		if d := bits.OnesCount64(k.fp ^ fp); d <= q.MaxDistance && k.lang == lang && absNanos(k.seen-seenNS) < window {
+			if p := &x.prints[i]; p.ArticleID != id {
+				cands = append(cands, store.StoryCandidate{ArticleID: p.ArticleID, StoryID: p.StoryID, Distance: d})
+			}
 		}
 	}
 	if stale > len(x.prints)/4 {
@@ -144,11 +148,12 @@ func (x *printIndex) add(fresh []store.StoryPrint, mark int64) {
 		sketches[i] = alert.NewStorySketch(alert.StoryDoc{Title: p.Title, Text: p.Text, Outlet: p.Outlet})
 		p.Title, p.Text = "", "" // the sketch is what is kept
 		if j, ok := x.byID[p.ArticleID]; ok {
-			x.prints[j] = p
+			x.prints[j], x.keys[j] = p, keyOf(p)
 			continue
 		}
 		x.byID[p.ArticleID] = len(x.prints)
 		x.prints = append(x.prints, p)
+		x.keys = append(x.keys, keyOf(p))
 	}
 	x.mark = max(x.mark, mark)
 	x.smu.Lock()
@@ -173,12 +178,25 @@ func (x *printIndex) evict(keep time.Time) {
 	})
 	x.dropSketches(gone)
 	clear(x.byID)
+	x.keys = x.keys[:0]
 	for i, p := range x.prints {
 		x.byID[p.ArticleID] = i
+		x.keys = append(x.keys, keyOf(p))
 	}
 }
 
-func absDuration(d time.Duration) time.Duration {
+// printKey is what a lookup compares of a held print.
+type printKey struct {
+	fp   uint64
+	seen int64 // first seen, Unix nanoseconds
+	lang string
+}
+
+func keyOf(p store.StoryPrint) printKey {
+	return printKey{fp: p.FP, seen: p.FirstSeenAt.UnixNano(), lang: p.Language}
+}
+
+func absNanos(d int64) int64 {
 	if d < 0 {
 		return -d
 	}

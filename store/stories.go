@@ -3,7 +3,6 @@ package store
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -293,14 +292,16 @@ func (t *Tx) SetStory(ctx context.Context, articleID int64, s StoryAssign) (int6
 // qStoryPrint records article $1's story, its fingerprint $2 and what the
 // check reads of it ($10, $11: title and text, each read from the row when
 // empty; $5: how much text is kept) for later lookups, and returns the
-// story. The story is the article's own when it has a print already, else
-// $9 (0: a new story).
+// story in one row. The story is the article's own when it has a print
+// already, else $9 (0: a new story).
 //
 // With a mark $8 it records only when no print near the article (the
 // candidates' terms $1–$4, $6 and $7, as in qStoryCandidatesAfter) was
-// recorded after the mark, and returns no row otherwise: $9 was decided
-// on the candidates up to the mark, so a print recorded since could change
-// the decision. With $8 NULL it always records.
+// recorded after the mark: $9 was decided on the candidates up to the
+// mark, and a print recorded since could change the decision. When it
+// does not record, it returns those prints instead (story 0), nearest
+// first, with $12 characters of their check texts. Every row carries the
+// newest print's mark. With $8 NULL it always records.
 var qStoryPrint = "WITH " + storyFresh + ",\n" + fmt.Sprintf(storyNear, "fresh") + `,
 cur AS (SELECT story_id FROM story_prints WHERE article_id = $1),
 d AS (
@@ -320,24 +321,60 @@ t AS (
            CASE WHEN $11 <> '' THEN $11
                 ELSE left(CASE WHEN coalesce(a.body_text, '') <> '' THEN a.body_text ELSE coalesce(a.summary, '') END, $5) END
     FROM articles a JOIN p ON p.article_id = a.id
-    ON CONFLICT (article_id) DO UPDATE SET outlet = EXCLUDED.outlet, title = EXCLUDED.title, text = EXCLUDED.text)
-SELECT story_id FROM p`
+    ON CONFLICT (article_id) DO UPDATE SET outlet = EXCLUDED.outlet, title = EXCLUDED.title, text = EXCLUDED.text),
+m AS (SELECT coalesce(max(seq), 0) AS mark FROM story_prints)
+SELECT p.story_id, 0::bigint, 0::bigint, ''::text, ''::text, ''::text, 0::int, m.mark FROM p, m
+UNION ALL
+(SELECT 0::bigint, near.id, near.story_id, x.outlet, x.title, left(x.text, $12), near.d, m.mark
+ FROM near JOIN story_texts x ON x.article_id = near.id, m
+ WHERE NOT EXISTS (SELECT 1 FROM d)
+ ORDER BY near.d, near.id)`
 
 // storyPrintArgs are qStoryPrint's arguments: unconditional when mark is
 // nil, else against the candidates of q after *mark.
 func storyPrintArgs(articleID int64, s StoryAssign, q StoryQuery, mark *int64) []any {
 	return []any{articleID, int64(s.FP), q.Window.Milliseconds(), q.MaxDistance, storyTextChars, q.Limit, s.Lang, mark,
-		s.StoryID, s.Title, runes.Prefix(s.Text, storyTextChars)}
+		s.StoryID, s.Title, runes.Prefix(s.Text, storyTextChars), q.TextChars}
+}
+
+// readStoryPrint reads qStoryPrint's rows: the story recorded, or the
+// prints that stopped it.
+func readStoryPrint(rows pgx.Rows) (StoryTry, error) {
+	var res StoryTry
+	var story int64
+	var c StoryCandidate
+	_, err := pgx.ForEachRow(rows, []any{&story, &c.ArticleID, &c.StoryID, &c.Outlet, &c.Title, &c.Text, &c.Distance, &res.Mark}, func() error {
+		if story > 0 {
+			res.Story = story
+		} else {
+			res.Fresh = append(res.Fresh, c)
+		}
+		return nil
+	})
+	if err != nil {
+		return StoryTry{}, err
+	}
+	if res.Story > 0 {
+		res.Fresh = nil
+	}
+	return res, nil
 }
 
 // placeStory records the article's story and print (qStoryPrint); the
 // caller writes the article row.
 func placeStory(ctx context.Context, tx execer, articleID int64, s StoryAssign) (int64, error) {
-	var story int64
-	if err := tx.QueryRow(ctx, qStoryPrint, storyPrintArgs(articleID, s, StoryQuery{}, nil)...).Scan(&story); err != nil {
+	rows, err := tx.Query(ctx, qStoryPrint, storyPrintArgs(articleID, s, StoryQuery{}, nil)...)
+	var res StoryTry
+	if err == nil {
+		res, err = readStoryPrint(rows)
+	}
+	if err == nil && res.Story == 0 {
+		err = ErrNotFound
+	}
+	if err != nil {
 		return 0, fmt.Errorf("store: story of article %d: %w", articleID, err)
 	}
-	return story, nil
+	return res.Story, nil
 }
 
 // qCurrentStory is an article's story when it has a print (NULL when it
@@ -373,14 +410,13 @@ func (s *Store) TryPlaceStory(ctx context.Context, articleID int64, sa StoryAssi
 	// Without a mark every print is new: 0 counts them all.
 	mark := max(q.After, 0)
 	q.After = mark
+	// A batch is one implicit transaction (one Sync): the lock is held
+	// until its end, and the setting is local to it. The record is a
+	// statement of its own, after the lock: its snapshot sees the previous
+	// holder's commit.
 	b := &pgx.Batch{}
-	b.Queue(`BEGIN`)
-	b.Queue(`SET LOCAL synchronous_commit TO off`)
-	b.Queue(`SELECT pg_advisory_xact_lock($1)`, storyLockKey)
-	b.Queue(`SELECT coalesce(max(seq), 0) FROM story_prints`)
-	b.Queue(qStoryCandidatesAfter, append(candidateArgs(articleID, sa.FP, sa.Lang, q), mark)...)
+	b.Queue(`SELECT pg_advisory_xact_lock($1), set_config('synchronous_commit', 'off', true)`, storyLockKey)
 	b.Queue(qStoryPrint, storyPrintArgs(articleID, sa, q, &mark)...)
-	b.Queue(`COMMIT`)
 	res, err := readStoryTry(s.Pool.SendBatch(ctx, b))
 	if err == nil && res.Story == 0 && len(res.Fresh) == 0 {
 		// Nothing recorded and nothing new to judge: no such article.
@@ -399,28 +435,12 @@ func readStoryTry(br pgx.BatchResults) (res StoryTry, err error) {
 			err = cerr
 		}
 	}()
-	for range 3 {
-		if _, err := br.Exec(); err != nil {
-			return res, err
-		}
-	}
-	if err := br.QueryRow().Scan(&res.Mark); err != nil {
+	if _, err := br.Exec(); err != nil {
 		return res, err
 	}
 	rows, err := br.Query()
 	if err != nil {
 		return res, err
 	}
-	if res.Fresh, err = collectCandidates(rows); err != nil {
-		return res, err
-	}
-	switch err := br.QueryRow().Scan(&res.Story); {
-	case errors.Is(err, pgx.ErrNoRows):
-	case err != nil:
-		return res, err
-	default:
-		res.Fresh = nil
-	}
-	_, err = br.Exec()
-	return res, err
+	return readStoryPrint(rows)
 }
