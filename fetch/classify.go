@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/net/html"
@@ -113,7 +114,10 @@ func classifyPage(status int, contentType string, body []byte, maxBytes int) err
 	if maxBytes <= 0 || len(body) > maxBytes || !looksHTML(contentType, body) {
 		return nil
 	}
-	text, scripts := visibleText(body)
+	text, scripts, long := visibleText(body, max(challengeCookieText, challengePhraseText))
+	if long {
+		return nil // too much text for any of the checks below
+	}
 	n := utf8.RuneCountInString(text)
 	low := strings.ToLower(scripts)
 	if n < challengeCookieText && strings.Contains(low, "document.cookie") {
@@ -185,16 +189,19 @@ func geoMarker(b []byte) string {
 	return ""
 }
 
-// visibleText returns a page's text outside script and style, and the
-// contents of its scripts.
-func visibleText(body []byte) (text, scripts string) {
+// visibleText returns a page's text outside script and style, with its
+// white space collapsed, and the contents of its scripts. It stops early,
+// with long true, once that text holds limit runes: a page of that much
+// text is no challenge page, and reading the rest of it would be wasted.
+func visibleText(body []byte, limit int) (text, scripts string, long bool) {
 	var t, s strings.Builder
+	var count collapsedCount
 	z := html.NewTokenizer(bytes.NewReader(body))
 	var in atom.Atom
 	for {
 		switch z.Next() {
 		case html.ErrorToken:
-			return strings.Join(strings.Fields(t.String()), " "), s.String()
+			return strings.Join(strings.Fields(t.String()), " "), s.String(), false
 		case html.StartTagToken:
 			name, _ := z.TagName()
 			if a := atom.Lookup(name); a == atom.Script || a == atom.Style || a == atom.Noscript {
@@ -213,9 +220,38 @@ func visibleText(body []byte) (text, scripts string) {
 			default:
 				// Noscript text ("please enable JavaScript") counts
 				// as visible: it is what a plain client is shown.
-				t.Write(z.Text())
+				text := z.Text()
+				t.Write(text)
 				t.WriteByte(' ')
+				if count.add(text); count.runes() >= limit {
+					return "", "", true
+				}
 			}
 		}
 	}
 }
+
+// collapsedCount counts the runes of text written in pieces as they will
+// be once its white space is collapsed (strings.Fields joined by single
+// spaces): the words' runes and one space between each two words. A
+// piece ends a word.
+type collapsedCount struct {
+	letters, words int
+}
+
+func (c *collapsedCount) add(piece []byte) {
+	inWord := false
+	for _, r := range string(piece) {
+		if unicode.IsSpace(r) {
+			inWord = false
+			continue
+		}
+		if !inWord {
+			c.words++
+			inWord = true
+		}
+		c.letters++
+	}
+}
+
+func (c *collapsedCount) runes() int { return c.letters + max(c.words-1, 0) }

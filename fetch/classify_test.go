@@ -92,3 +92,33 @@ func TestPollChallengeListsNothing(t *testing.T) {
 		t.Fatalf("poll of a 412 challenge: %+v, %v", res, err)
 	}
 }
+
+// The early stop of visibleText: its count of the collapsed text is the
+// rune count of what it would have returned, and it stops only once that
+// reaches the limit, so classifyPage decides as on the whole text.
+func TestVisibleTextStopsAtLimit(t *testing.T) {
+	t.Parallel()
+	pages := []string{
+		jsCookiePage,
+		"<html><body><p>  Short \n\t notice. </p><p>两段\u3000文字</p></body></html>",
+		"<p>a</p><p>b</p>" + strings.Repeat("<span>word </span>", 400),
+		"<div>" + strings.Repeat("验证码", 250) + "</div><noscript>Please enable JavaScript</noscript>",
+		"<p>\xff\xfe broken</p>  <p>\u00a0spaced\u2003out\u00a0</p>",
+	}
+	for i, p := range pages {
+		full, _, long := visibleText([]byte(p), 1<<30)
+		if long {
+			t.Fatalf("page %d: stopped without a limit", i)
+		}
+		n := len([]rune(full))
+		for _, limit := range []int{1, 5, 300, 600, max(n, 1), n + 1} {
+			text, _, long := visibleText([]byte(p), limit)
+			if long != (n >= limit) {
+				t.Errorf("page %d, limit %d: long %v with %d runes of text", i, limit, long, n)
+			}
+			if !long && text != full {
+				t.Errorf("page %d, limit %d: text %q, want %q", i, limit, text, full)
+			}
+		}
+	}
+}
