@@ -43,6 +43,8 @@ type Daemon struct {
 	pipeline []*stage
 	// prints holds the recent story prints (see storyprints.go).
 	prints printIndex
+	// storyTries sends the workers' story records together (storybatch.go).
+	storyTries storyBatcher
 	// unchanged records 304 polls in groups.
 	unchanged *notModifiedBatch
 	// sent counts messages the delivery stage sent (PollOnce reports it).

@@ -85,8 +85,9 @@ func chooseStory(current int64, cands []store.StoryCandidate, title, text, outle
 // the caller's save writes it into the article row with the text. The
 // candidates are found and judged first, without the lock (in the recent
 // prints held in memory, printIndex, or else in the database); then
-// store.TryPlaceStory records the story decided in one round trip, which
-// holds the story lock only while the server runs it. When prints near
+// store.TryPlaceStories records the story decided in one round trip, with
+// those other workers decided at the same moment (storyBatcher), holding
+// the story lock only while the server runs it. When prints near
 // the article were recorded since the candidates were read (a copy saved
 // at the same moment), it records nothing and returns them: they are
 // judged on the text read then, and the story is decided and tried again.
@@ -126,7 +127,8 @@ func (d *Daemon) placeInStory(ctx context.Context, id int64, fp uint64, lang str
 	q.After = mark
 	for {
 		story := chooser.choose(0, older)
-		try, err := d.st.TryPlaceStory(ctx, id, store.StoryAssign{FP: fp, StoryID: story, Lang: lang, Title: title, Text: text}, q)
+		try, err := d.storyTries.try(ctx, d.st, store.StoryTryArgs{ArticleID: id, Query: q,
+			Story: store.StoryAssign{FP: fp, StoryID: story, Lang: lang, Title: title, Text: text}})
 		if err != nil || try.Story > 0 {
 			return try.Story, err
 		}

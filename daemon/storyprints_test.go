@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"testing"
@@ -211,5 +212,70 @@ func TestPlaceInStoryConcurrentCopies(t *testing.T) {
 	// Placed again (an edit), an article keeps its story.
 	if again, err := replicas[0].placeInStory(ctx, arts[copies].id, base, "en", now, title, text, "Outlet"); err != nil || again != stories[copies] {
 		t.Errorf("placed again: story %d (%v), want its own %d", again, err, stories[copies])
+	}
+}
+
+// Tries that wait while a batch is in flight go out together, in order, in
+// one transaction: of copies that all ask for a new story, the first is
+// recorded and each later one finds the first's print and records nothing.
+// A try whose article does not exist fails alone.
+func TestStoryBatcherSendsWaitingTriesTogether(t *testing.T) {
+	ctx := context.Background()
+	st := storetest.New(t).Store
+	q := store.StoryQuery{MaxDistance: 4, Window: 72 * time.Hour, TextChars: 50, Limit: 10}
+	const fp = uint64(0x1357_9BDF_2468_ACE0)
+	const copies = 6
+	var ids []int64
+	for i := range copies {
+		var id int64
+		if err := st.Pool.QueryRow(ctx, `INSERT INTO articles (canonical_url, outlet, language, title, summary) VALUES ($1, 'X', 'en', 'Wire', 'Wire text') RETURNING id`,
+			fmt.Sprintf("https://b%d.example/wire", i)).Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	ids = append(ids, -1) // no such article
+
+	var b storyBatcher
+	b.leading = true // a batch in flight: the tries below wait
+	res := make([]store.StoryTry, len(ids))
+	errs := make([]error, len(ids))
+	var wg sync.WaitGroup
+	for i, id := range ids {
+		// In order: each try is pending before the next starts.
+		wg.Go(func() {
+			res[i], errs[i] = b.try(ctx, st, store.StoryTryArgs{ArticleID: id, Story: store.StoryAssign{FP: fp, Lang: "en"}, Query: q})
+		})
+		for {
+			b.mu.Lock()
+			n := len(b.pending)
+			b.mu.Unlock()
+			if n == i+1 {
+				break
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+	b.mu.Lock()
+	b.leading = false
+	b.mu.Unlock()
+	b.lead(ctx, st) // the batch in flight ends; its leader sends the rest
+	wg.Wait()
+
+	if errs[0] != nil || res[0].Story == 0 {
+		t.Fatalf("first copy: %+v, %v; want recorded", res[0], errs[0])
+	}
+	for i := 1; i < copies; i++ {
+		if errs[i] != nil || res[i].Story != 0 || len(res[i].Fresh) != 1 || res[i].Fresh[0].ArticleID != ids[0] {
+			t.Errorf("copy %d: %+v, %v; want nothing recorded and the first copy to judge", i, res[i], errs[i])
+		}
+	}
+	if !errors.Is(errs[copies], store.ErrNotFound) {
+		t.Errorf("no such article: %v, want ErrNotFound", errs[copies])
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.leading || len(b.pending) != 0 {
+		t.Errorf("after the batch: leading %v, %d pending", b.leading, len(b.pending))
 	}
 }

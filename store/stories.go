@@ -384,11 +384,21 @@ const qCurrentStory = `SELECT (SELECT story_id FROM story_prints WHERE article_i
 // StoryTry is what TryPlaceStory did: it recorded the story (Story > 0),
 // or it found prints near the article recorded after the mark (Fresh,
 // nearest first, with their check texts) and recorded nothing; Mark is
-// then the mark to try again from.
+// then the mark to try again from. Err is ErrNotFound, in TryPlaceStories'
+// results, for an article that does not exist.
 type StoryTry struct {
 	Story int64
 	Fresh []StoryCandidate
 	Mark  int64
+	Err   error
+}
+
+// StoryTryArgs is one article's try in TryPlaceStories: its story decided
+// on its candidates up to the mark Query.After.
+type StoryTryArgs struct {
+	ArticleID int64
+	Story     StoryAssign
+	Query     StoryQuery
 }
 
 // TryPlaceStory records the story s an article's candidates up to the mark
@@ -398,49 +408,81 @@ type StoryTry struct {
 // after the mark. Then it returns those prints instead, with a new mark,
 // so that the caller can judge them and try again. An article that has a
 // story already keeps it; an article that does not exist is ErrNotFound.
-// The lock is held only while the server runs the
-// statements, never while the caller decides.
+// The lock is held only while the server runs the statements, never while
+// the caller decides.
+func (s *Store) TryPlaceStory(ctx context.Context, articleID int64, sa StoryAssign, q StoryQuery) (StoryTry, error) {
+	res, err := s.TryPlaceStories(ctx, []StoryTryArgs{{ArticleID: articleID, Story: sa, Query: q}})
+	if err != nil {
+		return StoryTry{}, err
+	}
+	if res[0].Err != nil {
+		return StoryTry{}, fmt.Errorf("store: place story of article %d: %w", articleID, res[0].Err)
+	}
+	return res[0], nil
+}
+
+// TryPlaceStories makes several articles' tries (TryPlaceStory) in one
+// round trip and one transaction, under one taking of the lock, in the
+// order given: a try sees the prints the tries before it recorded, so a
+// copy of an earlier article in the same call records nothing and gets
+// that article's print to judge. The results are in the same order; an
+// error of the statements is returned for all.
 //
 // The commit does not wait for the disk (synchronous_commit off, for this
 // transaction alone): the lock is released sooner, and losing the commit
 // in a database crash is harmless, because the save that writes the story
 // into the article row commits after it, durably, and a durable commit
 // flushes every earlier one.
-func (s *Store) TryPlaceStory(ctx context.Context, articleID int64, sa StoryAssign, q StoryQuery) (StoryTry, error) {
-	// Without a mark every print is new: 0 counts them all.
-	mark := max(q.After, 0)
-	q.After = mark
+func (s *Store) TryPlaceStories(ctx context.Context, tries []StoryTryArgs) ([]StoryTry, error) {
+	if len(tries) == 0 {
+		return nil, nil
+	}
 	// A batch is one implicit transaction (one Sync): the lock is held
-	// until its end, and the setting is local to it. The record is a
+	// until its end, and the setting is local to it. Each record is a
 	// statement of its own, after the lock: its snapshot sees the previous
-	// holder's commit.
+	// holder's commit and the records before it.
 	b := &pgx.Batch{}
 	b.Queue(`SELECT pg_advisory_xact_lock($1), set_config('synchronous_commit', 'off', true)`, storyLockKey)
-	b.Queue(qStoryPrint, storyPrintArgs(articleID, sa, q, &mark)...)
-	res, err := readStoryTry(s.Pool.SendBatch(ctx, b))
-	if err == nil && res.Story == 0 && len(res.Fresh) == 0 {
-		// Nothing recorded and nothing new to judge: no such article.
-		err = ErrNotFound
+	for _, t := range tries {
+		// Without a mark every print is new: 0 counts them all.
+		q := t.Query
+		mark := max(q.After, 0)
+		q.After = mark
+		b.Queue(qStoryPrint, storyPrintArgs(t.ArticleID, t.Story, q, &mark)...)
 	}
+	res, err := readStoryTries(s.Pool.SendBatch(ctx, b), len(tries))
 	if err != nil {
-		return StoryTry{}, fmt.Errorf("store: place story of article %d: %w", articleID, err)
+		return nil, fmt.Errorf("store: place stories of %d articles: %w", len(tries), err)
+	}
+	for i := range res {
+		if res[i].Story == 0 && len(res[i].Fresh) == 0 {
+			// Nothing recorded and nothing new to judge: no such article.
+			res[i].Err = ErrNotFound
+		}
 	}
 	return res, nil
 }
 
-// readStoryTry reads the results of TryPlaceStory's batch and closes it.
-func readStoryTry(br pgx.BatchResults) (res StoryTry, err error) {
+// readStoryTries reads the results of TryPlaceStories' batch of n tries
+// and closes it.
+func readStoryTries(br pgx.BatchResults, n int) (res []StoryTry, err error) {
 	defer func() {
 		if cerr := br.Close(); err == nil {
 			err = cerr
 		}
 	}()
 	if _, err := br.Exec(); err != nil {
-		return res, err
+		return nil, err
 	}
-	rows, err := br.Query()
-	if err != nil {
-		return res, err
+	res = make([]StoryTry, n)
+	for i := range res {
+		rows, err := br.Query()
+		if err != nil {
+			return nil, err
+		}
+		if res[i], err = readStoryPrint(rows); err != nil {
+			return nil, err
+		}
 	}
-	return readStoryPrint(rows)
+	return res, nil
 }
