@@ -3,6 +3,7 @@ package daemon
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 
 	"github.com/wirewatch/wirewatch/config"
@@ -16,13 +17,15 @@ const storyBatchMax = 64
 // together, in one round trip, one transaction and one taking of the story
 // lock (store.TryPlaceStories): a group commit. The first worker to arrive
 // while no batch is in flight leads: it sends every try waiting (its own
-// among them), hands out the results, and sends again while more arrived
-// in the meantime; the others wait for theirs. It has no goroutine of its
-// own, so there is nothing to start or stop. Safe for concurrent use.
+// first), hands out the results and passes the lead to the first try that
+// arrived meanwhile, whose worker sends the next batch; the others wait for
+// theirs. Each leader sends one batch, so no worker's own article waits
+// behind a stream of others'. It has no goroutine of its own, so there is
+// nothing to start or stop. Safe for concurrent use.
 type storyBatcher struct {
 	mu      sync.Mutex
-	leading bool
-	pending []*storyWait
+	leading bool         // a batch is being sent or is about to be; false only when pending is empty
+	pending []*storyWait // tries not yet sent, in arrival order
 }
 
 // storyWait is one worker's try in a batch.
@@ -30,47 +33,57 @@ type storyWait struct {
 	args store.StoryTryArgs
 	res  store.StoryTry
 	err  error
-	done chan struct{}
+	done chan struct{} // closed when res and err are set
+	lead chan struct{} // a token: this worker sends the next batch
 }
 
 // try makes one article's try (store.TryPlaceStory) in the next batch
 // sent to st.
 func (b *storyBatcher) try(ctx context.Context, st *store.Store, args store.StoryTryArgs) (store.StoryTry, error) {
-	w := &storyWait{args: args, done: make(chan struct{})}
+	w := &storyWait{args: args, done: make(chan struct{}), lead: make(chan struct{}, 1)}
 	b.mu.Lock()
 	b.pending = append(b.pending, w)
-	lead := !b.leading
-	b.leading = true
-	b.mu.Unlock()
-	if lead {
-		b.lead(ctx, st)
+	if !b.leading {
+		b.leading = true
+		w.lead <- struct{}{}
 	}
-	select {
-	case <-w.done:
-		return w.res, w.err
-	case <-ctx.Done():
-		// The try may still be made; an article placed in a story keeps
-		// it, so the next placement finds it there.
-		return store.StoryTry{}, ctx.Err()
+	b.mu.Unlock()
+	for {
+		select {
+		case <-w.done:
+			return w.res, w.err
+		case <-w.lead:
+			b.send(ctx, st)
+		case <-ctx.Done():
+			b.mu.Lock()
+			if i := slices.Index(b.pending, w); i >= 0 {
+				b.pending = slices.Delete(b.pending, i, i+1)
+			}
+			b.mu.Unlock()
+			// Out of the queue, it can be given the lead no more; a lead
+			// given before is passed on.
+			select {
+			case <-w.lead:
+				b.send(ctx, st)
+			default:
+			}
+			return store.StoryTry{}, ctx.Err()
+		}
 	}
 }
 
-// lead sends batches until none is waiting. The batches run on a context
-// that the leader's cancellation does not end (other workers' tries are
-// in them), bounded by config.DefaultRecordTimeout.
-func (b *storyBatcher) lead(ctx context.Context, st *store.Store) {
-	for {
-		b.mu.Lock()
-		n := min(len(b.pending), storyBatchMax)
-		if n == 0 {
-			b.leading = false
-			b.mu.Unlock()
-			return
-		}
-		batch := b.pending[:n:n]
-		b.pending = b.pending[n:]
-		b.mu.Unlock()
+// send sends the tries waiting (at most storyBatchMax) as one batch, hands
+// out the results, and passes the lead to the first try left waiting. The
+// batch runs on a context that the leader's cancellation does not end
+// (other workers' tries are in it), bounded by config.DefaultRecordTimeout.
+func (b *storyBatcher) send(ctx context.Context, st *store.Store) {
+	b.mu.Lock()
+	n := min(len(b.pending), storyBatchMax)
+	batch := b.pending[:n:n]
+	b.pending = b.pending[n:]
+	b.mu.Unlock()
 
+	if n > 0 {
 		args := make([]store.StoryTryArgs, n)
 		for i, w := range batch {
 			args[i] = w.args
@@ -79,15 +92,23 @@ func (b *storyBatcher) lead(ctx context.Context, st *store.Store) {
 		res, err := st.TryPlaceStories(bctx, args)
 		cancel()
 		for i, w := range batch {
-			if err != nil {
+			switch {
+			case err != nil:
 				w.err = err
-			} else {
+			case res[i].Err != nil:
+				w.err = fmt.Errorf("place story of article %d: %w", w.args.ArticleID, res[i].Err)
+			default:
 				w.res = res[i]
-				if res[i].Err != nil {
-					w.err = fmt.Errorf("place story of article %d: %w", w.args.ArticleID, res[i].Err)
-				}
 			}
 			close(w.done)
 		}
+	}
+
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if len(b.pending) > 0 {
+		b.pending[0].lead <- struct{}{}
+	} else {
+		b.leading = false
 	}
 }

@@ -218,7 +218,8 @@ func TestPlaceInStoryConcurrentCopies(t *testing.T) {
 // Tries that wait while a batch is in flight go out together, in order, in
 // one transaction: of copies that all ask for a new story, the first is
 // recorded and each later one finds the first's print and records nothing.
-// A try whose article does not exist fails alone.
+// A try whose article does not exist fails alone. A worker that gives up
+// waiting leaves the queue, and the lead passes on.
 func TestStoryBatcherSendsWaitingTriesTogether(t *testing.T) {
 	ctx := context.Background()
 	st := storetest.New(t).Store
@@ -256,10 +257,7 @@ func TestStoryBatcherSendsWaitingTriesTogether(t *testing.T) {
 			time.Sleep(time.Millisecond)
 		}
 	}
-	b.mu.Lock()
-	b.leading = false
-	b.mu.Unlock()
-	b.lead(ctx, st) // the batch in flight ends; its leader sends the rest
+	b.send(ctx, st) // as the leader of the batch in flight would: the waiting tries go out together
 	wg.Wait()
 
 	if errs[0] != nil || res[0].Story == 0 {
@@ -274,8 +272,41 @@ func TestStoryBatcherSendsWaitingTriesTogether(t *testing.T) {
 		t.Errorf("no such article: %v, want ErrNotFound", errs[copies])
 	}
 	b.mu.Lock()
-	defer b.mu.Unlock()
 	if b.leading || len(b.pending) != 0 {
 		t.Errorf("after the batch: leading %v, %d pending", b.leading, len(b.pending))
+	}
+	// A worker that gives up while its try waits leaves the queue.
+	b.leading = true
+	b.mu.Unlock()
+	cctx, cancel := context.WithCancel(ctx)
+	gaveUp := make(chan error)
+	go func() {
+		_, err := b.try(cctx, st, store.StoryTryArgs{ArticleID: ids[1], Story: store.StoryAssign{FP: ^fp, Lang: "en"}, Query: q})
+		gaveUp <- err
+	}()
+	for {
+		b.mu.Lock()
+		n := len(b.pending)
+		b.mu.Unlock()
+		if n == 1 {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	cancel()
+	if err := <-gaveUp; !errors.Is(err, context.Canceled) {
+		t.Errorf("gave up with %v, want context.Canceled", err)
+	}
+	b.send(ctx, st)
+	b.mu.Lock()
+	if b.leading || len(b.pending) != 0 {
+		t.Errorf("after giving up: leading %v, %d pending", b.leading, len(b.pending))
+	}
+	b.mu.Unlock()
+	// With nothing in flight, a try leads itself.
+	tctx, tcancel := context.WithTimeout(ctx, 10*time.Second)
+	defer tcancel()
+	if r, err := b.try(tctx, st, store.StoryTryArgs{ArticleID: ids[1], Story: store.StoryAssign{FP: ^fp, Lang: "en"}, Query: q}); err != nil || r.Story == 0 {
+		t.Errorf("a try alone: %+v, %v; want recorded", r, err)
 	}
 }
