@@ -52,6 +52,10 @@ type sourceHealth struct {
 
 	mu    sync.Mutex
 	known map[int64]store.SourceHealth
+	// loaded is set once every enabled source's health was read in one
+	// query (the first lookup does it: a catalogue of thousands of sources
+	// would otherwise cost a query per source on the first polls).
+	loaded bool
 }
 
 func newSourceHealth(cfg config.Fetch, deps Deps, logger *slog.Logger, reg prometheus.Registerer) *sourceHealth {
@@ -85,14 +89,39 @@ func newSourceHealth(cfg config.Fetch, deps Deps, logger *slog.Logger, reg prome
 	return h
 }
 
-// current returns what is known of a source's health, reading the row the
-// first time.
+// current returns what is known of a source's health. The first lookup
+// reads every enabled source's row at once; a source not among them (added
+// or enabled since) is read on its own.
 func (h *sourceHealth) current(ctx context.Context, id int64) (store.SourceHealth, error) {
 	h.mu.Lock()
 	cur, ok := h.known[id]
+	loaded := h.loaded
 	h.mu.Unlock()
 	if ok {
 		return cur, nil
+	}
+	if !loaded {
+		all, err := h.st.SourcesHealth(ctx)
+		if err != nil {
+			return cur, err
+		}
+		var added []store.SourceHealth
+		h.mu.Lock()
+		h.loaded = true
+		for _, x := range all {
+			if _, ok := h.known[x.SourceID]; !ok {
+				h.known[x.SourceID] = x
+				added = append(added, x)
+			}
+		}
+		cur, ok = h.known[id]
+		h.mu.Unlock()
+		for _, x := range added {
+			h.setGauge(x.Name, x.State)
+		}
+		if ok {
+			return cur, nil
+		}
 	}
 	cur, err := h.st.SourceHealth(ctx, id)
 	if err != nil {

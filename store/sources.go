@@ -171,10 +171,13 @@ ON CONFLICT (canonical_url) DO NOTHING
 RETURNING published_at`
 
 // countItems counts the items insertItems inserted, and those of them
-// published more than $14 (when positive) before they were first seen.
+// published more than $14 (when positive) before they were first seen,
+// which it adds to the source's held_back count.
 const countItems = `
-WITH ins AS (` + insertItems + `)
-SELECT count(*), count(*) FILTER (WHERE $14::interval > '0' AND published_at < now() - $14::interval) FROM ins`
+WITH ins AS (` + insertItems + `),
+n AS (SELECT count(*) AS new, count(*) FILTER (WHERE $14::interval > '0' AND published_at < now() - $14::interval) AS held FROM ins),
+h AS (UPDATE sources SET held_back = held_back + n.held FROM n WHERE id = $1 AND n.held > 0)
+SELECT new, held FROM n`
 
 // FinishPoll records a poll: on success the new items are inserted and the
 // validators saved in one transaction, so a crash leaves both undone and the
@@ -212,13 +215,8 @@ func (s *Store) FinishPoll(ctx context.Context, o PollOutcome) (PollAdded, error
 				zhTitles[i], zhSums[i] = cjkBigrams(it.Title), cjkBigrams(it.Summary)
 			}
 		}
-		err = tx.QueryRow(ctx, countItems, o.SourceID, o.Outlet, o.Language, urls, titles, sums, authors, pubs,
+		return tx.QueryRow(ctx, countItems, o.SourceID, o.Outlet, o.Language, urls, titles, sums, authors, pubs,
 			enTitles, enSums, zhTitles, zhSums, zhVecs, o.Backfill).Scan(&added.New, &added.HeldBack)
-		if err != nil || added.HeldBack == 0 {
-			return err
-		}
-		_, err = tx.Exec(ctx, `UPDATE sources SET held_back = held_back + $2 WHERE id = $1`, o.SourceID, added.HeldBack)
-		return err
 	})
 	if err != nil {
 		return PollAdded{}, fmt.Errorf("store: finish poll of source %d: %w", o.SourceID, err)
