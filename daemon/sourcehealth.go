@@ -54,8 +54,10 @@ type sourceHealth struct {
 	known map[int64]store.SourceHealth
 	// loaded is set once every enabled source's health was read in one
 	// query (the first lookup does it: a catalogue of thousands of sources
-	// would otherwise cost a query per source on the first polls).
+	// would otherwise cost a query per source on the first polls). loadMu
+	// makes the workers that look up at once wait for one reading.
 	loaded bool
+	loadMu sync.Mutex
 }
 
 func newSourceHealth(cfg config.Fetch, deps Deps, logger *slog.Logger, reg prometheus.Registerer) *sourceHealth {
@@ -101,26 +103,8 @@ func (h *sourceHealth) current(ctx context.Context, id int64) (store.SourceHealt
 		return cur, nil
 	}
 	if !loaded {
-		all, err := h.st.SourcesHealth(ctx)
-		if err != nil {
+		if cur, ok, err := h.loadAll(ctx, id); err != nil || ok {
 			return cur, err
-		}
-		var added []store.SourceHealth
-		h.mu.Lock()
-		h.loaded = true
-		for _, x := range all {
-			if _, ok := h.known[x.SourceID]; !ok {
-				h.known[x.SourceID] = x
-				added = append(added, x)
-			}
-		}
-		cur, ok = h.known[id]
-		h.mu.Unlock()
-		for _, x := range added {
-			h.setGauge(x.Name, x.State)
-		}
-		if ok {
-			return cur, nil
 		}
 	}
 	cur, err := h.st.SourceHealth(ctx, id)
@@ -132,6 +116,39 @@ func (h *sourceHealth) current(ctx context.Context, id int64) (store.SourceHealt
 	h.mu.Unlock()
 	h.setGauge(cur.Name, cur.State)
 	return cur, nil
+}
+
+// loadAll reads every enabled source's health once (current), and returns
+// source id's if it was among them.
+func (h *sourceHealth) loadAll(ctx context.Context, id int64) (store.SourceHealth, bool, error) {
+	h.loadMu.Lock()
+	defer h.loadMu.Unlock()
+	h.mu.Lock()
+	cur, ok := h.known[id]
+	loaded := h.loaded
+	h.mu.Unlock()
+	if ok || loaded {
+		return cur, ok, nil
+	}
+	all, err := h.st.SourcesHealth(ctx)
+	if err != nil {
+		return cur, false, err
+	}
+	var added []store.SourceHealth
+	h.mu.Lock()
+	h.loaded = true
+	for _, x := range all {
+		if _, ok := h.known[x.SourceID]; !ok {
+			h.known[x.SourceID] = x
+			added = append(added, x)
+		}
+	}
+	cur, ok = h.known[id]
+	h.mu.Unlock()
+	for _, x := range added {
+		h.setGauge(x.Name, x.State)
+	}
+	return cur, ok, nil
 }
 
 // observePoll judges a source after a poll and records the verdict when it

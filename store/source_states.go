@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"time"
 )
 
@@ -23,4 +24,16 @@ FROM sources WHERE enabled ORDER BY name`
 // successful poll.
 func (s *Store) SourceStates(ctx context.Context) ([]SourceState, error) {
 	return queryRows[SourceState](ctx, s.Pool, "source poll states", qSourceStates)
+}
+
+// SourcesAwaitingPoll counts the enabled sources that were due at t and
+// have not been polled since.
+func (s *Store) SourcesAwaitingPoll(ctx context.Context, t time.Time) (int, error) {
+	var n int
+	err := s.Pool.QueryRow(ctx, `SELECT count(*) FROM sources
+WHERE enabled AND next_poll_at <= $1 AND (last_polled_at IS NULL OR last_polled_at < $1)`, t).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("store: sources awaiting their poll: %w", err)
+	}
+	return n, nil
 }

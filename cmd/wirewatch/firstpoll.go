@@ -25,20 +25,22 @@ const firstPollCheck = time.Second
 func reportFirstPoll(ctx context.Context, st *store.Store, gatherer prometheus.Gatherer, logger *slog.Logger, started time.Time) {
 	tick := time.NewTicker(firstPollCheck)
 	defer tick.Stop()
-	var states []store.SourceState
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
 		}
-		var err error
-		if states, err = st.SourceStates(ctx); err != nil {
-			continue // the daemon reports database trouble itself
-		}
-		if allPolledSince(states, started) {
+		// A count each second, the sources themselves once at the end: a
+		// catalogue can hold thousands. On an error, the daemon reports
+		// the database's trouble itself.
+		if n, err := st.SourcesAwaitingPoll(ctx, started); err == nil && n == 0 {
 			break
 		}
+	}
+	states, err := st.SourceStates(ctx)
+	if err != nil {
+		return
 	}
 	reachable, failing := summarizeFirstPoll(states, errorKinds(gatherer))
 	polled := 0
@@ -53,17 +55,6 @@ func reportFirstPoll(ctx context.Context, st *store.Store, gatherer prometheus.G
 	}
 	logger.Info("first poll done", "took", time.Since(started), "total", len(states), "polled", polled,
 		"reachable", reachable, "failing", len(states)-reachable)
-}
-
-// allPolledSince reports whether every source due at t has been polled
-// since.
-func allPolledSince(states []store.SourceState, t time.Time) bool {
-	for _, s := range states {
-		if s.PolledAt.Before(t) && !s.NextPoll.After(t) {
-			return false
-		}
-	}
-	return true
 }
 
 // failureGroup is the sources that failed for one kind of reason.
