@@ -166,6 +166,13 @@ func Canonical(raw string, base *url.URL) (string, error) {
 	if b.Len() > maxURLLength {
 		return "", fmt.Errorf("urlnorm: %w (after encoding)", ErrTooLong)
 	}
+	if host != u.Hostname() {
+		// The host parser read the host with its dots; without them it
+		// may read it otherwise ("0.." is a name, "0" an IPv4 address), so
+		// the result is parsed once more, to canonicalize to itself. It has
+		// no trailing dot left, so this happens once.
+		return Canonical(b.String(), nil)
+	}
 	return b.String(), nil
 }
 

@@ -39,6 +39,7 @@ func TestCanonical(t *testing.T) {
 		{"dot segments", "https://example.com/a/./b/../c", nil, "https://example.com/a/c", nil},
 		{"user info dropped", "https://user:pw@example.com/a", nil, "https://example.com/a", nil},
 		{"trailing dot host", "https://example.com./a", nil, "https://example.com/a", nil},
+		{"number host with trailing dots", "http://0../a", nil, "http://0.0.0.0/a", nil},
 		{"idn", "https://中国政府网.中国/a", nil, "https://xn--fiqs8sirgfmhq98a.xn--fiqs8s/a", nil},
 		{"chinese path encoded", "https://example.com/新闻/1", nil, "https://example.com/%E6%96%B0%E9%97%BB/1", nil},
 		{"ipv6 host", "http://[::1]:80/", nil, "http://[::1]/", nil},
