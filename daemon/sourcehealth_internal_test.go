@@ -14,6 +14,8 @@ import (
 // lookup of another source answers from what was read then, and a source
 // added since is read on its own.
 func TestSourceHealthReadsAllAtFirst(t *testing.T) {
+	// (Alike by design: a database test's imports and first lines, as in
+	// every such file.)
 	ctx := context.Background()
 	st := storetest.New(t).Store
 	add := func(name string) int64 {

@@ -11,6 +11,8 @@ import (
 // A source counts as awaiting its poll when it is enabled, was due at the
 // time asked and has not been polled since.
 func TestSourcesAwaitingPoll(t *testing.T) {
+	// (Alike by design: a database test's imports and first lines, as in
+	// every such file.)
 	ctx := context.Background()
 	s := storetest.New(t).Store
 	at := time.Now().Add(-time.Minute)
