@@ -30,8 +30,9 @@ type StoryQuery struct {
 	Window      time.Duration // candidates were first seen at most this far apart
 	TextChars   int           // characters of a candidate's text read for the check
 	Limit       int           // most candidates listed, nearest first
-	// After, when above 0, lists only the prints recorded after this
-	// mark (StoryLookup's): what a lookup made before the lock missed.
+	// After is the mark of the prints the candidates were read from
+	// (StoryLookup's, or a daemon's held prints): TryPlaceStories records
+	// only when no near print was recorded after it.
 	After int64
 }
 
@@ -43,11 +44,6 @@ type StoryQuery struct {
 // they are joined for what the check reads, from story_texts (migration
 // 015): a print is committed before its article's text (Store.TryPlaceStory).
 var qStoryCandidates = "WITH " + fmt.Sprintf(storyNear, "story_prints") + storyCandidateRows
-
-// qStoryCandidatesAfter is qStoryCandidates over the prints recorded after
-// mark $8 only, which are few: they are taken first, by their sequence
-// number, whatever the planner's statistics of a fast-growing table say.
-var qStoryCandidatesAfter = "WITH " + storyFresh + ",\n" + fmt.Sprintf(storyNear, "fresh") + storyCandidateRows
 
 // storyFresh is the prints recorded after mark $8 (none when $8 is NULL).
 const storyFresh = `fresh AS MATERIALIZED (
@@ -68,7 +64,7 @@ const storyNear = `near AS (
     LIMIT $6)
 `
 
-// storyCandidateRows ends both candidate queries: what the check reads of
+// storyCandidateRows ends the candidate query: what the check reads of
 // each near article.
 const storyCandidateRows = `SELECT near.id, near.story_id, t.outlet, t.title, left(t.text, $5), near.d
 FROM near JOIN story_texts t ON t.article_id = near.id
@@ -100,20 +96,6 @@ func (t *Tx) StoryCandidates(ctx context.Context, articleID int64, fp uint64, la
 	return 0, cands, err
 }
 
-// candidateQuery is the candidate query for q and its arguments.
-func candidateQuery(articleID int64, fp uint64, lang string, q StoryQuery) (string, []any) {
-	args := candidateArgs(articleID, fp, lang, q)
-	if q.After > 0 {
-		return qStoryCandidatesAfter, append(args, q.After)
-	}
-	return qStoryCandidates, args
-}
-
-// candidateArgs are the candidate queries' arguments $1–$7.
-func candidateArgs(articleID int64, fp uint64, lang string, q StoryQuery) []any {
-	return []any{articleID, int64(fp), q.Window.Milliseconds(), q.MaxDistance, q.TextChars, q.Limit, lang}
-}
-
 func collectCandidates(rows pgx.Rows) ([]StoryCandidate, error) {
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (StoryCandidate, error) {
 		var c StoryCandidate
@@ -123,8 +105,7 @@ func collectCandidates(rows pgx.Rows) ([]StoryCandidate, error) {
 }
 
 func storyCandidates(ctx context.Context, db execer, articleID int64, fp uint64, lang string, q StoryQuery) ([]StoryCandidate, error) {
-	query, args := candidateQuery(articleID, fp, lang, q)
-	rows, err := db.Query(ctx, query, args...)
+	rows, err := db.Query(ctx, qStoryCandidates, articleID, int64(fp), q.Window.Milliseconds(), q.MaxDistance, q.TextChars, q.Limit, lang)
 	if err == nil {
 		var cands []StoryCandidate
 		if cands, err = collectCandidates(rows); err == nil {
@@ -136,17 +117,16 @@ func storyCandidates(ctx context.Context, db execer, articleID int64, fp uint64,
 
 // StoryLookup lists an article's story candidates as StoryCandidates does
 // but without the lock, and returns the mark of the newest print it could
-// see. Made before the transaction that records the story, it takes the
-// costly part of the lookup out of the serialised one: that transaction
-// reads only the prints recorded after the mark (StoryQuery.After) and
-// adds them to these (MergeStoryCandidates).
+// see. Made before the story is recorded, it keeps the costly part of the
+// lookup out of the serialised one: TryPlaceStories, given the mark as
+// StoryQuery.After, looks only at the prints recorded after it, and
+// returns them to be added to these (MergeStoryCandidates).
 func (s *Store) StoryLookup(ctx context.Context, articleID int64, fp uint64, lang string, q StoryQuery) (cands []StoryCandidate, mark int64, err error) {
 	// The mark first: a print it does not count was recorded after it and
-	// is read again under the lock.
+	// is checked for under the lock.
 	if err := s.Pool.QueryRow(ctx, `SELECT coalesce(max(seq), 0) FROM story_prints`).Scan(&mark); err != nil {
 		return nil, 0, fmt.Errorf("store: story lookup of article %d: %w", articleID, err)
 	}
-	q.After = 0
 	cands, err = storyCandidates(ctx, s.Pool, articleID, fp, lang, q)
 	return cands, mark, err
 }
@@ -296,7 +276,7 @@ func (t *Tx) SetStory(ctx context.Context, articleID int64, s StoryAssign) (int6
 // already, else $9 (0: a new story).
 //
 // With a mark $8 it records only when no print near the article (the
-// candidates' terms $1–$4, $6 and $7, as in qStoryCandidatesAfter) was
+// candidates' terms $1–$4, $6 and $7, as in qStoryCandidates) was
 // recorded after the mark: $9 was decided on the candidates up to the
 // mark, and a print recorded since could change the decision. When it
 // does not record, it returns those prints instead (story 0), nearest

@@ -25,6 +25,7 @@ const firstPollCheck = time.Second
 func reportFirstPoll(ctx context.Context, st *store.Store, gatherer prometheus.Gatherer, logger *slog.Logger, started time.Time) {
 	tick := time.NewTicker(firstPollCheck)
 	defer tick.Stop()
+	var states []store.SourceState
 	for {
 		select {
 		case <-ctx.Done():
@@ -34,13 +35,13 @@ func reportFirstPoll(ctx context.Context, st *store.Store, gatherer prometheus.G
 		// A count each second, the sources themselves once at the end: a
 		// catalogue can hold thousands. On an error, the daemon reports
 		// the database's trouble itself.
-		if n, err := st.SourcesAwaitingPoll(ctx, started); err == nil && n == 0 {
+		if n, err := st.SourcesAwaitingPoll(ctx, started); err != nil || n > 0 {
+			continue
+		}
+		var err error
+		if states, err = st.SourceStates(ctx); err == nil {
 			break
 		}
-	}
-	states, err := st.SourceStates(ctx)
-	if err != nil {
-		return
 	}
 	reachable, failing := summarizeFirstPoll(states, errorKinds(gatherer))
 	polled := 0
