@@ -44,7 +44,9 @@ type Daemon struct {
 	// prints holds the recent story prints (see storyprints.go).
 	prints printIndex
 	// storyTries sends the workers' story records together (storybatch.go).
-	storyTries storyBatcher
+	storyTries *storyBatcher
+	// saves sends the workers' one-statement saves together (savebatch.go).
+	saves *saveBatcher
 	// unchanged records 304 polls in groups.
 	unchanged *notModifiedBatch
 	// sent counts messages the delivery stage sent (PollOnce reports it).
@@ -74,6 +76,8 @@ func New(cfg config.Config, deps Deps, logger *slog.Logger, reg prometheus.Regis
 		unchanged: &notModifiedBatch{st: deps.Store, max: max(cfg.Daemon.PollWorkers, 1), wait: config.DefaultNotModifiedWait},
 		health:    newSourceHealth(cfg.Fetch, deps, logger, reg),
 	}
+	d.storyTries = newStoryBatcher(deps.Store)
+	d.saves = newSaveBatcher(deps.Store, saveLanes(cfg.Daemon.FetchWorkers))
 	d.pipeline = d.newPipeline()
 	return d
 }
@@ -485,7 +489,7 @@ func (d *Daemon) save(ctx context.Context, log *slog.Logger, a store.DueArticle,
 		save.Story = &store.StoryAssign{FP: fp, StoryID: story, Lang: ex.Lang}
 	}
 	if !d.deps.Alerts {
-		res, err = d.st.SaveArticle(ctx, save)
+		res, err = d.saveArticle(ctx, save)
 	} else {
 		// One unit of work: the article, its decision and the deliveries
 		// planned for it commit together.

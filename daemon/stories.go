@@ -127,7 +127,7 @@ func (d *Daemon) placeInStory(ctx context.Context, id int64, fp uint64, lang str
 	q.After = mark
 	for {
 		story := chooser.choose(0, older)
-		try, err := d.storyTries.try(ctx, d.st, store.StoryTryArgs{ArticleID: id, Query: q,
+		try, err := tryStory(ctx, d.storyTries, store.StoryTryArgs{ArticleID: id, Query: q,
 			Story: store.StoryAssign{FP: fp, StoryID: story, Lang: lang, Title: title, Text: text}})
 		if err != nil || try.Story > 0 {
 			return try.Story, err

@@ -181,7 +181,7 @@ func TestPlaceInStoryConcurrentCopies(t *testing.T) {
 		}
 		arts = append(arts, a)
 	}
-	replicas := []*Daemon{{st: st, now: time.Now}, {st: st, now: time.Now}}
+	replicas := []*Daemon{{st: st, now: time.Now, storyTries: newStoryBatcher(st)}, {st: st, now: time.Now, storyTries: newStoryBatcher(st)}}
 	stories := make([]int64, len(arts))
 	errs := make([]error, len(arts))
 	var wg sync.WaitGroup
@@ -237,15 +237,15 @@ func TestStoryBatcherSendsWaitingTriesTogether(t *testing.T) {
 	}
 	ids = append(ids, -1) // no such article
 
-	var b storyBatcher
-	b.leading = true // a batch in flight: the tries below wait
+	b := newStoryBatcher(st)
+	b.leading = 1 // a batch in flight: the tries below wait
 	res := make([]store.StoryTry, len(ids))
 	errs := make([]error, len(ids))
 	var wg sync.WaitGroup
 	for i, id := range ids {
 		// In order: each try is pending before the next starts.
 		wg.Go(func() {
-			res[i], errs[i] = b.try(ctx, st, store.StoryTryArgs{ArticleID: id, Story: store.StoryAssign{FP: fp, Lang: "en"}, Query: q})
+			res[i], errs[i] = tryStory(ctx, b, store.StoryTryArgs{ArticleID: id, Story: store.StoryAssign{FP: fp, Lang: "en"}, Query: q})
 		})
 		for {
 			b.mu.Lock()
@@ -257,7 +257,7 @@ func TestStoryBatcherSendsWaitingTriesTogether(t *testing.T) {
 			time.Sleep(time.Millisecond)
 		}
 	}
-	b.send(ctx, st) // as the leader of the batch in flight would: the waiting tries go out together
+	b.sendBatch(ctx, nil) // as the leader of the batch in flight would: the waiting tries go out together
 	wg.Wait()
 
 	if errs[0] != nil || res[0].Story == 0 {
@@ -272,16 +272,16 @@ func TestStoryBatcherSendsWaitingTriesTogether(t *testing.T) {
 		t.Errorf("no such article: %v, want ErrNotFound", errs[copies])
 	}
 	b.mu.Lock()
-	if b.leading || len(b.pending) != 0 {
+	if b.leading != 0 || len(b.pending) != 0 {
 		t.Errorf("after the batch: leading %v, %d pending", b.leading, len(b.pending))
 	}
 	// A worker that gives up while its try waits leaves the queue.
-	b.leading = true
+	b.leading = 1
 	b.mu.Unlock()
 	cctx, cancel := context.WithCancel(ctx)
 	gaveUp := make(chan error)
 	go func() {
-		_, err := b.try(cctx, st, store.StoryTryArgs{ArticleID: ids[1], Story: store.StoryAssign{FP: ^fp, Lang: "en"}, Query: q})
+		_, err := tryStory(cctx, b, store.StoryTryArgs{ArticleID: ids[1], Story: store.StoryAssign{FP: ^fp, Lang: "en"}, Query: q})
 		gaveUp <- err
 	}()
 	for {
@@ -297,16 +297,16 @@ func TestStoryBatcherSendsWaitingTriesTogether(t *testing.T) {
 	if err := <-gaveUp; !errors.Is(err, context.Canceled) {
 		t.Errorf("gave up with %v, want context.Canceled", err)
 	}
-	b.send(ctx, st)
+	b.sendBatch(ctx, nil)
 	b.mu.Lock()
-	if b.leading || len(b.pending) != 0 {
+	if b.leading != 0 || len(b.pending) != 0 {
 		t.Errorf("after giving up: leading %v, %d pending", b.leading, len(b.pending))
 	}
 	b.mu.Unlock()
 	// With nothing in flight, a try leads itself.
 	tctx, tcancel := context.WithTimeout(ctx, 10*time.Second)
 	defer tcancel()
-	if r, err := b.try(tctx, st, store.StoryTryArgs{ArticleID: ids[1], Story: store.StoryAssign{FP: ^fp, Lang: "en"}, Query: q}); err != nil || r.Story == 0 {
+	if r, err := tryStory(tctx, b, store.StoryTryArgs{ArticleID: ids[1], Story: store.StoryAssign{FP: ^fp, Lang: "en"}, Query: q}); err != nil || r.Story == 0 {
 		t.Errorf("a try alone: %+v, %v; want recorded", r, err)
 	}
 }

@@ -6,16 +6,17 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/wirewatch/wirewatch/config"
-	"github.com/wirewatch/wirewatch/internal/runes"
 	"io"
 	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/klauspost/compress/gzip"
 	"github.com/sergi/go-diff/diffmatchpatch"
 
+	"github.com/wirewatch/wirewatch/config"
+	"github.com/wirewatch/wirewatch/internal/runes"
 	"github.com/wirewatch/wirewatch/model"
 )
 
@@ -346,6 +347,86 @@ func rawForSave(a ArticleSave) ([]byte, error) {
 	return raw, nil
 }
 
+// PreparedSave is a save that needs nothing read first, made ready to
+// send: its statement and arguments built (the page compressed, the
+// search text prepared) by the caller's goroutine, so that a batch of them
+// (Store.SaveArticles) costs its sender only the round trip.
+type PreparedSave struct {
+	id int64
+	st saveStmt
+}
+
+// PrepareSave prepares a for SaveArticles. ok is false when the save needs
+// the stored state read first (no a.Prev, or an edit, whose diff needs the
+// text it replaces): Store.SaveArticle does those.
+func PrepareSave(a ArticleSave) (p PreparedSave, ok bool, err error) {
+	if a.Prev == nil || (a.Prev.ContentHash != a.ContentHash && a.Prev.Revision > 0) {
+		return PreparedSave{}, false, nil
+	}
+	raw, err := rawForSave(a)
+	if err != nil {
+		return PreparedSave{}, false, err
+	}
+	st, err := saveStatement(a, *a.Prev, "", raw)
+	if err != nil {
+		return PreparedSave{}, false, fmt.Errorf("store: save article %d: %w", a.ID, err)
+	}
+	return PreparedSave{id: a.ID, st: st}, true, nil
+}
+
+// SaveOutcome is what one save of a SaveArticles batch did.
+type SaveOutcome struct {
+	Result SaveResult
+	// Err is ErrLeaseLost when another worker owns the article: that save
+	// wrote nothing, and the others in the batch stand.
+	Err error
+}
+
+// SaveArticles sends saves in one round trip and one transaction: a group
+// commit of the saves that workers finish at the same moment. A save whose
+// lease was lost writes nothing and says so in its outcome. Any other
+// error ends the transaction: nothing of the batch is stored, and the
+// error is returned for all of it (the caller may send each save alone).
+func (s *Store) SaveArticles(ctx context.Context, saves []PreparedSave) ([]SaveOutcome, error) {
+	if len(saves) == 0 {
+		return nil, nil
+	}
+	b := &pgx.Batch{}
+	for _, p := range saves {
+		b.Queue(p.st.sql, p.st.args...)
+	}
+	out, err := readSaves(s.Pool.SendBatch(ctx, b), saves)
+	if err != nil {
+		return nil, fmt.Errorf("store: save %d articles (first %d): %w", len(saves), saves[0].id, err)
+	}
+	return out, nil
+}
+
+// readSaves reads the results of SaveArticles' batch and closes it.
+func readSaves(br pgx.BatchResults, saves []PreparedSave) (out []SaveOutcome, err error) {
+	defer func() {
+		if cerr := br.Close(); err == nil {
+			err = cerr
+		}
+	}()
+	out = make([]SaveOutcome, len(saves))
+	for i, p := range saves {
+		var n int64
+		if p.st.counts {
+			err = br.QueryRow().Scan(&n)
+		} else {
+			var tag pgconn.CommandTag
+			tag, err = br.Exec()
+			n = tag.RowsAffected()
+		}
+		out[i].Result, out[i].Err = p.st.result(n, err)
+		if out[i].Err != nil && !errors.Is(out[i].Err, ErrLeaseLost) {
+			return nil, fmt.Errorf("article %d: %w", p.id, out[i].Err)
+		}
+	}
+	return out, nil
+}
+
 func saveArticle(ctx context.Context, db execer, a ArticleSave, raw []byte) (SaveResult, error) {
 	res, err := saveArticleRows(ctx, db, a, raw)
 	if err != nil && !errors.Is(err, ErrLeaseLost) {
@@ -355,52 +436,92 @@ func saveArticle(ctx context.Context, db execer, a ArticleSave, raw []byte) (Sav
 }
 
 func saveArticleRows(ctx context.Context, tx execer, a ArticleSave, raw []byte) (SaveResult, error) {
-	var res SaveResult
 	prev := a.Prev
 	var oldBody string
 	if prev == nil {
 		prev = new(ArticleState)
 		err := tx.QueryRow(ctx, lockArticle, a.ID, a.Owner).Scan(&prev.ContentHash, &prev.Revision, &oldBody, &prev.Relevant, &prev.ClassifierVersion, &prev.Summary)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return res, ErrLeaseLost
+			return SaveResult{}, ErrLeaseLost
 		}
 		if err != nil {
-			return res, err
+			return SaveResult{}, err
 		}
 	} else if prev.ContentHash != a.ContentHash && prev.Revision > 0 {
 		// An edit: the diff needs the text it replaces.
 		err := tx.QueryRow(ctx, `SELECT body_text FROM articles WHERE id = $1 AND lease_owner = $2 FOR UPDATE`, a.ID, a.Owner).Scan(&oldBody)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return res, ErrLeaseLost
+			return SaveResult{}, ErrLeaseLost
 		}
 		if err != nil {
-			return res, err
+			return SaveResult{}, err
 		}
 	}
+	st, err := saveStatement(a, *prev, oldBody, raw)
+	if err != nil {
+		return SaveResult{}, err
+	}
+	var n int64
+	if st.counts {
+		err = tx.QueryRow(ctx, st.sql, st.args...).Scan(&n)
+	} else {
+		var tag pgconn.CommandTag
+		tag, err = tx.Exec(ctx, st.sql, st.args...)
+		n = tag.RowsAffected()
+	}
+	return st.result(n, err)
+}
+
+// saveStmt is the one statement that writes a save once the stored state
+// it replaces is known.
+type saveStmt struct {
+	sql  string
+	args []any
+	// counts: the statement returns the rows it wrote as a count (else
+	// its command tag says).
+	counts bool
+	// res is what the save did when the statement wrote the row.
+	res SaveResult
+}
+
+// result is the save's outcome from the rows the statement wrote (n) or
+// its error: no row means the lease was lost.
+func (st saveStmt) result(n int64, err error) (SaveResult, error) {
+	if err == nil && n == 0 {
+		err = ErrLeaseLost
+	}
+	if err != nil {
+		return SaveResult{}, err
+	}
+	return st.res, nil
+}
+
+// saveStatement builds the statement that stores a over prev, the state
+// it replaces (oldBody: the text replaced, for an edit's diff; raw: the
+// compressed page, or nil to compress it here when a revision is stored).
+func saveStatement(a ArticleSave, prev ArticleState, oldBody string, raw []byte) (saveStmt, error) {
 	changed := prev.ContentHash != a.ContentHash
 	reclassify := changed || prev.ClassifierVersion != a.Classification.Version
 	rev := prev.Revision
 	if changed {
 		rev++
 	}
-	res = SaveResult{NewRevision: changed, Revision: rev, Edited: changed && prev.Revision > 0, WasRelevant: prev.Relevant, Relevant: prev.Relevant}
+	res := SaveResult{NewRevision: changed, Revision: rev, Edited: changed && prev.Revision > 0, WasRelevant: prev.Relevant, Relevant: prev.Relevant}
 	ex, c := a.Extracted, a.Classification
 	if !reclassify {
-		tag, err := tx.Exec(ctx, saveUnchanged, a.ID, a.Owner, ex.Published, a.PublishedSuspect, a.ETag, a.LastModified, a.NextCheck)
-		if err == nil && tag.RowsAffected() == 0 {
-			err = ErrLeaseLost
-		}
-		return res, err // same text, same classifier: nothing new to decide
+		// Same text, same classifier: nothing new to decide.
+		return saveStmt{sql: saveUnchanged, res: res,
+			args: []any{a.ID, a.Owner, ex.Published, a.PublishedSuspect, a.ETag, a.LastModified, a.NextCheck}}, nil
 	}
 	sc, err := classificationRows(c)
 	if err != nil {
-		return res, err
+		return saveStmt{}, err
 	}
 	var diff []byte
 	if changed {
 		if raw == nil && len(a.Raw) > 0 {
 			if raw, err = gzipBytes(a.Raw); err != nil {
-				return res, err
+				return saveStmt{}, err
 			}
 		}
 		if prev.Revision > 0 {
@@ -417,29 +538,21 @@ func saveArticleRows(ctx context.Context, tx execer, a ArticleSave, raw []byte) 
 	var storyFP, storyID *int64
 	if a.Story != nil && changed {
 		if a.Story.StoryID == 0 {
-			return res, fmt.Errorf("store: save article %d: no story id (Store.TryPlaceStory gives it)", a.ID)
+			return saveStmt{}, fmt.Errorf("no story id (Store.TryPlaceStory gives it)")
 		}
 		fp, id := int64(a.Story.FP), a.Story.StoryID
 		storyFP, storyID = &fp, &id
 	}
-	var n int
-	err = tx.QueryRow(ctx, saveFetched, a.ID, a.Owner, ex.Title, ex.Byline, ex.Published, a.PublishedSuspect, ex.Lang, ex.Text,
+	res.Relevant = c.Relevant
+	res.Decided = true
+	return saveStmt{sql: saveFetched, counts: true, res: res, args: []any{a.ID, a.Owner, ex.Title, ex.Byline, ex.Published, a.PublishedSuspect, ex.Lang, ex.Text,
 		a.ContentHash, ex.Method, rev, a.ETag, a.LastModified, a.NextCheck,
 		c.Version, c.Relevant, float32(c.Score), sc.relevantTopics,
 		stripHan(ex.Title), stripHan(runes.Prefix(ex.Text, searchBodyEn)),
 		zhTitle, zhBody,
 		raw, a.RawCharset, diff, changed,
 		sc.topics, sc.scores, sc.evidence,
-		stripHan(prev.Summary), zhSummary, zhArg, storyFP, storyID).Scan(&n)
-	if err == nil && n == 0 {
-		err = ErrLeaseLost
-	}
-	if err != nil {
-		return res, err
-	}
-	res.Relevant = c.Relevant
-	res.Decided = true
-	return res, nil
+		stripHan(prev.Summary), zhSummary, zhArg, storyFP, storyID}}, nil
 }
 
 // classificationScores is a classification as column arrays.

@@ -3,8 +3,12 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"slices"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/wirewatch/wirewatch/model"
 	"github.com/wirewatch/wirewatch/store"
@@ -176,5 +180,93 @@ func TestSaveArticleEditAndFailingStep(t *testing.T) {
 	}
 	if diff == "" || diff == "[]" {
 		t.Errorf("revision 2 has no diff: %q", diff)
+	}
+}
+
+// claimMany inserts n pending articles and claims them for owner, in
+// insertion order.
+func claimMany(t *testing.T, s *store.Store, owner string, n int) []store.DueArticle {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := s.Pool.Exec(ctx, `INSERT INTO articles (canonical_url, title, summary, next_check_at, first_seen_at)
+        SELECT 'https://' || gen_random_uuid() || '.example/a', 'Feed title ' || i, 'A summary.', now(), now() - i * interval '1 second'
+        FROM generate_series(1, $1) AS i`, n); err != nil {
+		t.Fatal(err)
+	}
+	due, err := s.ClaimDueArticles(ctx, owner, time.Minute, n, 0)
+	if err != nil || len(due) != n {
+		t.Fatalf("claim: %v, %d articles, want %d", err, len(due), n)
+	}
+	return due
+}
+
+func prepare(t *testing.T, as store.ArticleSave) store.PreparedSave {
+	t.Helper()
+	p, ok, err := store.PrepareSave(as)
+	if err != nil || !ok {
+		t.Fatalf("prepare save of article %d: ok %v, %v", as.ID, ok, err)
+	}
+	return p
+}
+
+// A batch of saves commits together: a save whose lease was lost writes
+// nothing and says so, the others land; a statement that fails undoes the
+// whole batch. Saves that must read first are not prepared.
+func TestSaveArticlesBatch(t *testing.T) {
+	ctx := context.Background()
+	s := storetest.New(t).Store
+	due := claimMany(t, s, "me", 3)
+	if _, err := s.Pool.Exec(ctx, `UPDATE articles SET lease_owner = 'other' WHERE id = $1`, due[1].ID); err != nil {
+		t.Fatal(err)
+	}
+	var batch []store.PreparedSave
+	for i, a := range due {
+		batch = append(batch, prepare(t, saveOf(a, "me", fmt.Sprintf("h%d", i), fmt.Sprintf("Data security rules, part %d.", i))))
+	}
+	out, err := s.SaveArticles(ctx, batch)
+	if err != nil || len(out) != 3 {
+		t.Fatalf("batch: %v, %d outcomes", err, len(out))
+	}
+	for i, o := range out {
+		lost := i == 1
+		if lost != errors.Is(o.Err, store.ErrLeaseLost) || (!lost && o.Err != nil) {
+			t.Errorf("save %d: %v, want lease lost %v", i, o.Err, lost)
+		}
+		if !lost && (!o.Result.NewRevision || o.Result.Revision != 1 || !o.Result.Decided || !o.Result.Relevant) {
+			t.Errorf("save %d: %+v, want a first revision, decided relevant", i, o.Result)
+		}
+	}
+	var fetched []int64
+	rows, _ := s.Pool.Query(ctx, `SELECT id FROM articles WHERE fetch_state = 'fetched' AND body_text LIKE 'Data security%' ORDER BY id`)
+	fetched, err = pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil || !slices.Equal(fetched, []int64{due[0].ID, due[2].ID}) {
+		t.Errorf("fetched articles %v (%v), want %d and %d", fetched, err, due[0].ID, due[2].ID)
+	}
+	if r, c := counts(t, s); r != 2 || c != 4 {
+		t.Errorf("%d revisions and %d classifications, want 2 and 4", r, c)
+	}
+
+	// A failing statement (text PostgreSQL refuses) undoes the batch.
+	more := claimMany(t, s, "me", 2)
+	bad := saveOf(more[1], "me", "hb", "Data security\x00 rules.")
+	_, err = s.SaveArticles(ctx, []store.PreparedSave{prepare(t, saveOf(more[0], "me", "ha", "Data security rules.")), prepare(t, bad)})
+	if err == nil {
+		t.Fatal("a batch with a text PostgreSQL refuses was stored")
+	}
+	var pending int
+	if err := s.Pool.QueryRow(ctx, `SELECT count(*) FROM articles WHERE id = ANY ($1) AND fetch_state = 'pending'`, []int64{more[0].ID, more[1].ID}).Scan(&pending); err != nil || pending != 2 {
+		t.Errorf("after the failed batch %d of its 2 articles are pending (%v), want both", pending, err)
+	}
+
+	// An edit needs the text it replaces, and a save without the claimed
+	// state needs it read: neither is prepared.
+	edit := saveOf(due[0], "me", "h-new", "New text.")
+	edit.Prev.ContentHash, edit.Prev.Revision = "h0", 1
+	noPrev := saveOf(due[2], "me", "h2", "Text.")
+	noPrev.Prev = nil
+	for _, as := range []store.ArticleSave{edit, noPrev} {
+		if _, ok, err := store.PrepareSave(as); ok || err != nil {
+			t.Errorf("prepared a save that must read first (%+v): ok %v, %v", as.Prev, ok, err)
+		}
 	}
 }

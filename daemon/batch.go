@@ -1,0 +1,150 @@
+package daemon
+
+import (
+	"context"
+	"slices"
+	"sync"
+
+	"github.com/wirewatch/wirewatch/config"
+)
+
+// batcher sends the requests that workers make at the same moment
+// together, in one round trip and one transaction: a group commit. A
+// worker that arrives while fewer than lanes batches are in flight leads:
+// it sends every request waiting (at most max, oldest first), hands out
+// the results and passes the lead to the first request that arrived
+// meanwhile, whose worker sends the next batch; the others wait for
+// theirs. Each leader sends one batch, so no worker's own request waits
+// behind a stream of others'. It has no goroutine of its own, so there is
+// nothing to start or stop. Safe for concurrent use.
+//
+// Under light load every request goes alone, as it would without the
+// batcher; under load the requests of many workers share one commit.
+type batcher[A, R any] struct {
+	max   int // most requests in one batch
+	lanes int // most batches in flight at once (1: one after another)
+	// send makes one batch; a non-nil error is every request's.
+	send func(ctx context.Context, args []A) ([]R, error)
+
+	mu      sync.Mutex
+	leading int                // leads given out and not yet passed on or ended
+	pending []*batchWait[A, R] // requests not yet sent, in arrival order
+}
+
+// batchWait is one worker's request.
+type batchWait[A, R any] struct {
+	arg  A
+	res  R
+	err  error
+	done chan struct{} // closed when res and err are set
+	// lead holds a token: this worker sends the next batch. given marks a
+	// request that was handed one, so that it is handed no second.
+	lead  chan struct{}
+	given bool
+}
+
+func newBatcher[A, R any](size, lanes int, send func(ctx context.Context, args []A) ([]R, error)) *batcher[A, R] {
+	return &batcher[A, R]{max: max(size, 1), lanes: max(lanes, 1), send: send}
+}
+
+// do makes one request in a batch and returns its result.
+func (b *batcher[A, R]) do(ctx context.Context, arg A) (R, error) {
+	w := &batchWait[A, R]{arg: arg, done: make(chan struct{}), lead: make(chan struct{}, 1)}
+	b.mu.Lock()
+	b.pending = append(b.pending, w)
+	if b.leading < b.lanes {
+		b.leading++
+		b.giveLead(w)
+	}
+	b.mu.Unlock()
+	for {
+		select {
+		case <-w.done:
+			// Sent in another leader's batch after a lead was handed to
+			// it: the lead is in the channel already and is used here.
+			b.useLead(ctx, w)
+			return w.res, w.err
+		case <-w.lead:
+			b.sendBatch(ctx, w)
+		case <-ctx.Done():
+			b.mu.Lock()
+			if i := slices.Index(b.pending, w); i >= 0 {
+				b.pending = slices.Delete(b.pending, i, i+1)
+			}
+			b.mu.Unlock()
+			// Out of the queue, it can be handed a lead no more; a lead
+			// handed before is used.
+			b.useLead(ctx, w)
+			select {
+			case <-w.done: // sent meanwhile: its result stands
+				return w.res, w.err
+			default:
+			}
+			var zero R
+			return zero, ctx.Err()
+		}
+	}
+}
+
+// giveLead hands w the lead; b.mu is held.
+func (b *batcher[A, R]) giveLead(w *batchWait[A, R]) {
+	w.given = true
+	w.lead <- struct{}{}
+}
+
+// useLead sends a batch when w holds a lead.
+func (b *batcher[A, R]) useLead(ctx context.Context, w *batchWait[A, R]) {
+	select {
+	case <-w.lead:
+		b.sendBatch(ctx, w)
+	default:
+	}
+}
+
+// sendBatch sends, as leader w, w's request (unless another leader sent it
+// already) and the requests waiting before others, at most b.max, as one
+// batch; hands out the results; and passes the lead on to the first
+// request left waiting that holds none. The batch runs on a context that
+// the leader's cancellation does not end (other workers' requests are in
+// it), bounded by config.DefaultRecordTimeout.
+func (b *batcher[A, R]) sendBatch(ctx context.Context, w *batchWait[A, R]) {
+	b.mu.Lock()
+	var batch []*batchWait[A, R]
+	if i := slices.Index(b.pending, w); i >= 0 {
+		b.pending = slices.Delete(b.pending, i, i+1)
+		batch = append(batch, w)
+	}
+	n := min(len(b.pending), b.max-len(batch))
+	batch = append(batch, b.pending[:n]...)
+	b.pending = b.pending[n:]
+	b.mu.Unlock()
+	n = len(batch)
+
+	if n > 0 {
+		args := make([]A, n)
+		for i, x := range batch {
+			args[i] = x.arg
+		}
+		bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), config.DefaultRecordTimeout)
+		res, err := b.send(bctx, args)
+		cancel()
+		for i, x := range batch {
+			if err != nil {
+				x.err = err
+			} else {
+				x.res = res[i]
+			}
+			close(x.done)
+		}
+	}
+
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, x := range b.pending {
+		if !x.given {
+			b.giveLead(x)
+			return
+		}
+	}
+	b.leading--
+}
