@@ -479,14 +479,12 @@ func (d *Daemon) save(ctx context.Context, log *slog.Logger, a store.DueArticle,
 	// (docs/stories.md, "Cost"). The story is recorded in a short
 	// transaction of its own, which the lock serialises; the save, which
 	// writes it with the text, runs beside the other workers' saves.
-	fp, hasStory := alert.StoryFingerprint(ex.Title, ex.Text)
-	if hasStory && cls.Relevant && (save.Prev == nil || save.Prev.ContentHash != save.ContentHash) {
-		story, err := d.placeInStory(ctx, a.ID, fp, ex.Lang, a.FirstSeenAt, ex.Title, ex.Text, a.Outlet)
+	if cls.Relevant && (save.Prev == nil || save.Prev.ContentHash != save.ContentHash) {
+		save.Story, err = d.story(ctx, a, ex)
 		if err != nil {
 			d.dbFail(log, "place in story", err)
 			return
 		}
-		save.Story = &store.StoryAssign{FP: fp, StoryID: story, Lang: ex.Lang}
 	}
 	if !d.deps.Alerts {
 		res, err = d.saveArticle(ctx, save)
@@ -522,6 +520,20 @@ func (d *Daemon) save(ctx context.Context, log *slog.Logger, a store.DueArticle,
 		}
 		d.m.classifications.WithLabelValues(decision).Inc()
 	}
+}
+
+// story places a relevant article's new text in its story; nil when the
+// text is too short to compare.
+func (d *Daemon) story(ctx context.Context, a store.DueArticle, ex model.Extracted) (*store.StoryAssign, error) {
+	fp, ok := alert.StoryFingerprint(ex.Title, ex.Text)
+	if !ok {
+		return nil, nil
+	}
+	story, err := d.placeInStory(ctx, a.ID, fp, ex.Lang, a.FirstSeenAt, ex.Title, ex.Text, a.Outlet)
+	if err != nil {
+		return nil, err
+	}
+	return &store.StoryAssign{FP: fp, StoryID: story, Lang: ex.Lang}, nil
 }
 
 // queued wakes the delivery stage when a committed unit of work queued

@@ -129,8 +129,14 @@ func (d *Daemon) placeInStory(ctx context.Context, id int64, fp uint64, lang str
 		story := chooser.choose(0, older)
 		try, err := tryStory(ctx, d.storyTries, store.StoryTryArgs{ArticleID: id, Query: q,
 			Story: store.StoryAssign{FP: fp, StoryID: story, Lang: lang, Title: title, Text: text}})
-		if err != nil || try.Story > 0 {
-			return try.Story, err
+		if err != nil {
+			return 0, err
+		}
+		if try.Story > 0 {
+			if lang != "" {
+				d.prints.recorded(store.StoryPrint{ArticleID: id, StoryID: try.Story, FP: fp, Language: lang, FirstSeenAt: seen}, try.Seq, &chooser.self)
+			}
+			return try.Story, nil
 		}
 		// Prints recorded since the candidates were read: judged on the
 		// text read now.

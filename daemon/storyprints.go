@@ -31,6 +31,9 @@ type printIndex struct {
 	// as prints: a scan of every held print per lookup reads these few
 	// bytes only.
 	keys []printKey
+	// own are prints this process recorded past the mark, by record
+	// order, until the ones before them are held too (recorded).
+	own map[int64]ownPrint
 
 	// sketches are the text-check sketches of held prints' articles,
 	// made when the prints arrive (or, for a print read under the lock,
@@ -110,6 +113,11 @@ func (x *printIndex) near(ctx context.Context, st *store.Store, now time.Time, i
 		}
 		x.add(fresh, next)
 		x.synced = wall
+		for seq := range x.own {
+			if seq <= x.mark {
+				delete(x.own, seq)
+			}
+		}
 	}
 	stale := 0
 	keepNS, seenNS, window := keep.UnixNano(), seen.UnixNano(), int64(q.Window)
@@ -140,20 +148,11 @@ func (x *printIndex) near(ctx context.Context, st *store.Store, now time.Time, i
 // texts; a print recorded again (its article placed anew) replaces the one
 // held.
 func (x *printIndex) add(fresh []store.StoryPrint, mark int64) {
-	if x.byID == nil {
-		x.byID = map[int64]int{}
-	}
 	sketches := make([]alert.StorySketch, len(fresh))
 	for i, p := range fresh {
 		sketches[i] = alert.NewStorySketch(alert.StoryDoc{Title: p.Title, Text: p.Text, Outlet: p.Outlet})
 		p.Title, p.Text = "", "" // the sketch is what is kept
-		if j, ok := x.byID[p.ArticleID]; ok {
-			x.prints[j], x.keys[j] = p, keyOf(p)
-			continue
-		}
-		x.byID[p.ArticleID] = len(x.prints)
-		x.prints = append(x.prints, p)
-		x.keys = append(x.keys, keyOf(p))
+		x.hold(p)
 	}
 	x.mark = max(x.mark, mark)
 	x.smu.Lock()
@@ -164,6 +163,61 @@ func (x *printIndex) add(fresh []store.StoryPrint, mark int64) {
 	for i, p := range fresh {
 		x.sketches[p.ArticleID] = &sketches[i]
 	}
+}
+
+// ownPrint is a print this process recorded, with its article's sketch.
+type ownPrint struct {
+	p  store.StoryPrint
+	sk *alert.StorySketch
+}
+
+// recorded takes a print this process just recorded (seq: its place in
+// the record order, store.StoryTry.Seq) with its article's sketch. The
+// next lookups see it without reading it back; and when every print
+// recorded before it is held too, the mark moves past it, so that a try
+// made from those lookups does not find it recorded since and try again.
+// A print recorded meanwhile by another replica leaves a gap that only
+// the next read of the prints since the mark fills.
+func (x *printIndex) recorded(p store.StoryPrint, seq int64, sk *alert.StorySketch) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if seq <= x.mark || x.synced.IsZero() {
+		return // read already, or nothing read yet
+	}
+	if x.own == nil {
+		x.own = map[int64]ownPrint{}
+	}
+	x.own[seq] = ownPrint{p: p, sk: sk}
+	for {
+		o, ok := x.own[x.mark+1]
+		if !ok {
+			return
+		}
+		delete(x.own, x.mark+1)
+		x.hold(o.p)
+		x.mark++
+		x.smu.Lock()
+		if x.sketches == nil {
+			x.sketches = map[int64]*alert.StorySketch{}
+		}
+		x.sketches[o.p.ArticleID] = o.sk
+		x.smu.Unlock()
+	}
+}
+
+// hold puts p among the prints held, in place of its article's earlier
+// print if any; x.mu is held.
+func (x *printIndex) hold(p store.StoryPrint) {
+	if x.byID == nil {
+		x.byID = map[int64]int{}
+	}
+	if j, ok := x.byID[p.ArticleID]; ok {
+		x.prints[j], x.keys[j] = p, keyOf(p)
+		return
+	}
+	x.byID[p.ArticleID] = len(x.prints)
+	x.prints = append(x.prints, p)
+	x.keys = append(x.keys, keyOf(p))
 }
 
 // evict drops the prints first seen at or before keep.

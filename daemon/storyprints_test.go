@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wirewatch/wirewatch/alert"
 	"github.com/wirewatch/wirewatch/store"
 	"github.com/wirewatch/wirewatch/store/storetest"
 )
@@ -308,5 +309,67 @@ func TestStoryBatcherSendsWaitingTriesTogether(t *testing.T) {
 	defer tcancel()
 	if r, err := tryStory(tctx, b, store.StoryTryArgs{ArticleID: ids[1], Story: store.StoryAssign{FP: ^fp, Lang: "en"}, Query: q}); err != nil || r.Story == 0 {
 		t.Errorf("a try alone: %+v, %v; want recorded", r, err)
+	}
+}
+
+// Prints this process records join the index at once, and move its mark
+// when every print recorded before them is held: a print another replica
+// recorded in between holds the mark back until the next read.
+func TestPrintIndexTakesOwnPrints(t *testing.T) {
+	ctx := context.Background()
+	st := storetest.New(t).Store
+	q := store.StoryQuery{MaxDistance: 4, Window: 72 * time.Hour, TextChars: 50, Limit: 10}
+	now := time.Now()
+	ids := make([]int64, 4)
+	for i := range ids {
+		if err := st.Pool.QueryRow(ctx, `INSERT INTO articles (canonical_url, outlet, language, title, summary, first_seen_at) VALUES ($1, 'X', 'en', 'T', 'text', $2) RETURNING id`,
+			fmt.Sprintf("https://own%d.example/a", i), now).Scan(&ids[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const fp = uint64(0x0F0F_1234_5678_9ABC)
+	var x printIndex
+	if _, mark, ok, err := x.near(ctx, st, now, ids[3], fp, "en", now, q); err != nil || !ok || mark != 0 {
+		t.Fatalf("first lookup: mark %d, ok %v, %v", mark, ok, err)
+	}
+	var last int64 // the newest print: each record is decided on all before it
+	record := func(i int, tell bool) int64 {
+		qa := q
+		qa.After = last
+		try, err := st.TryPlaceStory(ctx, ids[i], store.StoryAssign{FP: fp ^ uint64(i), Lang: "en"}, qa)
+		last = try.Seq
+		if err != nil || try.Story == 0 || try.Seq == 0 {
+			t.Fatalf("record %d: %+v, %v", i, try, err)
+		}
+		if tell {
+			sk := alert.NewStorySketch(alert.StoryDoc{Title: "T", Text: "text", Outlet: "X"})
+			x.recorded(store.StoryPrint{ArticleID: ids[i], StoryID: try.Story, FP: fp ^ uint64(i), Language: "en", FirstSeenAt: now}, try.Seq, &sk)
+		}
+		return try.Seq
+	}
+	held := func() (int64, int, int) {
+		x.mu.Lock()
+		defer x.mu.Unlock()
+		return x.mark, len(x.prints), len(x.own)
+	}
+
+	s0 := record(0, true)
+	if mark, n, own := held(); mark != s0 || n != 1 || own != 0 {
+		t.Errorf("after an own print: mark %d (want %d), %d held, %d waiting", mark, s0, n, own)
+	}
+	record(1, false) // another replica's
+	s2 := record(2, true)
+	if mark, n, own := held(); mark != s0 || n != 1 || own != 1 {
+		t.Errorf("after a gap: mark %d (want %d), %d held, %d waiting; want the own print waiting", mark, s0, n, own)
+	}
+	x.mu.Lock()
+	x.synced = time.Time{}.Add(time.Nanosecond) // the next lookup reads
+	x.mu.Unlock()
+	cands, mark, ok, err := x.near(ctx, st, now, ids[3], fp, "en", now, q)
+	if err != nil || !ok || mark != s2 || len(cands) != 3 {
+		t.Errorf("after reading: mark %d (want %d), %d candidates (want 3), %v", mark, s2, len(cands), err)
+	}
+	if _, _, own := held(); own != 0 {
+		t.Errorf("%d own prints still waiting after the read", own)
 	}
 }

@@ -294,7 +294,7 @@ p AS (
     SELECT a.id, coalesce((SELECT id FROM s), d.story), $2, coalesce(nullif($7, ''), a.language), a.first_seen_at
     FROM articles a, d WHERE a.id = $1
     ON CONFLICT (article_id) DO UPDATE SET story_id = EXCLUDED.story_id, fp = EXCLUDED.fp, language = EXCLUDED.language, seq = EXCLUDED.seq
-    RETURNING article_id, story_id),
+    RETURNING article_id, story_id, seq),
 t AS (
     INSERT INTO story_texts (article_id, outlet, title, text)
     SELECT a.id, coalesce(a.outlet, ''), coalesce(nullif($10, ''), a.title, ''),
@@ -303,9 +303,9 @@ t AS (
     FROM articles a JOIN p ON p.article_id = a.id
     ON CONFLICT (article_id) DO UPDATE SET outlet = EXCLUDED.outlet, title = EXCLUDED.title, text = EXCLUDED.text),
 m AS (SELECT coalesce(max(seq), 0) AS mark FROM story_prints)
-SELECT p.story_id, 0::bigint, 0::bigint, ''::text, ''::text, ''::text, 0::int, m.mark FROM p, m
+SELECT p.story_id, 0::bigint, 0::bigint, ''::text, ''::text, ''::text, 0::int, m.mark, p.seq FROM p, m
 UNION ALL
-(SELECT 0::bigint, near.id, near.story_id, x.outlet, x.title, left(x.text, $12), near.d, m.mark
+(SELECT 0::bigint, near.id, near.story_id, x.outlet, x.title, left(x.text, $12), near.d, m.mark, 0::bigint
  FROM near JOIN story_texts x ON x.article_id = near.id, m
  WHERE NOT EXISTS (SELECT 1 FROM d)
  ORDER BY near.d, near.id)`
@@ -321,11 +321,11 @@ func storyPrintArgs(articleID int64, s StoryAssign, q StoryQuery, mark *int64) [
 // prints that stopped it.
 func readStoryPrint(rows pgx.Rows) (StoryTry, error) {
 	var res StoryTry
-	var story int64
+	var story, seq int64
 	var c StoryCandidate
-	_, err := pgx.ForEachRow(rows, []any{&story, &c.ArticleID, &c.StoryID, &c.Outlet, &c.Title, &c.Text, &c.Distance, &res.Mark}, func() error {
+	_, err := pgx.ForEachRow(rows, []any{&story, &c.ArticleID, &c.StoryID, &c.Outlet, &c.Title, &c.Text, &c.Distance, &res.Mark, &seq}, func() error {
 		if story > 0 {
-			res.Story = story
+			res.Story, res.Seq = story, seq
 		} else {
 			res.Fresh = append(res.Fresh, c)
 		}
@@ -368,6 +368,9 @@ const qCurrentStory = `SELECT (SELECT story_id FROM story_prints WHERE article_i
 // results, for an article that does not exist.
 type StoryTry struct {
 	Story int64
+	// Seq is the recorded print's place in the record order (the order of
+	// StoryPrintsSince and of marks).
+	Seq   int64
 	Fresh []StoryCandidate
 	Mark  int64
 	Err   error
