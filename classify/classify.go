@@ -388,6 +388,14 @@ func (c *Classifier) useModel(m *linModel) {
 		}
 		topics[k] = ti
 	}
+	if len(m.lookup.hashes) == 0 && len(m.index) > 0 {
+		// A model trained here (parseModel builds it for model.tsv).
+		lookup, err := newFeatureIndex(m.index)
+		if err != nil {
+			return
+		}
+		m.lookup = lookup
+	}
 	c.model, c.modelTopic = m, topics
 	c.ruleRow = make([]int32, len(c.tax.Topics))
 	for ti, tp := range c.tax.Topics {
@@ -547,7 +555,7 @@ func (c *Classifier) modelProbs(s *scratch) []float64 {
 			continue
 		}
 		s.mbuf = modelFeatures(s.norm[f], s.mbuf, func(feat []byte, start, end int) {
-			j, ok := m.index[string(feat)]
+			j, ok := m.lookup.get(feat)
 			if !ok || len(s.fmasks[f]) > 0 && overlapsMask(s.fmasks[f], start, end) {
 				return
 			}

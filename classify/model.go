@@ -37,6 +37,7 @@ type linModel struct {
 	classes []string
 	bias    []float64
 	index   map[string]int32 // feature -> row
+	lookup  featureIndex     // index, for the lookups of classification
 	w       []float32        // row-major, len(index) × len(classes)
 	// scale sharpens the decision's log-odds into the reported score:
 	// score = σ(scale · logit P(relevant)). It leaves the decision at 0.5
@@ -181,6 +182,11 @@ func parseModel(src string) (*linModel, error) {
 	if m.scale == 0 {
 		m.scale = 1
 	}
+	lookup, err := newFeatureIndex(m.index)
+	if err != nil {
+		return nil, err
+	}
+	m.lookup = lookup
 	m.hash = shortHash(src)
 	return m, nil
 }
