@@ -31,6 +31,8 @@ type printIndex struct {
 	// as prints: a scan of every held print per lookup reads these few
 	// bytes only.
 	keys []printKey
+	// hits is scratch space of near.
+	hits []printHit
 	// own are prints this process recorded past the mark, by record
 	// order, until the ones before them are held too (recorded).
 	own map[int64]ownPrint
@@ -121,25 +123,36 @@ func (x *printIndex) near(ctx context.Context, st *store.Store, now time.Time, i
 	}
 	stale := 0
 	keepNS, seenNS, window := keep.UnixNano(), seen.UnixNano(), int64(q.Window)
+	// The prints near enough as (distance, place) pairs first: a loose
+	// distance finds many, and only the nearest Limit become candidates.
+	hits := x.hits[:0]
 	for i, k := range x.keys {
 		if k.seen <= keepNS {
 			stale++
 			continue
 		}
 		if d := bits.OnesCount64(k.fp ^ fp); d <= q.MaxDistance && k.lang == lang && absNanos(k.seen-seenNS) < window {
-			if p := &x.prints[i]; p.ArticleID != id {
-				cands = append(cands, store.StoryCandidate{ArticleID: p.ArticleID, StoryID: p.StoryID, Distance: d})
+			if x.prints[i].ArticleID != id {
+				hits = append(hits, printHit{d: int32(d), i: int32(i)})
 			}
 		}
 	}
+	slices.SortFunc(hits, func(a, b printHit) int {
+		return cmp.Or(cmp.Compare(a.d, b.d), cmp.Compare(x.prints[a.i].ArticleID, x.prints[b.i].ArticleID))
+	})
+	if q.Limit > 0 && len(hits) > q.Limit {
+		hits = hits[:q.Limit]
+	}
+	if len(hits) > 0 {
+		cands = make([]store.StoryCandidate, len(hits))
+	}
+	for n, h := range hits {
+		p := &x.prints[h.i]
+		cands[n] = store.StoryCandidate{ArticleID: p.ArticleID, StoryID: p.StoryID, Distance: int(h.d)}
+	}
+	x.hits = hits
 	if stale > len(x.prints)/4 {
 		x.evict(keep)
-	}
-	slices.SortFunc(cands, func(a, b store.StoryCandidate) int {
-		return cmp.Or(cmp.Compare(a.Distance, b.Distance), cmp.Compare(a.ArticleID, b.ArticleID))
-	})
-	if q.Limit > 0 && len(cands) > q.Limit {
-		cands = cands[:q.Limit]
 	}
 	return cands, x.mark, true, nil
 }
@@ -238,6 +251,10 @@ func (x *printIndex) evict(keep time.Time) {
 		x.keys = append(x.keys, keyOf(p))
 	}
 }
+
+// printHit is a print near a looked-up article: its distance and its
+// place in printIndex.prints.
+type printHit struct{ d, i int32 }
 
 // printKey is what a lookup compares of a held print.
 type printKey struct {
