@@ -2,6 +2,8 @@ package daemon
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"slices"
 	"sync"
 
@@ -68,17 +70,20 @@ func (b *batcher[A, R]) do(ctx context.Context, arg A) (R, error) {
 			b.sendBatch(ctx, w)
 		case <-ctx.Done():
 			b.mu.Lock()
-			if i := slices.Index(b.pending, w); i >= 0 {
+			i := slices.Index(b.pending, w)
+			if i >= 0 {
 				b.pending = slices.Delete(b.pending, i, i+1)
 			}
 			b.mu.Unlock()
 			// Out of the queue, it can be handed a lead no more; a lead
 			// handed before is used.
 			b.useLead(ctx, w)
-			select {
-			case <-w.done: // sent meanwhile: its result stands
+			if i < 0 {
+				// Taken into a batch already, which goes on without this
+				// worker's context: its outcome is this request's (within
+				// the batch's own time limit).
+				<-w.done
 				return w.res, w.err
-			default:
 			}
 			var zero R
 			return zero, ctx.Err()
@@ -116,18 +121,18 @@ func (b *batcher[A, R]) sendBatch(ctx context.Context, w *batchWait[A, R]) {
 	}
 	n := min(len(b.pending), b.max-len(batch))
 	batch = append(batch, b.pending[:n]...)
+	clear(b.pending[:n]) // sent: not kept reachable from the queue
 	b.pending = b.pending[n:]
 	b.mu.Unlock()
-	n = len(batch)
 
-	if n > 0 {
-		args := make([]A, n)
-		for i, x := range batch {
-			args[i] = x.arg
+	// Whatever send does, even panic, every request of the batch is
+	// answered and the lead is passed on.
+	var res []R
+	err := errors.New("batch not sent")
+	defer func() {
+		if err == nil && len(res) != len(batch) {
+			err = fmt.Errorf("batch of %d requests answered %d", len(batch), len(res))
 		}
-		bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), config.DefaultRecordTimeout)
-		res, err := b.send(bctx, args)
-		cancel()
 		for i, x := range batch {
 			if err != nil {
 				x.err = err
@@ -136,8 +141,22 @@ func (b *batcher[A, R]) sendBatch(ctx context.Context, w *batchWait[A, R]) {
 			}
 			close(x.done)
 		}
+		b.passLead()
+	}()
+	if len(batch) > 0 {
+		args := make([]A, len(batch))
+		for i, x := range batch {
+			args[i] = x.arg
+		}
+		bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), config.DefaultRecordTimeout)
+		defer cancel()
+		res, err = b.send(bctx, args)
 	}
+}
 
+// passLead hands the lead to the first request waiting that holds none,
+// or gives it up.
+func (b *batcher[A, R]) passLead() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	for _, x := range b.pending {

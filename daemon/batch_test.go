@@ -120,3 +120,62 @@ func TestBatcherErrorsAndGivingUp(t *testing.T) {
 		t.Errorf("after the work: %d leads out, %d pending", b.leading, len(b.pending))
 	}
 }
+
+// A batch answered with too few results fails each of its requests and
+// leaves the batcher idle; a worker that gives up after its request went
+// out in a batch still gets the batch's outcome, since the batch goes on.
+func TestBatcherShortAnswerAndLateGivingUp(t *testing.T) {
+	ctx := context.Background()
+	short := newBatcher(4, 1, func(_ context.Context, args []int) ([]int, error) { return args[:len(args)-1], nil })
+	if _, err := short.do(ctx, 7); err == nil {
+		t.Error("a request left unanswered got no error")
+	}
+	if short.leading != 0 || len(short.pending) != 0 {
+		t.Errorf("after a short answer: %d leads out, %d pending", short.leading, len(short.pending))
+	}
+
+	release := make(chan struct{})
+	b := newBatcher(4, 1, func(_ context.Context, args []int) ([]int, error) {
+		<-release
+		return args, nil
+	})
+	b.leading = 1 // the batch below is sent by hand, as a leader would
+	cctx, cancel := context.WithCancel(ctx)
+	type result struct {
+		v   int
+		err error
+	}
+	got := make(chan result, 1)
+	go func() { v, err := b.do(cctx, 5); got <- result{v, err} }()
+	for {
+		b.mu.Lock()
+		n := len(b.pending)
+		b.mu.Unlock()
+		if n == 1 {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	sent := make(chan struct{})
+	go func() { b.sendBatch(ctx, nil); close(sent) }()
+	for {
+		b.mu.Lock()
+		n := len(b.pending)
+		b.mu.Unlock()
+		if n == 0 {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	cancel()
+	select {
+	case r := <-got:
+		t.Fatalf("returned %v, %v while its batch was still out", r.v, r.err)
+	case <-time.After(50 * time.Millisecond):
+	}
+	close(release)
+	if r := <-got; r.err != nil || r.v != 5 {
+		t.Errorf("gave up after its request went out: %d, %v; want the batch's answer 5", r.v, r.err)
+	}
+	<-sent
+}

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
+
 	"github.com/wirewatch/wirewatch/model"
 	"github.com/wirewatch/wirewatch/store"
 	"github.com/wirewatch/wirewatch/store/storetest"
@@ -67,5 +69,28 @@ func TestSaveBatcherStoresTheRestWhenOneFails(t *testing.T) {
 	}
 	if errors.Is(results[2], store.ErrLeaseLost) {
 		t.Errorf("the refused save reports a lost lease: %v", results[2])
+	}
+}
+
+// Only a statement refused sends a batch's saves again one by one; a
+// connection, login or server failure would fail each of them too.
+func TestRefusedOne(t *testing.T) {
+	for _, c := range []struct {
+		err  error
+		want bool
+	}{
+		{&pgconn.PgError{Code: "22021"}, true}, // invalid byte sequence
+		{fmt.Errorf("store: save: %w", &pgconn.PgError{Code: "23505"}), true},
+		{&pgconn.PgError{Code: "40P01"}, true}, // deadlock: alone, no other row to wait for
+		{&pgconn.PgError{Code: "57P01"}, false},
+		{&pgconn.PgError{Code: "08006"}, false},
+		{&pgconn.PgError{Code: "53300"}, false},
+		{&pgconn.PgError{Code: "28P01"}, false},
+		{context.DeadlineExceeded, false},
+		{errors.New("connection refused"), false},
+	} {
+		if got := refusedOne(c.err); got != c.want {
+			t.Errorf("refusedOne(%v) = %v, want %v", c.err, got, c.want)
+		}
 	}
 }

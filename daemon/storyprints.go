@@ -110,6 +110,12 @@ func (x *printIndex) near(ctx context.Context, st *store.Store, now time.Time, i
 	// few.
 	if wall := time.Now(); x.mark == 0 || wall.Sub(x.synced) >= config.DefaultStorySync {
 		fresh, next, err := st.StoryPrintsSince(ctx, x.mark, keep, q.TextChars)
+		if err == nil && next < x.mark {
+			// Numbers handed out again after a server crash: what is held
+			// may no longer be what they name. Read everything again.
+			x.reset()
+			fresh, next, err = st.StoryPrintsSince(ctx, 0, keep, q.TextChars)
+		}
 		if err != nil {
 			return nil, 0, false, err
 		}
@@ -231,6 +237,17 @@ func (x *printIndex) hold(p store.StoryPrint) {
 	x.byID[p.ArticleID] = len(x.prints)
 	x.prints = append(x.prints, p)
 	x.keys = append(x.keys, keyOf(p))
+}
+
+// reset forgets every print held; x.mu is held.
+func (x *printIndex) reset() {
+	x.mark = 0
+	x.prints, x.keys = x.prints[:0], x.keys[:0]
+	clear(x.byID)
+	clear(x.own)
+	x.smu.Lock()
+	clear(x.sketches)
+	x.smu.Unlock()
 }
 
 // evict drops the prints first seen at or before keep.

@@ -373,3 +373,61 @@ func TestPrintIndexTakesOwnPrints(t *testing.T) {
 		t.Errorf("%d own prints still waiting after the read", own)
 	}
 }
+
+// After a server crash lost the last story records (they commit without
+// waiting for the disk), record numbers are handed out again below the
+// index's mark: the index then forgets what it holds and reads all again.
+func TestPrintIndexReadsAgainWhenNumbersGoBack(t *testing.T) {
+	ctx := context.Background()
+	st := storetest.New(t).Store
+	q := store.StoryQuery{MaxDistance: 4, Window: 72 * time.Hour, TextChars: 50, Limit: 10}
+	now := time.Now()
+	const fp = uint64(0x7777_0000_1234_4321)
+	article := func(n int) int64 {
+		var id int64
+		if err := st.Pool.QueryRow(ctx, `INSERT INTO articles (canonical_url, outlet, language, title, summary, first_seen_at) VALUES ($1, 'X', 'en', 'T', 'text', $2) RETURNING id`,
+			fmt.Sprintf("https://back%d.example/a", n), now).Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	ids := []int64{article(0), article(1), article(2)}
+	var x printIndex
+	sync := func() []store.StoryCandidate {
+		x.mu.Lock()
+		x.synced = time.Time{}.Add(time.Nanosecond)
+		x.mu.Unlock()
+		cands, _, ok, err := x.near(ctx, st, now, ids[2], fp, "en", now, q)
+		if err != nil || !ok {
+			t.Fatalf("lookup: %v %v", ok, err)
+		}
+		return cands
+	}
+	for _, id := range ids[:2] {
+		if _, err := st.TryPlaceStory(ctx, id, store.StoryAssign{FP: fp, Lang: "en"}, store.StoryQuery{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := sync(); len(got) != 2 {
+		t.Fatalf("%d candidates, want 2", len(got))
+	}
+	// The crash: the second record and the sequence's step are lost.
+	if _, err := st.Pool.Exec(ctx, `DELETE FROM story_prints WHERE article_id = $1`, ids[1]); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Pool.Exec(ctx, `SELECT setval('story_prints_seq', (SELECT max(seq) FROM story_prints))`); err != nil {
+		t.Fatal(err)
+	}
+	// Nothing new yet: the mark is above the newest number, and the print
+	// lost is not a candidate any more.
+	if got := sync(); len(got) != 1 || got[0].ArticleID != ids[0] {
+		t.Fatalf("after the numbers went back: %+v, want article %d alone", got, ids[0])
+	}
+	// A print recorded now takes the lost one's number, and is read.
+	if _, err := st.TryPlaceStory(ctx, ids[1], store.StoryAssign{FP: fp ^ 1, Lang: "en"}, store.StoryQuery{}); err != nil {
+		t.Fatal(err)
+	}
+	if got := sync(); len(got) != 2 {
+		t.Errorf("a print recorded under a number handed out again: %d candidates, want 2", len(got))
+	}
+}

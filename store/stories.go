@@ -148,7 +148,10 @@ type StoryPrint struct {
 // from next time. Every print recorded up to the new mark is either
 // returned or first seen earlier: prints are recorded under the story
 // lock, so their order is their commit order. A daemon keeps the recent
-// prints in memory with it and reads only what is new.
+// prints in memory with it and reads only what is new. A new mark below
+// mark means numbers were handed out again: a crash of the server lost
+// the last story records, which commit without waiting for the disk, and
+// the sequence's last steps with them; the caller reads from 0 again.
 func (s *Store) StoryPrintsSince(ctx context.Context, mark int64, seenAfter time.Time, chars int) ([]StoryPrint, int64, error) {
 	// One statement, one snapshot: the newest number, and the prints up
 	// to it (none when nothing is new: a row of NULLs).
@@ -170,7 +173,7 @@ ORDER BY p.seq`, mark, seenAfter, chars)
 	var seen *time.Time
 	var outlet, title, text string
 	_, err = pgx.ForEachRow(rows, []any{&n, &id, &story, &fp, &lang, &seen, &outlet, &title, &text}, func() error {
-		next = max(next, n)
+		next = n
 		if id != nil {
 			prints = append(prints, StoryPrint{ArticleID: *id, StoryID: *story, FP: uint64(*fp), Language: *lang, FirstSeenAt: *seen,
 				Outlet: outlet, Title: title, Text: text})
@@ -257,8 +260,14 @@ type StoryAssign struct {
 const storyTextChars = 1000
 
 // SetStory writes an article's story (a new one when s.StoryID is 0) and
-// fingerprint, and returns the story id.
+// fingerprint, and returns the story id. It holds the story lock to the
+// end of the transaction (StoryCandidates takes it already; taking it
+// again costs nothing): prints are numbered in the order they commit only
+// because every writer of them holds it.
 func (t *Tx) SetStory(ctx context.Context, articleID int64, s StoryAssign) (int64, error) {
+	if _, err := t.tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, storyLockKey); err != nil {
+		return 0, fmt.Errorf("store: story lock: %w", err)
+	}
 	story, err := placeStory(ctx, t.tx, articleID, s)
 	if err != nil {
 		return 0, err
