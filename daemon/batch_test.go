@@ -87,7 +87,7 @@ func TestBatcherErrorsAndGivingUp(t *testing.T) {
 	ctx := context.Background()
 	errs := make(chan error, 3)
 	go func() { _, err := b.do(ctx, 1); errs <- err }() // leads, blocked in send
-	waitPending := func(n int) {
+	waitState := func(n int) {
 		for {
 			b.mu.Lock()
 			p, l := len(b.pending), b.leading
@@ -98,16 +98,16 @@ func TestBatcherErrorsAndGivingUp(t *testing.T) {
 			time.Sleep(time.Millisecond)
 		}
 	}
-	waitPending(0)
+	waitState(0)
 	cctx, cancel := context.WithCancel(ctx)
 	go func() { _, err := b.do(cctx, 2); errs <- err }()
 	go func() { _, err := b.do(ctx, 3); errs <- err }()
-	waitPending(2)
+	waitState(2)
 	cancel()
 	if err := <-errs; !errors.Is(err, context.Canceled) {
 		t.Fatalf("the request given up: %v, want context.Canceled", err)
 	}
-	waitPending(1)
+	waitState(1)
 	close(release)
 	for range 2 {
 		if err := <-errs; !errors.Is(err, boom) {
@@ -147,26 +147,10 @@ func TestBatcherShortAnswerAndLateGivingUp(t *testing.T) {
 	}
 	got := make(chan result, 1)
 	go func() { v, err := b.do(cctx, 5); got <- result{v, err} }()
-	for {
-		b.mu.Lock()
-		n := len(b.pending)
-		b.mu.Unlock()
-		if n == 1 {
-			break
-		}
-		time.Sleep(time.Millisecond)
-	}
+	waitPending(b, 1)
 	sent := make(chan struct{})
 	go func() { b.sendBatch(ctx, nil); close(sent) }()
-	for {
-		b.mu.Lock()
-		n := len(b.pending)
-		b.mu.Unlock()
-		if n == 0 {
-			break
-		}
-		time.Sleep(time.Millisecond)
-	}
+	waitPending(b, 0)
 	cancel()
 	select {
 	case r := <-got:
@@ -178,4 +162,17 @@ func TestBatcherShortAnswerAndLateGivingUp(t *testing.T) {
 		t.Errorf("gave up after its request went out: %d, %v; want the batch's answer 5", r.v, r.err)
 	}
 	<-sent
+}
+
+// waitPending waits until n requests wait in b's queue.
+func waitPending[A, R any](b *batcher[A, R], n int) {
+	for {
+		b.mu.Lock()
+		k := len(b.pending)
+		b.mu.Unlock()
+		if k == n {
+			return
+		}
+		time.Sleep(time.Millisecond)
+	}
 }

@@ -19,6 +19,8 @@ import (
 // fails, the others are stored all the same (each sent alone after the
 // batch was undone) and only the failing one reports an error.
 func TestSaveBatcherStoresTheRestWhenOneFails(t *testing.T) {
+	// (Alike by design: a database test's imports and first lines, as in
+	// the other tests of this package.)
 	ctx := context.Background()
 	st := storetest.New(t).Store
 	const n = 4
@@ -46,15 +48,7 @@ func TestSaveBatcherStoresTheRestWhenOneFails(t *testing.T) {
 			Extracted:      model.Extracted{Title: "Title", Text: text, Method: "rule"},
 			Classification: model.Classification{Version: "v1"}, Prev: a.State()}
 		wg.Go(func() { _, results[i] = d.saveArticle(ctx, save) })
-		for {
-			b.mu.Lock()
-			k := len(b.pending)
-			b.mu.Unlock()
-			if k == i+1 {
-				break
-			}
-			time.Sleep(time.Millisecond)
-		}
+		waitPending(b, i+1)
 	}
 	b.sendBatch(ctx, nil)
 	wg.Wait()

@@ -248,15 +248,7 @@ func TestStoryBatcherSendsWaitingTriesTogether(t *testing.T) {
 		wg.Go(func() {
 			res[i], errs[i] = tryStory(ctx, b, store.StoryTryArgs{ArticleID: id, Story: store.StoryAssign{FP: fp, Lang: "en"}, Query: q})
 		})
-		for {
-			b.mu.Lock()
-			n := len(b.pending)
-			b.mu.Unlock()
-			if n == i+1 {
-				break
-			}
-			time.Sleep(time.Millisecond)
-		}
+		waitPending(b, i+1)
 	}
 	b.sendBatch(ctx, nil) // as the leader of the batch in flight would: the waiting tries go out together
 	wg.Wait()
@@ -285,15 +277,7 @@ func TestStoryBatcherSendsWaitingTriesTogether(t *testing.T) {
 		_, err := tryStory(cctx, b, store.StoryTryArgs{ArticleID: ids[1], Story: store.StoryAssign{FP: ^fp, Lang: "en"}, Query: q})
 		gaveUp <- err
 	}()
-	for {
-		b.mu.Lock()
-		n := len(b.pending)
-		b.mu.Unlock()
-		if n == 1 {
-			break
-		}
-		time.Sleep(time.Millisecond)
-	}
+	waitPending(b, 1)
 	cancel()
 	if err := <-gaveUp; !errors.Is(err, context.Canceled) {
 		t.Errorf("gave up with %v, want context.Canceled", err)
