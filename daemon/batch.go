@@ -7,6 +7,9 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
 	"github.com/wirewatch/wirewatch/config"
 )
 
@@ -166,4 +169,53 @@ func (b *batcher[A, R]) passLead() {
 		}
 	}
 	b.leading--
+}
+
+// aloneWhenRefused wraps the sender of a batcher whose batch is one
+// transaction: when PostgreSQL refused one statement (refusedOne), the
+// whole batch was undone, and each request is sent again alone, each with
+// a batch's time, so that the refusal fails only its own request (failed
+// makes its result of the error).
+func aloneWhenRefused[A, R any](send func(context.Context, []A) ([]R, error), failed func(error) R) func(context.Context, []A) ([]R, error) {
+	return func(ctx context.Context, args []A) ([]R, error) {
+		out, err := send(ctx, args)
+		if err == nil || len(args) == 1 || !refusedOne(err) {
+			return out, err
+		}
+		out = make([]R, len(args))
+		for i := range args {
+			actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), config.DefaultRecordTimeout)
+			res, err := send(actx, args[i:i+1])
+			cancel()
+			switch {
+			case err != nil:
+				out[i] = failed(err)
+			case len(res) != 1:
+				out[i] = failed(fmt.Errorf("request answered %d times", len(res)))
+			default:
+				out[i] = res[0]
+			}
+		}
+		return out, nil
+	}
+}
+
+// refusedOne reports whether err is one statement of a batch refused
+// (PostgreSQL's error, or pgx's before sending), as opposed to the
+// connection, the login or the server failing, which would fail each
+// request sent alone too.
+func refusedOne(err error) bool {
+	var pre pgx.ErrPreprocessingBatch
+	if errors.As(err, &pre) {
+		return true
+	}
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) || len(pgErr.Code) < 2 {
+		return false
+	}
+	switch pgErr.Code[:2] {
+	case "08", "28", "53", "57": // connection, authorisation, resources, operator intervention
+		return false
+	}
+	return true
 }

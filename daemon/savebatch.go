@@ -2,12 +2,7 @@ package daemon
 
 import (
 	"context"
-	"errors"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
-
-	"github.com/wirewatch/wirewatch/config"
 	"github.com/wirewatch/wirewatch/store"
 )
 
@@ -22,49 +17,9 @@ type saveBatcher = batcher[store.PreparedSave, store.SaveOutcome]
 // newSaveBatcher sends batches of saves to st, at most lanes at once (each
 // on a connection of its own).
 func newSaveBatcher(st *store.Store, lanes int) *saveBatcher {
-	return newBatcher(saveBatchMax, lanes, func(ctx context.Context, saves []store.PreparedSave) ([]store.SaveOutcome, error) {
-		out, err := st.SaveArticles(ctx, saves)
-		if err == nil || len(saves) == 1 || !refusedOne(err) {
-			return out, err
-		}
-		// One save undid the batch: each alone, so that it undoes only
-		// its own, each with the time a batch has.
-		out = make([]store.SaveOutcome, len(saves))
-		for i := range saves {
-			sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), config.DefaultRecordTimeout)
-			res, err := st.SaveArticles(sctx, saves[i:i+1])
-			cancel()
-			if err != nil {
-				out[i].Err = err
-			} else {
-				out[i] = res[0]
-			}
-		}
-		return out, nil
-	})
-}
-
-// refusedOne reports whether err is one statement of a batch refused
-// (PostgreSQL's error, or pgx's before sending), as opposed to the
-// connection, the login or the server failing, which would fail each
-// save sent alone too.
-func refusedOne(err error) bool {
-	var pre pgx.ErrPreprocessingBatch
-	if errors.As(err, &pre) {
-		return true
-	}
-	var pgErr *pgconn.PgError
-	if !errors.As(err, &pgErr) {
-		return false
-	}
-	if len(pgErr.Code) < 2 {
-		return false
-	}
-	switch pgErr.Code[:2] {
-	case "08", "28", "53", "57": // connection, authorisation, resources, operator intervention
-		return false
-	}
-	return true
+	return newBatcher(saveBatchMax, lanes, aloneWhenRefused(st.SaveArticles, func(err error) store.SaveOutcome {
+		return store.SaveOutcome{Err: err}
+	}))
 }
 
 // saveLanes is how many batches of saves may be in flight at once for a

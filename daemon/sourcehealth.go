@@ -58,7 +58,14 @@ type sourceHealth struct {
 	// makes the workers that look up at once wait for one reading.
 	loaded bool
 	loadMu sync.Mutex
+
+	// writes records the states that poll workers judge at the same
+	// moment together (a cold start judges every source at once).
+	writes *batcher[store.SourceHealthWrite, store.SourceHealthSet]
 }
+
+// healthBatchMax is the most source states one round trip records.
+const healthBatchMax = 64
 
 func newSourceHealth(cfg config.Fetch, deps Deps, logger *slog.Logger, reg prometheus.Registerer) *sourceHealth {
 	h := &sourceHealth{
@@ -76,6 +83,11 @@ func newSourceHealth(cfg config.Fetch, deps Deps, logger *slog.Logger, reg prome
 		changes: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "wirewatch_source_state_changes_total", Help: "Source state changes noticed by this process, by the state entered.",
 		}, []string{"state"}),
+	}
+	if deps.Store != nil {
+		h.writes = newBatcher(healthBatchMax, 1, aloneWhenRefused(deps.Store.SetSourceHealths, func(err error) store.SourceHealthSet {
+			return store.SourceHealthSet{Err: err}
+		}))
 	}
 	if reg != nil {
 		for _, c := range []prometheus.Collector{h.state, h.changes} {
@@ -218,7 +230,11 @@ func (h *sourceHealth) record(ctx context.Context, src model.Source, cur store.S
 	if state == cur.State && sameNewest && gap == cur.Gap && (state == string(fetch.StateOK) || reason == cur.Reason || state == string(fetch.StateStale)) {
 		return
 	}
-	prev, since, err := h.st.SetSourceHealth(ctx, src.ID, state, reason, newest, gap)
+	set, err := h.writes.do(ctx, store.SourceHealthWrite{SourceID: src.ID, State: state, Reason: reason, Newest: newest, Gap: gap})
+	if err == nil {
+		err = set.Err
+	}
+	prev, since := set.Prev, set.Since
 	if err != nil {
 		h.log.Warn("source health not recorded", "source", src.Name, "error", err)
 		return

@@ -2,9 +2,11 @@ package store_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
+	"github.com/wirewatch/wirewatch/store"
 	"github.com/wirewatch/wirewatch/store/storetest"
 )
 
@@ -35,5 +37,49 @@ func TestSourcesAwaitingPoll(t *testing.T) {
 	}
 	if n, err := s.SourcesAwaitingPoll(ctx, at); err != nil || n != 0 {
 		t.Errorf("%d awaiting (%v) after every poll, want 0", n, err)
+	}
+}
+
+// Several sources' health recorded in one batch: each gets the state it
+// had before, a source that is gone says so without failing the others,
+// and a second write of the same state keeps when it began.
+func TestSetSourceHealths(t *testing.T) {
+	ctx := context.Background()
+	s := storetest.New(t).Store
+	var ids []int64
+	for _, name := range []string{"b", "a", "c"} {
+		var id int64
+		if err := s.Pool.QueryRow(ctx, `INSERT INTO sources (name, outlet, kind, url) VALUES ($1, 'X', 'feed', 'https://' || $1 || '.example/f') RETURNING id`, name).Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	newest := time.Now().Add(-time.Hour).Truncate(time.Second)
+	ws := []store.SourceHealthWrite{
+		{SourceID: ids[2], State: "stale", Reason: "nothing new", Newest: &newest, Gap: time.Hour},
+		{SourceID: ids[0], State: "ok", Newest: &newest},
+		{SourceID: -1, State: "ok"},
+		{SourceID: ids[1], State: "broken", Reason: "HTTP 500"},
+	}
+	out, err := s.SetSourceHealths(ctx, ws)
+	if err != nil || len(out) != len(ws) {
+		t.Fatalf("%d results, %v", len(out), err)
+	}
+	for i, o := range out {
+		if gone := ws[i].SourceID == -1; gone != errors.Is(o.Err, store.ErrNotFound) || (!gone && o.Err != nil) {
+			t.Errorf("write %d: %v", i, o.Err)
+		}
+		// A source never out of ok has no start of its state.
+		if ws[i].SourceID > 0 && (o.Prev != "ok" || (o.Since == nil) != (ws[i].State == "ok")) {
+			t.Errorf("write %d: before %q since %v, want ok, and a start unless still ok", i, o.Prev, o.Since)
+		}
+	}
+	h, err := s.SourceHealth(ctx, ids[2])
+	if err != nil || h.State != "stale" || h.Reason != "nothing new" || h.Gap != time.Hour || h.Newest == nil || !h.Newest.Equal(newest) {
+		t.Errorf("stored %+v, %v", h, err)
+	}
+	again, err := s.SetSourceHealths(ctx, []store.SourceHealthWrite{ws[0]})
+	if err != nil || again[0].Prev != "stale" || !again[0].Since.Equal(*out[0].Since) {
+		t.Errorf("the same state again: %+v, %v; want it kept since %v", again, err, out[0].Since)
 	}
 }

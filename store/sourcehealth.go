@@ -1,9 +1,14 @@
 package store
 
 import (
+	"cmp"
 	"context"
+	"errors"
 	"fmt"
+	"slices"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // SourceHealth is the recorded health of one source (migration 009).
@@ -55,14 +60,81 @@ RETURNING old.health_state, s.health_since`
 // lock, so the caller that sees prev != state is the one that changed it)
 // and when the current state began.
 func (s *Store) SetSourceHealth(ctx context.Context, sourceID int64, state, reason string, newest *time.Time, gap time.Duration) (prev string, since *time.Time, err error) {
-	var g *time.Duration
-	if gap > 0 {
-		g = &gap
+	out, err := s.SetSourceHealths(ctx, []SourceHealthWrite{{SourceID: sourceID, State: state, Reason: reason, Newest: newest, Gap: gap}})
+	if err == nil {
+		err = out[0].Err
 	}
-	if err := s.Pool.QueryRow(ctx, setSourceHealth, sourceID, state, reason, newest, g).Scan(&prev, &since); err != nil {
-		return "", nil, fmt.Errorf("store: set health of source %d: %w", sourceID, interpretError(err))
+	if err != nil {
+		return "", nil, err
 	}
-	return prev, since, nil
+	return out[0].Prev, out[0].Since, nil
+}
+
+// SourceHealthWrite is one source's health to record (SetSourceHealths).
+type SourceHealthWrite struct {
+	SourceID      int64
+	State, Reason string
+	Newest        *time.Time
+	Gap           time.Duration
+}
+
+// SourceHealthSet is what SetSourceHealths did for one source: the state
+// it had before and when the current state began. Err is ErrNotFound for
+// a source that is gone.
+type SourceHealthSet struct {
+	Prev  string
+	Since *time.Time
+	Err   error
+}
+
+// SetSourceHealths records several sources' health (as SetSourceHealth)
+// in one round trip and one transaction: the first poll of every source
+// records its first state, so a cold start writes as many as there are
+// sources. The rows are locked in the order of their ids, so that two
+// such writes never wait for each other in a circle. Any error but a
+// missing source is the whole batch's, and nothing of it is written.
+func (s *Store) SetSourceHealths(ctx context.Context, ws []SourceHealthWrite) ([]SourceHealthSet, error) {
+	if len(ws) == 0 {
+		return nil, nil
+	}
+	order := make([]int, len(ws))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(ws[a].SourceID, ws[b].SourceID) })
+	b := &pgx.Batch{}
+	for _, i := range order {
+		w := ws[i]
+		var g *time.Duration
+		if w.Gap > 0 {
+			g = &w.Gap
+		}
+		b.Queue(setSourceHealth, w.SourceID, w.State, w.Reason, w.Newest, g)
+	}
+	out := make([]SourceHealthSet, len(ws))
+	err := func() (err error) {
+		br := s.Pool.SendBatch(ctx, b)
+		defer func() {
+			if cerr := br.Close(); err == nil {
+				err = cerr
+			}
+		}()
+		for _, i := range order {
+			err := br.QueryRow().Scan(&out[i].Prev, &out[i].Since)
+			if errors.Is(err, pgx.ErrNoRows) {
+				out[i].Err = fmt.Errorf("store: set health of source %d: %w", ws[i].SourceID, ErrNotFound)
+				continue
+			}
+			if err != nil {
+				return fmt.Errorf("source %d: %w", ws[i].SourceID, err)
+			}
+		}
+		return nil
+	}()
+	if err != nil {
+		return nil, fmt.Errorf("store: set health of %d sources: %w", len(ws), interpretError(err))
+	}
+	return out, nil
 }
 
 // RecordRuleMiss counts an article of the source whose site rule found no
