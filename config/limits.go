@@ -68,6 +68,19 @@ const (
 	// prints recorded by others into the prints it holds; what it has not
 	// read yet is read under the story lock.
 	DefaultStorySync = 50 * time.Millisecond
+	// DefaultStoryBatch is the most story records one round trip sends
+	// (the workers' tries of the same moment, under one taking of the
+	// story lock).
+	DefaultStoryBatch = 64
+	// DefaultSaveBatch is the most article saves one round trip and one
+	// commit carry, when no subscriber makes each article a transaction of
+	// its own.
+	DefaultSaveBatch = 16
+	// DefaultSaveLaneWorkers is how many classify workers share one batch
+	// of saves in flight (at least two batches in flight).
+	DefaultSaveLaneWorkers = 8
+	// DefaultHealthBatch is the most source states one round trip records.
+	DefaultHealthBatch = 64
 	// DefaultHeartbeatsPerLease is how many times per alert.lease a sender
 	// renews the lease of the message it is sending: a send may take longer
 	// than the lease, and a dead sender's lease runs out after one lease.

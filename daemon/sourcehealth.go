@@ -64,9 +64,6 @@ type sourceHealth struct {
 	writes *batcher[store.SourceHealthWrite, store.SourceHealthSet]
 }
 
-// healthBatchMax is the most source states one round trip records.
-const healthBatchMax = 64
-
 func newSourceHealth(cfg config.Fetch, deps Deps, logger *slog.Logger, reg prometheus.Registerer) *sourceHealth {
 	h := &sourceHealth{
 		st:     deps.Store,
@@ -85,7 +82,7 @@ func newSourceHealth(cfg config.Fetch, deps Deps, logger *slog.Logger, reg prome
 		}, []string{"state"}),
 	}
 	if deps.Store != nil {
-		h.writes = newBatcher(healthBatchMax, 1, aloneWhenRefused(deps.Store.SetSourceHealths, func(err error) store.SourceHealthSet {
+		h.writes = newBatcher(config.DefaultHealthBatch, 1, aloneWhenRefused(deps.Store.SetSourceHealths, func(err error) store.SourceHealthSet {
 			return store.SourceHealthSet{Err: err}
 		}))
 	}

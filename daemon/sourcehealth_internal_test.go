@@ -2,11 +2,10 @@ package daemon
 
 import (
 	"context"
+	"log/slog"
 	"testing"
 
-	"github.com/prometheus/client_golang/prometheus"
-
-	"github.com/wirewatch/wirewatch/store"
+	"github.com/wirewatch/wirewatch/config"
 	"github.com/wirewatch/wirewatch/store/storetest"
 )
 
@@ -27,8 +26,7 @@ func TestSourceHealthReadsAllAtFirst(t *testing.T) {
 		return id
 	}
 	a, b := add("a"), add("b")
-	h := &sourceHealth{st: st, known: map[int64]store.SourceHealth{},
-		state: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "test_state"}, []string{"source", "state"})}
+	h := newSourceHealth(config.Fetch{}, Deps{Store: st}, slog.New(slog.DiscardHandler), nil)
 	if cur, err := h.current(ctx, a); err != nil || cur.Name != "a" {
 		t.Fatalf("source a: %+v, %v", cur, err)
 	}

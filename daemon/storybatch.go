@@ -4,11 +4,9 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/wirewatch/wirewatch/config"
 	"github.com/wirewatch/wirewatch/store"
 )
-
-// storyBatchMax is the most story tries one round trip sends.
-const storyBatchMax = 64
 
 // storyBatcher sends the story tries that workers make at the same moment
 // together (store.TryPlaceStories): one round trip, one transaction and
@@ -17,7 +15,7 @@ const storyBatchMax = 64
 type storyBatcher = batcher[store.StoryTryArgs, store.StoryTry]
 
 func newStoryBatcher(st *store.Store) *storyBatcher {
-	return newBatcher(storyBatchMax, 1, st.TryPlaceStories)
+	return newBatcher(config.DefaultStoryBatch, 1, st.TryPlaceStories)
 }
 
 // tryStory makes one article's try (store.TryPlaceStory) in the next batch

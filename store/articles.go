@@ -302,15 +302,23 @@ UPDATE articles SET classifier_version = $2, relevant = $3, score = $4, topics =
 // is one statement (no edit to diff, nothing to read first) it runs without
 // an explicit transaction.
 func (s *Store) SaveArticle(ctx context.Context, a ArticleSave) (SaveResult, error) {
-	raw, err := rawForSave(a)
-	if err != nil {
-		return SaveResult{}, err
-	}
 	if a.Story != nil && a.Story.StoryID == 0 {
 		return SaveResult{}, fmt.Errorf("store: save article %d: no story id (Store.TryPlaceStory gives it)", a.ID)
 	}
-	if a.Prev != nil && (a.Prev.ContentHash == a.ContentHash || a.Prev.Revision == 0) {
-		return saveArticle(ctx, s.Pool, a, raw)
+	p, ok, err := PrepareSave(a)
+	if err != nil {
+		return SaveResult{}, err
+	}
+	if ok {
+		out, err := s.SaveArticles(ctx, []PreparedSave{p})
+		if err != nil {
+			return SaveResult{}, err
+		}
+		return out[0].Result, out[0].Err
+	}
+	raw, err := rawForSave(a)
+	if err != nil {
+		return SaveResult{}, err
 	}
 	var res SaveResult
 	err = s.InTx(ctx, func(tx *Tx) error {
