@@ -133,7 +133,13 @@ func Evaluate(items []EvalItem, pred []Prediction) EvalReport {
 	var keys []key
 	for i, it := range items {
 		lang := cmp.Or(it.In.Lang, "?")
-		for _, s := range []string{"all", lang, lang + "/" + it.Group} {
+		names := []string{"all", lang, lang + "/" + it.Group}
+		if it.Group != "nonstate" {
+			// The population the daemon watches: state media, the
+			// government and the Foreign Ministry.
+			names = append(names, lang+"/state+mfa")
+		}
+		for _, s := range names {
 			k := key{it.Set, s}
 			if _, ok := idx[k]; !ok {
 				keys = append(keys, k)
@@ -141,6 +147,12 @@ func Evaluate(items []EvalItem, pred []Prediction) EvalReport {
 			idx[k] = append(idx[k], i)
 		}
 	}
+	// A language without non-state items has a state+mfa slice equal to
+	// the language's own: leave it out.
+	keys = slices.DeleteFunc(keys, func(k key) bool {
+		lang, ok := strings.CutSuffix(k.slice, "/state+mfa")
+		return ok && len(idx[k]) == len(idx[key{k.set, lang}])
+	})
 	slices.SortStableFunc(keys, func(a, b key) int {
 		if a.set != b.set {
 			return cmp.Compare(a.set, b.set)

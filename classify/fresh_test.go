@@ -21,6 +21,13 @@ func TestModelFresh(t *testing.T) {
 		}
 		probes = append(probes, data)
 	}
+	for _, p := range []string{"labels/web.tsv", "web/items.jsonl"} {
+		data, err := os.ReadFile("testdata/" + p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		probes = append(probes, data)
+	}
 	want := "# training: " + TrainingFingerprint(labels, probes, DefaultTrainParams(), defaultBorderline, defaultTitleCopies) + "\n"
 	if !strings.HasPrefix(modelTSV, want) {
 		t.Errorf("model.tsv is stale (want header %q): run make train", strings.TrimSpace(want))

@@ -1,0 +1,133 @@
+#!/usr/bin/env python3
+"""The web-page training items (docs/relevance.md, "Web-page items").
+
+State-media headlines and leads found in stored public web pages by search
+queries (an enriched sample: it trains the model, it measures nothing).
+This script never decides a label.
+
+    scripts/web-items.py prepare OUTDIR HARVEST.jsonl...
+        normalise the harvested records, drop those whose headline is
+        already in the state-media corpus, the full-text set or the web
+        items, give each an id from its URL, append them to
+        classify/testdata/web/items.jsonl and write shuffled annotator
+        batches (OUTDIR/batch-N.txt, 250 items each) in the format of
+        scripts/labelbatch.py.
+
+    scripts/web-items.py add OUT.tsv NAME
+        append one annotator's file (id, label, topics, reason; made by
+        reading) to classify/testdata/labels/web.tsv, pool web.<lang>.
+"""
+import gzip, hashlib, html, json, os, random, re, sys, unicodedata
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from labelbatch import CORPUS, LABELS, write_batch  # noqa: E402
+
+ITEMS = os.path.join(LABELS, "..", "web", "items.jsonl")
+WEB_LABELS = os.path.join(LABELS, "web.tsv")
+
+
+def key(title):
+    """The headline reduced to lower-case letters and digits (as titleKey in
+    classify/web_test.go)."""
+    return "".join(c for c in title.lower() if unicodedata.category(c)[0] == "L" or unicodedata.category(c) == "Nd")
+
+
+def clean(s):
+    return re.sub(r"\s+", " ", html.unescape(s or "")).strip()
+
+
+def cut(lead, lang):
+    limit = 150 if lang == "zh" else 300
+    if len(lead) <= limit or len(lead) == limit + 1 and lead.endswith("…"):
+        return lead
+    lead = lead[:limit]
+    if lang != "zh" and " " in lead:
+        lead = lead[: lead.rindex(" ")]
+    return lead.rstrip() + "…"
+
+
+def load_items():
+    if not os.path.exists(ITEMS):
+        return []
+    return [json.loads(l) for l in open(ITEMS, encoding="utf-8") if l.strip()]
+
+
+def prepare(outdir, harvests):
+    seen = {}
+    with gzip.open(CORPUS, "rt", encoding="utf-8") as f:
+        for line in f:
+            seen[key(json.loads(line)["title"])] = "corpus"
+    for line in open(os.path.join(LABELS, "fulltext.jsonl"), encoding="utf-8"):
+        seen[key(json.loads(line)["title"])] = "fulltext"
+    have = load_items()
+    ids = {d["id"] for d in have}
+    for d in have:
+        seen[key(d["title"])] = "web"
+    new, dropped = [], {}
+    for path in harvests:
+        for n, line in enumerate(open(path, encoding="utf-8"), 1):
+            if not line.strip():
+                continue
+            try:
+                r = json.loads(line)
+            except json.JSONDecodeError as e:
+                print(f"{path}:{n}: skipped: {e}", file=sys.stderr)
+                continue
+            title, url, lang = clean(r.get("title")), clean(r.get("url")), r.get("lang")
+            if not title or not url.startswith("http") or lang not in ("en", "zh"):
+                dropped["incomplete"] = dropped.get("incomplete", 0) + 1
+                continue
+            k = key(title)
+            i = "web-" + hashlib.sha1(url.encode()).hexdigest()[:12]
+            if len(k) < 8 or k in seen or i in ids:
+                why = seen.get(k, "duplicate")
+                dropped[why] = dropped.get(why, 0) + 1
+                continue
+            seen[k] = "web"
+            ids.add(i)
+            new.append({"id": i, "outlet": clean(r.get("outlet")), "lang": lang, "date": clean(r.get("date")),
+                        "title": title, "lead": cut(clean(r.get("lead")), lang), "url": url,
+                        "origin": "stored public web page (search cache)"})
+    os.makedirs(os.path.dirname(ITEMS), exist_ok=True)
+    with open(ITEMS, "a", encoding="utf-8") as f:
+        for d in new:
+            f.write(json.dumps(d, ensure_ascii=False) + "\n")
+    rnd = random.Random(47)
+    batch = new[:]
+    rnd.shuffle(batch)
+    os.makedirs(outdir, exist_ok=True)
+    for b in range(0, len(batch), 250):
+        write_batch(os.path.join(outdir, f"batch-{b // 250 + 1}.txt"), batch[b:b + 250])
+    print(f"{len(new)} new items ({sum(d['lang'] == 'en' for d in new)} English); dropped {dropped}", file=sys.stderr)
+
+
+def add(out, name):
+    lang = {d["id"]: d["lang"] for d in load_items()}
+    have = set()
+    if os.path.exists(WEB_LABELS):
+        have = {l.split("\t", 1)[0] for l in open(WEB_LABELS, encoding="utf-8") if not l.startswith("#")}
+    rows = []
+    for line in open(out, encoding="utf-8"):
+        if not line.strip():
+            continue
+        i, label, topics, reason = line.rstrip("\n").split("\t")
+        if label not in ("0", "1", "2"):
+            sys.exit(f"{out}: item {i}: label {label!r}")
+        if i not in lang:
+            sys.exit(f"{out}: item {i} is not a web item")
+        if i in have:
+            sys.exit(f"{out}: item {i} is labelled already")
+        have.add(i)
+        rows.append("\t".join([i, label, topics or "-", name, "web." + lang[i], reason.replace("\t", " ")]))
+    with open(WEB_LABELS, "a", encoding="utf-8") as f:
+        f.write("\n".join(rows) + "\n")
+    print(f"{out}: {len(rows)} items appended as {name}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) >= 3 and sys.argv[1] == "prepare":
+        prepare(sys.argv[2], sys.argv[3:])
+    elif len(sys.argv) == 4 and sys.argv[1] == "add":
+        add(sys.argv[2], sys.argv[3])
+    else:
+        sys.exit(__doc__)
