@@ -81,8 +81,11 @@ func runEval(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(e.stdout, "classifier %s, threshold %.2f\n", c.Version(), c.Threshold())
 	}
 	classify.Evaluate(items, pred).Write(e.stdout)
-	if sp := filepath.Join(*dir, "second-pass.tsv"); strings.Contains(*sets, "test") {
-		if err := writeAgreement(e, filepath.Join(*dir, "test.tsv"), sp); err != nil {
+	if strings.Contains(*sets, "test") {
+		if err := writeAgreement(e, "test set", filepath.Join(*dir, "test.tsv"), filepath.Join(*dir, "second-pass.tsv")); err != nil {
+			return err
+		}
+		if err := writeAgreement(e, "web-page training items", filepath.Join(*dir, "web.tsv"), filepath.Join(*dir, "web-second-pass.tsv")); err != nil {
 			return err
 		}
 	}
@@ -139,9 +142,10 @@ func readPredictions(path string, n int) ([]classify.Prediction, error) {
 	return out, nil
 }
 
-// writeAgreement prints Cohen's kappa between the test set's labels and
-// the blind second pass over some of its items.
-func writeAgreement(e *env, testPath, secondPath string) error {
+// writeAgreement prints Cohen's kappa between a label file (the test set's,
+// or the web-page training items') and the blind second pass over some of
+// its items, if there is one.
+func writeAgreement(e *env, name, testPath, secondPath string) error {
 	read := func(p string) (map[string]int, error) {
 		// (Alike by design: each file is opened and its error wrapped where it is read.)
 		f, err := os.Open(p)
@@ -179,8 +183,8 @@ func writeAgreement(e *env, testPath, secondPath string) error {
 		x, y = append(x, la), append(y, lb)
 		x2, y2 = append(x2, b2i(la == 2)), append(y2, b2i(lb == 2))
 	}
-	fmt.Fprintf(e.stdout, "\nsecond pass: %d items re-labelled blind; Cohen's kappa %.3f on 0/1/2, %.3f on relevant (2) vs not\n",
-		len(x), classify.Kappa(x, y), classify.Kappa(x2, y2))
+	fmt.Fprintf(e.stdout, "\nsecond pass (%s): %d items re-labelled blind; Cohen's kappa %.3f on 0/1/2, %.3f on relevant (2) vs not\n",
+		name, len(x), classify.Kappa(x, y), classify.Kappa(x2, y2))
 	return nil
 }
 

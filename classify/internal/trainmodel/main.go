@@ -23,6 +23,7 @@ func main() {
 	probes := flag.String("probes", "classify/testdata/eval.txt,classify/testdata/probe2022.txt,classify/testdata/probe2022b.txt,classify/testdata/probe2022c.txt,classify/testdata/probe2022d.txt,classify/testdata/probe2022e.txt,classify/testdata/probe2022f.txt", "written probe sets, comma-separated")
 	nonState := flag.Bool("non-state-in-estimates", false, "count the non-state items (English security news) in the cross-validated estimates that set the thresholds; by default they train the model but the thresholds are set on the state-media items, the population the daemon watches")
 	webLabels := flag.String("web-labels", "classify/testdata/labels/web.tsv", "label file of the web-page items (\"\" for none)")
+	enWeight := flag.Float64("en-weight", 1, "training weight multiplier of the English labelled items (corpus and web), against the Chinese")
 	webWeight := flag.Float64("web-weight", 1, "training weight of a web-page item (and of its headline copy, times -title-copies)")
 	webItems := flag.String("web-items", "classify/testdata/web/items.jsonl", "the web-page items' text")
 	out := flag.String("out", "classify/model.tsv", "where to write the model")
@@ -50,6 +51,11 @@ func main() {
 		log.Fatal(err)
 	}
 	items = append(items, web...)
+	for i := range items {
+		if items[i].Lang == "en" && items[i].Fold >= 0 {
+			items[i].Weight *= *enWeight
+		}
+	}
 	probeData = append(probeData, webData...)
 	tp := classify.DefaultTrainParams()
 	tp.L2 = *l2
