@@ -3,6 +3,7 @@ package classify
 import (
 	"crypto/sha1"
 	"encoding/hex"
+	"io"
 	"os"
 	"strings"
 	"testing"
@@ -14,25 +15,23 @@ import (
 // (testdata/web/items.jsonl, testdata/labels/web.tsv).
 func readWebItems(t *testing.T) (map[string]CorpusItem, *LabelFile) {
 	t.Helper()
-	f, err := os.Open("testdata/web/items.jsonl")
+	return readTestFile(t, "testdata/web/items.jsonl", ReadCorpus), readTestFile(t, "testdata/labels/web.tsv", ReadLabels)
+}
+
+// readTestFile parses the file at path with read, failing the test on an
+// error.
+func readTestFile[T any](t *testing.T, path string, read func(io.Reader) (T, error)) T {
+	t.Helper()
+	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	items, err := ReadCorpus(f)
+	v, err := read(f)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("%s: %v", path, err)
 	}
-	g, err := os.Open("testdata/labels/web.tsv")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer g.Close()
-	lf, err := ReadLabels(g)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return items, lf
+	return v
 }
 
 // titleKey is a headline reduced to its letters and digits, lower-cased:
@@ -103,29 +102,11 @@ func TestWebItemsNotInTestSets(t *testing.T) {
 	}
 	frozen := map[string]string{}
 	for _, p := range []string{"testdata/labels/test.tsv", "testdata/labels/test2.tsv"} {
-		g, err := os.Open(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		lf, err := ReadLabels(g)
-		g.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, l := range lf.Labels {
+		for _, l := range readTestFile(t, p, ReadLabels).Labels {
 			frozen[titleKey(corpus[l.ID].Title)] = p + " " + l.ID
 		}
 	}
-	g, err := os.Open("testdata/labels/fulltext.jsonl")
-	if err != nil {
-		t.Fatal(err)
-	}
-	full, err := ReadCorpus(g)
-	g.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for id, it := range full {
+	for id, it := range readTestFile(t, "testdata/labels/fulltext.jsonl", ReadCorpus) {
 		frozen[titleKey(it.Title)] = "fulltext " + id
 	}
 	for _, it := range items {

@@ -10,6 +10,9 @@ annotator column then reads NAME+i12 and the reason keeps the old label.
 """
 import os, sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from labelbatch import read_annotator_file  # noqa: E402
+
 out, name, pool = sys.argv[1:4]
 settle = {}
 if len(sys.argv) > 4:
@@ -18,16 +21,8 @@ if len(sys.argv) > 4:
             i, label, topics, why = line.rstrip("\n").split("\t")
             settle[i] = (label, topics, why)
 path = os.path.join(os.path.dirname(__file__), "..", "classify", "testdata", "labels", "train.tsv")
-have = {l.split("\t", 1)[0] for l in open(path, encoding="utf-8") if not l.startswith("#")}
 rows = []
-for line in open(out, encoding="utf-8"):
-    if not line.strip():
-        continue
-    i, label, topics, reason = line.rstrip("\n").split("\t")
-    if label not in ("0", "1", "2"):
-        sys.exit(f"{out}: item {i}: label {label!r}")
-    if i in have:
-        sys.exit(f"{out}: item {i} is labelled already")
+for i, label, topics, reason in read_annotator_file(out, path):
     who = name
     if i in settle:
         new, newtopics, why = settle.pop(i)

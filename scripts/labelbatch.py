@@ -21,3 +21,24 @@ def write_batch(path, items):
 
 def write_named(out, name, items):
     write_batch(os.path.join(out, name), items)
+
+
+def read_annotator_file(out, labelled):
+    """The lines of an annotator's file (id, label, topics, reason; made by
+    reading), checked: a label 0, 1 or 2, an id no label file in labelled
+    (a path) holds yet, each id once."""
+    have = set()
+    if os.path.exists(labelled):
+        have = {l.split("\t", 1)[0] for l in open(labelled, encoding="utf-8") if not l.startswith("#")}
+    rows = []
+    for line in open(out, encoding="utf-8"):
+        if not line.strip():
+            continue
+        i, label, topics, reason = line.rstrip("\n").split("\t")
+        if label not in ("0", "1", "2"):
+            raise SystemExit(f"{out}: item {i}: label {label!r}")
+        if i in have:
+            raise SystemExit(f"{out}: item {i} is labelled already")
+        have.add(i)
+        rows.append((i, label, topics, reason))
+    return rows

@@ -20,7 +20,7 @@ This script never decides a label.
 import gzip, hashlib, html, json, os, random, re, sys, unicodedata
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from labelbatch import CORPUS, LABELS, write_batch  # noqa: E402
+from labelbatch import CORPUS, LABELS, read_annotator_file, write_batch  # noqa: E402
 
 ITEMS = os.path.join(LABELS, "..", "web", "items.jsonl")
 WEB_LABELS = os.path.join(LABELS, "web.tsv")
@@ -103,21 +103,10 @@ def prepare(outdir, harvests):
 
 def add(out, name):
     lang = {d["id"]: d["lang"] for d in load_items()}
-    have = set()
-    if os.path.exists(WEB_LABELS):
-        have = {l.split("\t", 1)[0] for l in open(WEB_LABELS, encoding="utf-8") if not l.startswith("#")}
     rows = []
-    for line in open(out, encoding="utf-8"):
-        if not line.strip():
-            continue
-        i, label, topics, reason = line.rstrip("\n").split("\t")
-        if label not in ("0", "1", "2"):
-            sys.exit(f"{out}: item {i}: label {label!r}")
+    for i, label, topics, reason in read_annotator_file(out, WEB_LABELS):
         if i not in lang:
             sys.exit(f"{out}: item {i} is not a web item")
-        if i in have:
-            sys.exit(f"{out}: item {i} is labelled already")
-        have.add(i)
         rows.append("\t".join([i, label, topics or "-", name, "web." + lang[i], reason.replace("\t", " ")]))
     with open(WEB_LABELS, "a", encoding="utf-8") as f:
         f.write("\n".join(rows) + "\n")
