@@ -126,7 +126,8 @@ type EvalReport struct {
 }
 
 // Evaluate measures predictions against the items' labels, per set and per
-// slice (all, each language, each language and group).
+// slice (all, each language, each language and group, and for a language
+// with non-state items its state media and Foreign Ministry together).
 func Evaluate(items []EvalItem, pred []Prediction) EvalReport {
 	type key struct{ set, slice string }
 	idx := map[key][]int{}

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"io"
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 	"unicode"
@@ -52,9 +53,14 @@ func titleKey(s string) string {
 // is there twice.
 func TestWebItems(t *testing.T) {
 	items, lf := readWebItems(t)
-	if len(lf.Labels) != len(items) {
-		t.Errorf("%d labels for %d items", len(lf.Labels), len(items))
+	raw, err := os.ReadFile("testdata/web/items.jsonl")
+	if err != nil {
+		t.Fatal(err)
 	}
+	if lines := strings.Count(strings.TrimSpace(string(raw)), "\n") + 1; lines != len(items) || len(lf.Labels) != len(items) {
+		t.Errorf("%d labels for %d items in %d lines (an id twice?)", len(lf.Labels), len(items), lines)
+	}
+	date := regexp.MustCompile(`^(\d{4}-\d{2}-\d{2})?$`)
 	seen := map[string]string{}
 	for _, l := range lf.Labels {
 		it, ok := items[l.ID]
@@ -65,6 +71,9 @@ func TestWebItems(t *testing.T) {
 		sum := sha1.Sum([]byte(it.URL))
 		if want := "web-" + hex.EncodeToString(sum[:])[:12]; it.ID != want {
 			t.Errorf("item %s: id should be %s (from its url %s)", it.ID, want, it.URL)
+		}
+		if !date.MatchString(it.Date) {
+			t.Errorf("item %s: date %q, want YYYY-MM-DD or none", it.ID, it.Date)
 		}
 		if it.Lang != "en" && it.Lang != "zh" || it.Title == "" || it.Outlet == "" || !strings.HasPrefix(it.URL, "http") {
 			t.Errorf("item %s: incomplete: %+v", it.ID, it)

@@ -25,20 +25,28 @@ def write_named(out, name, items):
 
 def read_annotator_file(out, labelled):
     """The lines of an annotator's file (id, label, topics, reason; made by
-    reading), checked: a label 0, 1 or 2, an id no label file in labelled
-    (a path) holds yet, each id once."""
+    reading), checked as classify.ReadLabels will read them: four fields, a
+    label 0, 1 or 2, rubric topic codes for 1 and 2 only, an id no label
+    file in labelled (a path) holds yet, each id once."""
+    codes = {"GOV", "DATA", "HACK", "LAW", "TECH", "INFO"}
     have = set()
     if os.path.exists(labelled):
         have = {l.split("\t", 1)[0] for l in open(labelled, encoding="utf-8") if not l.startswith("#")}
     rows = []
-    for line in open(out, encoding="utf-8"):
+    for n, line in enumerate(open(out, encoding="utf-8"), 1):
         if not line.strip():
             continue
-        i, label, topics, reason = line.rstrip("\n").split("\t")
+        f = line.rstrip("\n").split("\t")
+        if len(f) != 4:
+            raise SystemExit(f"{out}:{n}: want 4 tab-separated fields (id, label, topics, reason), got {len(f)}")
+        i, label, topics, reason = f
         if label not in ("0", "1", "2"):
-            raise SystemExit(f"{out}: item {i}: label {label!r}")
+            raise SystemExit(f"{out}:{n}: item {i}: label {label!r}")
+        given = [c.strip().upper() for c in topics.split(",") if c.strip() not in ("", "-")]
+        if (label != "0") != bool(given) or not set(given) <= codes:
+            raise SystemExit(f"{out}:{n}: item {i}: topics {topics!r} do not fit label {label} (rubric codes for 1 and 2, '-' for 0)")
         if i in have:
-            raise SystemExit(f"{out}: item {i} is labelled already")
+            raise SystemExit(f"{out}:{n}: item {i} is labelled already")
         have.add(i)
         rows.append((i, label, topics, reason))
     return rows

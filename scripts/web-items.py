@@ -5,13 +5,18 @@ State-media headlines and leads found in stored public web pages by search
 queries (an enriched sample: it trains the model, it measures nothing).
 This script never decides a label.
 
-    scripts/web-items.py prepare OUTDIR HARVEST.jsonl...
+    scripts/web-items.py prepare OUTDIR BATCHES HARVEST.jsonl...
         normalise the harvested records, drop those whose headline is
         already in the state-media corpus, the full-text set or the web
-        items, give each an id from its URL, append them to
-        classify/testdata/web/items.jsonl and write shuffled annotator
-        batches (OUTDIR/batch-N.txt, 250 items each) in the format of
-        scripts/labelbatch.py.
+        items (or too short to compare), give each an id from its URL,
+        append them to classify/testdata/web/items.jsonl and write the new
+        items, shuffled, as BATCHES annotator batches of equal size
+        (OUTDIR/batch-N.txt) in the format of scripts/labelbatch.py. The
+        fifth session's three rounds used BATCHES 3, 2 and 1.
+
+    scripts/web-items.py second OUT.txt N SEED [ANNOTATOR...]
+        write a blind second-pass batch: N items drawn at random (seeded)
+        from the labelled web items (of the annotators named, if any).
 
     scripts/web-items.py add OUT.tsv NAME
         append one annotator's file (id, label, topics, reason; made by
@@ -52,7 +57,7 @@ def load_items():
     return [json.loads(l) for l in open(ITEMS, encoding="utf-8") if l.strip()]
 
 
-def prepare(outdir, harvests):
+def prepare(outdir, batches, harvests):
     seen = {}
     with gzip.open(CORPUS, "rt", encoding="utf-8") as f:
         for line in f:
@@ -79,8 +84,8 @@ def prepare(outdir, harvests):
                 continue
             k = key(title)
             i = "web-" + hashlib.sha1(url.encode()).hexdigest()[:12]
-            if len(k) < 8 or k in seen or i in ids:
-                why = seen.get(k, "duplicate")
+            if len(k) < (5 if lang == "zh" else 8) or k in seen or i in ids:
+                why = "short" if len(k) < (5 if lang == "zh" else 8) else seen.get(k, "duplicate")
                 dropped[why] = dropped.get(why, 0) + 1
                 continue
             seen[k] = "web"
@@ -96,8 +101,9 @@ def prepare(outdir, harvests):
     batch = new[:]
     rnd.shuffle(batch)
     os.makedirs(outdir, exist_ok=True)
-    for b in range(0, len(batch), 250):
-        write_batch(os.path.join(outdir, f"batch-{b // 250 + 1}.txt"), batch[b:b + 250])
+    size = -(-len(batch) // batches)
+    for b in range(batches):
+        write_batch(os.path.join(outdir, f"batch-{b + 1}.txt"), batch[b * size:(b + 1) * size])
     print(f"{len(new)} new items ({sum(d['lang'] == 'en' for d in new)} English); dropped {dropped}", file=sys.stderr)
 
 
@@ -113,9 +119,18 @@ def add(out, name):
     print(f"{out}: {len(rows)} items appended as {name}", file=sys.stderr)
 
 
+def second(out, n, seed, annotators):
+    items = {d["id"]: d for d in load_items()}
+    ids = sorted(l.split("\t")[0] for l in open(WEB_LABELS, encoding="utf-8")
+                 if not l.startswith("#") and l.strip() and (not annotators or l.split("\t")[3] in annotators))
+    write_batch(out, [items[i] for i in random.Random(seed).sample(ids, n)])
+
+
 if __name__ == "__main__":
-    if len(sys.argv) >= 3 and sys.argv[1] == "prepare":
-        prepare(sys.argv[2], sys.argv[3:])
+    if len(sys.argv) >= 4 and sys.argv[1] == "prepare":
+        prepare(sys.argv[2], int(sys.argv[3]), sys.argv[4:])
+    elif len(sys.argv) >= 5 and sys.argv[1] == "second":
+        second(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), set(sys.argv[5:]))
     elif len(sys.argv) == 4 and sys.argv[1] == "add":
         add(sys.argv[2], sys.argv[3])
     else:

@@ -4,7 +4,9 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -22,7 +24,7 @@ func init() {
 func runEval(ctx context.Context, e *env, args []string) error {
 	// (Alike by design: each command declares its own flags, as every command file does.)
 	fs, g := e.commandFlags("eval")
-	dir := fs.String("labels", "classify/testdata/labels", "folder of the label files (test.tsv, test2.tsv, fulltext.tsv, fulltext.jsonl, second-pass.tsv)")
+	dir := fs.String("labels", "classify/testdata/labels", "folder of the label files (test.tsv, test2.tsv, fulltext.tsv, fulltext.jsonl, second-pass.tsv; web.tsv and web-second-pass.tsv for the training items' agreement)")
 	corpus := fs.String("corpus", "../shared/corpora/statemedia/headlines.jsonl.gz", "the state-media headline corpus the test set's labels refer to")
 	sets := fs.String("sets", "test,test2,fulltext", "sets to measure, comma-separated: test, test2 (the second, Chinese test set), fulltext")
 	preds := fs.String("predictions", "", "score these predictions instead of the classifier: JSON lines of `wirewatch classify` output in the order of `eval --dump`")
@@ -144,8 +146,8 @@ func readPredictions(path string, n int) ([]classify.Prediction, error) {
 
 // writeAgreement prints Cohen's kappa between a label file (the test set's,
 // or the web-page training items') and the blind second pass over some of
-// its items, if there is one.
-func writeAgreement(e *env, name, testPath, secondPath string) error {
+// its items; it prints nothing when either file is missing.
+func writeAgreement(e *env, name, firstPath, secondPath string) error {
 	read := func(p string) (map[string]int, error) {
 		// (Alike by design: each file is opened and its error wrapped where it is read.)
 		f, err := os.Open(p)
@@ -155,7 +157,7 @@ func writeAgreement(e *env, name, testPath, secondPath string) error {
 		defer f.Close()
 		lf, err := classify.ReadLabels(f)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("eval: %s: %w", p, err)
 		}
 		m := map[string]int{}
 		for _, l := range lf.Labels {
@@ -163,13 +165,16 @@ func writeAgreement(e *env, name, testPath, secondPath string) error {
 		}
 		return m, nil
 	}
-	a, err := read(testPath)
+	a, err := read(firstPath)
 	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
 		return err
 	}
 	b, err := read(secondPath)
 	if err != nil {
-		if os.IsNotExist(err) {
+		if errors.Is(err, fs.ErrNotExist) {
 			return nil
 		}
 		return err

@@ -1,0 +1,41 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// The agreement line needs both label files: a missing one prints nothing
+// and is no error; a broken one is an error that names the file.
+func TestWriteAgreement(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	first := write("first.tsv", "a\t2\tHACK\tr1\tweb.en\tx\nb\t0\t-\tr1\tweb.en\tx\nc\t1\tLAW\tr1\tweb.en\tx\n")
+	second := write("second.tsv", "a\t2\tHACK\tr2\tweb.en\tx\nb\t0\t-\tr2\tweb.en\tx\nc\t0\t-\tr2\tweb.en\tx\n")
+	var out strings.Builder
+	e := &env{stdout: &out}
+	for _, paths := range [][2]string{{first, filepath.Join(dir, "none.tsv")}, {filepath.Join(dir, "none.tsv"), second}} {
+		if err := writeAgreement(e, "web", paths[0], paths[1]); err != nil || out.Len() != 0 {
+			t.Fatalf("missing file %v: error %v, printed %q", paths, err, out.String())
+		}
+	}
+	if err := writeAgreement(e, "web", first, second); err != nil {
+		t.Fatal(err)
+	}
+	// 0/1/2: p_o 2/3, p_e (1·1 + 1·2 + 1·0)/9 = 1/3, κ 0.5; relevant vs not: identical, κ 1.
+	if want := "second pass (web): 3 items re-labelled blind; Cohen's kappa 0.500 on 0/1/2, 1.000 on relevant (2) vs not"; !strings.Contains(out.String(), want) {
+		t.Errorf("printed %q, want %q", out.String(), want)
+	}
+	broken := write("broken.tsv", "a\t7\t-\tr2\tweb.en\tx\n")
+	if err := writeAgreement(e, "web", first, broken); err == nil || !strings.Contains(err.Error(), "broken.tsv") {
+		t.Errorf("a broken label file: error %v, want one naming the file", err)
+	}
+}
