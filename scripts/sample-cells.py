@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""A uniform draw from the Foreign Ministry "rest" cells (issue 12, fifth
-session). Chooses WHICH items get read; it never assigns a label.
+"""Uniform draws from sampling cells (issue 12, fifth session). Chooses
+WHICH items get read; it never assigns a label.
 
 The cross-validated estimates weigh each labelled item by its cell's share
 of the corpus over the cell's share of the labels (scripts/pool-cells.py).
@@ -10,9 +10,16 @@ about a hundred and a few hundred labels, so one missed relevant item there
 weighed as much as twenty or thirty elsewhere and moved the thresholds. This
 draws more of them: a seeded uniform draw of the cell's items that no label
 file holds, so that together with the earlier ones they stay a uniform
-sample of the cell.
+sample of the cell (all of them, when N is at least the rest: a census).
+The second draw of the session took every unlabelled item of the Chinese
+cells with the narrower cyber words (zh-oth.hit.zw, zh-mfa.zw.wide) and of
+zh-oth.hit, where the model missed most Chinese headlines out of fold.
 
-    python3 scripts/sample-rest-cells.py OUTDIR
+    python3 scripts/sample-cells.py OUTDIR CELL:N:SEED:PARTS...
+    # fifth session, first draw:
+    python3 scripts/sample-cells.py OUT en-mfa.rest:700:5701:2 zh-mfa.rest:700:5702:2
+    # second draw:
+    python3 scripts/sample-cells.py OUT zh-oth.hit.zw:1417:5703:4 zh-mfa.zw.wide:45:5704:1 zh-oth.hit:442:5705:1
 """
 import gzip, json, os, random, sys
 
@@ -33,7 +40,9 @@ for name in ("test.tsv", "test2.tsv", "train.tsv"):
             taken.add(line.split("\t", 1)[0])
 items = [json.loads(l) for l in gzip.open(CORPUS, "rt", encoding="utf-8")]
 os.makedirs(out, exist_ok=True)
-for c, n, seed, parts in (("en-mfa.rest", 700, 5701, 2), ("zh-mfa.rest", 700, 5702, 2)):
+for spec in sys.argv[2:]:
+    c, n, seed, parts = spec.split(":")
+    n, seed, parts = int(n), int(seed), int(parts)
     pool = sorted((d for d in items if d["id"] not in taken and cell(d) == c), key=lambda d: d["id"])
     random.Random(seed).shuffle(pool)
     draw = pool[:n]
