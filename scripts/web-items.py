@@ -41,6 +41,13 @@ def clean(s):
     return re.sub(r"\s+", " ", html.unescape(s or "")).strip()
 
 
+def day(date):
+    """The date when it is a whole day (YYYY-MM-DD); a month or a year alone
+    is dropped (items carry a day or none)."""
+    m = re.match(r"(\d{4})-(\d{1,2})-(\d{1,2})$", date)
+    return f"{m[1]}-{int(m[2]):02d}-{int(m[3]):02d}" if m else ""
+
+
 def cut(lead, lang):
     limit = 150 if lang == "zh" else 300
     if len(lead) <= limit or len(lead) == limit + 1 and lead.endswith("…"):
@@ -90,7 +97,7 @@ def prepare(outdir, batches, harvests):
                 continue
             seen[k] = "web"
             ids.add(i)
-            new.append({"id": i, "outlet": clean(r.get("outlet")), "lang": lang, "date": clean(r.get("date")),
+            new.append({"id": i, "outlet": clean(r.get("outlet")), "lang": lang, "date": day(clean(r.get("date"))),
                         "title": title, "lead": cut(clean(r.get("lead")), lang), "url": url,
                         "origin": "stored public web page (search cache)"})
     os.makedirs(os.path.dirname(ITEMS), exist_ok=True)
