@@ -7,12 +7,17 @@ script never decides a label.
 
     scripts/fulltext-items.py prepare OUTDIR PREFIX POOL BATCHES HARVEST.jsonl...
         drop records whose headline is already in the full-text set (or
-        whose body is under 400 characters), give the rest ids PREFIX-NNN
+        whose body is under 400 characters), name any web-page training
+        item with a new article's headline (it must leave training), give the rest ids PREFIX-NNN
         (numbered after the prefix's last), append them to fulltext.jsonl
         and write them, shuffled, as BATCHES annotator batches
         (OUTDIR/POOL-batch-N.txt) showing the whole body. POOL is "random"
         for a content-blind part (taken by a rule fixed before reading) or
         "enriched" for articles found by searching for cyber stories.
+
+    scripts/fulltext-items.py second OUT.txt N SEED ANNOTATOR...
+        write a blind second-pass batch: N articles drawn at random (seeded)
+        from those the annotators named labelled, shown whole.
 
     scripts/fulltext-items.py add OUT.tsv NAME POOL
         append one annotator's file (id, label, topics, reason) to
@@ -55,6 +60,13 @@ def prepare(outdir, prefix, pool, batches, harvests):
             d = {k: (r.get(k) or "") for k in FIELDS}
             d.update(id=f"{prefix}-{last:03d}", title=title, body=body)
             new.append(d)
+    web = os.path.join(LABELS, "..", "web", "items.jsonl")
+    if os.path.exists(web):
+        train = {key(json.loads(l)["title"]): json.loads(l)["id"] for l in open(web, encoding="utf-8") if l.strip()}
+        for d in new:
+            if key(d["title"]) in train:
+                print(f"{d['id']}: the web-page training item {train[key(d['title'])]} has this headline; "
+                      "remove it from the training files (TestWebItemsNotInTestSets)", file=sys.stderr)
     with open(TEXTS, "a", encoding="utf-8") as f:
         for d in new:
             f.write(json.dumps(d, ensure_ascii=False) + "\n")
@@ -63,10 +75,21 @@ def prepare(outdir, prefix, pool, batches, harvests):
     os.makedirs(outdir, exist_ok=True)
     size = -(-len(batch) // batches)
     for b in range(batches):
-        with open(os.path.join(outdir, f"{pool}-batch-{b + 1}.txt"), "w", encoding="utf-8") as f:
-            for n, d in enumerate(batch[b * size:(b + 1) * size], 1):
-                f.write(f"#{n} id={d['id']} | {d['outlet']} | {d['lang']} | {d['date']}\nT: {d['title']}\nB: {d['body']}\n\n")
+        write_articles(os.path.join(outdir, f"{pool}-batch-{b + 1}.txt"), batch[b * size:(b + 1) * size])
     print(f"{len(new)} new articles as {prefix}-NNN; {dropped} dropped", file=sys.stderr)
+
+
+def write_articles(path, items):
+    with open(path, "w", encoding="utf-8") as f:
+        for n, d in enumerate(items, 1):
+            f.write(f"#{n} id={d['id']} | {d['outlet']} | {d['lang']} | {d['date']}\nT: {d['title']}\nB: {d['body']}\n\n")
+
+
+def second(out, n, seed, annotators):
+    ids = sorted(l.split("\t")[0] for l in open(TSV, encoding="utf-8")
+                 if not l.startswith("#") and l.strip() and l.split("\t")[3] in annotators)
+    texts = {d["id"]: d for d in load()}
+    write_articles(out, [texts[i] for i in random.Random(seed).sample(ids, n)])
 
 
 def add(out, name, pool):
@@ -85,6 +108,8 @@ if __name__ == "__main__":
     a = sys.argv
     if len(a) >= 7 and a[1] == "prepare" and a[4] in ("random", "enriched"):
         prepare(a[2], a[3], a[4], int(a[5]), a[6:])
+    elif len(a) >= 6 and a[1] == "second":
+        second(a[2], int(a[3]), int(a[4]), set(a[5:]))
     elif len(a) == 5 and a[1] == "add" and a[4] in ("random", "enriched"):
         add(a[2], a[3], a[4])
     else:

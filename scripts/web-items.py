@@ -21,6 +21,9 @@ This script never decides a label.
     scripts/web-items.py add OUT.tsv NAME
         append one annotator's file (id, label, topics, reason; made by
         reading) to classify/testdata/labels/web.tsv, pool web.<lang>.
+
+    scripts/web-items.py add-second OUT.tsv NAME
+        the same for a blind second pass, to web-second-pass.tsv.
 """
 import gzip, hashlib, html, json, os, random, re, sys, unicodedata
 
@@ -114,16 +117,16 @@ def prepare(outdir, batches, harvests):
     print(f"{len(new)} new items ({sum(d['lang'] == 'en' for d in new)} English); dropped {dropped}", file=sys.stderr)
 
 
-def add(out, name):
+def add(out, name, target=WEB_LABELS):
     lang = {d["id"]: d["lang"] for d in load_items()}
     rows = []
-    for i, label, topics, reason in read_annotator_file(out, WEB_LABELS):
+    for i, label, topics, reason in read_annotator_file(out, target):
         if i not in lang:
             sys.exit(f"{out}: item {i} is not a web item")
         rows.append("\t".join([i, label, topics or "-", name, "web." + lang[i], reason.replace("\t", " ")]))
-    with open(WEB_LABELS, "a", encoding="utf-8") as f:
+    with open(target, "a", encoding="utf-8") as f:
         f.write("\n".join(rows) + "\n")
-    print(f"{out}: {len(rows)} items appended as {name}", file=sys.stderr)
+    print(f"{out}: {len(rows)} items appended to {os.path.basename(target)} as {name}", file=sys.stderr)
 
 
 def second(out, n, seed, annotators):
@@ -140,5 +143,7 @@ if __name__ == "__main__":
         second(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), set(sys.argv[5:]))
     elif len(sys.argv) == 4 and sys.argv[1] == "add":
         add(sys.argv[2], sys.argv[3])
+    elif len(sys.argv) == 4 and sys.argv[1] == "add-second":
+        add(sys.argv[2], sys.argv[3], os.path.join(LABELS, "web-second-pass.tsv"))
     else:
         sys.exit(__doc__)

@@ -91,6 +91,11 @@ func runEval(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 	}
+	if strings.Contains(*sets, "fulltext") {
+		if err := writeAgreement(e, "full-text set", filepath.Join(*dir, "fulltext.tsv"), filepath.Join(*dir, "fulltext-second-pass.tsv")); err != nil {
+			return err
+		}
+	}
 	return ctx.Err()
 }
 
@@ -180,16 +185,20 @@ func writeAgreement(e *env, name, firstPath, secondPath string) error {
 		return err
 	}
 	var x, y, x2, y2 []int
+	same := 0
 	for id, lb := range b {
 		la, ok := a[id]
 		if !ok {
 			continue
 		}
 		x, y = append(x, la), append(y, lb)
+		if la == lb {
+			same++
+		}
 		x2, y2 = append(x2, b2i(la == 2)), append(y2, b2i(lb == 2))
 	}
-	fmt.Fprintf(e.stdout, "\nsecond pass (%s): %d items re-labelled blind; Cohen's kappa %.3f on 0/1/2, %.3f on relevant (2) vs not\n",
-		name, len(x), classify.Kappa(x, y), classify.Kappa(x2, y2))
+	fmt.Fprintf(e.stdout, "\nsecond pass (%s): %d items re-labelled blind, %d the same; Cohen's kappa %.3f on 0/1/2, %.3f on relevant (2) vs not\n",
+		name, len(x), same, classify.Kappa(x, y), classify.Kappa(x2, y2))
 	return nil
 }
 

@@ -31,7 +31,7 @@ func TestWriteAgreement(t *testing.T) {
 		t.Fatal(err)
 	}
 	// 0/1/2: p_o 2/3, p_e (1·1 + 1·2 + 1·0)/9 = 1/3, κ 0.5; relevant vs not: identical, κ 1.
-	if want := "second pass (web): 3 items re-labelled blind; Cohen's kappa 0.500 on 0/1/2, 1.000 on relevant (2) vs not"; !strings.Contains(out.String(), want) {
+	if want := "second pass (web): 3 items re-labelled blind, 2 the same; Cohen's kappa 0.500 on 0/1/2, 1.000 on relevant (2) vs not"; !strings.Contains(out.String(), want) {
 		t.Errorf("printed %q, want %q", out.String(), want)
 	}
 	broken := write("broken.tsv", "a\t7\t-\tr2\tweb.en\tx\n")
