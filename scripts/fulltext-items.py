@@ -8,7 +8,8 @@ script never decides a label.
     scripts/fulltext-items.py prepare OUTDIR PREFIX POOL BATCHES HARVEST.jsonl...
         drop records whose headline is already in the full-text set (or
         whose body is under 400 characters), name any web-page training
-        item with a new article's headline (it must leave training), give the rest ids PREFIX-NNN
+        item with a new article's headline (remove it from the training
+        files by hand; TestWebItemsNotInTestSets fails until then), give the rest ids PREFIX-NNN
         (numbered after the prefix's last), append them to fulltext.jsonl
         and write them, shuffled, as BATCHES annotator batches
         (OUTDIR/POOL-batch-N.txt) showing the whole body. POOL is "random"
@@ -22,6 +23,9 @@ script never decides a label.
     scripts/fulltext-items.py add OUT.tsv NAME POOL
         append one annotator's file (id, label, topics, reason) to
         fulltext.tsv with that pool.
+
+    scripts/fulltext-items.py add-second OUT.tsv NAME POOL
+        the same for a blind second pass, to fulltext-second-pass.tsv.
 """
 import json, os, random, re, sys
 
@@ -30,6 +34,7 @@ from labelbatch import LABELS, read_annotator_file  # noqa: E402
 
 TEXTS = os.path.join(LABELS, "fulltext.jsonl")
 TSV = os.path.join(LABELS, "fulltext.tsv")
+SECOND = os.path.join(LABELS, "fulltext-second-pass.tsv")
 FIELDS = ("id", "outlet", "lang", "date", "url", "origin", "licence", "title", "body")
 
 
@@ -42,6 +47,8 @@ def load():
 
 
 def prepare(outdir, prefix, pool, batches, harvests):
+    if batches < 1:
+        sys.exit("prepare: BATCHES must be at least 1")
     have = load()
     seen = {key(d["title"]) for d in have}
     last = max([int(d["id"].rsplit("-", 1)[1]) for d in have if d["id"].startswith(prefix + "-")] or [0])
@@ -62,7 +69,8 @@ def prepare(outdir, prefix, pool, batches, harvests):
             new.append(d)
     web = os.path.join(LABELS, "..", "web", "items.jsonl")
     if os.path.exists(web):
-        train = {key(json.loads(l)["title"]): json.loads(l)["id"] for l in open(web, encoding="utf-8") if l.strip()}
+        items = [json.loads(l) for l in open(web, encoding="utf-8") if l.strip()]
+        train = {key(d["title"]): d["id"] for d in items}
         for d in new:
             if key(d["title"]) in train:
                 print(f"{d['id']}: the web-page training item {train[key(d['title'])]} has this headline; "
@@ -88,20 +96,22 @@ def write_articles(path, items):
 def second(out, n, seed, annotators):
     ids = sorted(l.split("\t")[0] for l in open(TSV, encoding="utf-8")
                  if not l.startswith("#") and l.strip() and l.split("\t")[3] in annotators)
+    if n > len(ids):
+        sys.exit(f"second: {n} articles asked for, but {', '.join(sorted(annotators))} labelled {len(ids)}")
     texts = {d["id"]: d for d in load()}
     write_articles(out, [texts[i] for i in random.Random(seed).sample(ids, n)])
 
 
-def add(out, name, pool):
+def add(out, name, pool, target=TSV):
     ids = {d["id"] for d in load()}
     rows = []
-    for i, label, topics, reason in read_annotator_file(out, TSV):
+    for i, label, topics, reason in read_annotator_file(out, target):
         if i not in ids:
             sys.exit(f"{out}: item {i} is not in {TEXTS}")
         rows.append("\t".join([i, label, topics or "-", name, pool, reason.replace("\t", " ")]))
-    with open(TSV, "a", encoding="utf-8") as f:
+    with open(target, "a", encoding="utf-8") as f:
         f.write("\n".join(rows) + "\n")
-    print(f"{out}: {len(rows)} labels appended as {name} ({pool})", file=sys.stderr)
+    print(f"{out}: {len(rows)} labels appended to {os.path.basename(target)} as {name} ({pool})", file=sys.stderr)
 
 
 if __name__ == "__main__":
@@ -112,5 +122,7 @@ if __name__ == "__main__":
         second(a[2], int(a[3]), int(a[4]), set(a[5:]))
     elif len(a) == 5 and a[1] == "add" and a[4] in ("random", "enriched"):
         add(a[2], a[3], a[4])
+    elif len(a) == 5 and a[1] == "add-second" and a[4] in ("random", "enriched"):
+        add(a[2], a[3], a[4], SECOND)
     else:
         sys.exit(__doc__)

@@ -25,7 +25,7 @@ This script never decides a label.
     scripts/web-items.py add-second OUT.tsv NAME
         the same for a blind second pass, to web-second-pass.tsv.
 """
-import gzip, hashlib, html, json, os, random, re, sys, unicodedata
+import datetime, gzip, hashlib, html, json, os, random, re, sys, unicodedata
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from labelbatch import CORPUS, LABELS, read_annotator_file, write_batch  # noqa: E402
@@ -45,10 +45,17 @@ def clean(s):
 
 
 def day(date):
-    """The date when it is a whole day (YYYY-MM-DD); a month or a year alone
-    is dropped (items carry a day or none)."""
-    m = re.match(r"(\d{4})-(\d{1,2})-(\d{1,2})$", date)
-    return f"{m[1]}-{int(m[2]):02d}-{int(m[3]):02d}" if m else ""
+    """The date as YYYY-MM-DD when it names a whole, valid day (2024-6-5,
+    2024/06/05, 2024年6月5日, or an ISO time stamp's date part); anything
+    else, a month or a year alone included, is dropped (items carry a day
+    or none)."""
+    m = re.match(r"(\d{4})[-/年](\d{1,2})[-/月](\d{1,2})(?:日|$|[T ])", date)
+    if not m:
+        return ""
+    try:
+        return datetime.date(int(m[1]), int(m[2]), int(m[3])).isoformat()
+    except ValueError:
+        return ""
 
 
 def cut(lead, lang):
@@ -68,6 +75,8 @@ def load_items():
 
 
 def prepare(outdir, batches, harvests):
+    if batches < 1:
+        sys.exit("prepare: BATCHES must be at least 1")
     seen = {}
     with gzip.open(CORPUS, "rt", encoding="utf-8") as f:
         for line in f:
@@ -133,6 +142,8 @@ def second(out, n, seed, annotators):
     items = {d["id"]: d for d in load_items()}
     ids = sorted(l.split("\t")[0] for l in open(WEB_LABELS, encoding="utf-8")
                  if not l.startswith("#") and l.strip() and (not annotators or l.split("\t")[3] in annotators))
+    if n > len(ids):
+        sys.exit(f"second: {n} items asked for, but only {len(ids)} are labelled (by the annotators named)")
     write_batch(out, [items[i] for i in random.Random(seed).sample(ids, n)])
 
 

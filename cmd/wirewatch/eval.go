@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/wirewatch/wirewatch/classify"
@@ -197,9 +198,19 @@ func writeAgreement(e *env, name, firstPath, secondPath string) error {
 		}
 		x2, y2 = append(x2, b2i(la == 2)), append(y2, b2i(lb == 2))
 	}
-	fmt.Fprintf(e.stdout, "\nsecond pass (%s): %d items re-labelled blind, %d the same; Cohen's kappa %.3f on 0/1/2, %.3f on relevant (2) vs not\n",
-		name, len(x), same, classify.Kappa(x, y), classify.Kappa(x2, y2))
+	fmt.Fprintf(e.stdout, "\nsecond pass (%s): %d items re-labelled blind, %d the same; Cohen's kappa %s on 0/1/2, %s on relevant (2) vs not\n",
+		name, len(x), same, kappa(x, y), kappa(x2, y2))
 	return nil
+}
+
+// kappa formats Cohen's kappa, or says why it means nothing: when one
+// pass gave a single label to every item, chance agreement explains all
+// the agreement there is (a set with no relevant item, say).
+func kappa(a, b []int) string {
+	if len(a) == 0 || slices.Min(a) == slices.Max(a) || slices.Min(b) == slices.Max(b) {
+		return "n/a (a pass gave one label only)"
+	}
+	return fmt.Sprintf("%.3f", classify.Kappa(a, b))
 }
 
 func b2i(b bool) int {

@@ -34,6 +34,15 @@ func TestWriteAgreement(t *testing.T) {
 	if want := "second pass (web): 3 items re-labelled blind, 2 the same; Cohen's kappa 0.500 on 0/1/2, 1.000 on relevant (2) vs not"; !strings.Contains(out.String(), want) {
 		t.Errorf("printed %q, want %q", out.String(), want)
 	}
+	// A pass that gave every item one label: kappa means nothing there.
+	out.Reset()
+	zeros := write("zeros.tsv", "a\t0\t-\tr1\tweb.en\tx\nb\t0\t-\tr1\tweb.en\tx\nc\t0\t-\tr1\tweb.en\tx\n")
+	if err := writeAgreement(e, "full text", zeros, second); err != nil {
+		t.Fatal(err)
+	}
+	if want := "second pass (full text): 3 items re-labelled blind, 2 the same; Cohen's kappa n/a (a pass gave one label only) on 0/1/2, n/a (a pass gave one label only) on relevant (2) vs not"; !strings.Contains(out.String(), want) {
+		t.Errorf("printed %q, want %q", out.String(), want)
+	}
 	broken := write("broken.tsv", "a\t7\t-\tr2\tweb.en\tx\n")
 	if err := writeAgreement(e, "web", first, broken); err == nil || !strings.Contains(err.Error(), "broken.tsv") {
 		t.Errorf("a broken label file: error %v, want one naming the file", err)

@@ -35,6 +35,9 @@ func main() {
 	cvDump := flag.String("cv-dump", "", "write each labelled item's cross-validated P(relevant) to this file (tab-separated: id, lang, title-only, relevant, weight, population weight, probability)")
 	flag.Parse()
 	log.SetFlags(0)
+	if *epochs < 1 {
+		log.Fatalf("trainmodel: -epochs %d: want at least 1 pass", *epochs)
+	}
 
 	tax, err := classify.DefaultTaxonomy()
 	if err != nil {
