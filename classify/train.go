@@ -85,8 +85,16 @@ type trainData struct {
 	weight  []float64
 }
 
+// vocabularyRule names how prepare chooses the features, for the training
+// fingerprint: a model made by an earlier rule is stale.
+const vocabularyRule = "distinct-items"
+
 // prepare turns items into index form with the vocabulary of features
-// that occur in at least minDF items.
+// that occur in at least minDF distinct items. A headline copy
+// (TitleOnly) does not count as an item of its own: its features are its
+// original's, so counting it let every word of a single item pass minDF 2,
+// and the model learnt each item by its own phrases rather than by the
+// words items share.
 func (c *Classifier) prepare(items []TrainItem, minDF int) (*trainData, error) {
 	d := &trainData{}
 	for _, tp := range c.tax.Topics {
@@ -97,6 +105,9 @@ func (c *Classifier) prepare(items []TrainItem, minDF int) (*trainData, error) {
 	d.rule = make([][]float64, len(items))
 	for i, it := range items {
 		raw[i], d.rule[i] = c.headFeatures(it.In)
+		if it.TitleOnly {
+			continue
+		}
 		for _, f := range raw[i] {
 			df[f]++
 		}
@@ -498,7 +509,7 @@ func TrainingFingerprint(labels []byte, probes [][]byte, tp TrainParams, borderl
 	for _, p := range probes {
 		h.Write(p)
 	}
-	fmt.Fprintf(h, "%+v borderline=%v title-copies=%v", tp, borderline, titleCopies)
+	fmt.Fprintf(h, "%+v borderline=%v title-copies=%v vocabulary=%s", tp, borderline, titleCopies, vocabularyRule)
 	return fmt.Sprintf("%x", h.Sum64())
 }
 
