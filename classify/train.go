@@ -37,8 +37,21 @@ type TrainParams struct {
 	Epochs int     // full-batch AdaGrad passes
 	L2     float64 // L2 penalty on the weighted mean loss
 	Rate   float64 // AdaGrad learning rate
-	MinDF  int     // a feature must occur in this many items
+	MinDF  int     // a feature must occur in this many distinct items
 	Keep   float64 // rows whose largest |weight| is below are dropped
+	// RatioFloor, when above 0, scales each text feature by how strongly
+	// it tells relevant items from the rest in the training items: the
+	// absolute log ratio of its rates in the two (see ratioScales), at
+	// least RatioFloor. Under the same L2 penalty a telling word ("黑客",
+	// "hacker") may then take a large weight while a word common to both
+	// ("中国", "whether") stays near 0, so that a headline's many neutral
+	// words no longer outvote its one cyber word. 0 trains on plain 0/1
+	// features.
+	RatioFloor float64
+	// RatioCap, when above 0, bounds that scale, so that no single word
+	// the training items happen to hold mostly in relevant items
+	// ("online", "Huawei") decides an item on its own.
+	RatioCap float64
 	// TargetPrecision is the precision at the real base rate, estimated by
 	// cross-validation, that the decision threshold is set for.
 	TargetPrecision float64
@@ -46,7 +59,7 @@ type TrainParams struct {
 
 // DefaultTrainParams are the parameters `make train` uses.
 func DefaultTrainParams() TrainParams {
-	return TrainParams{Epochs: 300, L2: 2e-4, Rate: 0.3, MinDF: 2, Keep: 0.02, TargetPrecision: 0.93}
+	return TrainParams{Epochs: 300, L2: 2e-4, Rate: 0.3, MinDF: 2, Keep: 0.02, RatioFloor: 0.1, RatioCap: 3, TargetPrecision: 0.93}
 }
 
 // headFeatures returns the distinct text features of an item's head and
@@ -169,6 +182,7 @@ func (d *trainData) fit(use []bool, tp TrainParams) *linModel {
 			total += d.weight[i]
 		}
 	}
+	sc := d.ratioScales(use, tp.RatioFloor, tp.RatioCap)
 	for range tp.Epochs {
 		clear(grad)
 		clear(gb)
@@ -178,9 +192,9 @@ func (d *trainData) fit(use []bool, tp TrainParams) *linModel {
 			}
 			copy(z, bias)
 			for _, j := range fs {
-				row := w[int(j)*nc : int(j)*nc+nc]
+				row, v := w[int(j)*nc:int(j)*nc+nc], sc[j]
 				for k := range z {
-					z[k] += row[k]
+					z[k] += v * row[k]
 				}
 			}
 			for ti, v := range d.rule[i] {
@@ -201,9 +215,9 @@ func (d *trainData) fit(use []bool, tp TrainParams) *linModel {
 			// Row by row: each weight's gradient is summed in the same
 			// order as class by class would, with contiguous access.
 			for _, j := range fs {
-				row := grad[int(j)*nc : int(j)*nc+nc]
+				row, v := grad[int(j)*nc:int(j)*nc+nc], sc[j]
 				for k := range row {
-					row[k] += e[k]
+					row[k] += e[k] * v
 				}
 			}
 			for ti, v := range d.rule[i] {
@@ -233,7 +247,12 @@ func (d *trainData) fit(use []bool, tp TrainParams) *linModel {
 		}
 	}
 	for j, name := range d.names {
+		// The scale is folded into the weights: the model reads the
+		// feature as 0/1.
 		row := w[j*nc : j*nc+nc]
+		for k := range row {
+			row[k] *= sc[j]
+		}
 		if slices.ContainsFunc(row, func(v float64) bool { return math.Abs(v) >= tp.Keep }) {
 			add(name, row)
 		}
@@ -242,6 +261,52 @@ func (d *trainData) fit(use []bool, tp TrainParams) *linModel {
 		add(ruleFeature(id), w[(nt+ti)*nc:(nt+ti)*nc+nc])
 	}
 	return m
+}
+
+// ratioScales returns each text feature's training scale: 1 each when
+// floor is 0; else |log(a/b)|, at least floor and (when above 0) at most
+// limit, where a and b are the
+// feature's smoothed rates among the relevant and the other items in use
+// (all when use is nil), weighed by the items' training weights. This is
+// the naive-Bayes log-count ratio of Wang and Manning's NBSVM ("Baselines
+// and bigrams", 2012), taken by absolute value since the softmax's
+// weights have a sign of their own. It is computed on the items in use
+// only, so a cross-validation fold never sees its held-out items' labels.
+func (d *trainData) ratioScales(use []bool, floor, limit float64) []float64 {
+	sc := make([]float64, len(d.names))
+	if floor <= 0 {
+		for j := range sc {
+			sc[j] = 1
+		}
+		return sc
+	}
+	rel, other := make([]float64, len(d.names)), make([]float64, len(d.names))
+	var nRel, nOther float64
+	for i, fs := range d.feats {
+		w := d.weight[i]
+		if use != nil && !use[i] || w == 0 {
+			continue
+		}
+		n := other
+		if d.target[i][0] == 0 { // relevant: class 0 is "not relevant"
+			n = rel
+			nRel += w
+		} else {
+			nOther += w
+		}
+		for _, j := range fs {
+			n[j] += w
+		}
+	}
+	for j := range sc {
+		a := (rel[j] + 1) / (nRel + 2)
+		b := (other[j] + 1) / (nOther + 2)
+		sc[j] = max(math.Abs(math.Log(a/b)), floor)
+		if limit > 0 {
+			sc[j] = min(sc[j], limit)
+		}
+	}
+	return sc
 }
 
 // CVResult is a cross-validated estimate: each item's relevance
