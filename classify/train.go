@@ -62,6 +62,34 @@ func DefaultTrainParams() TrainParams {
 	return TrainParams{Epochs: 300, L2: 2e-4, Rate: 0.3, MinDF: 2, Keep: 0.02, RatioFloor: 0.1, RatioCap: 3, TargetPrecision: 0.93}
 }
 
+// Validate reports the first parameter training cannot use.
+func (tp TrainParams) Validate() error {
+	finite := func(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
+	switch {
+	case tp.Epochs < 1:
+		return fmt.Errorf("classify: train: %d passes: want at least 1", tp.Epochs)
+	case !finite(tp.L2) || tp.L2 < 0:
+		return fmt.Errorf("classify: train: L2 %v: want a finite number, 0 or more", tp.L2)
+	case !finite(tp.Rate) || tp.Rate <= 0:
+		return fmt.Errorf("classify: train: rate %v: want a finite number above 0", tp.Rate)
+	case tp.MinDF < 1:
+		return fmt.Errorf("classify: train: MinDF %d: want at least 1", tp.MinDF)
+	case !finite(tp.Keep) || tp.Keep < 0:
+		return fmt.Errorf("classify: train: keep %v: want a finite number, 0 or more", tp.Keep)
+	case !finite(tp.RatioFloor) || tp.RatioFloor < 0:
+		return fmt.Errorf("classify: train: ratio floor %v: want 0 (plain features) or a finite number above", tp.RatioFloor)
+	case !finite(tp.RatioCap) || tp.RatioCap < 0:
+		return fmt.Errorf("classify: train: ratio cap %v: want 0 (no bound) or a finite number above", tp.RatioCap)
+	case tp.RatioCap > 0 && tp.RatioFloor == 0:
+		return fmt.Errorf("classify: train: ratio cap %v without a ratio floor: plain features have no scale to bound", tp.RatioCap)
+	case tp.RatioCap > 0 && tp.RatioCap < tp.RatioFloor:
+		return fmt.Errorf("classify: train: ratio cap %v below the ratio floor %v", tp.RatioCap, tp.RatioFloor)
+	case !(tp.TargetPrecision > 0 && tp.TargetPrecision <= 1):
+		return fmt.Errorf("classify: train: target precision %v: want above 0, at most 1", tp.TargetPrecision)
+	}
+	return nil
+}
+
 // headFeatures returns the distinct text features of an item's head and
 // its per-topic rule scores, as the classifier computes them.
 func (c *Classifier) headFeatures(in Input) ([]string, []float64) {
@@ -96,11 +124,13 @@ type trainData struct {
 	rule    [][]float64
 	target  [][]float64 // per item: class 0 = not relevant, then classes
 	weight  []float64
+	copy    []bool // a headline copy (TrainItem.TitleOnly)
+	minDF   int
 }
 
 // vocabularyRule names how prepare chooses the features, for the training
 // fingerprint: a model made by an earlier rule is stale.
-const vocabularyRule = "distinct-items"
+const vocabularyRule = "distinct-items-per-fold"
 
 // prepare turns items into index form with the vocabulary of features
 // that occur in at least minDF distinct items. A headline copy
@@ -109,7 +139,7 @@ const vocabularyRule = "distinct-items"
 // and the model learnt each item by its own phrases rather than by the
 // words items share.
 func (c *Classifier) prepare(items []TrainItem, minDF int) (*trainData, error) {
-	d := &trainData{}
+	d := &trainData{minDF: minDF}
 	for _, tp := range c.tax.Topics {
 		d.classes = append(d.classes, tp.ID)
 	}
@@ -161,20 +191,52 @@ func (c *Classifier) prepare(items []TrainItem, minDF int) (*trainData, error) {
 		}
 		d.target = append(d.target, t)
 		d.weight = append(d.weight, it.Weight)
+		d.copy = append(d.copy, it.TitleOnly)
 	}
 	return d, nil
 }
 
 // fit trains the weights on the items in use (all when use is nil) and
-// returns the model with rows for every feature.
+// returns the model with rows for every feature it kept.
 func (d *trainData) fit(use []bool, tp TrainParams) *linModel {
+	w, bias, sc := d.fitWeights(use, tp)
+	return d.export(w, bias, sc, tp.Keep)
+}
+
+// logits writes item i's class logits (without class 0's, which is 0) into
+// z, under the internal weights w (row-major, text features then rule
+// features) and bias, with text feature j's value sc[j].
+func (d *trainData) logits(i int, w, bias, sc, z []float64) {
+	nc, nt := len(d.classes), len(d.names)
+	copy(z, bias)
+	for _, j := range d.feats[i] {
+		row, v := w[int(j)*nc:int(j)*nc+nc], sc[j]
+		for k := range z {
+			z[k] += v * row[k]
+		}
+	}
+	for ti, v := range d.rule[i] {
+		if v == 0 {
+			continue
+		}
+		row := w[(nt+ti)*nc : (nt+ti)*nc+nc]
+		for k := range z {
+			z[k] += v * row[k]
+		}
+	}
+}
+
+// fitWeights runs the AdaGrad passes on the items in use and returns the
+// internal weights, the bias and the text features' scales (ratioScales).
+func (d *trainData) fitWeights(use []bool, tp TrainParams) (w, bias, sc []float64) {
 	nc := len(d.classes)
 	nt := len(d.names)
 	nf := nt + nc // text features, then rule features (one per topic = class)
-	w := make([]float64, nf*nc)
+	w = make([]float64, nf*nc)
 	g2 := make([]float64, nf*nc)
 	grad := make([]float64, nf*nc)
-	bias, bg2, gb := make([]float64, nc), make([]float64, nc), make([]float64, nc)
+	bias = make([]float64, nc)
+	bg2, gb := make([]float64, nc), make([]float64, nc)
 	z, p, e := make([]float64, nc), make([]float64, nc+1), make([]float64, nc)
 	total := 0.0
 	for i := range d.feats {
@@ -182,7 +244,7 @@ func (d *trainData) fit(use []bool, tp TrainParams) *linModel {
 			total += d.weight[i]
 		}
 	}
-	sc := d.ratioScales(use, tp.RatioFloor, tp.RatioCap)
+	sc = d.ratioScales(use, tp.RatioFloor, tp.RatioCap)
 	for range tp.Epochs {
 		clear(grad)
 		clear(gb)
@@ -190,22 +252,7 @@ func (d *trainData) fit(use []bool, tp TrainParams) *linModel {
 			if use != nil && !use[i] || d.weight[i] == 0 {
 				continue
 			}
-			copy(z, bias)
-			for _, j := range fs {
-				row, v := w[int(j)*nc:int(j)*nc+nc], sc[j]
-				for k := range z {
-					z[k] += v * row[k]
-				}
-			}
-			for ti, v := range d.rule[i] {
-				if v == 0 {
-					continue
-				}
-				row := w[(nt+ti)*nc : (nt+ti)*nc+nc]
-				for k := range z {
-					z[k] += v * row[k]
-				}
-			}
+			d.logits(i, w, bias, sc, z)
 			softmaxInto(p, z)
 			sw := d.weight[i] / total
 			for k := range nc {
@@ -239,21 +286,28 @@ func (d *trainData) fit(use []bool, tp TrainParams) *linModel {
 			bias[k] -= tp.Rate * gb[k] / (math.Sqrt(bg2[k]) + 1e-8)
 		}
 	}
-	m := &linModel{classes: d.classes, bias: bias, index: map[string]int32{}}
+	return w, bias, sc
+}
+
+// export makes the model of internal weights w, bias and scales sc: each
+// text feature's scale is folded into its row, so the model reads the
+// feature as 0/1, and rows whose largest |weight| is below keep are
+// dropped (a feature out of the vocabulary, scale 0, always is).
+func (d *trainData) export(w, bias, sc []float64, keep float64) *linModel {
+	nc, nt := len(d.classes), len(d.names)
+	m := &linModel{classes: d.classes, bias: slices.Clone(bias), index: map[string]int32{}}
 	add := func(name string, row []float64) {
 		m.index[name] = int32(len(m.index))
 		for _, v := range row {
 			m.w = append(m.w, float32(v))
 		}
 	}
+	row := make([]float64, nc)
 	for j, name := range d.names {
-		// The scale is folded into the weights: the model reads the
-		// feature as 0/1.
-		row := w[j*nc : j*nc+nc]
 		for k := range row {
-			row[k] *= sc[j]
+			row[k] = w[j*nc+k] * sc[j]
 		}
-		if slices.ContainsFunc(row, func(v float64) bool { return math.Abs(v) >= tp.Keep }) {
+		if slices.ContainsFunc(row, func(v float64) bool { return math.Abs(v) >= keep }) {
 			add(name, row)
 		}
 	}
@@ -263,28 +317,40 @@ func (d *trainData) fit(use []bool, tp TrainParams) *linModel {
 	return m
 }
 
-// ratioScales returns each text feature's training scale: 1 each when
-// floor is 0; else |log(a/b)|, at least floor and (when above 0) at most
-// limit, where a and b are the
-// feature's smoothed rates among the relevant and the other items in use
-// (all when use is nil), weighed by the items' training weights. This is
-// the naive-Bayes log-count ratio of Wang and Manning's NBSVM ("Baselines
-// and bigrams", 2012), taken by absolute value since the softmax's
-// weights have a sign of their own. It is computed on the items in use
-// only, so a cross-validation fold never sees its held-out items' labels.
+// ratioScales returns each text feature's training scale for a model fitted
+// on the items in use (all when use is nil).
+//
+// A feature that fewer than minDF distinct items in use hold (headline
+// copies not counted, as in prepare) gets 0: it is out of this model's
+// vocabulary. prepare's vocabulary is that of all the items, so without
+// this a cross-validation fold would learn a phrase that one of its
+// training items shares with one held-out item, which the model trained
+// on every item would only have if two of its items held it.
+//
+// Otherwise the scale is 1 when floor is 0, else |log(a/b)|, at least floor
+// and (when above 0) at most limit, where a and b are the feature's
+// smoothed rates among the relevant and the other items in use, weighed by
+// the items' training weights. This is the naive-Bayes log-count ratio of
+// Wang and Manning's NBSVM ("Baselines and bigrams", 2012), taken by
+// absolute value since the softmax's weights have a sign of their own.
+// Only the items in use count, so a cross-validation fold never sees its
+// held-out items or their labels.
 func (d *trainData) ratioScales(use []bool, floor, limit float64) []float64 {
 	sc := make([]float64, len(d.names))
-	if floor <= 0 {
-		for j := range sc {
-			sc[j] = 1
-		}
-		return sc
-	}
+	df := make([]int, len(d.names))
 	rel, other := make([]float64, len(d.names)), make([]float64, len(d.names))
 	var nRel, nOther float64
 	for i, fs := range d.feats {
+		if use != nil && !use[i] {
+			continue
+		}
+		if !d.copy[i] {
+			for _, j := range fs {
+				df[j]++
+			}
+		}
 		w := d.weight[i]
-		if use != nil && !use[i] || w == 0 {
+		if w == 0 {
 			continue
 		}
 		n := other
@@ -299,11 +365,18 @@ func (d *trainData) ratioScales(use []bool, floor, limit float64) []float64 {
 		}
 	}
 	for j := range sc {
-		a := (rel[j] + 1) / (nRel + 2)
-		b := (other[j] + 1) / (nOther + 2)
-		sc[j] = max(math.Abs(math.Log(a/b)), floor)
-		if limit > 0 {
-			sc[j] = min(sc[j], limit)
+		switch {
+		case df[j] < d.minDF:
+			sc[j] = 0
+		case floor <= 0:
+			sc[j] = 1
+		default:
+			a := (rel[j] + 1) / (nRel + 2)
+			b := (other[j] + 1) / (nOther + 2)
+			sc[j] = max(math.Abs(math.Log(a/b)), floor)
+			if limit > 0 {
+				sc[j] = min(sc[j], limit)
+			}
 		}
 	}
 	return sc
@@ -386,6 +459,9 @@ func Train(tax *Taxonomy, items []TrainItem, tp TrainParams, header string) (str
 }
 
 func train(tax *Taxonomy, items []TrainItem, tp TrainParams) (*linModel, TrainReport, error) {
+	if err := tp.Validate(); err != nil {
+		return nil, TrainReport{}, err
+	}
 	c := New(tax, DefaultConfig())
 	c.model = nil
 	d, err := c.prepare(items, tp.MinDF)
