@@ -49,8 +49,8 @@ type TrainParams struct {
 	// features.
 	RatioFloor float64
 	// RatioCap, when above 0, bounds that scale, so that no single word
-	// the training items happen to hold mostly in relevant items
-	// ("online", "Huawei") decides an item on its own.
+	// or phrase the training items happen to hold mostly in relevant items
+	// ("online rumor", "Huawei") decides an item on its own.
 	RatioCap float64
 	// TargetPrecision is the precision at the real base rate, estimated by
 	// cross-validation, that the decision threshold is set for.
@@ -292,7 +292,8 @@ func (d *trainData) fitWeights(use []bool, tp TrainParams) (w, bias, sc []float6
 // export makes the model of internal weights w, bias and scales sc: each
 // text feature's scale is folded into its row, so the model reads the
 // feature as 0/1, and rows whose largest |weight| is below keep are
-// dropped (a feature out of the vocabulary, scale 0, always is).
+// dropped (with keep above 0, a feature out of the vocabulary, scale 0,
+// always is).
 func (d *trainData) export(w, bias, sc []float64, keep float64) *linModel {
 	nc, nt := len(d.classes), len(d.names)
 	m := &linModel{classes: d.classes, bias: slices.Clone(bias), index: map[string]int32{}}
