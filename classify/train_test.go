@@ -53,13 +53,7 @@ func TestRatioScales(t *testing.T) {
 		copy:   make([]bool, 9),
 		minDF:  1,
 	}
-	for i := range d.feats {
-		tg := []float64{0, 1}
-		if i >= 3 {
-			tg = []float64{1, 0}
-		}
-		d.target = append(d.target, tg)
-	}
+	d.target = twoClassTargets(len(d.feats), 3)
 	plain := d.ratioScales(nil, 0, 0)
 	if !slices.Equal(plain, []float64{1, 1, 1}) {
 		t.Errorf("floor 0: scales %v, want all 1", plain)
@@ -122,12 +116,10 @@ func toyItems() []TrainItem {
 	return items
 }
 
-// A cross-validation fold's model is the model of its training items
-// alone: fitting with use on every item's data gives the probabilities that
-// preparing and fitting the fold's items by themselves gives. (The
-// vocabulary is all items', so this holds only if a fold drops the
-// features too few of its own items hold.)
-func TestFitFoldIsItsItemsAlone(t *testing.T) {
+// toyData prepares toyItems for training, with a classifier that has no
+// model (as training's) and short training parameters.
+func toyData(t *testing.T) (*Classifier, []TrainItem, TrainParams, *trainData) {
+	t.Helper()
 	tax, err := DefaultTaxonomy()
 	if err != nil {
 		t.Fatal(err)
@@ -141,6 +133,16 @@ func TestFitFoldIsItsItemsAlone(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return c, items, tp, d
+}
+
+// A cross-validation fold's model is the model of its training items
+// alone: fitting with use on every item's data gives the probabilities that
+// preparing and fitting the fold's items by themselves gives. (The
+// vocabulary is all items', so this holds only if a fold drops the
+// features too few of its own items hold.)
+func TestFitFoldIsItsItemsAlone(t *testing.T) {
+	c, items, tp, d := toyData(t)
 	use := make([]bool, len(items))
 	var sub []TrainItem
 	for i, it := range items {
@@ -167,19 +169,7 @@ func TestFitFoldIsItsItemsAlone(t *testing.T) {
 // The exported model scores an item as training saw it: the features'
 // scales are folded into the rows, and the model reads features as 0/1.
 func TestExportFoldsScales(t *testing.T) {
-	tax, err := DefaultTaxonomy()
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := New(tax, DefaultConfig())
-	c.model = nil
-	items := toyItems()
-	tp := DefaultTrainParams()
-	tp.Epochs, tp.Keep = 40, 0
-	d, err := c.prepare(items, tp.MinDF)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, items, tp, d := toyData(t)
 	w, bias, sc := d.fitWeights(nil, tp)
 	if !slices.ContainsFunc(sc, func(v float64) bool { return v > 1 }) {
 		t.Fatalf("scales %v: none above 1, the toy data tests nothing", sc)
@@ -212,13 +202,7 @@ func TestRatioScalesWeightsAndVocabulary(t *testing.T) {
 		copy:   []bool{false, true, false, false, false, false},
 		minDF:  2,
 	}
-	for i := range d.feats {
-		tg := []float64{0, 1}
-		if i >= 3 {
-			tg = []float64{1, 0}
-		}
-		d.target = append(d.target, tg)
-	}
+	d.target = twoClassTargets(len(d.feats), 3)
 	sc := d.ratioScales(nil, 0.1, 0)
 	// w:hacker: weight 5 of 5 among relevant, 0 of 2 among the rest.
 	if want := math.Log((6.0 / 7) / (1.0 / 4)); math.Abs(sc[0]-want) > 1e-12 {
@@ -268,4 +252,17 @@ func TestTrainParamsValidate(t *testing.T) {
 			t.Errorf("%s: train accepted the parameters", tc.name)
 		}
 	}
+}
+
+// twoClassTargets are the targets of n items of one topic class, the
+// first rel relevant and the rest not.
+func twoClassTargets(n, rel int) [][]float64 {
+	t := make([][]float64, n)
+	for i := range t {
+		t[i] = []float64{0, 1}
+		if i >= rel {
+			t[i] = []float64{1, 0}
+		}
+	}
+	return t
 }
