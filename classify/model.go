@@ -27,7 +27,7 @@ import (
 // headlines that annotators labelled by reading (testdata/labels), and
 // stored as a reviewable text table, model.tsv, embedded in the binary.
 // In training each text feature is scaled by how strongly it tells
-// relevant items from the rest (TrainParams.RatioFloor); the scale is
+// relevant items from the rest (TrainParams.RatioFloor, RatioCap); the scale is
 // folded into the table's weights, so scoring reads features as 0/1.
 
 //go:embed model.tsv

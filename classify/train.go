@@ -118,14 +118,14 @@ func (c *Classifier) headFeatures(in Input) ([]string, []float64) {
 
 // trainData is the training set in index form.
 type trainData struct {
-	names   []string // text features; then one rule feature per topic
-	classes []string
-	feats   [][]int32
-	rule    [][]float64
-	target  [][]float64 // per item: class 0 = not relevant, then classes
-	weight  []float64
-	copy    []bool // a headline copy (TrainItem.TitleOnly)
-	minDF   int
+	names     []string // text features; then one rule feature per topic
+	classes   []string
+	feats     [][]int32
+	rule      [][]float64
+	target    [][]float64 // per item: class 0 = not relevant, then classes
+	weight    []float64
+	titleOnly []bool // a headline copy (TrainItem.TitleOnly)
+	minDF     int
 }
 
 // vocabularyRule names how prepare chooses the features, for the training
@@ -191,7 +191,7 @@ func (c *Classifier) prepare(items []TrainItem, minDF int) (*trainData, error) {
 		}
 		d.target = append(d.target, t)
 		d.weight = append(d.weight, it.Weight)
-		d.copy = append(d.copy, it.TitleOnly)
+		d.titleOnly = append(d.titleOnly, it.TitleOnly)
 	}
 	return d, nil
 }
@@ -345,7 +345,7 @@ func (d *trainData) ratioScales(use []bool, floor, limit float64) []float64 {
 		if use != nil && !use[i] {
 			continue
 		}
-		if !d.copy[i] {
+		if !d.titleOnly[i] {
 			for _, j := range fs {
 				df[j]++
 			}

@@ -49,9 +49,9 @@ func TestRatioScales(t *testing.T) {
 			{0, 1}, {0, 1}, {0, 1, 2}, // relevant
 			{1}, {1}, {1}, {1, 2}, {1, 2}, {1, 2}, // not
 		},
-		weight: []float64{1, 1, 1, 1, 1, 1, 1, 1, 1},
-		copy:   make([]bool, 9),
-		minDF:  1,
+		weight:    []float64{1, 1, 1, 1, 1, 1, 1, 1, 1},
+		titleOnly: make([]bool, 9),
+		minDF:     1,
 	}
 	d.target = twoClassTargets(len(d.feats), 3)
 	plain := d.ratioScales(nil, 0, 0)
@@ -198,9 +198,9 @@ func TestRatioScalesWeightsAndVocabulary(t *testing.T) {
 			{}, {}, // not
 			{0}, // not, weight 0: not in the rates
 		},
-		weight: []float64{1, 1, 3, 1, 1, 0},
-		copy:   []bool{false, true, false, false, false, false},
-		minDF:  2,
+		weight:    []float64{1, 1, 3, 1, 1, 0},
+		titleOnly: []bool{false, true, false, false, false, false},
+		minDF:     2,
 	}
 	d.target = twoClassTargets(len(d.feats), 3)
 	sc := d.ratioScales(nil, 0.1, 0)

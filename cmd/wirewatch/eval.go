@@ -84,20 +84,31 @@ func runEval(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(e.stdout, "classifier %s, threshold %.2f\n", c.Version(), c.Threshold())
 	}
 	classify.Evaluate(items, pred).Write(e.stdout)
-	if strings.Contains(*sets, "test") {
-		if err := writeAgreement(e, "test set", filepath.Join(*dir, "test.tsv"), filepath.Join(*dir, "second-pass.tsv")); err != nil {
-			return err
-		}
-		if err := writeAgreement(e, "web-page training items", filepath.Join(*dir, "web.tsv"), filepath.Join(*dir, "web-second-pass.tsv")); err != nil {
-			return err
-		}
-	}
-	if strings.Contains(*sets, "fulltext") {
-		if err := writeAgreement(e, "full-text set", filepath.Join(*dir, "fulltext.tsv"), filepath.Join(*dir, "fulltext-second-pass.tsv")); err != nil {
+	for _, sp := range secondPasses(strings.Split(*sets, ",")) {
+		if err := writeAgreement(e, sp.name, filepath.Join(*dir, sp.first), filepath.Join(*dir, sp.second)); err != nil {
 			return err
 		}
 	}
 	return ctx.Err()
+}
+
+// secondPass names a blind second pass and its two label files.
+type secondPass struct{ name, first, second string }
+
+// secondPasses are the second passes whose agreement eval prints for the
+// chosen sets: the test set's and the web-page training items' with
+// "test", the full-text set's with "fulltext"; "test2" has none.
+func secondPasses(chosen []string) []secondPass {
+	var out []secondPass
+	if slices.Contains(chosen, "test") {
+		out = append(out,
+			secondPass{"test set", "test.tsv", "second-pass.tsv"},
+			secondPass{"web-page training items", "web.tsv", "web-second-pass.tsv"})
+	}
+	if slices.Contains(chosen, "fulltext") {
+		out = append(out, secondPass{"full-text set", "fulltext.tsv", "fulltext-second-pass.tsv"})
+	}
+	return out
 }
 
 func loadSet(tax *classify.Taxonomy, set, labels, texts string) ([]classify.EvalItem, error) {

@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -46,5 +47,26 @@ func TestWriteAgreement(t *testing.T) {
 	broken := write("broken.tsv", "a\t7\t-\tr2\tweb.en\tx\n")
 	if err := writeAgreement(e, "web", first, broken); err == nil || !strings.Contains(err.Error(), "broken.tsv") {
 		t.Errorf("a broken label file: error %v, want one naming the file", err)
+	}
+}
+
+// Each chosen set prints its own second passes only: "test2" is not
+// "test" (a substring match once printed the test set's for it).
+func TestSecondPasses(t *testing.T) {
+	names := func(sets ...string) []string {
+		var n []string
+		for _, sp := range secondPasses(sets) {
+			n = append(n, sp.name)
+		}
+		return n
+	}
+	if got := names("test2"); len(got) != 0 {
+		t.Errorf("test2: %q, want none", got)
+	}
+	if got, want := names("test", "test2", "fulltext"), []string{"test set", "web-page training items", "full-text set"}; !slices.Equal(got, want) {
+		t.Errorf("all sets: %q, want %q", got, want)
+	}
+	if got, want := names("fulltext"), []string{"full-text set"}; !slices.Equal(got, want) {
+		t.Errorf("fulltext: %q, want %q", got, want)
 	}
 }
