@@ -81,6 +81,10 @@ const (
 	// otherTopicsFactor is how much the raw scores of the topics other than
 	// the best one count towards the overall score without a model.
 	otherTopicsFactor = 0.5
+	// maxClauseRunes and clauseSlack bound how far a Chinese phrase of
+	// evidence is widened to its clause (hanClause).
+	maxClauseRunes = 20
+	clauseSlack    = 4
 	// maxEvidence bounds the evidence kept per topic.
 	maxEvidence = 8
 	// snippetRadius is how many bytes of context a snippet keeps each side.
@@ -622,9 +626,17 @@ func (c *Classifier) topicEvidence(s *scratch, k, ti int) []evidence {
 			}
 		}
 		i = j
-		if w >= minPhraseWeight {
-			ev = append(ev, evidence{field: int(cur.field), start: cur.start, end: cur.end, weight: round4(w)})
+		if w < minPhraseWeight {
+			continue
 		}
+		start, end := hanClause(s.norm[cur.field], cur.start, cur.end)
+		if n := len(ev); n > 0 && ev[n-1].field == int(cur.field) && start < ev[n-1].end {
+			// Widened to the clause of the phrase before: one phrase.
+			ev[n-1].end = max(ev[n-1].end, end)
+			ev[n-1].weight = round4(ev[n-1].weight + w)
+			continue
+		}
+		ev = append(ev, evidence{field: int(cur.field), start: start, end: end, weight: round4(w)})
 	}
 	// Taxonomy terms that a phrase does not already show.
 terms:
@@ -645,6 +657,39 @@ terms:
 		ev[i].term = s.surface(ev[i].field, int(ev[i].start), int(ev[i].end))
 	}
 	return ev
+}
+
+// hanClause widens a phrase [start,end) of normalised text that holds
+// Chinese characters towards the clause it lies in (the text between two
+// separators: punctuation, white space), so that evidence shows whole
+// words. Character n-grams do not know where a word begins: the features
+// of "国家互联网信息办公室关于" may carry only "家互联网信息办公". A clause
+// of at most maxClauseRunes characters is taken whole; in a longer one,
+// each end of the phrase moves to the clause's end when that is at most
+// clauseSlack characters away. English phrases are whole words already
+// and are returned unchanged.
+func hanClause(norm []byte, start, end int32) (int32, int32) {
+	if start < 0 || end > int32(len(norm)) || start >= end || norm[start] < utf8.RuneSelf && norm[end-1] < utf8.RuneSelf {
+		return start, end
+	}
+	cs, ce := start, end
+	for cs > 0 && norm[cs-1] != ' ' {
+		cs--
+	}
+	for ce < int32(len(norm)) && norm[ce] != ' ' {
+		ce++
+	}
+	// cs and ce fall on rune boundaries: a separator is one ASCII byte.
+	if utf8.RuneCount(norm[cs:ce]) <= maxClauseRunes {
+		return cs, ce
+	}
+	if utf8.RuneCount(norm[cs:start]) <= clauseSlack {
+		start = cs
+	}
+	if utf8.RuneCount(norm[end:ce]) <= clauseSlack {
+		end = ce
+	}
+	return start, end
 }
 
 // surface returns the article's own words behind the normalised range
