@@ -631,7 +631,9 @@ func (c *Classifier) topicEvidence(s *scratch, k, ti int) []evidence {
 		}
 		start, end := hanClause(s.norm[cur.field], cur.start, cur.end)
 		if n := len(ev); n > 0 && ev[n-1].field == int(cur.field) && start < ev[n-1].end {
-			// Widened to the clause of the phrase before: one phrase.
+			// Widened into the phrase before: one phrase, which may then
+			// run over more than one clause.
+			ev[n-1].start = min(ev[n-1].start, start)
 			ev[n-1].end = max(ev[n-1].end, end)
 			ev[n-1].weight = round4(ev[n-1].weight + w)
 			continue
@@ -659,10 +661,11 @@ terms:
 	return ev
 }
 
-// hanClause widens a phrase [start,end) of normalised text that holds
-// Chinese characters towards the clause it lies in (the text between two
-// separators: punctuation, white space), so that evidence shows whole
-// words. Character n-grams do not know where a word begins: the features
+// hanClause widens a phrase [start,end) of normalised text that begins or
+// ends with a Chinese character (any non-ASCII byte, in the normalised
+// form) towards the clause it lies in: the text between two separators
+// (punctuation, white space), Latin letters and digits included, so that
+// evidence shows whole words. Character n-grams do not know where a word begins: the features
 // of "国家互联网信息办公室关于" may carry only "家互联网信息办公". A clause
 // of at most maxClauseRunes characters is taken whole; in a longer one,
 // each end of the phrase moves to the clause's end when that is at most

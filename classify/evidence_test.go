@@ -6,7 +6,11 @@ import (
 )
 
 func TestHanClause(t *testing.T) {
-	long := "我国打击电信网络诈骗违法犯罪工作一年来共破获各类案件三十九万起" // 32 runes, one clause
+	long := "我国打击电信网络诈骗违法犯罪工作一年来共破获各类案件三十九万起" // 31 characters, one clause
+	twenty := "国家网信办发布新规加强短视频平台分级管理工作"[:60]   // 20 characters
+	if n := len([]rune(twenty)); n != maxClauseRunes {
+		t.Fatalf("test clause has %d characters, want %d", n, maxClauseRunes)
+	}
 	cases := []struct {
 		name, text, phrase, want string
 	}{
@@ -16,6 +20,12 @@ func TestHanClause(t *testing.T) {
 		{"long clause, phrase far from both ends", long, "网络诈骗违法", "网络诈骗违法"},
 		{"long clause, near the start", long, "打击电信网络诈骗", "我国打击电信网络诈骗"},
 		{"long clause, near the end", long, "各类案件三十九万", "各类案件三十九万起"},
+		{"long clause, start exactly clauseSlack away", long, "电信网络诈骗", "我国打击电信网络诈骗"},
+		{"long clause, start one more away", long, "信网络诈骗", "信网络诈骗"},
+		{"long clause, end exactly clauseSlack away", long, "各类案件三", "各类案件三十九万起"},
+		{"long clause, end one more away", long, "各类案件", "各类案件"},
+		{"clause of maxClauseRunes taken whole", twenty, "短视频", twenty},
+		{"one character more is a long clause", twenty + "了", "短视频", "短视频"},
 		{"English is left alone", "China slams US for adding Chinese firms to entity list", "entity list", "entity list"},
 	}
 	for _, c := range cases {
@@ -38,6 +48,36 @@ func TestHanClause(t *testing.T) {
 	for _, r := range [][2]int32{{-1, 3}, {3, 3}, {0, int32(len(norm)) + 3}} {
 		if s, e := hanClause(norm, r[0], r[1]); s != r[0] || e != r[1] {
 			t.Errorf("hanClause(%v) = [%d,%d), want it unchanged", r, s, e)
+		}
+	}
+}
+
+// TestChineseEvidenceWhole checks, with the shipped model, that the
+// evidence of a short Chinese headline without punctuation is the whole
+// headline once, however many separate phrases carried the decision: the
+// phrases widen to the one clause and merge.
+func TestChineseEvidenceWhole(t *testing.T) {
+	c := defaultClassifier(t)
+	for _, title := range []string{
+		"习近平向世界互联网大会国际组织成立致贺信",
+		"中央网信办发布11项网络直播打赏规定",
+		"国家网信办部署开展清朗系列专项行动",
+	} {
+		res := c.Classify(Input{Title: title, Lang: "zh"})
+		if !res.Relevant {
+			t.Errorf("%s: not relevant (%.3f); the test needs a relevant headline", title, res.Score)
+			continue
+		}
+		for _, tp := range res.Topics {
+			var terms []string
+			for _, e := range tp.Evidence {
+				if e.Field == FieldTitle {
+					terms = append(terms, e.Term)
+				}
+			}
+			if len(terms) > 0 && (len(terms) != 1 || terms[0] != title) {
+				t.Errorf("%s: topic %s shows %q, want the whole headline once", title, tp.ID, terms)
+			}
 		}
 	}
 }
