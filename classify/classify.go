@@ -675,21 +675,29 @@ func hanClause(norm []byte, start, end int32) (int32, int32) {
 	if start < 0 || end > int32(len(norm)) || start >= end || norm[start] < utf8.RuneSelf && norm[end-1] < utf8.RuneSelf {
 		return start, end
 	}
+	// Look for the clause's ends no further than a short clause could
+	// reach, so that a long text without punctuation costs each phrase a
+	// bounded scan, not a walk to the clause's far ends.
+	const window = maxClauseRunes * utf8.UTFMax
+	n := int32(len(norm))
 	cs, ce := start, end
-	for cs > 0 && norm[cs-1] != ' ' {
+	for cs > 0 && norm[cs-1] != ' ' && start-cs < window {
 		cs--
 	}
-	for ce < int32(len(norm)) && norm[ce] != ' ' {
+	for ce < n && norm[ce] != ' ' && ce-end < window {
 		ce++
 	}
-	// cs and ce fall on rune boundaries: a separator is one ASCII byte.
-	if utf8.RuneCount(norm[cs:ce]) <= maxClauseRunes {
+	// An end found is on a rune boundary (a separator is one ASCII byte);
+	// an end not found may not be, and is not used.
+	leftFound := cs == 0 || norm[cs-1] == ' '
+	rightFound := ce == n || norm[ce] == ' '
+	if leftFound && rightFound && utf8.RuneCount(norm[cs:ce]) <= maxClauseRunes {
 		return cs, ce
 	}
-	if utf8.RuneCount(norm[cs:start]) <= clauseSlack {
+	if leftFound && utf8.RuneCount(norm[cs:start]) <= clauseSlack {
 		start = cs
 	}
-	if utf8.RuneCount(norm[end:ce]) <= clauseSlack {
+	if rightFound && utf8.RuneCount(norm[end:ce]) <= clauseSlack {
 		end = ce
 	}
 	return start, end

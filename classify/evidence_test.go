@@ -26,6 +26,10 @@ func TestHanClause(t *testing.T) {
 		{"long clause, end one more away", long, "各类案件", "各类案件"},
 		{"clause of maxClauseRunes taken whole", twenty, "短视频", twenty},
 		{"one character more is a long clause", twenty + "了", "短视频", "短视频"},
+		{"clause beyond the scan window, phrase in the middle", strings.Repeat("数字经济", 30) + "网络安全" + strings.Repeat("数字经济", 30), "网络安全", "网络安全"},
+		{"clause beyond the scan window, near its start", "我国" + strings.Repeat("数字经济", 40), "我国数字", "我国数字"},
+		{"clause beyond the scan window, start 2 away", "我国" + "网络安全" + strings.Repeat("数字经济", 40), "网络安全", "我国网络安全"},
+		{"clause beyond the scan window, end 2 away", strings.Repeat("数字经济", 40) + "网络安全" + "工作", "网络安全", "网络安全工作"},
 		{"English is left alone", "China slams US for adding Chinese firms to entity list", "entity list", "entity list"},
 	}
 	for _, c := range cases {
@@ -78,6 +82,20 @@ func TestChineseEvidenceWhole(t *testing.T) {
 			if len(terms) > 0 && (len(terms) != 1 || terms[0] != title) {
 				t.Errorf("%s: topic %s shows %q, want the whole headline once", title, tp.ID, terms)
 			}
+		}
+	}
+}
+
+// BenchmarkHanClauseLongText widens every other two characters of a
+// 300,000-character text without punctuation: each call's scan is bounded
+// by the longest short clause, so the cost per phrase does not grow with
+// the text.
+func BenchmarkHanClauseLongText(b *testing.B) {
+	norm, _ := normalize(nil, nil, strings.Repeat("网络安全数字经济", 37500))
+	b.ResetTimer()
+	for b.Loop() {
+		for i := int32(0); i+6 <= int32(len(norm)); i += 12 {
+			hanClause(norm, i, i+6)
 		}
 	}
 }
