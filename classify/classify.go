@@ -336,22 +336,27 @@ const nFields = len(fieldNames)
 // scratch is the working memory of one Classify call, reused through the
 // Classifier's pool.
 type scratch struct {
-	text   [nFields]string
-	lang   string           // the input's language, for the model's per-case shift
-	norm   [nFields][]byte  // normalised fields
-	offs   [nFields][]int32 // per normalised byte: its offset in the field
-	raws   []rawHit
-	hits   []hit
-	masks  [][2]int
-	cands  []cand
-	taken  []cand
-	groups [][]int      // per group: match starts in the current field
-	raw    []float64    // per topic: the head's rule score
-	fraw   []float64    // per topic: the current field's raw score
-	ev     [][]evidence // per topic
-	snip   []byte       // the snippets of the result
-	sref   []snipRef    // per kept evidence: its snippet in snip
-	skeys  []snipKey
+	text [nFields]string
+	lang string // the input's language, for the model's per-case shift
+	// question: the title is a sentence, not a headline (sentenceTitle);
+	// every model feature counts twice, as itself and as the sentence's
+	// ("q|...").
+	question bool
+	qbuf     []byte
+	norm     [nFields][]byte  // normalised fields
+	offs     [nFields][]int32 // per normalised byte: its offset in the field
+	raws     []rawHit
+	hits     []hit
+	masks    [][2]int
+	cands    []cand
+	taken    []cand
+	groups   [][]int      // per group: match starts in the current field
+	raw      []float64    // per topic: the head's rule score
+	fraw     []float64    // per topic: the current field's raw score
+	ev       [][]evidence // per topic
+	snip     []byte       // the snippets of the result
+	sref     []snipRef    // per kept evidence: its snippet in snip
+	skeys    []snipKey
 	// bodyFrom is where the body starts in the lead (in the summary's
 	// place): 0 when the lead is all body, past its end when it is all
 	// summary.
@@ -504,6 +509,7 @@ func (c *Classifier) scoreHead(s *scratch, in Input) {
 	}
 	s.text = [nFields]string{in.Title, leadOf(lead), ""}
 	s.lang = in.Lang
+	s.question = sentenceTitle(in.Lang, in.Title)
 	for f, text := range s.text {
 		s.norm[f], s.offs[f], s.fmasks[f] = s.norm[f][:0], s.offs[f][:0], s.fmasks[f][:0]
 		if text == "" {
@@ -558,7 +564,7 @@ func (c *Classifier) modelProbs(s *scratch) []float64 {
 		if len(s.norm[f]) == 0 {
 			continue
 		}
-		s.mbuf = modelFeatures(s.norm[f], s.mbuf, func(feat []byte, start, end int) {
+		s.mbuf = s.modelFeatures(f, func(feat []byte, start, end int) {
 			j, ok := m.lookup.get(feat)
 			if !ok || len(s.fmasks[f]) > 0 && overlapsMask(s.fmasks[f], start, end) {
 				return
@@ -1119,3 +1125,48 @@ func wordStart(c byte) bool {
 func asciiSpace(c byte) bool {
 	return c <= ' ' && (1<<c)&(1<<' '|1<<'\t'|1<<'\n'|1<<'\v'|1<<'\f'|1<<'\r') != 0
 }
+
+// modelFeatures passes fn the model features of field f, and, when the
+// title is a sentence (sentenceTitle), each once more as "q|" and the
+// feature, so that the model can learn what a word means in a
+// journalist's question apart from what it means in a news headline. It
+// returns s.mbuf.
+func (s *scratch) modelFeatures(f int, fn func(feat []byte, start, end int)) []byte {
+	s.mbuf = modelFeatures(s.norm[f], s.mbuf, fn)
+	if s.question {
+		s.mbuf = modelFeatures(s.norm[f], s.mbuf, func(feat []byte, start, end int) {
+			s.qbuf = append(append(s.qbuf[:0], sentencePrefix...), feat...)
+			fn(s.qbuf, start, end)
+		})
+	}
+	return s.mbuf
+}
+
+// sentencePrefix marks the second copy of a sentence title's features.
+const sentencePrefix = "q|"
+
+// sentenceTitle reports whether a title reads as a sentence rather than a
+// headline: long, or a question of some length. Foreign Ministry press
+// conferences are published one question per item, titled by the
+// question itself; in the state-media corpus the rule takes 97 % of those
+// and 1.4 % (Chinese) to 6 % (English) of the other items. The two differ
+// in what their words signal: a firm named in a question is nearly always
+// asked about because of a ban or a case, in a news headline it is often
+// business news.
+func sentenceTitle(lang, title string) bool {
+	n := utf8.RuneCountInString(title)
+	q := strings.ContainsRune(title, '?') || strings.ContainsRune(title, '？')
+	if strings.HasPrefix(lang, "zh") || lang == "" && hasHan(title) {
+		return n >= sentenceRunesHan || q && n >= questionRunesHan
+	}
+	return n >= sentenceRunes || q && n >= questionRunes
+}
+
+// Title lengths, in characters, from which sentenceTitle takes a title as
+// a sentence, and (with a question mark) as a question.
+const (
+	sentenceRunesHan = 60
+	questionRunesHan = 20
+	sentenceRunes    = 120
+	questionRunes    = 50
+)

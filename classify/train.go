@@ -99,7 +99,7 @@ func (c *Classifier) headFeatures(in Input) ([]string, []float64) {
 	seen := map[string]bool{}
 	var names []string
 	for _, f := range [...]int{fieldTitle, fieldSummary} {
-		s.mbuf = modelFeatures(s.norm[f], s.mbuf, func(feat []byte, start, end int) {
+		s.mbuf = s.modelFeatures(f, func(feat []byte, start, end int) {
 			if len(s.fmasks[f]) > 0 && overlapsMask(s.fmasks[f], start, end) {
 				return
 			}
@@ -652,6 +652,7 @@ func TrainingFingerprint(labels []byte, probes [][]byte, tp TrainParams, borderl
 		h.Write(p)
 	}
 	fmt.Fprintf(h, "%+v borderline=%v title-copies=%v vocabulary=%s", tp, borderline, titleCopies, vocabularyRule)
+	fmt.Fprintf(h, " sentence-titles=%d/%d/%d/%d%s", sentenceRunes, questionRunes, sentenceRunesHan, questionRunesHan, sentencePrefix)
 	return fmt.Sprintf("%x", h.Sum64())
 }
 
