@@ -1156,7 +1156,7 @@ const sentencePrefix = "q|"
 func sentenceTitle(lang, title string) bool {
 	n := utf8.RuneCountInString(title)
 	q := strings.ContainsRune(title, '?') || strings.ContainsRune(title, '？')
-	if strings.HasPrefix(lang, "zh") || lang == "" && hasHan(title) {
+	if chineseItem(lang, title) {
 		return n >= sentenceRunesHan || q && n >= questionRunesHan
 	}
 	return n >= sentenceRunes || q && n >= questionRunes

@@ -79,8 +79,8 @@ func TestClassifyBehaviour(t *testing.T) {
 		// model-bc783b5d scored it 0.47; the ninth session's model 0.54,
 		// the same raw probability against an English headline threshold
 		// cross-validation set 0.02 lower. Real refuted-rumour headlines
-		// of the web items score 0.12 to 0.19 out of fold
-		// (docs/relevance.md).
+		// of the web items have raw out-of-fold probabilities of 0.12 to
+		// 0.19, against a raw threshold of 0.32 (docs/relevance.md).
 		{"covid rumour denied", "\"online rumor\" is mostly a crackdown in the training items", Input{Title: "City government refutes online rumor of lockdown"}},
 	}
 	for _, k := range known {

@@ -71,18 +71,24 @@ const (
 // report.
 var caseNames = [nCases]string{"en", "zh", "title-en", "title-zh"}
 
-// headCase is the case of an item in language lang ("zh…" is Chinese, so
-// is an item without a language whose title has Han characters; the rest
-// is English) with or without a lead.
+// headCase is the case of an item in language lang (chineseItem) with or
+// without a lead.
 func headCase(lang, title string, hasLead bool) int {
 	c := caseEN
-	if strings.HasPrefix(lang, "zh") || lang == "" && hasHan(title) {
+	if chineseItem(lang, title) {
 		c = caseZH
 	}
 	if !hasLead {
 		c += caseTitleEN
 	}
 	return c
+}
+
+// chineseItem reports whether an item in language lang with this title is
+// Chinese: "zh…" is, so is an item without a language whose title has Han
+// characters; the rest is English.
+func chineseItem(lang, title string) bool {
+	return strings.HasPrefix(lang, "zh") || lang == "" && hasHan(title)
 }
 
 // ruleFeature names the real-valued feature of topic id's rule score.

@@ -74,7 +74,7 @@ func TestSentenceFeatures(t *testing.T) {
 		return plain, marked
 	}
 	q := Input{Title: "The US has added Huawei to its entity list. What is China's comment?", Summary: "Huawei said it would appeal.", Lang: "en"}
-	plain, marked := split(mustFeatures(c, q))
+	plain, marked := split(headFeatureNames(c, q))
 	if len(plain) == 0 || !slices.Equal(plain, marked) {
 		t.Errorf("sentence title: plain features %q, marked %q: want the same, not empty", plain, marked)
 	}
@@ -84,12 +84,12 @@ func TestSentenceFeatures(t *testing.T) {
 		}
 	}
 	h := Input{Title: "Huawei opens data centre in Saudi Arabia", Summary: "The centre will serve cloud customers.", Lang: "en"}
-	if plain, marked := split(mustFeatures(c, h)); len(plain) == 0 || len(marked) != 0 {
+	if plain, marked := split(headFeatureNames(c, h)); len(plain) == 0 || len(marked) != 0 {
 		t.Errorf("headline: plain features %q, marked %q: want only plain ones", plain, marked)
 	}
 }
 
-func mustFeatures(c *Classifier, in Input) []string {
+func headFeatureNames(c *Classifier, in Input) []string {
 	names, _ := c.headFeatures(in)
 	return names
 }
