@@ -193,8 +193,6 @@ type Classifier struct {
 	model      *linModel
 	modelTopic []int
 	ruleRow    []int32
-	// clusters adds each model feature's word cluster (clusters.go).
-	clusters *clusterTable
 }
 
 // New compiles a classifier for the taxonomy. A threshold outside (0,1]
@@ -210,9 +208,6 @@ func New(t *Taxonomy, cfg Config) *Classifier {
 	c.version = fmt.Sprintf("topics-%d-%s/alg-%d", t.Version, t.hash, AlgorithmVersion)
 	if m, err := loadDefaultModel(); err == nil {
 		c.useModel(m)
-	}
-	if ct, err := loadDefaultClusters(); err == nil && ct.n > 0 {
-		c.clusters = ct
 	}
 
 	index := map[string]int{}
@@ -281,7 +276,7 @@ func New(t *Taxonomy, cfg Config) *Classifier {
 		texts[i] = p.text
 	}
 	c.m = newMatcher(texts)
-	c.pool.New = func() any { return &scratch{clus: c.clusters} }
+	c.pool.New = func() any { return new(scratch) }
 	return c
 }
 
@@ -348,7 +343,6 @@ type scratch struct {
 	// ("q|...").
 	question bool
 	qbuf     []byte
-	clus     *clusterTable // nil: no cluster features
 	norm     [nFields][]byte  // normalised fields
 	offs     [nFields][]int32 // per normalised byte: its offset in the field
 	raws     []rawHit
@@ -1138,30 +1132,14 @@ func asciiSpace(c byte) bool {
 // journalist's question apart from what it means in a news headline. It
 // returns s.mbuf.
 func (s *scratch) modelFeatures(f int, fn func(feat []byte, start, end int)) []byte {
-	s.mbuf = modelFeatures(s.norm[f], s.mbuf, s.withClusters(f, fn))
+	s.mbuf = modelFeatures(s.norm[f], s.mbuf, fn)
 	if s.question {
-		s.mbuf = modelFeatures(s.norm[f], s.mbuf, s.withClusters(f, func(feat []byte, start, end int) {
+		s.mbuf = modelFeatures(s.norm[f], s.mbuf, func(feat []byte, start, end int) {
 			s.qbuf = append(append(s.qbuf[:0], sentencePrefix...), feat...)
 			fn(s.qbuf, start, end)
-		}))
+		})
 	}
 	return s.mbuf
-}
-
-// withClusters returns fn, or, when the classifier has word clusters, fn
-// that also passes each feature's cluster feature ("c:17"), over the
-// feature's range.
-func (s *scratch) withClusters(f int, fn func(feat []byte, start, end int)) func(feat []byte, start, end int) {
-	ct := s.clus
-	if ct == nil || f != fieldTitle {
-		return fn
-	}
-	return func(feat []byte, start, end int) {
-		fn(feat, start, end)
-		if id, ok := ct.lookup.get(feat); ok {
-			fn(ct.names[id], start, end)
-		}
-	}
 }
 
 // sentencePrefix marks the second copy of a sentence title's features.
