@@ -60,4 +60,4 @@ train:
 ## eval: measure the classifier on the frozen real test sets (title and lead, then title only)
 eval:
 	$(GO) run ./cmd/wirewatch eval
-	$(GO) run ./cmd/wirewatch eval -title-only -sets test,test2
+	$(GO) run ./cmd/wirewatch eval -title-only -sets test,test2,test3

@@ -38,10 +38,12 @@ func TestModelFresh(t *testing.T) {
 }
 
 // Every training label refers to a distinct item and none is in a frozen
-// test set (test.tsv, or test2.tsv, the second Chinese one): the test sets
-// are never trained on.
+// test set (test.tsv; test2.tsv and test3.tsv, the second and third
+// Chinese ones): the test sets are never trained on. test3.tsv is a
+// uniform draw over every Chinese item outside test.tsv, so it holds some
+// of test2.tsv's items, with their labels unchanged.
 func TestTrainingDisjointFromTest(t *testing.T) {
-	read := func(p string) map[string]bool {
+	read := func(p string) map[string]Label {
 		f, err := os.Open(p)
 		if err != nil {
 			t.Fatal(err)
@@ -51,22 +53,36 @@ func TestTrainingDisjointFromTest(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		m := map[string]bool{}
+		m := map[string]Label{}
 		for _, l := range lf.Labels {
-			m[l.ID] = true
+			m[l.ID] = l
 		}
 		return m
 	}
-	train, test, test2 := read("testdata/labels/train.tsv"), read("testdata/labels/test.tsv"), read("testdata/labels/test2.tsv")
+	train, test, test2, test3 := read("testdata/labels/train.tsv"), read("testdata/labels/test.tsv"), read("testdata/labels/test2.tsv"), read("testdata/labels/test3.tsv")
 	for id := range train {
-		if test[id] || test2[id] {
+		_, in1 := test[id]
+		_, in2 := test2[id]
+		_, in3 := test3[id]
+		if in1 || in2 || in3 {
 			t.Errorf("item %s is in both the training and a test set", id)
 		}
 	}
-	for id := range test2 {
-		if test[id] {
-			t.Errorf("item %s is in both test sets", id)
+	for id, l := range test2 {
+		if _, ok := test[id]; ok {
+			t.Errorf("item %s is in both test.tsv and test2.tsv", id)
 		}
+		if l3, ok := test3[id]; ok && (l3.Label != l.Label || l3.Annotator != l.Annotator) {
+			t.Errorf("item %s: test3.tsv has %d by %s, test2.tsv %d by %s", id, l3.Label, l3.Annotator, l.Label, l.Annotator)
+		}
+	}
+	for id := range test3 {
+		if _, ok := test[id]; ok {
+			t.Errorf("item %s is in both test.tsv and test3.tsv", id)
+		}
+	}
+	if len(test3) < 5000 {
+		t.Errorf("test3 %d items", len(test3))
 	}
 	if len(test) < 2000 || len(train) < 4000 || len(test2) < 2000 {
 		t.Errorf("test %d items, training %d", len(test), len(train))

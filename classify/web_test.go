@@ -97,7 +97,7 @@ func TestWebItems(t *testing.T) {
 }
 
 // No web-page item is a frozen test item under another id: its headline
-// is in neither test set nor the full-text set.
+// is in no test set nor the full-text set.
 func TestWebItemsNotInTestSets(t *testing.T) {
 	items, _ := readWebItems(t)
 	f, err := os.Open("../../shared/corpora/statemedia/headlines.jsonl.gz")
@@ -110,7 +110,7 @@ func TestWebItemsNotInTestSets(t *testing.T) {
 		t.Fatal(err)
 	}
 	frozen := map[string]string{}
-	for _, p := range []string{"testdata/labels/test.tsv", "testdata/labels/test2.tsv"} {
+	for _, p := range []string{"testdata/labels/test.tsv", "testdata/labels/test2.tsv", "testdata/labels/test3.tsv"} {
 		for _, l := range readTestFile(t, p, ReadLabels).Labels {
 			frozen[titleKey(corpus[l.ID].Title)] = p + " " + l.ID
 		}

@@ -25,9 +25,9 @@ func init() {
 func runEval(ctx context.Context, e *env, args []string) error {
 	// (Alike by design: each command declares its own flags, as every command file does.)
 	fs, g := e.commandFlags("eval")
-	dir := fs.String("labels", "classify/testdata/labels", "folder of the label files (test.tsv, test2.tsv, fulltext.tsv, fulltext.jsonl, second-pass.tsv; web.tsv and web-second-pass.tsv for the training items' agreement)")
+	dir := fs.String("labels", "classify/testdata/labels", "folder of the label files (test.tsv, test2.tsv, test3.tsv, fulltext.tsv, fulltext.jsonl, second-pass.tsv, test3-second-pass.tsv; web.tsv and web-second-pass.tsv for the training items' agreement)")
 	corpus := fs.String("corpus", "../shared/corpora/statemedia/headlines.jsonl.gz", "the state-media headline corpus the test set's labels refer to")
-	sets := fs.String("sets", "test,test2,fulltext", "sets to measure, comma-separated: test, test2 (the second, Chinese test set), fulltext")
+	sets := fs.String("sets", "test,test2,test3,fulltext", "sets to measure, comma-separated: test, test2 and test3 (the second and third, Chinese test sets), fulltext")
 	preds := fs.String("predictions", "", "score these predictions instead of the classifier: JSON lines of `wirewatch classify` output in the order of `eval --dump`")
 	titleOnly := fs.Bool("title-only", false, "classify the test sets' headlines alone, without their lead (the full-text set keeps its body)")
 	dump := fs.Bool("dump", false, "print the sets' items as `wirewatch classify` input lines and exit (to measure another build)")
@@ -46,12 +46,12 @@ func runEval(ctx context.Context, e *env, args []string) error {
 	for _, set := range strings.Split(*sets, ",") {
 		var labels, texts string
 		switch set {
-		case "test", "test2":
+		case "test", "test2", "test3":
 			labels, texts = filepath.Join(*dir, set+".tsv"), *corpus
 		case "fulltext":
 			labels, texts = filepath.Join(*dir, "fulltext.tsv"), filepath.Join(*dir, "fulltext.jsonl")
 		default:
-			return fmt.Errorf("%w: unknown set %q (want test, test2 or fulltext)", errUsage, set)
+			return fmt.Errorf("%w: unknown set %q (want test, test2, test3 or fulltext)", errUsage, set)
 		}
 		got, err := loadSet(c.Taxonomy(), set, labels, texts)
 		if err != nil {
@@ -97,13 +97,17 @@ type secondPass struct{ name, first, second string }
 
 // secondPasses are the second passes whose agreement eval prints for the
 // chosen sets: the test set's and the web-page training items' with
-// "test", the full-text set's with "fulltext"; "test2" has none.
+// "test", the third Chinese set's with "test3", the full-text set's with
+// "fulltext"; "test2" has none.
 func secondPasses(chosen []string) []secondPass {
 	var out []secondPass
 	if slices.Contains(chosen, "test") {
 		out = append(out,
 			secondPass{"test set", "test.tsv", "second-pass.tsv"},
 			secondPass{"web-page training items", "web.tsv", "web-second-pass.tsv"})
+	}
+	if slices.Contains(chosen, "test3") {
+		out = append(out, secondPass{"third Chinese test set", "test3.tsv", "test3-second-pass.tsv"})
 	}
 	if slices.Contains(chosen, "fulltext") {
 		out = append(out, secondPass{"full-text set", "fulltext.tsv", "fulltext-second-pass.tsv"})

@@ -63,7 +63,10 @@ func TestSecondPasses(t *testing.T) {
 	if got := names("test2"); len(got) != 0 {
 		t.Errorf("test2: %q, want none", got)
 	}
-	if got, want := names("test", "test2", "fulltext"), []string{"test set", "web-page training items", "full-text set"}; !slices.Equal(got, want) {
+	if got, want := names("test3"), []string{"third Chinese test set"}; !slices.Equal(got, want) {
+		t.Errorf("test3: %q, want %q", got, want)
+	}
+	if got, want := names("test", "test2", "test3", "fulltext"), []string{"test set", "web-page training items", "third Chinese test set", "full-text set"}; !slices.Equal(got, want) {
 		t.Errorf("all sets: %q, want %q", got, want)
 	}
 	if got, want := names("fulltext"), []string{"full-text set"}; !slices.Equal(got, want) {
