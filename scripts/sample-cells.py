@@ -34,7 +34,7 @@ cell = _ns["cell"]
 
 out = sys.argv[1]
 taken = set()
-for name in ("test.tsv", "test2.tsv", "train.tsv"):
+for name in ("test.tsv", "test2.tsv", "test3.tsv", "train.tsv"):
     for line in open(os.path.join(LABELS, name), encoding="utf-8"):
         if not line.startswith("#"):
             taken.add(line.split("\t", 1)[0])
