@@ -88,3 +88,52 @@ func TestTrainingDisjointFromTest(t *testing.T) {
 		t.Errorf("test %d items, training %d", len(test), len(train))
 	}
 }
+
+// The third Chinese test set is what docs/relevance.md says it is: its
+// labels are well formed, relevant items carry topics, it holds at least
+// 100 relevant items (the floor for a test set) at a base rate
+// under one in ten, and its blind second pass covers its items only.
+func TestThirdTestSet(t *testing.T) {
+	read := func(p string) *LabelFile {
+		f, err := os.Open(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		lf, err := ReadLabels(f)
+		if err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		return lf
+	}
+	test3 := read("testdata/labels/test3.tsv")
+	ids := map[string]bool{}
+	rel := 0
+	for _, l := range test3.Labels {
+		if ids[l.ID] {
+			t.Errorf("item %s listed twice", l.ID)
+		}
+		ids[l.ID] = true
+		if l.Pool != "random" {
+			t.Errorf("item %s: pool %q, want random (a uniform draw)", l.ID, l.Pool)
+		}
+		if l.Label == 2 {
+			rel++
+		}
+		if (l.Label > 0) != (len(l.Topics) > 0) {
+			t.Errorf("item %s: label %d with topics %v", l.ID, l.Label, l.Topics)
+		}
+	}
+	if rel < 100 || rel*10 >= len(test3.Labels) {
+		t.Errorf("%d relevant of %d: want at least 100, under one in ten", rel, len(test3.Labels))
+	}
+	second := read("testdata/labels/test3-second-pass.tsv")
+	if len(second.Labels) < 300 {
+		t.Errorf("second pass: %d items, want at least 300", len(second.Labels))
+	}
+	for _, l := range second.Labels {
+		if !ids[l.ID] {
+			t.Errorf("second pass item %s is not in test3.tsv", l.ID)
+		}
+	}
+}
