@@ -44,17 +44,8 @@ func TestModelFresh(t *testing.T) {
 // of test2.tsv's items, with their labels unchanged.
 func TestTrainingDisjointFromTest(t *testing.T) {
 	read := func(p string) map[string]Label {
-		f, err := os.Open(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer f.Close()
-		lf, err := ReadLabels(f)
-		if err != nil {
-			t.Fatal(err)
-		}
 		m := map[string]Label{}
-		for _, l := range lf.Labels {
+		for _, l := range readTestFile(t, p, ReadLabels).Labels {
 			m[l.ID] = l
 		}
 		return m
@@ -94,19 +85,7 @@ func TestTrainingDisjointFromTest(t *testing.T) {
 // 100 relevant items (the floor for a test set) at a base rate
 // under one in ten, and its blind second pass covers its items only.
 func TestThirdTestSet(t *testing.T) {
-	read := func(p string) *LabelFile {
-		f, err := os.Open(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer f.Close()
-		lf, err := ReadLabels(f)
-		if err != nil {
-			t.Fatalf("%s: %v", p, err)
-		}
-		return lf
-	}
-	test3 := read("testdata/labels/test3.tsv")
+	test3 := readTestFile(t, "testdata/labels/test3.tsv", ReadLabels)
 	ids := map[string]bool{}
 	rel := 0
 	for _, l := range test3.Labels {
@@ -127,7 +106,7 @@ func TestThirdTestSet(t *testing.T) {
 	if rel < 100 || rel*10 >= len(test3.Labels) {
 		t.Errorf("%d relevant of %d: want at least 100, under one in ten", rel, len(test3.Labels))
 	}
-	second := read("testdata/labels/test3-second-pass.tsv")
+	second := readTestFile(t, "testdata/labels/test3-second-pass.tsv", ReadLabels)
 	if len(second.Labels) < 300 {
 		t.Errorf("second pass: %d items, want at least 300", len(second.Labels))
 	}
