@@ -5,8 +5,9 @@ Chooses WHICH items get read; it never assigns a label. test.tsv's Chinese
 half was compromised (its headline misses were looked at), and test2.tsv,
 drawn from the items no label file held, misses the cells the training
 rounds had labelled in full, where most relevant items are. This draw is
-uniform over every Chinese corpus item outside test.tsv (itself a uniform
-draw, so what is left is still the population): items that training held
+uniform over every Chinese corpus item outside test.tsv (itself a nearly
+uniform draw, so what is left is nearly the population; docs/relevance.md
+says by how much): items that training held
 leave the training set for good and keep the label they were given by
 reading; items of test2.tsv keep theirs; the rest are labelled now, blind,
 by annotators who see the rubric and their batch only.
