@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""A third frozen Chinese test set: a clean measure at the real base rate.
+"""A third frozen Chinese test set: a held-out measure at the real base rate.
 
 Chooses WHICH items get read; it never assigns a label. test.tsv's Chinese
 half was compromised (its headline misses were looked at), and test2.tsv,

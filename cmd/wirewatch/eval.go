@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -182,7 +183,7 @@ func writeAgreement(e *env, name, firstPath, secondPath string) error {
 		}
 		m := map[string]int{}
 		for _, l := range lf.Labels {
-			m[l.ID] = l.Label
+			m[l.ID] = firstPassLabel(l)
 		}
 		return m, nil
 	}
@@ -216,6 +217,23 @@ func writeAgreement(e *env, name, firstPath, secondPath string) error {
 	fmt.Fprintf(e.stdout, "\nsecond pass (%s): %d items re-labelled blind, %d the same; Cohen's kappa %s on 0/1/2, %s on relevant (2) vs not\n",
 		name, len(x), same, kappa(x, y), kappa(x2, y2))
 	return nil
+}
+
+// settledAfter finds the label a settled item had before the second pass:
+// scripts/assemble-test3.py marks such an item's annotator "+s" and keeps
+// the old label in the reason as "(was N; why)".
+var settledAfter = regexp.MustCompile(`\(was ([012]);`)
+
+// firstPassLabel is the label an item had when the blind second pass was
+// made: the settled label of an item settled after that pass would agree
+// with the pass by construction.
+func firstPassLabel(l classify.Label) int {
+	if strings.HasSuffix(l.Annotator, "+s") {
+		if m := settledAfter.FindStringSubmatch(l.Reason); m != nil {
+			return int(m[1][0] - '0')
+		}
+	}
+	return l.Label
 }
 
 // kappa formats Cohen's kappa, or says why it means nothing: when one

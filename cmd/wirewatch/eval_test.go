@@ -44,6 +44,17 @@ func TestWriteAgreement(t *testing.T) {
 	if want := "second pass (full text): 3 items re-labelled blind, 2 the same; Cohen's kappa n/a (a pass gave one label only) on 0/1/2, n/a (a pass gave one label only) on relevant (2) vs not"; !strings.Contains(out.String(), want) {
 		t.Errorf("printed %q, want %q", out.String(), want)
 	}
+	// An item settled after the second pass counts with its first label
+	// (kept in the reason), not with the settled one that agrees with the
+	// pass by construction.
+	out.Reset()
+	settled := write("settled.tsv", "a\t2\tHACK\tr1\trandom\tx\nb\t0\t-\tr1\trandom\tx\nc\t0\t-\tr1+s\trandom\tx (was 1; settled 0: y)\n")
+	if err := writeAgreement(e, "test3", settled, second); err != nil {
+		t.Fatal(err)
+	}
+	if want := "second pass (test3): 3 items re-labelled blind, 2 the same; Cohen's kappa 0.500 on 0/1/2"; !strings.Contains(out.String(), want) {
+		t.Errorf("printed %q, want %q", out.String(), want)
+	}
 	broken := write("broken.tsv", "a\t7\t-\tr2\tweb.en\tx\n")
 	if err := writeAgreement(e, "web", first, broken); err == nil || !strings.Contains(err.Error(), "broken.tsv") {
 		t.Errorf("a broken label file: error %v, want one naming the file", err)
