@@ -365,12 +365,13 @@ type scratch struct {
 	// inside them do not count either.
 	fmasks [nFields][][2]int
 	// the model
-	mbuf  []byte
-	z, p  []float64
-	occ   []occurrence
-	spans []span
-	seen  []uint32 // per model row: stamp of the last time it counted
-	stamp uint32
+	mbuf     []byte
+	z, p, zt []float64
+	nText    int // text feature occurrences of the head (lengthFactor)
+	occ      []occurrence
+	spans    []span
+	seen     []uint32 // per model row: stamp of the last time it counted
+	stamp    uint32
 }
 
 // occurrence is where a model feature occurs in the head.
@@ -553,8 +554,13 @@ func (c *Classifier) modelProbs(s *scratch) []float64 {
 	if cap(s.z) < nc {
 		s.z, s.p = make([]float64, nc), make([]float64, nc+1)
 	}
-	z, p := s.z[:nc], s.p[:nc+1]
+	if cap(s.zt) < nc {
+		s.zt = make([]float64, nc)
+	}
+	z, p, zt := s.z[:nc], s.p[:nc+1], s.zt[:nc]
 	copy(z, m.bias)
+	clear(zt)
+	s.nText = 0 // text feature occurrences, for lengthFactor
 	s.occ = s.occ[:0]
 	s.stamp++
 	if len(s.seen) < len(m.index) {
@@ -565,6 +571,7 @@ func (c *Classifier) modelProbs(s *scratch) []float64 {
 			continue
 		}
 		s.mbuf = s.modelFeatures(f, func(feat []byte, start, end int) {
+			s.nText++
 			j, ok := m.lookup.get(feat)
 			if !ok || len(s.fmasks[f]) > 0 && overlapsMask(s.fmasks[f], start, end) {
 				return
@@ -575,9 +582,13 @@ func (c *Classifier) modelProbs(s *scratch) []float64 {
 			}
 			s.seen[j] = s.stamp
 			for k, w := range m.row(j) {
-				z[k] += float64(w)
+				zt[k] += float64(w)
 			}
 		})
+	}
+	g := lengthFactor(s.nText, m.lengthNorm, chineseItem(s.lang, s.text[fieldTitle]))
+	for k, v := range zt {
+		z[k] += g * v
 	}
 	if sh := m.shifts[headCase(s.lang, s.text[fieldTitle], len(s.norm[fieldSummary]) > 0)]; sh != 0 {
 		for k := range z {

@@ -53,6 +53,11 @@ type linModel struct {
 	// threshold, chosen by `make train`'s cross-validation; the bias holds
 	// the first case's, and a shift moves another case's to 0.5 too.
 	shifts [nCases]float64
+	// lengthNorm are the bounds (English, Chinese) above which a head's
+	// text features' part of the logits is damped by its length
+	// (lengthFactor, TrainParams.LengthNorm); 0 when the table has no
+	// lengthnorm row.
+	lengthNorm [2]float64
 	// hash identifies the table; part of the classifier version.
 	hash string
 }
@@ -129,6 +134,19 @@ func parseModel(src string) (*linModel, error) {
 				return nil, fmt.Errorf("classify: model.tsv:%d: bad scale row", n)
 			}
 			m.scale = v
+			continue
+		}
+		if f[0] == "lengthnorm" {
+			if len(f) != 3 {
+				return nil, fmt.Errorf("classify: model.tsv:%d: bad lengthnorm row: want an English and a Chinese bound", n)
+			}
+			for i, x := range f[1:] {
+				v, err := strconv.ParseFloat(x, 64)
+				if err != nil || !(v >= 0 && v < 1e4) {
+					return nil, fmt.Errorf("classify: model.tsv:%d: bad lengthnorm bound %q", n, x)
+				}
+				m.lengthNorm[i] = v
+			}
 			continue
 		}
 		if f[0] == "titleshift" && len(f) == 2 { // an older table's one shift for headlines alone

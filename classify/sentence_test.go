@@ -90,7 +90,7 @@ func TestSentenceFeatures(t *testing.T) {
 }
 
 func headFeatureNames(c *Classifier, in Input) []string {
-	names, _ := c.headFeatures(in)
+	names, _, _ := c.headFeatures(in)
 	return names
 }
 

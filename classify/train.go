@@ -52,6 +52,13 @@ type TrainParams struct {
 	// or phrase the training items happen to hold mostly in relevant items
 	// ("online rumor", "Huawei") decides an item on its own.
 	RatioCap float64
+	// LengthNorm, per language (English, Chinese), when above 0: a head
+	// with more text feature occurrences than that has its text features'
+	// part of the logits multiplied by sqrt(LengthNorm/n), n its number of
+	// occurrences (lengthFactor). A long head — a journalist's question, a
+	// lead — no longer adds up a dozen slightly negative common words
+	// against its one telling phrase; a short headline is unchanged.
+	LengthNorm [2]float64
 	// TargetPrecision is the precision at the real base rate, estimated by
 	// cross-validation, that the decision threshold is set for.
 	TargetPrecision float64
@@ -59,7 +66,7 @@ type TrainParams struct {
 
 // DefaultTrainParams are the parameters `make train` uses.
 func DefaultTrainParams() TrainParams {
-	return TrainParams{Epochs: 300, L2: 2e-4, Rate: 0.3, MinDF: 2, Keep: 0.02, RatioFloor: 0.1, RatioCap: 3, TargetPrecision: 0.93}
+	return TrainParams{Epochs: 300, L2: 2e-4, Rate: 0.3, MinDF: 2, Keep: 0.02, RatioFloor: 0.1, RatioCap: 3, LengthNorm: [2]float64{40, 0}, TargetPrecision: 0.93}
 }
 
 // Validate reports the first parameter training cannot use.
@@ -76,6 +83,8 @@ func (tp TrainParams) Validate() error {
 		return fmt.Errorf("classify: train: MinDF %d: want at least 1", tp.MinDF)
 	case !finite(tp.Keep) || tp.Keep < 0:
 		return fmt.Errorf("classify: train: keep %v: want a finite number, 0 or more", tp.Keep)
+	case !finite(tp.LengthNorm[0]) || tp.LengthNorm[0] < 0 || !finite(tp.LengthNorm[1]) || tp.LengthNorm[1] < 0:
+		return fmt.Errorf("classify: train: length bounds %v: want finite numbers, 0 (none) or more", tp.LengthNorm)
 	case !finite(tp.RatioFloor) || tp.RatioFloor < 0:
 		return fmt.Errorf("classify: train: ratio floor %v: want 0 (plain features) or a finite number above", tp.RatioFloor)
 	case !finite(tp.RatioCap) || tp.RatioCap < 0:
@@ -90,16 +99,19 @@ func (tp TrainParams) Validate() error {
 	return nil
 }
 
-// headFeatures returns the distinct text features of an item's head and
-// its per-topic rule scores, as the classifier computes them.
-func (c *Classifier) headFeatures(in Input) ([]string, []float64) {
+// headFeatures returns the distinct text features of an item's head, its
+// per-topic rule scores, as the classifier computes them, and the number
+// of text feature occurrences (lengthFactor's n).
+func (c *Classifier) headFeatures(in Input) ([]string, []float64, int) {
 	s := c.pool.Get().(*scratch)
 	defer c.pool.Put(s)
 	c.scoreHead(s, in)
 	seen := map[string]bool{}
 	var names []string
+	n := 0
 	for _, f := range [...]int{fieldTitle, fieldSummary} {
 		s.mbuf = s.modelFeatures(f, func(feat []byte, start, end int) {
+			n++
 			if len(s.fmasks[f]) > 0 && overlapsMask(s.fmasks[f], start, end) {
 				return
 			}
@@ -113,7 +125,7 @@ func (c *Classifier) headFeatures(in Input) ([]string, []float64) {
 	for ti, r := range s.raw {
 		rule[ti] = squash(r)
 	}
-	return names, rule
+	return names, rule, n
 }
 
 // trainData is the training set in index form.
@@ -124,7 +136,9 @@ type trainData struct {
 	rule      [][]float64
 	target    [][]float64 // per item: class 0 = not relevant, then classes
 	weight    []float64
-	titleOnly []bool // a headline copy (TrainItem.TitleOnly)
+	titleOnly []bool    // a headline copy (TrainItem.TitleOnly)
+	count     []int     // text feature occurrences of the head (lengthFactor)
+	factor    []float64 // the head's lengthFactor (1 until dampLength)
 	minDF     int
 }
 
@@ -147,7 +161,9 @@ func (c *Classifier) prepare(items []TrainItem, minDF int) (*trainData, error) {
 	df := map[string]int{}
 	d.rule = make([][]float64, len(items))
 	for i, it := range items {
-		raw[i], d.rule[i] = c.headFeatures(it.In)
+		var n int
+		raw[i], d.rule[i], n = c.headFeatures(it.In)
+		d.count = append(d.count, n)
 		if it.TitleOnly {
 			continue
 		}
@@ -189,11 +205,20 @@ func (c *Classifier) prepare(items []TrainItem, minDF int) (*trainData, error) {
 				t[k+1] += 1 / float64(len(it.Topics))
 			}
 		}
+		d.factor = append(d.factor, 1)
 		d.target = append(d.target, t)
 		d.weight = append(d.weight, it.Weight)
 		d.titleOnly = append(d.titleOnly, it.TitleOnly)
 	}
 	return d, nil
+}
+
+// dampLength sets each item's length factor for the bounds n0
+// (TrainParams.LengthNorm).
+func (d *trainData) dampLength(items []TrainItem, n0 [2]float64) {
+	for i, n := range d.count {
+		d.factor[i] = lengthFactor(n, n0, chineseItem(items[i].In.Lang, items[i].In.Title))
+	}
 }
 
 // fit trains the weights on the items in use (all when use is nil) and
@@ -209,8 +234,9 @@ func (d *trainData) fit(use []bool, tp TrainParams) *linModel {
 func (d *trainData) logits(i int, w, bias, sc, z []float64) {
 	nc, nt := len(d.classes), len(d.names)
 	copy(z, bias)
+	g := d.factor[i]
 	for _, j := range d.feats[i] {
-		row, v := w[int(j)*nc:int(j)*nc+nc], sc[j]
+		row, v := w[int(j)*nc:int(j)*nc+nc], sc[j]*g
 		for k := range z {
 			z[k] += v * row[k]
 		}
@@ -262,7 +288,7 @@ func (d *trainData) fitWeights(use []bool, tp TrainParams) (w, bias, sc []float6
 			// Row by row: each weight's gradient is summed in the same
 			// order as class by class would, with contiguous access.
 			for _, j := range fs {
-				row, v := grad[int(j)*nc:int(j)*nc+nc], sc[j]
+				row, v := grad[int(j)*nc:int(j)*nc+nc], sc[j]*d.factor[i]
 				for k := range row {
 					row[k] += e[k] * v
 				}
@@ -469,6 +495,7 @@ func train(tax *Taxonomy, items []TrainItem, tp TrainParams) (*linModel, TrainRe
 	if err != nil {
 		return nil, TrainReport{}, err
 	}
+	d.dampLength(items, tp.LengthNorm)
 	rep := TrainReport{Items: len(items)}
 	folds := 0
 	for _, it := range items {
@@ -499,6 +526,7 @@ func train(tax *Taxonomy, items []TrainItem, tp TrainParams) (*linModel, TrainRe
 		rep.Thresholds[caseNames[hc]] = t
 	}
 	m := d.fit(nil, tp)
+	m.lengthNorm = tp.LengthNorm
 	logit := func(p float64) float64 { return math.Log(p / (1 - p)) }
 	base := -logit(th[caseEN])
 	for k := range m.bias {
@@ -524,7 +552,7 @@ func (m *linModel) prob(d *trainData, i int) float64 {
 	for _, j := range d.feats[i] {
 		if r, ok := m.index[d.names[j]]; ok {
 			for k, w := range m.row(r) {
-				z[k] += float64(w)
+				z[k] += float64(w) * d.factor[i]
 			}
 		}
 	}
@@ -610,6 +638,9 @@ func formatModel(m *linModel, header string) string {
 			b.WriteString("shift\t" + caseNames[hc] + "\t" + trimFloat(v) + "\n")
 		}
 	}
+	if m.lengthNorm != [2]float64{} {
+		b.WriteString("lengthnorm\t" + trimFloat(m.lengthNorm[0]) + "\t" + trimFloat(m.lengthNorm[1]) + "\n")
+	}
 	row := func(name string, v []float64) {
 		b.WriteString(name)
 		for _, x := range v {
@@ -669,3 +700,18 @@ const (
 	DefaultBorderline  = defaultBorderline
 	DefaultTitleCopies = defaultTitleCopies
 )
+
+// lengthFactor is the factor of the text features' part of the logits of a
+// head with n text feature occurrences, under the per-language bounds n0
+// (English, Chinese; see TrainParams.LengthNorm): sqrt(n0/n) when n is
+// above the head's language's bound, else 1 (and always 1 for a bound of 0).
+func lengthFactor(n int, n0 [2]float64, chinese bool) float64 {
+	b := n0[0]
+	if chinese {
+		b = n0[1]
+	}
+	if b <= 0 || float64(n) <= b {
+		return 1
+	}
+	return math.Sqrt(b / float64(n))
+}

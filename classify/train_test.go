@@ -241,6 +241,8 @@ func TestTrainParamsValidate(t *testing.T) {
 		{"cap without floor", func(tp *TrainParams) { tp.RatioFloor = 0 }, "without a ratio floor"},
 		{"cap below floor", func(tp *TrainParams) { tp.RatioCap = 0.05 }, "below the ratio floor"},
 		{"precision 0", func(tp *TrainParams) { tp.TargetPrecision = 0 }, "target precision"},
+		{"negative length bound", func(tp *TrainParams) { tp.LengthNorm[1] = -1 }, "length bounds"},
+		{"infinite length bound", func(tp *TrainParams) { tp.LengthNorm[0] = math.Inf(1) }, "length bounds"},
 	} {
 		tp := DefaultTrainParams()
 		tc.set(&tp)

@@ -23,6 +23,7 @@ func main() {
 	probes := flag.String("probes", "classify/testdata/eval.txt,classify/testdata/probe2022.txt,classify/testdata/probe2022b.txt,classify/testdata/probe2022c.txt,classify/testdata/probe2022d.txt,classify/testdata/probe2022e.txt,classify/testdata/probe2022f.txt", "written probe sets, comma-separated")
 	nonState := flag.Bool("non-state-in-estimates", false, "count the non-state items (English security news) in the cross-validated estimates that set the thresholds; by default they train the model but the thresholds are set on the state-media items, the population the daemon watches")
 	webLabels := flag.String("web-labels", "classify/testdata/labels/web.tsv", "label file of the web-page items (\"\" for none)")
+	relWeight := flag.Float64("relevant-weight", 1, "training weight multiplier of the relevant and borderline labelled items (corpus and web), against the rest")
 	enWeight := flag.Float64("en-weight", 1, "training weight multiplier of the English labelled items (corpus and web), against the Chinese")
 	webWeight := flag.Float64("web-weight", 1, "training weight of a web-page item (and of its headline copy, times -title-copies)")
 	webItems := flag.String("web-items", "classify/testdata/web/items.jsonl", "the web-page items' text")
@@ -32,16 +33,25 @@ func main() {
 	l2 := flag.Float64("l2", classify.DefaultTrainParams().L2, "L2 penalty")
 	ratioFloor := flag.Float64("ratio-floor", classify.DefaultTrainParams().RatioFloor, "least scale of a text feature by its naive-Bayes log ratio (0: plain 0/1 features)")
 	ratioCap := flag.Float64("ratio-cap", classify.DefaultTrainParams().RatioCap, "most scale of a text feature by its naive-Bayes log ratio (0: no bound)")
+	minDF := flag.Int("min-df", classify.DefaultTrainParams().MinDF, "distinct training items a text feature must occur in")
+	foldSalt := flag.String("fold-salt", "", "put the items in other cross-validation folds (hashed with this salt; for a second estimate of a candidate, it cannot be written with the model)")
+	lengthNorm := flag.Float64("length-norm", classify.DefaultTrainParams().LengthNorm[0], "text feature occurrences of an English head above which its text part of the logits is multiplied by sqrt(length-norm/n) (0: none)")
+	lengthNormZH := flag.Float64("length-norm-zh", classify.DefaultTrainParams().LengthNorm[1], "-length-norm for Chinese heads")
 	epochs := flag.Int("epochs", classify.DefaultTrainParams().Epochs, "full-batch AdaGrad passes")
 	cvOnly := flag.Bool("cv", false, "print the cross-validation table and do not write the model")
 	cvDump := flag.String("cv-dump", "", "write each labelled item's cross-validated P(relevant) to this file (tab-separated: id, lang, title-only, relevant, weight, population weight, probability)")
 	flag.Parse()
 	log.SetFlags(0)
+	if *foldSalt != "" && !*cvOnly {
+		log.Fatal("trainmodel: -fold-salt is for -cv only: the model's thresholds come from the default folds")
+	}
 	tp := classify.DefaultTrainParams()
 	tp.L2 = *l2
 	tp.Epochs = *epochs
 	tp.RatioFloor = *ratioFloor
 	tp.RatioCap = *ratioCap
+	tp.LengthNorm = [2]float64{*lengthNorm, *lengthNormZH}
+	tp.MinDF = *minDF
 	if err := tp.Validate(); err != nil {
 		log.Fatalf("trainmodel: %v", err)
 	}
@@ -61,16 +71,26 @@ func main() {
 		web[i].Weight *= *webWeight
 	}
 	items = append(items, web...)
+	if *foldSalt != "" {
+		for i := range items {
+			if items[i].Fold >= 0 {
+				items[i].Fold = fold(*foldSalt + items[i].In.ID)
+			}
+		}
+	}
 	for i := range items {
 		if items[i].Lang == "en" && items[i].Fold >= 0 {
 			items[i].Weight *= *enWeight
 		}
+		if items[i].Relevant && items[i].Fold >= 0 {
+			items[i].Weight *= *relWeight
+		}
 	}
 	probeData = append(probeData, webData...)
-	if *webWeight != 1 || *enWeight != 1 || *nonState {
+	if *webWeight != 1 || *enWeight != 1 || *relWeight != 1 || *nonState {
 		// Only a model made with the defaults may pass as fresh
 		// (classify's TestModelFresh fingerprints the defaults).
-		probeData = append(probeData, fmt.Appendf(nil, "web-weight=%v en-weight=%v non-state-in-estimates=%v", *webWeight, *enWeight, *nonState))
+		probeData = append(probeData, fmt.Appendf(nil, "web-weight=%v en-weight=%v relevant-weight=%v non-state-in-estimates=%v", *webWeight, *enWeight, *relWeight, *nonState))
 	}
 	sources := *labels
 	if *webLabels != "" {
@@ -109,6 +129,7 @@ func main() {
 	if *cvOnly {
 		return
 	}
+
 	table = strings.Replace(table, "\n", fmt.Sprintf("\n# thresholds: %s cross-validated, each shifted to %.2f\n", th, classify.DefaultThreshold), 1)
 	if err := os.WriteFile(*out, []byte(table), 0o644); err != nil {
 		log.Fatal(err)
