@@ -1,6 +1,7 @@
 package classify
 
 import (
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -50,6 +51,7 @@ func TestLengthCountMatchesTraining(t *testing.T) {
 		{Title: "国家网信办发布《网络数据安全管理条例》", Lang: "zh"},
 		{Title: "据报道，美国将限制部分中国企业在美经营，中方对此有何评论？", Summary: "中方坚决反对美方泛化国家安全概念。", Lang: "zh"},
 		{Title: "中央网信办部署开展“清朗”系列专项行动"},
+		{Title: "Cyber Monday sales data shows record online spending", Summary: "Retailers cut prices, the data shows.", Lang: "en"},
 	} {
 		_, _, want := c.headFeatures(in)
 		s := c.pool.Get().(*scratch)
@@ -80,6 +82,9 @@ func TestModelLengthNorm(t *testing.T) {
 		c.model = nil
 		c.useModel(m)
 		return c.Classify(in).Score
+	}
+	if base.lengthNorm != DefaultTrainParams().LengthNorm {
+		t.Errorf("the shipped model's length bounds %v, training's default %v: retrain (make train)", base.lengthNorm, DefaultTrainParams().LengthNorm)
 	}
 	damped := *base
 	damped.lengthNorm = [2]float64{12, 0}
@@ -117,29 +122,72 @@ func TestModelLengthNorm(t *testing.T) {
 	}
 }
 
-// Training with length bounds: the exported model gives each item the
-// probability training gave it, the damping included.
-func TestExportWithLengthNorm(t *testing.T) {
-	_, items, tp, d := toyData(t)
-	tp.LengthNorm = [2]float64{8, 8}
-	d.dampLength(items, tp.LengthNorm)
-	damped := 0
-	for _, g := range d.factor {
-		if g < 1 {
-			damped++
+// Training with length bounds end to end: the classifier, loaded with the
+// model train makes, gives each item the probability training's own
+// scoring of the model gives it, in English and in Chinese (with and without
+// a language, the bounds differing), with masked phrases, with a lead and
+// as a headline alone. Training and scoring must agree on what n counts,
+// on the language and on where the factor applies, and train must both
+// damp in training and write the bounds into the model.
+func TestTrainedLengthNormScores(t *testing.T) {
+	tax, err := DefaultTaxonomy()
+	if err != nil {
+		t.Fatal(err)
+	}
+	items := toyItems()
+	for n, r := range []struct {
+		title, lead, lang, topic string
+	}{
+		{"Cyber Monday sales data shows record online spending", "Shoppers spent more online than ever, data shows, as retailers cut prices.", "en", ""},
+		{"Regulator probes data leak at online platform", "The cyberspace regulator opened a review of the platform's data handling after the leak.", "en", "data-security"},
+		{"网信办约谈多家平台 整治网络谣言", "国家互联网信息办公室今天约谈多家网络平台，要求整治网络谣言和违法信息。", "", "content-regulation"},
+		{"黑客攻击电网 外交部回应", "外交部发言人表示，中方坚决反对一切形式的网络攻击。", "zh", "hacking-espionage"},
+		{"春季渡轮时刻表调整", "渡轮每小时一班，游客可以在码头购票。", "zh", ""},
+		{"城市举办马拉松比赛", "数万名跑者参加了今天的比赛，沿途观众热情。", "", ""},
+	} {
+		it := TrainItem{In: Input{ID: fmt.Sprint("len", n), Title: r.title, Summary: r.lead, Lang: r.lang}, Weight: 1, Fold: n % 3}
+		if r.topic != "" {
+			it.Relevant, it.Topics = true, []string{r.topic}
 		}
+		c := it
+		c.In.Summary, c.TitleOnly = "", true
+		items = append(items, it, c)
 	}
-	if damped == 0 || damped == len(items) {
-		t.Fatalf("%d of %d items damped: the toy data tests nothing", damped, len(items))
+	tp := DefaultTrainParams()
+	tp.Epochs, tp.Keep, tp.LengthNorm = 40, 0, [2]float64{12, 20}
+	m, _, err := train(tax, items, tp)
+	if err != nil {
+		t.Fatal(err)
 	}
-	w, bias, sc := d.fitWeights(nil, tp)
-	m := d.export(w, bias, sc, tp.Keep)
-	z, p := make([]float64, len(d.classes)), make([]float64, len(d.classes)+1)
+	if m.lengthNorm != tp.LengthNorm {
+		t.Fatalf("trained model's bounds %v, want %v", m.lengthNorm, tp.LengthNorm)
+	}
+	c := New(tax, DefaultConfig())
+	c.model = nil
+	d, err := c.prepare(items, tp.MinDF, tp.LengthNorm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.shifts = [nCases]float64{} // training's scoring knows no cases
+	c.useModel(m)
+	var dampedEN, dampedZH int
 	for i, it := range items {
-		d.logits(i, w, bias, sc, z)
-		softmaxInto(p, z)
-		if got, want := m.prob(d, i), 1-p[0]; math.Abs(got-want) > 1e-5 {
-			t.Errorf("%s: exported model P %.6f, training's %.6f", it.In.ID, got, want)
+		if d.factor[i] < 1 {
+			if chineseItem(it.In.Lang, it.In.Title) {
+				dampedZH++
+			} else {
+				dampedEN++
+			}
 		}
+		s := c.pool.Get().(*scratch)
+		c.scoreHead(s, it.In)
+		got := 1 - c.modelProbs(s)[0]
+		c.pool.Put(s)
+		if want := m.prob(d, i); math.Abs(got-want) > 1e-6 {
+			t.Errorf("%s (%q, title only %v): the classifier's P %.6f, training's %.6f", it.In.ID, it.In.Title, it.TitleOnly, got, want)
+		}
+	}
+	if dampedEN == 0 || dampedZH == 0 || dampedEN+dampedZH == len(items) {
+		t.Fatalf("damped: %d English, %d Chinese of %d items: the toy data tests nothing", dampedEN, dampedZH, len(items))
 	}
 }

@@ -142,7 +142,7 @@ func parseModel(src string) (*linModel, error) {
 			}
 			for i, x := range f[1:] {
 				v, err := strconv.ParseFloat(x, 64)
-				if err != nil || !(v >= 0 && v < 1e4) {
+				if err != nil || !validLengthBound(v) {
 					return nil, fmt.Errorf("classify: model.tsv:%d: bad lengthnorm bound %q", n, x)
 				}
 				m.lengthNorm[i] = v

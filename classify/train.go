@@ -83,8 +83,8 @@ func (tp TrainParams) Validate() error {
 		return fmt.Errorf("classify: train: MinDF %d: want at least 1", tp.MinDF)
 	case !finite(tp.Keep) || tp.Keep < 0:
 		return fmt.Errorf("classify: train: keep %v: want a finite number, 0 or more", tp.Keep)
-	case !finite(tp.LengthNorm[0]) || tp.LengthNorm[0] < 0 || !finite(tp.LengthNorm[1]) || tp.LengthNorm[1] < 0:
-		return fmt.Errorf("classify: train: length bounds %v: want finite numbers, 0 (none) or more", tp.LengthNorm)
+	case !validLengthBound(tp.LengthNorm[0]) || !validLengthBound(tp.LengthNorm[1]):
+		return fmt.Errorf("classify: train: length bounds %v: want 0 (none) or more, below %g", tp.LengthNorm, maxLengthBound)
 	case !finite(tp.RatioFloor) || tp.RatioFloor < 0:
 		return fmt.Errorf("classify: train: ratio floor %v: want 0 (plain features) or a finite number above", tp.RatioFloor)
 	case !finite(tp.RatioCap) || tp.RatioCap < 0:
@@ -138,7 +138,7 @@ type trainData struct {
 	weight    []float64
 	titleOnly []bool    // a headline copy (TrainItem.TitleOnly)
 	count     []int     // text feature occurrences of the head (lengthFactor)
-	factor    []float64 // the head's lengthFactor (1 until dampLength)
+	factor    []float64 // the head's lengthFactor
 	minDF     int
 }
 
@@ -151,8 +151,9 @@ const vocabularyRule = "distinct-items-per-fold"
 // (TitleOnly) does not count as an item of its own: its features are its
 // original's, so counting it let every word of a single item pass minDF 2,
 // and the model learnt each item by its own phrases rather than by the
-// words items share.
-func (c *Classifier) prepare(items []TrainItem, minDF int) (*trainData, error) {
+// words items share. Each item's length factor is that of the bounds
+// lengthNorm (TrainParams.LengthNorm, lengthFactor).
+func (c *Classifier) prepare(items []TrainItem, minDF int, lengthNorm [2]float64) (*trainData, error) {
 	d := &trainData{minDF: minDF}
 	for _, tp := range c.tax.Topics {
 		d.classes = append(d.classes, tp.ID)
@@ -205,20 +206,12 @@ func (c *Classifier) prepare(items []TrainItem, minDF int) (*trainData, error) {
 				t[k+1] += 1 / float64(len(it.Topics))
 			}
 		}
-		d.factor = append(d.factor, 1)
+		d.factor = append(d.factor, lengthFactor(d.count[i], lengthNorm, chineseItem(it.In.Lang, it.In.Title)))
 		d.target = append(d.target, t)
 		d.weight = append(d.weight, it.Weight)
 		d.titleOnly = append(d.titleOnly, it.TitleOnly)
 	}
 	return d, nil
-}
-
-// dampLength sets each item's length factor for the bounds n0
-// (TrainParams.LengthNorm).
-func (d *trainData) dampLength(items []TrainItem, n0 [2]float64) {
-	for i, n := range d.count {
-		d.factor[i] = lengthFactor(n, n0, chineseItem(items[i].In.Lang, items[i].In.Title))
-	}
 }
 
 // fit trains the weights on the items in use (all when use is nil) and
@@ -491,11 +484,10 @@ func train(tax *Taxonomy, items []TrainItem, tp TrainParams) (*linModel, TrainRe
 	}
 	c := New(tax, DefaultConfig())
 	c.model = nil
-	d, err := c.prepare(items, tp.MinDF)
+	d, err := c.prepare(items, tp.MinDF, tp.LengthNorm)
 	if err != nil {
 		return nil, TrainReport{}, err
 	}
-	d.dampLength(items, tp.LengthNorm)
 	rep := TrainReport{Items: len(items)}
 	folds := 0
 	for _, it := range items {
@@ -700,6 +692,12 @@ const (
 	DefaultBorderline  = defaultBorderline
 	DefaultTitleCopies = defaultTitleCopies
 )
+
+// maxLengthBound bounds TrainParams.LengthNorm, in training and in a
+// model table alike.
+const maxLengthBound = 1e4
+
+func validLengthBound(v float64) bool { return v >= 0 && v < maxLengthBound }
 
 // lengthFactor is the factor of the text features' part of the logits of a
 // head with n text feature occurrences, under the per-language bounds n0

@@ -21,7 +21,7 @@ func TestPrepareCountsDistinctItems(t *testing.T) {
 	aTitle := a
 	aTitle.In.Summary, aTitle.TitleOnly = "", true
 	b := TrainItem{In: Input{ID: "b", Title: "Ferry strike ends", Lang: "en"}, Weight: 1}
-	d, err := c.prepare([]TrainItem{a, aTitle, b}, 2)
+	d, err := c.prepare([]TrainItem{a, aTitle, b}, 2, [2]float64{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,7 +129,7 @@ func toyData(t *testing.T) (*Classifier, []TrainItem, TrainParams, *trainData) {
 	items := toyItems()
 	tp := DefaultTrainParams()
 	tp.Epochs, tp.Keep = 40, 0
-	d, err := c.prepare(items, tp.MinDF)
+	d, err := c.prepare(items, tp.MinDF, tp.LengthNorm)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,7 +151,7 @@ func TestFitFoldIsItsItemsAlone(t *testing.T) {
 			sub = append(sub, it)
 		}
 	}
-	ds, err := c.prepare(sub, tp.MinDF)
+	ds, err := c.prepare(sub, tp.MinDF, tp.LengthNorm)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -129,7 +129,6 @@ func main() {
 	if *cvOnly {
 		return
 	}
-
 	table = strings.Replace(table, "\n", fmt.Sprintf("\n# thresholds: %s cross-validated, each shifted to %.2f\n", th, classify.DefaultThreshold), 1)
 	if err := os.WriteFile(*out, []byte(table), 0o644); err != nil {
 		log.Fatal(err)
