@@ -69,20 +69,7 @@ func TestLengthCountMatchesTraining(t *testing.T) {
 // language's bound, and only those, and round-trips through formatModel.
 func TestModelLengthNorm(t *testing.T) {
 	t.Parallel()
-	tax, err := DefaultTaxonomy()
-	if err != nil {
-		t.Fatal(err)
-	}
-	base, err := loadDefaultModel()
-	if err != nil {
-		t.Fatal(err)
-	}
-	score := func(m *linModel, in Input) float64 {
-		c := New(tax, DefaultConfig())
-		c.model = nil
-		c.useModel(m)
-		return c.Classify(in).Score
-	}
+	base, score := modelScorer(t)
 	if base.lengthNorm != DefaultTrainParams().LengthNorm {
 		t.Errorf("the shipped model's length bounds %v, training's default %v: retrain (make train)", base.lengthNorm, DefaultTrainParams().LengthNorm)
 	}

@@ -5,11 +5,11 @@ import (
 	"testing"
 )
 
-// Each case (language; with a lead or a headline alone) has its own
-// threshold, carried by the model's shift rows: a shift moves the scores of
-// its case only, and a table round-trips through formatModel.
-func TestModelCaseShifts(t *testing.T) {
-	t.Parallel()
+// modelScorer returns the shipped model and a function that scores an
+// input with the default taxonomy under any model, for tests that alter a
+// copy of the model.
+func modelScorer(t *testing.T) (*linModel, func(*linModel, Input) float64) {
+	t.Helper()
 	tax, err := DefaultTaxonomy()
 	if err != nil {
 		t.Fatal(err)
@@ -18,16 +18,24 @@ func TestModelCaseShifts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	zhTitle := Input{Title: "据报道，美国将限制部分中国企业在美经营，中方对此有何评论？", Lang: "zh"}
-	zhNoLang := Input{Title: zhTitle.Title}
-	zhLead := Input{Title: zhTitle.Title, Summary: "中方坚决反对美方泛化国家安全概念，滥用出口管制措施。", Lang: "zh"}
-	enTitle := Input{Title: "US to limit some Chinese firms operating in America", Lang: "en"}
-	score := func(m *linModel, in Input) float64 {
+	return base, func(m *linModel, in Input) float64 {
 		c := New(tax, DefaultConfig())
 		c.model = nil
 		c.useModel(m)
 		return c.Classify(in).Score
 	}
+}
+
+// Each case (language; with a lead or a headline alone) has its own
+// threshold, carried by the model's shift rows: a shift moves the scores of
+// its case only, and a table round-trips through formatModel.
+func TestModelCaseShifts(t *testing.T) {
+	t.Parallel()
+	base, score := modelScorer(t)
+	zhTitle := Input{Title: "据报道，美国将限制部分中国企业在美经营，中方对此有何评论？", Lang: "zh"}
+	zhNoLang := Input{Title: zhTitle.Title}
+	zhLead := Input{Title: zhTitle.Title, Summary: "中方坚决反对美方泛化国家安全概念，滥用出口管制措施。", Lang: "zh"}
+	enTitle := Input{Title: "US to limit some Chinese firms operating in America", Lang: "en"}
 	shifted := *base
 	shifted.shifts[caseTitleZH] += 4
 	for _, tc := range []struct {
