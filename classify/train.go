@@ -57,7 +57,8 @@ type TrainParams struct {
 	// part of the logits multiplied by sqrt(LengthNorm/n), n its number of
 	// occurrences (lengthFactor). A long head — a journalist's question, a
 	// lead — no longer adds up a dozen slightly negative common words
-	// against its one telling phrase; a short headline is unchanged.
+	// against its one telling phrase. A short headline's factor stays 1,
+	// though the weights it reads are trained around the damped heads.
 	LengthNorm [2]float64
 	// TargetPrecision is the precision at the real base rate, estimated by
 	// cross-validation, that the decision threshold is set for.
@@ -137,7 +138,6 @@ type trainData struct {
 	target    [][]float64 // per item: class 0 = not relevant, then classes
 	weight    []float64
 	titleOnly []bool    // a headline copy (TrainItem.TitleOnly)
-	count     []int     // text feature occurrences of the head (lengthFactor)
 	factor    []float64 // the head's lengthFactor
 	minDF     int
 }
@@ -161,10 +161,11 @@ func (c *Classifier) prepare(items []TrainItem, minDF int, lengthNorm [2]float64
 	raw := make([][]string, len(items))
 	df := map[string]int{}
 	d.rule = make([][]float64, len(items))
+	d.factor = make([]float64, len(items))
 	for i, it := range items {
-		var n int
+		var n int // text feature occurrences of the head
 		raw[i], d.rule[i], n = c.headFeatures(it.In)
-		d.count = append(d.count, n)
+		d.factor[i] = lengthFactor(n, lengthNorm, chineseItem(it.In.Lang, it.In.Title))
 		if it.TitleOnly {
 			continue
 		}
@@ -206,7 +207,6 @@ func (c *Classifier) prepare(items []TrainItem, minDF int, lengthNorm [2]float64
 				t[k+1] += 1 / float64(len(it.Topics))
 			}
 		}
-		d.factor = append(d.factor, lengthFactor(d.count[i], lengthNorm, chineseItem(it.In.Lang, it.In.Title)))
 		d.target = append(d.target, t)
 		d.weight = append(d.weight, it.Weight)
 		d.titleOnly = append(d.titleOnly, it.TitleOnly)
